@@ -1,0 +1,3 @@
+"""Clientela: a self-hosted B2B CRM."""
+
+__version__ = "0.1.0"

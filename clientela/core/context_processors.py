@@ -1,0 +1,33 @@
+"""Navigation of the app: entries appear as their capabilities land and as the role allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.permissions import user_can
+
+# (url name, label, icon, capability or None). Apps add their entries here as they land.
+NAVIGATION: list[tuple[str, Any, str, str | None]] = [
+    ("core:home", _("Home"), "ti-home", None),
+    ("users:team_list", _("Teams"), "ti-users-group", "view_team_settings"),
+    ("users:user_list", _("Users"), "ti-user-cog", "view_team_settings"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    items = []
+    for url_name, label, icon, capability in NAVIGATION:
+        if capability and not user_can(user, capability):
+            continue
+        url = reverse(url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"url": url, "label": label, "icon": icon, "active": active})
+    return {"nav_items": items}

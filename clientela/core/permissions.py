@@ -1,0 +1,143 @@
+"""What may this user see and do? The one place every door asks.
+
+Two questions, answered here and nowhere else:
+
+* **Scope** — which records of a team-owned model a user may see. Every list, card, search,
+  autocomplete, export and report builds its queryset with `scope_queryset` (or a model's
+  `ScopedQuerySet.visible_to`), so a manager can never reach another team's records by any door.
+* **Capabilities** — which actions a role may take (`user_can`, `require`).
+
+Records owned this way have an `owner` (the responsible person) and a `team`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from clientela.core.errors import PermissionDeniedError
+from clientela.users.choices import Role
+
+M = TypeVar("M", bound=models.Model)
+
+# Capabilities by role. Admins have every capability.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "manage_users": frozenset({Role.ADMIN}),
+    "manage_teams": frozenset({Role.ADMIN}),
+    "manage_settings": frozenset({Role.ADMIN}),
+    "view_team_settings": frozenset({Role.ADMIN, Role.HEAD}),
+    "distribute_leads": frozenset({Role.ADMIN, Role.HEAD}),
+    "view_reports": frozenset({Role.ADMIN, Role.HEAD, Role.MARKETER}),
+    "view_deal_amounts": frozenset({Role.ADMIN, Role.HEAD, Role.MANAGER}),
+    "manage_intake": frozenset({Role.ADMIN, Role.HEAD, Role.MARKETER}),
+    "work_records": frozenset({Role.ADMIN, Role.HEAD, Role.MANAGER}),
+    "view_audit_log": frozenset({Role.ADMIN, Role.HEAD}),
+}
+
+
+def is_active_user(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def role_of(user: Any) -> str | None:
+    if not is_active_user(user):
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return str(user.role)
+
+
+def user_can(user: Any, capability: str) -> bool:
+    """May this user take this kind of action at all (regardless of which record)?"""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role == Role.ADMIN:
+        return True
+    return role in CAPABILITIES.get(capability, frozenset())
+
+
+def require(user: Any, capability: str) -> None:
+    """Raise PermissionDeniedError unless the user has the capability."""
+    if not user_can(user, capability):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
+
+
+def visible_team_ids(user: Any) -> set[int] | None:
+    """Teams whose records the user may see; None means every team."""
+    role = role_of(user)
+    if role is None:
+        return set()
+    if role == Role.ADMIN:
+        return None
+    teams = {user.team_id} if user.team_id else set()
+    if role == Role.HEAD:
+        teams |= set(user.headed_teams.values_list("id", flat=True))
+    return teams
+
+
+def scope_queryset(
+    queryset: models.QuerySet[M],
+    user: Any,
+    *,
+    owner_field: str = "owner",
+    team_field: str | None = "team",
+    marketer_sees_team: bool = False,
+) -> models.QuerySet[M]:
+    """Only the records `user` may see.
+
+    * admin: everything;
+    * head of sales: everything of the teams they head or belong to, plus what they own;
+    * manager: what they own, plus their team's unassigned records;
+    * marketer: only where the model allows it (`marketer_sees_team`), then like a head;
+    * anyone inactive or anonymous: nothing.
+    """
+    role = role_of(user)
+    if role is None:
+        return queryset.none()
+    if role == Role.ADMIN:
+        return queryset
+    own = Q(**{owner_field: user})
+    teams = visible_team_ids(user) or set()
+    if role == Role.HEAD or (role == Role.MARKETER and marketer_sees_team):
+        if team_field is None:
+            return queryset.filter(own)
+        return queryset.filter(own | Q(**{f"{team_field}__in": teams}))
+    if role == Role.MANAGER:
+        if team_field is None or not user.team_id:
+            return queryset.filter(own)
+        unassigned = Q(**{f"{owner_field}__isnull": True, team_field: user.team_id})
+        return queryset.filter(own | unassigned)
+    return queryset.none()
+
+
+class ScopedQuerySet(models.QuerySet[M]):
+    """QuerySet for team-owned models: `Model.objects.visible_to(user)`.
+
+    A model sets `scope_owner_field`, `scope_team_field` and `scope_marketer_sees_team` as class
+    attributes when its field names or marketer access differ from the defaults.
+    """
+
+    def visible_to(self, user: Any) -> models.QuerySet[M]:
+        model = self.model
+        return scope_queryset(
+            self,
+            user,
+            owner_field=getattr(model, "scope_owner_field", "owner"),
+            team_field=getattr(model, "scope_team_field", "team"),
+            marketer_sees_team=getattr(model, "scope_marketer_sees_team", False),
+        )
+
+
+def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:
+    """Fetch one record the user may see; anything else is 404, so existence does not leak."""
+    scoped = queryset.visible_to(user) if isinstance(queryset, ScopedQuerySet) else queryset
+    try:
+        return scoped.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("Not found.")) from exc

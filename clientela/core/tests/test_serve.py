@@ -1,0 +1,64 @@
+"""`clientela serve` end to end: a fresh data folder, migrations, gunicorn, the worker, static files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def test_serve_answers_with_login_page_health_and_static_files(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTELA_")}
+    env.update({"CLIENTELA_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "clientela.settings"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clientela.cli", "serve", "--port", str(port), "--workers", "1"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status, body = fetch(f"{base}/health")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        proc.stdout.read() if proc.stdout else "serve did not start"
+                    ) from None
+                time.sleep(0.5)
+        assert status == 200 and '"database": "ok"' in body
+        status, page = fetch(f"{base}/login/")
+        assert status == 200 and "Clientela" in page
+        css = page.split('href="', 2)[1].split('"')[0]
+        assert css.startswith("/static/vendor/tabler/tabler.min.") and css.endswith(".css")
+        status, _css = fetch(base + css)
+        assert status == 200
+        assert (tmp_path / "secret_key").exists(), "a secret key is generated into the data folder"
+        assert (tmp_path / "clientela.sqlite3").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    assert proc.returncode == 0

@@ -1,0 +1,69 @@
+"""API: who am I, and the users and teams I may see."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from clientela.core.pagination import Page, PageParams, paginate
+from clientela.core.permissions import user_can
+from clientela.users import selectors
+
+router = Router(tags=["users"])
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+    team: TeamRef | None
+    language: str
+    is_active: bool
+
+
+class MeOut(UserOut):
+    capabilities: list[str]
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    head_id: int | None
+    default_country: str
+    time_zone: str
+    member_count: int
+
+
+class UserFilters(PageParams):
+    q: str = ""
+    role: str = ""
+    team: int | None = None
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user")
+def me(request: HttpRequest) -> dict:
+    from clientela.core.permissions import CAPABILITIES
+
+    user = request.user
+    data = UserOut.from_orm(user).dict()
+    data["capabilities"] = sorted(cap for cap in CAPABILITIES if user_can(user, cap))
+    return data
+
+
+@router.get("/users", response=Page[UserOut], summary="Users visible to you")
+def list_users(request: HttpRequest, filters: Query[UserFilters]) -> dict:
+    users = selectors.user_list(viewer=request.user, q=filters.q, role=filters.role, team_id=filters.team)
+    return paginate(users, filters)
+
+
+@router.get("/teams", response=Page[TeamOut], summary="Teams visible to you")
+def list_teams(request: HttpRequest, filters: Query[PageParams]) -> dict:
+    return paginate(selectors.teams_visible_to(request.user).order_by("name"), filters)

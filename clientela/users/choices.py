@@ -1,0 +1,11 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The four roles of the product (SPEC §1)."""
+
+    MANAGER = "manager", _("Sales manager")
+    HEAD = "head", _("Head of sales")
+    MARKETER = "marketer", _("Marketer")
+    ADMIN = "admin", _("Administrator")
