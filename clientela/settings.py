@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "ninja",
     "clientela.core",
     "clientela.users",
+    "clientela.clients",
+    "clientela.leads",
+    "clientela.activities",
+    "clientela.intake",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("", include("clientela.users.urls")),
+    path("", include("clientela.leads.urls")),
     path("", include("clientela.core.urls")),
 ]

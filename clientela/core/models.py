@@ -90,3 +90,28 @@ class CompletedJob(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Notification(models.Model):
+    """Something a person should know (a lead assigned to them, a duplicate touched …)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    verb = models.CharField(_("event"), max_length=40)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "read_at", "-at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.text

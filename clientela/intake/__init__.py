@@ -1,0 +1,1 @@
+"""Every door leads come in by: web forms, the public endpoint, file import — one pipeline."""

@@ -1,0 +1,104 @@
+"""Intake forms (public doors with a key) and file imports."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.models import BusinessModel
+from clientela.core.permissions import ScopedQuerySet
+from clientela.intake.choices import FormKind, ImportStatus
+from clientela.leads.choices import Source
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class IntakeForm(BusinessModel):
+    """A public door (web form, callback widget): leads posted with its key land in its team."""
+
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(_("key"), max_length=40, unique=True, default=new_form_key)
+    kind = models.CharField(_("kind"), max_length=16, choices=FormKind.choices, default=FormKind.FORM)
+    team = models.ForeignKey(
+        "users.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    default_source = models.CharField(
+        _("default source"), max_length=32, choices=Source.choices, default=Source.WEB_FORM
+    )
+    default_campaign = models.CharField(_("default campaign"), max_length=100, blank=True)
+    rate_limit_per_hour = models.PositiveIntegerField(_("submissions per hour per address"), default=20)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Forms belong to a team and no single person: heads and marketers of the team see them.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_marketer_sees_team = True
+
+    class Meta:
+        verbose_name = _("intake form")
+        verbose_name_plural = _("intake forms")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(BusinessModel):
+    """One uploaded file imported as leads: progress, counts, and the per-row report."""
+
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    default_country = models.CharField(_("default country"), max_length=2, blank=True)
+    default_source = models.CharField(
+        _("default source"), max_length=32, choices=Source.choices, default=Source.IMPORT
+    )
+    team = models.ForeignKey(
+        "users.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    merged_count = models.PositiveIntegerField(_("merged"), default=0)
+    interest_count = models.PositiveIntegerField(_("interests"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    report = models.FileField(_("report"), upload_to="imports/reports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_marketer_sees_team = True
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

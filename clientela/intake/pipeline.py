@@ -1,0 +1,310 @@
+"""The one intake pipeline every door uses: validate → normalise → deduplicate → classify →
+assign → first task.
+
+Doors (public form endpoint, callback widget, API, manual entry, e-mail, file import) build a
+`RawLead` and an `IntakeContext` and call `intake_submit`. Bad values come back as per-field
+errors and nothing is written; a person with a way to reach them becomes a lead; attention
+without one becomes an interest; a known e-mail or phone becomes a touch on the existing record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from clientela.activities.choices import TaskKind
+from clientela.clients.models import Client, Contact
+from clientela.core.audit import audit_create, audit_event
+from clientela.core.errors import BusinessError
+from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.core.notifications import notify
+from clientela.leads import services as lead_services
+from clientela.leads.choices import OPEN_STATUSES, SOURCE_ORIGIN, Origin, Source, Temperature
+from clientela.leads.models import IdempotencyRecord, Interest, Lead
+from clientela.users.models import Team, User
+
+TRUE_WORDS = {"1", "true", "yes", "y", "on", "da", "igen", "ya", "да"}
+FALSE_WORDS = {"", "0", "false", "no", "n", "off", "nu", "nem", "tidak", "нет"}
+
+
+@dataclass
+class RawLead:
+    """What arrived, as text, before any checking. Unknown keys are ignored by `from_mapping`."""
+
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    position: str = ""
+    industry: str = ""
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    source: str = ""
+    origin: str = ""
+    campaign: str = ""
+    interest: str = ""
+    message: str = ""
+    consent: str = ""
+    temperature: str = ""
+    external_id: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> RawLead:
+        names = {f.name for f in fields(cls)}
+        values = {k: "" if v is None else str(v) for k, v in data.items() if k in names}
+        if "utm_campaign" in data and not values.get("campaign"):
+            values["campaign"] = str(data["utm_campaign"] or "")
+        return cls(**values)
+
+
+@dataclass
+class IntakeContext:
+    door: str
+    by: Any = None
+    team: Team | None = None
+    owner: User | None = None
+    default_source: str = Source.OTHER
+    default_campaign: str = ""
+    intake_form: Any = None
+    import_job: Any = None
+    callback: bool = False
+
+
+@dataclass
+class IntakeResult:
+    kind: str  # "lead", "interest", "contact" or "client"
+    id: int
+    duplicate_of: int | None = None
+    record: Any = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_response(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "duplicate_of": self.duplicate_of}
+
+
+def _split_name(raw: RawLead) -> tuple[str, str]:
+    first, last = clean_text(raw.first_name, 100), clean_text(raw.last_name, 100)
+    if not first and not last and raw.name:
+        parts = clean_text(raw.name).split(" ", 1)
+        first = parts[0][:100]
+        last = parts[1][:100] if len(parts) > 1 else ""
+    return first, last
+
+
+def parse_bool(value: str, field_name: str, errors: dict[str, list[str]]) -> bool:
+    text = clean_text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    errors.setdefault(field_name, []).append(_("Use yes or no."))
+    return False
+
+
+def normalise(raw: RawLead, ctx: IntakeContext) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check and normalise every value. Returns Lead-shaped fields and per-field errors."""
+    errors: dict[str, list[str]] = {}
+    first, last = _split_name(raw)
+    country = clean_text(raw.country).upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = [_("Use a two-letter country code, e.g. RO, HU, MY.")]
+        country = ""
+    team = ctx.team
+    default_country = country or (team.default_country if team else "")
+    phone, phone_error = normalise_phone(raw.phone, default_country)
+    if phone_error:
+        errors["phone"] = [phone_error]
+    email, email_error = normalise_email(raw.email)
+    if email_error:
+        errors["email"] = [email_error]
+    source = clean_text(raw.source).lower() or ctx.default_source
+    if source not in Source.values:
+        errors["source"] = [_("Unknown source “%(value)s”.") % {"value": raw.source}]
+    origin = clean_text(raw.origin).lower()
+    if origin and origin not in Origin.values:
+        errors["origin"] = [_("Use seed, net or spear.")]
+    temperature = clean_text(raw.temperature).lower()
+    if temperature and temperature not in Temperature.values:
+        errors["temperature"] = [_("Use cold, warm or hot.")]
+    consent = parse_bool(raw.consent, "consent", errors)
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "company_name": clean_text(raw.company, 200),
+        "position": clean_text(raw.position, 120),
+        "industry": clean_text(raw.industry, 60),
+        "country": country or (team.default_country if team else ""),
+        "region": clean_text(raw.region, 100),
+        "city": clean_text(raw.city, 100),
+        "source": source,
+        "origin": origin or SOURCE_ORIGIN.get(source, ""),
+        "campaign": clean_text(raw.campaign, 100) or ctx.default_campaign,
+        "product": clean_text(raw.interest, 200),
+        "message": str(raw.message or "").strip()[:5000],
+        "external_id": clean_text(raw.external_id, 100),
+        "email": email,
+        "email_raw": clean_text(raw.email, 254),
+        "phone": phone,
+        "phone_raw": clean_text(raw.phone, 60),
+        "consent": consent,
+        "consent_source": ctx.door if consent else "",
+        "temperature": temperature,
+        "temperature_reasons": [_("given at intake")] if temperature else [],
+        "team": team,
+        "intake_form": ctx.intake_form,
+        "import_job": ctx.import_job,
+    }
+    return values, errors
+
+
+def classify(values: dict[str, Any]) -> tuple[str, str]:
+    """`("lead", "")`, `("interest", why)` or `("reject", why)`."""
+    has_person = bool(values["first_name"] or values["last_name"])
+    reachable = bool(values["email"] or values["phone"])
+    if has_person and reachable:
+        return "lead", ""
+    if has_person:
+        return "interest", _("a name but no phone or e-mail")
+    if reachable or values["company_name"]:
+        return "interest", _("no person's name")
+    if values["message"] or values["product"]:
+        return "interest", _("no name and no way to reach anyone")
+    return "reject", _("Nothing to go on: no name, phone, e-mail or company.")
+
+
+def find_duplicate(email: str, phone: str) -> Lead | Contact | Client | None:
+    """An open lead, a contact or a client with this e-mail or phone (in that order)."""
+    if not email and not phone:
+        return None
+    found: Lead | Contact | Client | None
+    leads = Lead.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
+    for value, name in ((email, "email"), (phone, "phone")):
+        if value:
+            found = leads.filter(**{name: value}).order_by("created_at").first()
+            if found:
+                return found
+    for model in (Contact, Client):
+        for value, name in ((email, "email"), (phone, "phone")):
+            if value:
+                found = model.objects.filter(**{name: value}).order_by("id").first()
+                if found:
+                    return found
+    return None
+
+
+def _lock_identity(email: str, phone: str) -> None:
+    """Serialise concurrent intake of the same person (PostgreSQL advisory locks; SQLite
+    already serialises writers with IMMEDIATE transactions)."""
+    if connection.vendor != "postgresql":
+        return
+    for value in sorted(v for v in (email, phone) if v):
+        key = int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _touch_existing(
+    existing: Lead | Contact | Client, values: dict[str, Any], ctx: IntakeContext
+) -> IntakeResult:
+    source_label = Source(values["source"]).label if values["source"] in Source.values else values["source"]
+    details = {
+        "door": ctx.door,
+        "email": values["email"],
+        "phone": values["phone"],
+        "message": values["message"][:500],
+    }
+    if isinstance(existing, Lead):
+        lead_services.lead_touch(lead=existing, by=ctx.by, source=str(source_label), details=details)
+        return IntakeResult(kind="lead", id=existing.pk, duplicate_of=existing.pk, record=existing)
+    owner = existing.client.owner if isinstance(existing, Contact) else existing.owner
+    audit_event(actor=ctx.by, instance=existing, event="touch", changes=details)
+    notify(
+        user=owner,
+        verb="client_touch",
+        text=_("%(who)s got in touch again via %(source)s") % {"who": existing, "source": source_label},
+    )
+    kind = "contact" if isinstance(existing, Contact) else "client"
+    return IntakeResult(kind=kind, id=existing.pk, duplicate_of=existing.pk, record=existing)
+
+
+@transaction.atomic
+def intake_submit(*, raw: RawLead, ctx: IntakeContext) -> IntakeResult:
+    """Run one arrival through the pipeline. Raises BusinessError (per field) on bad input."""
+    values, errors = normalise(raw, ctx)
+    if errors:
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
+    kind, why = classify(values)
+    if kind == "reject":
+        raise BusinessError(why, errors={"name": [why]}, status=422)
+    _lock_identity(values["email"], values["phone"])
+    existing = find_duplicate(values["email"], values["phone"])
+    if existing is not None:
+        return _touch_existing(existing, values, ctx)
+    if kind == "interest":
+        interest = interest_create(values=values, ctx=ctx, reason=why)
+        return IntakeResult(kind="interest", id=interest.pk, record=interest)
+    lead = lead_services.lead_create(
+        by=ctx.by,
+        fields=dict(values),
+        owner=ctx.owner,
+        first_task_kind=TaskKind.CALL_BACK if ctx.callback else TaskKind.FIRST_CONTACT,
+    )
+    return IntakeResult(kind="lead", id=lead.pk, record=lead)
+
+
+def interest_create(*, values: dict[str, Any], ctx: IntakeContext, reason: str) -> Interest:
+    name = f"{values['first_name']} {values['last_name']}".strip()
+    interest = Interest.objects.create(
+        name=name,
+        company_name=values["company_name"],
+        source=values["source"],
+        origin=values["origin"],
+        campaign=values["campaign"],
+        product=values["product"],
+        message=values["message"],
+        country=values["country"],
+        city=values["city"],
+        team=values["team"],
+        email=values["email"],
+        email_raw=values["email_raw"],
+        phone=values["phone"],
+        phone_raw=values["phone_raw"],
+        reason=str(reason)[:200],
+        intake_form=ctx.intake_form,
+        import_job=ctx.import_job,
+        created_by=ctx.by if getattr(ctx.by, "is_authenticated", False) else None,
+    )
+    audit_create(
+        actor=ctx.by, instance=interest, fields=["name", "company_name", "source", "phone", "email", "reason"]
+    )
+    return interest
+
+
+def run_idempotent(scope: str, key: str, submit: Callable[[], IntakeResult]) -> tuple[dict[str, Any], bool]:
+    """Answer a repeated idempotency key with the first answer; create nothing the second time.
+
+    Returns `(response, replayed)`.
+    """
+    key = clean_text(key, 200)
+    if not key:
+        return submit().as_response(), False
+    previous = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if previous is not None:
+        return previous.response, True
+    try:
+        with transaction.atomic():
+            response = submit().as_response()
+            IdempotencyRecord.objects.create(scope=scope, key=key, response=response)
+    except IntegrityError:
+        # The same key arrived concurrently and won; its writes stand, ours rolled back.
+        previous = IdempotencyRecord.objects.get(scope=scope, key=key)
+        return previous.response, True
+    return response, False

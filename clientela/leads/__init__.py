@@ -1,0 +1,1 @@
+"""Interests and leads: lifecycle, qualification, temperature, score, distribution, conversion."""

@@ -1,0 +1,683 @@
+"""Writes on leads and interests: every lifecycle step, audited and on the lead's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clientela.activities.choices import Priority, TaskKind
+from clientela.activities.models import Task
+from clientela.clients.models import Client, Contact
+from clientela.core.audit import audit_create, audit_event, model_update
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.normalise import name_key, search_text
+from clientela.core.notifications import notify
+from clientela.core.permissions import role_of, user_can
+from clientela.core.tasks import enqueue_on_commit
+from clientela.leads.choices import (
+    OPEN_STATUSES,
+    SOURCE_ORIGIN,
+    LeadEventKind,
+    LeadStatus,
+    QualificationItem,
+    Temperature,
+)
+from clientela.leads.distribution import decide_owner, policy_for, record_choice
+from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
+from clientela.leads.scoring import current_model, score_lead
+from clientela.leads.temperature import evaluate_temperature
+from clientela.users.choices import Role
+from clientela.users.models import User
+
+# How soon the first task is due after a lead arrives (SPEC §7: answer within 2 hours).
+FIRST_CONTACT_DUE = dt.timedelta(hours=2)
+CALL_BACK_DUE = dt.timedelta(minutes=15)
+
+LEAD_AUDIT_FIELDS = [
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "source",
+    "origin",
+    "campaign",
+    "product",
+    "status",
+    "temperature",
+    "owner",
+    "team",
+]
+
+
+def lead_event(lead: Lead, kind: str, actor: Any = None, text: str = "", **data: Any) -> LeadEvent:
+    """Add a line to the lead's timeline."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return LeadEvent.objects.create(lead=lead, kind=kind, actor=actor, text=str(text), data=data)
+
+
+def lead_url(lead: Lead) -> str:
+    return reverse("leads:detail", args=[lead.pk])
+
+
+def refresh_derived(lead: Lead) -> None:
+    """Recompute search keys, temperature and score from the lead's fields (no save)."""
+    lead.search_text = search_text(
+        lead.first_name, lead.last_name, lead.company_name, lead.email, lead.phone.lstrip("+")
+    )
+    lead.name_key = name_key(lead.first_name, lead.last_name)
+    if not lead.origin:
+        lead.origin = SOURCE_ORIGIN.get(lead.source, "")
+    temperature, reasons = evaluate_temperature(lead)
+    lead.temperature, lead.temperature_reasons = temperature, [str(r) for r in reasons]
+    lead.score, lead.score_factors = score_lead(lead, current_model())
+
+
+def _can_work(user: Any, lead: Lead) -> bool:
+    """May `user` act on this lead? Owner, the team's head, an admin, or a manager taking the queue."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role == Role.ADMIN:
+        return True
+    if lead.owner_id == user.pk:
+        return True
+    if role == Role.HEAD:
+        return lead.team_id is not None and (
+            lead.team_id == user.team_id or user.headed_teams.filter(pk=lead.team_id).exists()
+        )
+    if role == Role.MANAGER:
+        return lead.owner_id is None and lead.team_id == user.team_id
+    return False
+
+
+def require_work(user: Any, lead: Lead) -> None:
+    if not _can_work(user, lead):
+        raise PermissionDeniedError(_("You cannot change this lead."))
+
+
+def require_open(lead: Lead) -> None:
+    if lead.merged_into_id:
+        raise ConflictError(
+            _("This lead was merged into #%(id)s; work on that one.") % {"id": lead.merged_into_id}
+        )
+    if lead.status == LeadStatus.CONVERTED:
+        raise ConflictError(_("This lead is already converted."))
+
+
+def _set_status(
+    lead: Lead, status: str, by: Any, text: str = "", kind: str = LeadEventKind.STATUS, **data: Any
+) -> None:
+    old = lead.status
+    lead.status = status
+    lead.status_changed_at = timezone.now()
+    lead.updated_by = by if getattr(by, "is_authenticated", False) else None
+    lead.save(
+        update_fields=["status", "status_changed_at", "updated_by", "updated_at", *data.pop("_fields", [])]
+    )
+    audit_event(actor=by, instance=lead, event=f"status_{status}", changes={"status": [old, status]})
+    lead_event(
+        lead,
+        kind,
+        by,
+        text or _("%(old)s → %(new)s") % {"old": LeadStatus(old).label, "new": LeadStatus(status).label},
+        old=old,
+        new=status,
+        **data,
+    )
+
+
+def _first_task(lead: Lead, *, kind: str = TaskKind.FIRST_CONTACT, by: Any = None) -> Task:
+    now = timezone.now()
+    if kind == TaskKind.CALL_BACK:
+        title = _("Call back %(name)s now") % {"name": lead}
+        due, priority = now + CALL_BACK_DUE, Priority.URGENT
+    else:
+        title = _("First contact with %(name)s") % {"name": lead}
+        hot = lead.temperature == Temperature.HOT
+        due, priority = now + FIRST_CONTACT_DUE, Priority.HIGH if hot else Priority.NORMAL
+    return Task.objects.create(
+        kind=kind,
+        title=title,
+        due_at=due,
+        priority=priority,
+        assignee=lead.owner,
+        team=lead.team,
+        lead=lead,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+
+
+def _apply_assignment(lead: Lead, owner: User | None, reason: str, by: Any) -> None:
+    old_owner = lead.owner
+    lead.owner = owner
+    lead.assigned_at = timezone.now() if owner else None
+    lead.assignment_reason = reason[:300]
+    lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at"])
+    Task.objects.filter(lead=lead, done_at__isnull=True).update(assignee=owner)
+    lead_event(
+        lead,
+        LeadEventKind.ASSIGNED,
+        by,
+        reason,
+        old_owner=old_owner.pk if old_owner else None,
+        new_owner=owner.pk if owner else None,
+    )
+    if owner is not None:
+        notify(
+            user=owner,
+            verb="lead_assigned",
+            text=_("New lead for you: %(lead)s") % {"lead": lead},
+            url=lead_url(lead),
+        )
+    if old_owner is not None and old_owner != owner:
+        notify(
+            user=old_owner,
+            verb="lead_reassigned",
+            text=_("%(lead)s was reassigned to %(owner)s")
+            % {"lead": lead, "owner": owner or _("the team queue")},
+            url=lead_url(lead),
+        )
+    if owner is None and lead.team and lead.team.head:
+        notify(
+            user=lead.team.head,
+            verb="lead_unassigned",
+            text=_("A lead waits in the %(team)s queue: %(lead)s") % {"team": lead.team, "lead": lead},
+            url=lead_url(lead),
+        )
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    by: Any,
+    fields: dict[str, Any],
+    owner: User | None = None,
+    first_task_kind: str = TaskKind.FIRST_CONTACT,
+) -> Lead:
+    """Create a lead from normalised fields, classify it, assign it and give it its first task.
+
+    `fields` are Lead model fields (already validated and normalised by the intake pipeline).
+    An explicit `owner` skips the distribution rules (manual entry "assign to me").
+    """
+    lead = Lead(**fields)
+    if lead.consent and not lead.consent_at:
+        lead.consent_at = timezone.now()
+    lead.last_touch_at = timezone.now()
+    if getattr(by, "is_authenticated", False):
+        lead.created_by = by
+    refresh_derived(lead)
+    lead.full_clean(exclude=["email"])  # e-mail validated by the pipeline; model check is stricter on IDN
+    lead.save()
+    audit_create(actor=by, instance=lead, fields=LEAD_AUDIT_FIELDS)
+    lead_event(
+        lead,
+        LeadEventKind.CREATED,
+        by,
+        _("Lead created from %(source)s") % {"source": lead.get_source_display()},
+    )
+    if owner is not None:
+        _apply_assignment(lead, owner, _("Assigned to %(name)s by hand.") % {"name": owner}, by)
+    else:
+        decision = decide_owner(lead)
+        record_choice(decision)
+        _apply_assignment(lead, decision.owner, decision.reason, by)
+    _first_task(lead, kind=first_task_kind, by=by)
+    return lead
+
+
+@transaction.atomic
+def lead_touch(
+    *, lead: Lead, by: Any, source: str, details: dict[str, Any] | None = None, text: str = ""
+) -> Lead:
+    """A duplicate arrival: the existing lead gets a new touch and its owner hears about it."""
+    Lead.objects.filter(pk=lead.pk).update(touch_count=F("touch_count") + 1, last_touch_at=timezone.now())
+    lead.refresh_from_db()
+    if lead.status == LeadStatus.POSTPONED:
+        pass  # stays postponed; the touch is on the timeline and the owner is told
+    refresh_derived(lead)
+    lead.save(update_fields=["temperature", "temperature_reasons", "score", "score_factors"])
+    lead_event(
+        lead,
+        LeadEventKind.TOUCH,
+        by,
+        text or _("Came in again via %(source)s") % {"source": source},
+        source=source,
+        **(details or {}),
+    )
+    notify(
+        user=lead.owner,
+        verb="lead_touch",
+        text=_("%(lead)s got in touch again") % {"lead": lead},
+        url=lead_url(lead),
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
+    """Edit a lead's fields (already normalised). Temperature set here counts as set by hand."""
+    require_work(by, lead)
+    if "temperature" in data:
+        data["temperature_manual"] = bool(data["temperature"])
+        if data["temperature"]:
+            data["temperature_reasons"] = [_("Set by hand by %(name)s") % {"name": by}]
+    lead, changes = model_update(instance=lead, data=data, actor=by)
+    if changes:
+        refresh_derived(lead)
+        lead.save(
+            update_fields=[
+                "search_text",
+                "name_key",
+                "origin",
+                "temperature",
+                "temperature_reasons",
+                "score",
+                "score_factors",
+            ]
+        )
+        lead_event(
+            lead,
+            LeadEventKind.EDITED,
+            by,
+            _("Changed: %(fields)s") % {"fields": ", ".join(changes)},
+            changes=changes,
+        )
+    return lead
+
+
+@transaction.atomic
+def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") -> Lead:
+    """Reassign by hand (heads, admins), or a manager taking an unassigned lead of their team."""
+    taking_own = owner is not None and owner.pk == getattr(by, "pk", None) and lead.owner_id is None
+    if not user_can(by, "distribute_leads") and not (taking_own and _can_work(by, lead)):
+        raise PermissionDeniedError(_("Only a head of sales can reassign leads."))
+    if owner is not None and (not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN)):
+        raise BusinessError(
+            _("This person cannot own leads."), errors={"owner": [_("Choose an active manager.")]}
+        )
+    if owner is not None and lead.team_id and owner.team_id != lead.team_id and role_of(by) != Role.ADMIN:
+        raise BusinessError(
+            _("This person is not in the lead's team."), errors={"owner": [_("Choose someone of the team.")]}
+        )
+    if owner == lead.owner:
+        return lead
+    text = reason or (
+        _("Reassigned to %(name)s by %(by)s.") % {"name": owner or _("the team queue"), "by": by}
+    )
+    audit_event(
+        actor=by,
+        instance=lead,
+        event="assigned",
+        changes={"owner": [lead.owner_id, owner.pk if owner else None]},
+    )
+    _apply_assignment(lead, owner, text, by)
+    if lead.status == LeadStatus.NEW and owner is not None and owner.pk == getattr(by, "pk", None):
+        _set_status(lead, LeadStatus.IN_WORK, by)
+    return lead
+
+
+@transaction.atomic
+def lead_start_work(*, by: Any, lead: Lead) -> Lead:
+    require_work(by, lead)
+    if lead.status != LeadStatus.NEW:
+        raise ConflictError(_("Only a new lead can be taken into work."))
+    _set_status(lead, LeadStatus.IN_WORK, by)
+    return lead
+
+
+@transaction.atomic
+def lead_qualify(*, by: Any, lead: Lead, answers: dict[str, bool]) -> tuple[Lead, list[str]]:
+    """Record checklist answers; the lead becomes qualified once the team's required items hold.
+
+    Returns the lead and the required items still missing.
+    """
+    require_work(by, lead)
+    require_open(lead)
+    unknown = sorted(set(answers) - set(QualificationItem.values))
+    if unknown:
+        raise BusinessError(
+            _("Unknown checklist item."), errors={item: [_("Not a checklist item.")] for item in unknown}
+        )
+    old = dict(lead.qualification or {})
+    lead.qualification = {**old, **{k: bool(v) for k, v in answers.items()}}
+    lead.save(update_fields=["qualification", "updated_at"])
+    audit_event(
+        actor=by, instance=lead, event="qualification", changes={"qualification": [old, lead.qualification]}
+    )
+    required = policy_for(lead.team).required_items
+    missing = [item for item in required if not lead.qualification.get(item)]
+    lead_event(
+        lead,
+        LeadEventKind.QUALIFICATION,
+        by,
+        ", ".join(
+            f"{QualificationItem(k).label}: {'✓' if v else '✗'}" for k, v in lead.qualification.items()
+        ),
+        answers=lead.qualification,
+    )
+    if not missing and lead.status in (LeadStatus.NEW, LeadStatus.IN_WORK, LeadStatus.POSTPONED):
+        _set_status(lead, LeadStatus.QUALIFIED, by)
+    elif missing and lead.status == LeadStatus.QUALIFIED:
+        _set_status(lead, LeadStatus.IN_WORK, by)
+    return lead, missing
+
+
+@dataclass
+class Conversion:
+    lead: Lead
+    client: Client
+    contact: Contact
+    client_created: bool
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    by: Any,
+    lead: Lead,
+    client: Client | None = None,
+    client_name: str = "",
+    client_owner: User | None = None,
+    contact_role: str = "",
+) -> Conversion:
+    """Lead → client + contact, keeping the two-way link and the exact moment.
+
+    Attaches to `client` when given (a new person at a known company); otherwise creates one.
+    The client may get a different owner (personal manager) than the lead had.
+    """
+    require_work(by, lead)
+    require_open(lead)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    require_open(lead)
+    owner = client_owner or lead.owner or (by if role_of(by) in (Role.MANAGER, Role.HEAD) else None)
+    created = client is None
+    if client is None:
+        name = (client_name or lead.company_name or lead.full_name).strip()
+        if not name:
+            raise BusinessError(_("Name the client."), errors={"client_name": [_("This field is required.")]})
+        client = Client.objects.create(
+            name=name,
+            owner=owner,
+            team=lead.team,
+            country=lead.country,
+            city=lead.city,
+            email=lead.email if not lead.company_name else "",
+            phone=lead.phone if not lead.company_name else "",
+            kind="company" if lead.company_name or client_name else "person",
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        audit_create(actor=by, instance=client, fields=["name", "owner", "team", "kind"])
+    contact = Contact.objects.create(
+        client=client,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        position=lead.position,
+        role=contact_role,
+        email=lead.email,
+        phone=lead.phone,
+        phone_raw=lead.phone_raw,
+        consent=lead.consent,
+        consent_at=lead.consent_at,
+        consent_source=lead.consent_source,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    audit_create(
+        actor=by, instance=contact, fields=["client", "first_name", "last_name", "email", "phone", "role"]
+    )
+    lead.client, lead.contact = client, contact
+    lead.converted_at = timezone.now()
+    lead.converted_by = by if getattr(by, "is_authenticated", False) else None
+    _set_status(
+        lead,
+        LeadStatus.CONVERTED,
+        by,
+        _("Converted to client %(client)s") % {"client": client},
+        kind=LeadEventKind.CONVERTED,
+        client=client.pk,
+        contact=contact.pk,
+        _fields=["client", "contact", "converted_at", "converted_by"],
+    )
+    Task.objects.filter(lead=lead, done_at__isnull=True).update(
+        done_at=timezone.now(), done_by=lead.converted_by
+    )
+    if client.owner and client.owner != lead.owner:
+        notify(
+            user=client.owner,
+            verb="client_assigned",
+            text=_("You are the personal manager of %(client)s") % {"client": client},
+        )
+    return Conversion(lead=lead, client=client, contact=contact, client_created=created)
+
+
+@transaction.atomic
+def lead_refuse(
+    *,
+    by: Any,
+    lead: Lead,
+    reason: RefusalReason,
+    note: str = "",
+    farewell: bool = False,
+    postpone_until: dt.date | None = None,
+) -> Lead:
+    """The lead declines: kept, with a reason; optionally a farewell letter and a re-contact date."""
+    require_work(by, lead)
+    require_open(lead)
+    if not reason.is_active:
+        raise BusinessError(
+            _("This reason is switched off."), errors={"reason": [_("Choose an active reason.")]}
+        )
+    if postpone_until is not None and postpone_until <= timezone.localdate():
+        raise BusinessError(
+            _("The re-contact date must be in the future."),
+            errors={"postpone_until": [_("Choose a date after today.")]},
+        )
+    if farewell and not lead.email:
+        raise BusinessError(
+            _("This lead has no e-mail for a farewell letter."),
+            errors={"farewell": [_("Add an e-mail address first.")]},
+        )
+    lead.refusal_reason, lead.refusal_note = reason, note
+    status = LeadStatus.POSTPONED if postpone_until else LeadStatus.REFUSED
+    lead.postponed_until = postpone_until
+    text = _("Refused: %(reason)s") % {"reason": reason}
+    if postpone_until:
+        text += " · " + _("re-contact on %(date)s") % {"date": postpone_until.isoformat()}
+    _set_status(
+        lead,
+        status,
+        by,
+        text,
+        kind=LeadEventKind.REFUSED,
+        reason=reason.code,
+        note=note,
+        postpone_until=postpone_until.isoformat() if postpone_until else None,
+        _fields=["refusal_reason", "refusal_note", "postponed_until"],
+    )
+    Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    if farewell:
+        from clientela.leads.tasks import send_farewell_letter
+
+        enqueue_on_commit(send_farewell_letter, lead_id=lead.pk)
+    return lead
+
+
+@transaction.atomic
+def lead_postpone(*, by: Any, lead: Lead, until: dt.date, note: str = "") -> Lead:
+    """Not now: the lead returns to its owner's work list on `until`."""
+    require_work(by, lead)
+    require_open(lead)
+    if until <= timezone.localdate():
+        raise BusinessError(
+            _("The re-contact date must be in the future."),
+            errors={"until": [_("Choose a date after today.")]},
+        )
+    lead.postponed_until = until
+    _set_status(
+        lead,
+        LeadStatus.POSTPONED,
+        by,
+        _("Postponed until %(date)s") % {"date": until.isoformat()},
+        kind=LeadEventKind.POSTPONED,
+        until=until.isoformat(),
+        note=note,
+        _fields=["postponed_until"],
+    )
+    Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    return lead
+
+
+@transaction.atomic
+def lead_return_from_postponement(*, lead: Lead, today: dt.date | None = None) -> bool:
+    """On its date a postponed lead goes back to work with a re-contact task. Idempotent."""
+    today = today or timezone.localdate()
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.status != LeadStatus.POSTPONED or lead.postponed_until is None or lead.postponed_until > today:
+        return False
+    lead.postponed_until = None
+    _set_status(
+        lead,
+        LeadStatus.IN_WORK,
+        None,
+        _("Back from postponement: time to re-contact"),
+        kind=LeadEventKind.RETURNED,
+        _fields=["postponed_until"],
+    )
+    Task.objects.create(
+        kind=TaskKind.RECONTACT,
+        title=_("Re-contact %(name)s") % {"name": lead},
+        due_at=timezone.now(),
+        priority=Priority.HIGH,
+        assignee=lead.owner,
+        team=lead.team,
+        lead=lead,
+    )
+    notify(
+        user=lead.owner,
+        verb="lead_returned",
+        text=_("%(lead)s is back on your list today") % {"lead": lead},
+        url=lead_url(lead),
+    )
+    return True
+
+
+def leads_return_due(*, today: dt.date | None = None) -> int:
+    """Sweep: return every postponed lead whose date has come. Returns how many returned."""
+    today = today or timezone.localdate()
+    due = Lead.objects.filter(status=LeadStatus.POSTPONED, postponed_until__lte=today).values_list(
+        "pk", flat=True
+    )
+    return sum(lead_return_from_postponement(lead=Lead(pk=pk), today=today) for pk in list(due))
+
+
+MERGE_FILL_FIELDS = [
+    "first_name",
+    "last_name",
+    "company_name",
+    "position",
+    "industry",
+    "email",
+    "email_raw",
+    "phone",
+    "phone_raw",
+    "country",
+    "region",
+    "city",
+    "campaign",
+    "product",
+    "message",
+]
+
+
+@transaction.atomic
+def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
+    """Merge `other` into `target`: empty fields filled, timelines joined, nothing deleted."""
+    if target.pk == other.pk:
+        raise BusinessError(
+            _("A lead cannot be merged into itself."), errors={"other": [_("Choose another lead.")]}
+        )
+    require_work(by, target)
+    require_work(by, other)
+    require_open(target)
+    require_open(other)
+    filled = {
+        name: getattr(other, name)
+        for name in MERGE_FILL_FIELDS
+        if not getattr(target, name) and getattr(other, name)
+    }
+    target.touch_count += other.touch_count
+    target.consent = target.consent or other.consent
+    for name, value in filled.items():
+        setattr(target, name, value)
+    refresh_derived(target)
+    target.save()
+    LeadEvent.objects.filter(lead=other).update(lead=target)
+    Task.objects.filter(lead=other, done_at__isnull=True).update(lead=target, assignee=target.owner)
+    Interest.objects.filter(upgraded_to=other).update(upgraded_to=target)
+    other.merged_into = target
+    other.save(update_fields=["merged_into", "updated_at"])
+    audit_event(actor=by, instance=target, event="merged", changes={"merged": other.pk, "filled": filled})
+    audit_event(actor=by, instance=other, event="merged_into", changes={"merged_into": target.pk})
+    lead_event(
+        target,
+        LeadEventKind.MERGED,
+        by,
+        _("Merged lead #%(id)s (%(name)s) into this one") % {"id": other.pk, "name": other},
+        other=other.pk,
+        filled=sorted(filled),
+    )
+    return target
+
+
+@transaction.atomic
+def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> Lead:
+    """A person appeared behind an interest: it becomes a lead (through the same creation path)."""
+    if interest.upgraded_to_id:
+        raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
+    base = {
+        "company_name": interest.company_name,
+        "source": interest.source,
+        "origin": interest.origin,
+        "campaign": interest.campaign,
+        "product": interest.product,
+        "message": interest.message,
+        "country": interest.country,
+        "city": interest.city,
+        "team": interest.team,
+        "email": interest.email,
+        "email_raw": interest.email_raw,
+        "phone": interest.phone,
+        "phone_raw": interest.phone_raw,
+    }
+    base.update({k: v for k, v in fields.items() if v not in (None, "")})
+    if not (base.get("first_name") or base.get("last_name")) or not (base.get("email") or base.get("phone")):
+        raise BusinessError(
+            _("A lead needs a person's name and a phone or an e-mail."),
+            errors={"first_name": [_("Give the person's name.")]}
+            if not (base.get("first_name") or base.get("last_name"))
+            else {"phone": [_("Give a phone or an e-mail.")]},
+        )
+    lead = lead_create(by=by, fields=base)
+    interest.upgraded_to = lead
+    interest.upgraded_at = timezone.now()
+    interest.save(update_fields=["upgraded_to", "upgraded_at", "updated_at"])
+    audit_event(actor=by, instance=interest, event="upgraded", changes={"lead": lead.pk})
+    lead_event(
+        lead,
+        LeadEventKind.NOTE,
+        by,
+        _("Upgraded from interest #%(id)s") % {"id": interest.pk},
+        interest=interest.pk,
+    )
+    return lead
+
+
+def open_leads() -> Any:
+    return Lead.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)

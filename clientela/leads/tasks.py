@@ -1,0 +1,60 @@
+"""Background jobs of the leads app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from clientela.core.tasks import run_once
+from clientela.leads import services
+from clientela.leads.choices import LeadEventKind
+from clientela.leads.models import Lead
+
+QUESTIONNAIRE_SALT = "clientela.leads.refusal-questionnaire"
+
+
+def questionnaire_token(lead: Lead) -> str:
+    return signing.dumps({"lead": lead.pk}, salt=QUESTIONNAIRE_SALT)
+
+
+def lead_from_questionnaire_token(token: str, max_age_days: int = 60) -> Lead | None:
+    try:
+        data = signing.loads(token, salt=QUESTIONNAIRE_SALT, max_age=max_age_days * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    return Lead.objects.filter(pk=data.get("lead")).first()
+
+
+@task(queue_name="email")
+def send_farewell_letter(*, lead_id: int) -> bool:
+    """Thank a refusing lead and ask, with a one-click questionnaire, why they declined. Once."""
+    lead = Lead.objects.select_related("owner").filter(pk=lead_id).first()
+    if lead is None or not lead.email:
+        return False
+
+    def send() -> None:
+        language = lead.owner.language if lead.owner else settings.LANGUAGE_CODE
+        with translation.override(language):
+            link = settings.SITE_URL + reverse(
+                "leads:refusal_questionnaire", args=[questionnaire_token(lead)]
+            )
+            context = {"lead": lead, "link": link, "manager": lead.owner}
+            subject = render_to_string("leads/email/farewell_subject.txt", context).strip()
+            body = render_to_string("leads/email/farewell.txt", context)
+        sender = settings.DEFAULT_FROM_EMAIL
+        reply_to = [lead.owner.email] if lead.owner and lead.owner.email else None
+        EmailMultiAlternatives(subject, body, sender, [lead.email], reply_to=reply_to).send()
+        services.lead_event(lead, LeadEventKind.FAREWELL, None, subject, to=lead.email)
+
+    return run_once(f"farewell:{lead.pk}", send)
+
+
+@task()
+def return_postponed_leads() -> int:
+    """Periodic sweep: postponed leads whose date has come go back to their owners."""
+    return services.leads_return_due()
