@@ -3,9 +3,15 @@ from django.urls import include, path
 
 from clientela.core.api import api
 from clientela.core.views import health
+from clientela.intake.api import router as intake_router
+from clientela.intake.import_api import router as imports_router
+from clientela.leads.api import router as leads_router
 from clientela.users.api import router as users_router
 
 api.add_router("/", users_router)
+api.add_router("/", leads_router)
+api.add_router("/", intake_router)
+api.add_router("/", imports_router)
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -13,5 +19,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("clientela.users.urls")),
     path("", include("clientela.leads.urls")),
+    path("", include("clientela.leads.settings_urls")),
+    path("", include("clientela.intake.urls")),
+    path("", include("clientela.intake.import_urls")),
     path("", include("clientela.core.urls")),
 ]

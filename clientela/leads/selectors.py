@@ -1,0 +1,153 @@
+"""Reads of leads and interests, always scoped to what the viewer may see.
+
+Every door (list page, API, search, autocomplete, export) calls these, so filters, search
+and permissions behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from clientela.core.normalise import company_key, fold, phone_digits
+from clientela.leads.choices import OPEN_STATUSES
+from clientela.leads.models import Interest, Lead
+
+LEAD_ORDERINGS = {
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "score": ("score", "id"),
+    "-score": ("-score", "-id"),
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "status": ("status", "-created_at", "-id"),
+    "last_touch": ("last_touch_at", "id"),
+    "-last_touch": ("-last_touch_at", "-id"),
+}
+
+
+@dataclass
+class LeadFilters:
+    q: str = ""
+    status: str = ""
+    owner: int | None = None
+    unassigned: bool = False
+    team: int | None = None
+    temperature: str = ""
+    source: str = ""
+    origin: str = ""
+    campaign: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    ordering: str = "-created"
+    include_merged: bool = False
+
+
+def search_condition(q: str) -> Q:
+    """Substring search over name, company, e-mail and phone digits; case-, accent- and
+    script-insensitive ('morozov' finds 'Морозов', 'stefan' finds 'Ștefan')."""
+    terms = [fold(term) for term in q.split() if term.strip()]
+    condition = Q()
+    for term in terms:
+        digits = phone_digits(term)
+        if digits and len(digits) >= 3 and len(digits) >= len(term.strip("+()- ")) - 2:
+            condition &= Q(search_text__contains=digits)
+        else:
+            condition &= Q(search_text__contains=term)
+    return condition
+
+
+def lead_list(*, viewer: Any, filters: LeadFilters | None = None) -> QuerySet[Lead]:
+    f = filters or LeadFilters()
+    leads = Lead.objects.visible_to(viewer).select_related("owner", "team")
+    if not f.include_merged:
+        leads = leads.filter(merged_into__isnull=True)
+    if f.q:
+        leads = leads.filter(search_condition(f.q))
+    if f.status == "open":
+        leads = leads.filter(status__in=OPEN_STATUSES)
+    elif f.status:
+        leads = leads.filter(status=f.status)
+    if f.unassigned:
+        leads = leads.filter(owner__isnull=True)
+    elif f.owner:
+        leads = leads.filter(owner_id=f.owner)
+    if f.team:
+        leads = leads.filter(team_id=f.team)
+    for name in ("temperature", "source", "origin", "campaign"):
+        value = getattr(f, name)
+        if value:
+            leads = leads.filter(**{name: value})
+    if f.created_from:
+        leads = leads.filter(created_at__date__gte=f.created_from)
+    if f.created_to:
+        leads = leads.filter(created_at__date__lte=f.created_to)
+    return leads.order_by(*LEAD_ORDERINGS.get(f.ordering, LEAD_ORDERINGS["-created"]))
+
+
+def lead_get(*, viewer: Any, pk: int) -> Lead:
+    """One lead the viewer may see, or Http404."""
+    from clientela.core.permissions import get_visible_or_404
+
+    return get_visible_or_404(
+        Lead.objects.select_related("owner", "team", "client", "contact", "refusal_reason"), viewer, pk=pk
+    )
+
+
+def lead_history(*, lead: Lead) -> QuerySet[Any]:
+    return lead.events.select_related("actor").order_by("-at", "-id")
+
+
+def fuzzy_candidates(*, viewer: Any, lead: Lead, limit: int = 5) -> list[Lead]:
+    """Open leads that look like the same person: same transliterated last name and first
+    initial ('Морозов А.' ≈ 'Morozov A.'), preferring the same company."""
+    if not lead.name_key:
+        return []
+    candidates = list(
+        Lead.objects.visible_to(viewer)
+        .filter(name_key=lead.name_key, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .exclude(pk=lead.pk)
+        .select_related("owner")
+        .order_by("-created_at")[:50]
+    )
+    own_company = company_key(lead.company_name)
+
+    def rank(other: Lead) -> tuple[int, int]:
+        same_company = bool(own_company) and company_key(other.company_name) == own_company
+        return (0 if same_company else 1, -other.pk)
+
+    if own_company:
+        candidates = [
+            c for c in candidates if not c.company_name or company_key(c.company_name) == own_company
+        ]
+    return sorted(candidates, key=rank)[:limit]
+
+
+def interest_list(
+    *, viewer: Any, q: str = "", source: str = "", upgraded: bool | None = None
+) -> QuerySet[Interest]:
+    interests = Interest.objects.visible_to(viewer).select_related("team", "upgraded_to")
+    if q:
+        term = q.strip()
+        interests = interests.filter(
+            Q(name__icontains=term)
+            | Q(company_name__icontains=term)
+            | Q(email__icontains=term.lower())
+            | Q(phone__contains=phone_digits(term) or term)
+        )
+    if source:
+        interests = interests.filter(source=source)
+    if upgraded is not None:
+        interests = interests.filter(upgraded_to__isnull=not upgraded)
+    return interests.order_by("-created_at", "-id")
+
+
+def interest_counts_by_source(*, viewer: Any) -> list[dict[str, Any]]:
+    from django.db.models import Count
+
+    return list(
+        Interest.objects.visible_to(viewer).values("source").annotate(count=Count("id")).order_by("-count")
+    )
