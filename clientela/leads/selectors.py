@@ -145,7 +145,7 @@ def interest_list(
     return interests.order_by("-created_at", "-id")
 
 
-def interest_counts_by_source(*, viewer: Any) -> list[dict[str, Any]]:
+def interest_counts_by_source(*, viewer: Any) -> list[Any]:
     from django.db.models import Count
 
     return list(
