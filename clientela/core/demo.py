@@ -13,6 +13,7 @@ from django.db import transaction
 
 DEMO_LOADERS = [
     "clientela.users.demo",
+    "clientela.leads.demo",
 ]
 
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105 (published demo login)

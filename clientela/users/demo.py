@@ -25,6 +25,8 @@ PEOPLE = [
     ("olga", "Ольга", "Морозова", Role.MANAGER, "Bucharest", "ru"),
     ("peter", "Péter", "Szabó", Role.MANAGER, "Budapest", "hu"),
     ("siti", "Siti", "Aminah", Role.MANAGER, "Kuala Lumpur", "ms"),
+    ("zsofia", "Zsófia", "Balogh", Role.MANAGER, "Budapest", "hu"),
+    ("farid", "Farid", "Hamzah", Role.MANAGER, "Kuala Lumpur", "ms"),
     ("maria", "Maria", "Constantin", Role.MARKETER, "Bucharest", "en"),
 ]
 
