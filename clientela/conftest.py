@@ -81,3 +81,18 @@ def api_token():
         return {"Authorization": f"Bearer {raw}"}
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_policy_rows(request):
+    """Rows that data migrations create (refusal reasons) are wiped by transactional tests'
+    flush; put them back so every test starts from what a fresh install has."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")
+    from clientela.leads.policy import ensure_default_refusal_reasons
+
+    ensure_default_refusal_reasons()

@@ -115,3 +115,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PeriodicRun(models.Model):
+    """When each periodic job was last enqueued, shared by every scheduler process."""
+
+    name = models.CharField(max_length=200, unique=True)
+    last_enqueued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,3 +21,11 @@ DEFAULT_REFUSAL_REASONS: dict[str, Any] = {
 def refusal_reason_label(reason: Any) -> str:
     label = DEFAULT_REFUSAL_REASONS.get(reason.code)
     return str(label) if label is not None else reason.name
+
+
+def ensure_default_refusal_reasons() -> None:
+    """Create the built-in refusal reasons that are missing (fresh installs, flushed test DBs)."""
+    from clientela.leads.models import RefusalReason
+
+    for position, (code, label) in enumerate(DEFAULT_REFUSAL_REASONS.items()):
+        RefusalReason.objects.get_or_create(code=code, defaults={"name": str(label), "position": position})

@@ -63,6 +63,17 @@ def lead_event(lead: Lead, kind: str, actor: Any = None, text: str = "", **data:
     return LeadEvent.objects.create(lead=lead, kind=kind, actor=actor, text=str(text), data=data)
 
 
+def _schedule_return(lead: Lead, day: dt.date) -> None:
+    """Defer the lead's return to the start of `day` in its team's time zone."""
+    import zoneinfo
+
+    from clientela.leads.tasks import return_postponed_lead
+
+    zone = zoneinfo.ZoneInfo(lead.team.time_zone if lead.team else "UTC")
+    start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+    enqueue_on_commit(return_postponed_lead.using(run_after=start), lead_id=lead.pk)
+
+
 def lead_url(lead: Lead) -> str:
     return reverse("leads:detail", args=[lead.pk])
 
@@ -502,6 +513,8 @@ def lead_refuse(
         _fields=["refusal_reason", "refusal_note", "postponed_until"],
     )
     Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    if postpone_until:
+        _schedule_return(lead, postpone_until)
     if farewell:
         from clientela.leads.tasks import send_farewell_letter
 
@@ -531,6 +544,7 @@ def lead_postpone(*, by: Any, lead: Lead, until: dt.date, note: str = "") -> Lea
         _fields=["postponed_until"],
     )
     Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    _schedule_return(lead, until)
     return lead
 
 

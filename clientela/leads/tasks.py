@@ -58,3 +58,10 @@ def send_farewell_letter(*, lead_id: int) -> bool:
 def return_postponed_leads() -> int:
     """Periodic sweep: postponed leads whose date has come go back to their owners."""
     return services.leads_return_due()
+
+
+@task()
+def return_postponed_lead(*, lead_id: int) -> bool:
+    """Deferred to the start of the re-contact day; the periodic sweep is the safety net."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    return lead is not None and services.lead_return_from_postponement(lead=lead)

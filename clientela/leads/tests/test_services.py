@@ -221,3 +221,20 @@ def test_manager_cannot_reassign_but_can_take_an_unassigned_team_lead(world):
     services.lead_assign(by=world.manager_north2, lead=lead, owner=world.manager_north2)
     lead.refresh_from_db()
     assert lead.owner == world.manager_north2 and lead.status == LeadStatus.IN_WORK
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postponement_defers_the_return_job_to_the_start_of_that_day(world):
+    from django_tasks_db.models import DBTaskResult
+
+    world.north.time_zone = "Europe/Bucharest"
+    world.north.save()
+    lead = make_lead(world)
+    day = timezone.localdate() + dt.timedelta(days=10)
+    services.lead_postpone(by=world.manager_north, lead=lead, until=day)
+    job = DBTaskResult.objects.get(task_path__endswith="return_postponed_lead")
+    import zoneinfo
+
+    expected = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zoneinfo.ZoneInfo("Europe/Bucharest"))
+    assert job.run_after == expected
+    assert job.args_kwargs["kwargs"] == {"lead_id": lead.pk}
