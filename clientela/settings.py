@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clientela.core.context_processors.navigation",
+                "clientela.core.notifications_context.notifications",
             ],
         },
     }

@@ -12,3 +12,17 @@ def notify(*, user: Any, verb: str, text: str, url: str = "") -> Notification | 
     if user is None or not getattr(user, "is_active", False):
         return None
     return Notification.objects.create(user=user, verb=verb, text=str(text)[:300], url=url)
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def recent_for(user: Any, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).order_by("-at", "-id")[:limit])
+
+
+def mark_all_read(user: Any) -> int:
+    from django.utils import timezone
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from clientela import __version__
 from clientela.core.http import AuthedRequest
+from clientela.core.notifications import mark_all_read, recent_for
 from clientela.users import selectors as user_selectors
 
 
@@ -21,6 +22,14 @@ def home(request: AuthedRequest) -> HttpResponse:
         user_selectors.users_visible_to(request.user).filter(is_active=True).exclude(pk=request.user.pk)
     )
     return render(request, "core/home.html", {"team": team, "colleagues": colleagues[:12]})
+
+
+@login_required
+def notification_list(request: AuthedRequest) -> HttpResponse:
+    """Everything the user was told, newest first; opening the page marks it read."""
+    items = recent_for(request.user)
+    mark_all_read(request.user)
+    return render(request, "core/notifications.html", {"items": items})
 
 
 @never_cache
