@@ -151,3 +151,35 @@ def interest_counts_by_source(*, viewer: Any) -> list[Any]:
     return list(
         Interest.objects.visible_to(viewer).values("source").annotate(count=Count("id")).order_by("-count")
     )
+
+
+def lead_status_counts(*, viewer: Any, mine_only: bool) -> dict[str, int]:
+    """Open leads per status for the home page (the viewer's own, or all they may see)."""
+    from django.db.models import Count
+
+    leads = Lead.objects.visible_to(viewer).filter(merged_into__isnull=True, status__in=OPEN_STATUSES)
+    if mine_only:
+        leads = leads.filter(owner=viewer)
+    rows = leads.values_list("status").annotate(count=Count("id"))
+    return dict(rows)
+
+
+def team_load(*, viewer: Any) -> list[Any]:
+    """Open leads per manager of the teams the viewer may see (for heads and admins)."""
+    from django.db.models import Count, Q
+
+    from clientela.core.permissions import visible_team_ids
+    from clientela.users.choices import Role
+    from clientela.users.models import User
+
+    teams = visible_team_ids(viewer)
+    people = User.objects.filter(is_active=True, role=Role.MANAGER).select_related("team")
+    if teams is not None:
+        people = people.filter(team_id__in=teams)
+    return list(
+        people.annotate(
+            open_leads=Count(
+                "leads", filter=Q(leads__status__in=OPEN_STATUSES, leads__merged_into__isnull=True)
+            )
+        ).order_by("-open_leads", "first_name")
+    )
