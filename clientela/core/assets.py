@@ -17,4 +17,12 @@ VENDOR_FILES: dict[str, str] = {
     "@tabler/icons-webfont/dist/fonts/tabler-icons.woff": "tabler-icons/fonts/tabler-icons.woff",
     "@tabler/icons-webfont/dist/fonts/tabler-icons.ttf": "tabler-icons/fonts/tabler-icons.ttf",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+    "sortablejs/Sortable.min.js": "sortable/Sortable.min.js",
+    "tom-select/dist/js/tom-select.complete.min.js": "tom-select/tom-select.complete.min.js",
+    "tom-select/dist/js/tom-select.complete.min.js.map": "tom-select/tom-select.complete.min.js.map",
+    "tom-select/dist/css/tom-select.bootstrap5.min.css": "tom-select/tom-select.bootstrap5.min.css",
+    "tom-select/dist/css/tom-select.bootstrap5.min.css.map": "tom-select/tom-select.bootstrap5.min.css.map",
+    # Unicode fonts for PDF documents (Latin with diacritics, Cyrillic).
+    "dejavu-fonts-ttf/ttf/DejaVuSans.ttf": "fonts/DejaVuSans.ttf",
+    "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf": "fonts/DejaVuSans-Bold.ttf",
 }
