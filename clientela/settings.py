@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "axes",
     "ninja",
     "clientela.core",
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "clientela.leads",
     "clientela.activities",
     "clientela.intake",
+    "clientela.comms",
+    "clientela.deals",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "clientela.core.middleware.BusinessErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -189,18 +193,35 @@ EMAIL_TIMEOUT = config.env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = config.env_str("EMAIL_FROM", "Clientela <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Background work: one task interface (django-tasks); database-backed queue by default.
-TASKS = {
-    "default": {
-        "BACKEND": config.env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "email"],
-    }
-}
+# --- Background work: one task interface (django-tasks). CLIENTELA_TASK_BACKEND=database (default:
+# a queue table, workers need no other server) or redis (RQ workers started with `clientela worker`).
+TASK_QUEUES = ["default", "email"]
+TASK_BACKEND = config.env_str("TASK_BACKEND", "database").lower()
+if TASK_BACKEND == "redis":
+    if not REDIS_URL:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("CLIENTELA_TASK_BACKEND=redis needs CLIENTELA_REDIS_URL")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+elif TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CLIENTELA_TASK_BACKEND must be database or redis")
+RQ_QUEUES = {name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 900} for name in TASK_QUEUES}
+# Failed jobs are retried with exponential backoff, then kept in the failed-jobs list.
+TASK_RETRIES = config.env_int("TASK_RETRIES", 5)
+TASK_RETRY_BASE_SECONDS = config.env_int("TASK_RETRY_BASE_SECONDS", 30)
 
 # --- API.
 NINJA_PAGINATION_MAX_LIMIT = 500
 API_RATE_ANON = config.env_str("API_RATE_ANON", "60/m")
 API_RATE_AUTH = config.env_str("API_RATE_AUTH", "1200/m")
+# Proxies in front of the app: rate limits key on the client address they report, not on a
+# header any caller could forge.
+NINJA_NUM_PROXIES = config.env_int("PROXY_COUNT", 0)
+INTAKE_FORM_MAX_PER_HOUR = config.env_int("INTAKE_FORM_MAX_PER_HOUR", 1000)
 
 LOGGING = {
     "version": 1,

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.permissions import user_can
 
-# (url name, label, icon, capability or None). Apps add their entries here as they land.
+# (url name, label, icon, capability or None). Apps add their entries here as they land;
+# an entry whose URL does not exist (yet) is left out.
 NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     ("core:home", _("Home"), "ti-home", None),
+    ("leads:list", _("Leads"), "ti-address-book", None),
+    ("leads:interests", _("Interests"), "ti-bulb", None),
+    ("lead_settings:index", _("Lead settings"), "ti-adjustments", "view_team_settings"),
     ("users:team_list", _("Teams"), "ti-users-group", "view_team_settings"),
     ("users:user_list", _("Users"), "ti-user-cog", "view_team_settings"),
 ]
@@ -27,7 +31,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for url_name, label, icon, capability in NAVIGATION:
         if capability and not user_can(user, capability):
             continue
-        url = reverse(url_name)
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
         active = path == url if url == "/" else path.startswith(url)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
     return {"nav_items": items}

@@ -20,6 +20,9 @@ class BusinessError(Exception):
         self.errors = errors or {}
         if status is not None:
             self.status = status
+        elif self.errors and type(self).status == 400:
+            # A rule broken by particular fields is unprocessable input, like a validation error.
+            self.status = 422
 
 
 class ConflictError(BusinessError):

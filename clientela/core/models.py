@@ -129,3 +129,23 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FailedJob(models.Model):
+    """A background job that failed every retry: kept, visible in settings, retryable."""
+
+    task_path = models.CharField(_("job"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    error = models.TextField(_("error"))
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True, db_index=True)
+    retried_at = models.DateTimeField(_("retried at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed job")
+        verbose_name_plural = _("failed jobs")
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return self.task_path

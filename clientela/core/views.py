@@ -52,6 +52,27 @@ def notification_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/notifications.html", {"items": items})
 
 
+@login_required
+def failed_jobs(request: AuthedRequest) -> HttpResponse:
+    """Background jobs that failed every retry; an admin can send one again."""
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+    from django.utils.translation import gettext as _
+
+    from clientela.core.models import FailedJob
+    from clientela.core.permissions import require
+    from clientela.core.tasks import failed_job_retry
+
+    require(request.user, "manage_settings")
+    if request.method == "POST":
+        failed = get_object_or_404(FailedJob, pk=request.POST.get("job"), retried_at__isnull=True)
+        failed_job_retry(failed=failed)
+        messages.success(request, _("The job was sent again."))
+        return redirect("core:failed_jobs")
+    jobs = FailedJob.objects.all()[:200]
+    return render(request, "core/failed_jobs.html", {"jobs": jobs})
+
+
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness and database check for load balancers: 200 when the database answers, else 503."""

@@ -1,3 +1,687 @@
-from ninja import Router
+"""API: leads and interests — scoped lists with filters and search, the lead card, creation
+through the intake pipeline, edits, every lifecycle action, the history, interest upgrades.
 
-router = Router()
+Doors are thin: a lead the caller cannot see is 404 everywhere (lookups go through the scoped
+selectors), input is checked field by field (422 with the field named), and each write is one
+call to a service in `leads.services`, whose business errors keep their status (400/403/409/422).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import field_validator
+
+from clientela.clients.choices import ContactRole
+from clientela.clients.models import Client
+from clientela.core.api import api
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.core.pagination import Page, PageParams, paginate
+from clientela.core.permissions import get_visible_or_404, require, role_of, user_can, visible_team_ids
+from clientela.intake.api import IntakeOut, RawLeadFieldsIn
+from clientela.intake.pipeline import IntakeContext, find_duplicate, intake_submit, run_idempotent
+from clientela.leads import selectors
+from clientela.leads import services as lead_services
+from clientela.leads.choices import LeadStatus, Origin, Source, Temperature
+from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
+from clientela.users.choices import Role
+from clientela.users.models import Team, User
+from clientela.users.selectors import users_visible_to
+
+router = Router(tags=["leads"])
+
+# Roles that may own (be responsible for) a lead.
+OWNER_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+
+
+def invalid(field: str, message: str) -> BusinessError:
+    return BusinessError(_("Some fields are not valid."), errors={field: [message]}, status=422)
+
+
+# --- Output -------------------------------------------------------------------------------------
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": str(obj)} if obj is not None else None
+
+
+class LeadOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    full_name: str
+    company_name: str
+    position: str
+    industry: str
+    email: str
+    phone: str
+    phone_raw: str
+    country: str
+    region: str
+    city: str
+    source: str
+    origin: str
+    campaign: str
+    product: str
+    message: str
+    consent: bool
+    consent_at: dt.datetime | None
+    status: str
+    status_changed_at: dt.datetime | None
+    temperature: str
+    temperature_manual: bool
+    temperature_reasons: list[str]
+    score: int
+    score_factors: list[dict[str, Any]]
+    qualification: dict[str, bool]
+    owner: Ref | None
+    team: Ref | None
+    client_id: int | None
+    contact_id: int | None
+    converted_at: dt.datetime | None
+    refusal_reason: str | None
+    refusal_note: str
+    postponed_until: dt.date | None
+    created_at: dt.datetime
+    last_touch_at: dt.datetime | None
+    touch_count: int
+    assigned_at: dt.datetime | None
+    assignment_reason: str
+    merged_into_id: int | None
+
+    @staticmethod
+    def resolve_owner(obj: Lead) -> dict[str, Any] | None:
+        return _ref(obj.owner) if obj.owner_id else None
+
+    @staticmethod
+    def resolve_team(obj: Lead) -> dict[str, Any] | None:
+        return _ref(obj.team) if obj.team_id else None
+
+    @staticmethod
+    def resolve_refusal_reason(obj: Lead) -> str | None:
+        return obj.refusal_reason.code if obj.refusal_reason_id and obj.refusal_reason else None
+
+    @staticmethod
+    def resolve_qualification(obj: Lead) -> dict[str, bool]:
+        return {str(k): bool(v) for k, v in (obj.qualification or {}).items()}
+
+
+class QualifyOut(Schema):
+    lead: LeadOut
+    missing: list[str]
+
+
+class ConvertOut(Schema):
+    lead: LeadOut
+    client: Ref
+    contact: Ref
+    client_created: bool
+
+
+class LeadEventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    kind_label: str
+    text: str
+    actor: Ref | None
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_kind_label(obj: LeadEvent) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_actor(obj: LeadEvent) -> dict[str, Any] | None:
+        return _ref(obj.actor) if obj.actor_id else None
+
+
+class InterestOut(Schema):
+    id: int
+    name: str
+    company_name: str
+    email: str
+    phone: str
+    phone_raw: str
+    source: str
+    origin: str
+    campaign: str
+    product: str
+    message: str
+    country: str
+    city: str
+    reason: str
+    team: Ref | None
+    intake_form_id: int | None
+    upgraded_to_id: int | None
+    upgraded_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_team(obj: Interest) -> dict[str, Any] | None:
+        return _ref(obj.team) if obj.team_id else None
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+
+def _choice(value: str, allowed: list[str], extra: tuple[str, ...] = ()) -> str:
+    value = (value or "").strip()
+    if value and value not in allowed and value not in extra:
+        raise ValueError(_("Choose one of: %s.") % ", ".join([*extra, *allowed]))
+    return value
+
+
+class LeadQuery(PageParams):
+    q: str = ""
+    status: str = ""
+    owner: int | None = None
+    unassigned: bool = False
+    team: int | None = None
+    temperature: str = ""
+    source: str = ""
+    origin: str = ""
+    campaign: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    ordering: str = "-created"
+    include_merged: bool = False
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return _choice(value, list(LeadStatus.values), ("open",))
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature(cls, value: str) -> str:
+        return _choice(value, list(Temperature.values))
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        return _choice(value, list(Source.values))
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        return _choice(value, list(Origin.values))
+
+    @field_validator("ordering")
+    @classmethod
+    def _ordering(cls, value: str) -> str:
+        return _choice(value, list(selectors.LEAD_ORDERINGS)) or "-created"
+
+    def filters(self) -> selectors.LeadFilters:
+        return selectors.LeadFilters(
+            q=self.q.strip(),
+            status=self.status,
+            owner=self.owner,
+            unassigned=self.unassigned,
+            team=self.team,
+            temperature=self.temperature,
+            source=self.source,
+            origin=self.origin,
+            campaign=self.campaign.strip(),
+            created_from=self.created_from,
+            created_to=self.created_to,
+            ordering=self.ordering,
+            include_merged=self.include_merged,
+        )
+
+
+@router.get("/leads", response=Page[LeadOut], summary="Leads visible to you")
+def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
+    """Filter by status (or `open`), owner (or `unassigned=true`), team, temperature, source,
+    origin, campaign and creation dates; `q` searches name, company, e-mail and phone digits
+    (case-, accent- and script-insensitive). Refused and postponed leads are included."""
+    leads = selectors.lead_list(viewer=request.user, filters=query.filters()).select_related("refusal_reason")
+    return paginate(leads, query)
+
+
+class InterestQuery(PageParams):
+    q: str = ""
+    source: str = ""
+    upgraded: bool | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        return _choice(value, list(Source.values))
+
+
+@router.get("/interests", response=Page[InterestOut], summary="Interests visible to you")
+def list_interests(request: HttpRequest, query: Query[InterestQuery]) -> dict[str, Any]:
+    interests = selectors.interest_list(
+        viewer=request.user, q=query.q, source=query.source, upgraded=query.upgraded
+    )
+    return paginate(interests, query)
+
+
+# --- Creation through the pipeline ----------------------------------------------------------------
+
+
+class LeadCreateIn(RawLeadFieldsIn):
+    """A lead from another system. The team is yours unless you name one you can see; `owner`
+    skips the distribution rules (yourself, or anyone of the team if you distribute leads)."""
+
+    industry: str = ""
+    region: str = ""
+    origin: str = ""
+    temperature: str = ""
+    external_id: str = ""
+    team: int | None = None
+    owner: int | None = None
+
+
+def _team_for(user: User, team_id: int | None) -> Team | None:
+    if team_id is None:
+        return user.team
+    team = Team.objects.filter(pk=team_id).first()
+    visible = visible_team_ids(user)
+    if team is None or (visible is not None and team.pk not in visible):
+        raise invalid("team", _("Choose one of your teams."))
+    return team
+
+
+def _owner_for(user: User, owner_id: int | None, team: Team | None) -> User | None:
+    if owner_id is None:
+        return None
+    owner = users_visible_to(user).filter(pk=owner_id, is_active=True).first()
+    if owner is None or role_of(owner) not in OWNER_ROLES:
+        raise invalid("owner", _("Choose an active manager."))
+    if owner.pk == user.pk:
+        if role_of(user) not in OWNER_ROLES:
+            raise PermissionDeniedError(_("Your role cannot own leads."))
+    elif not user_can(user, "distribute_leads"):
+        raise PermissionDeniedError(_("Only a head of sales can choose who gets a lead."))
+    if team is not None and owner.team_id != team.pk and role_of(user) != Role.ADMIN:
+        raise invalid("owner", _("Choose someone of the team."))
+    return owner
+
+
+@router.post(
+    "/leads",
+    response={201: IntakeOut},
+    summary="Create a lead (or an interest, or a touch on a known person)",
+)
+def create_lead(request: HttpRequest, payload: LeadCreateIn) -> HttpResponse:
+    """Runs the intake pipeline: validate, normalise, deduplicate (a known e-mail or phone becomes
+    a touch: `duplicate_of` names the record), classify (no name or no way to reach → interest),
+    assign, first task. An `idempotency_key` (or `Idempotency-Key` header) makes retries safe:
+    the same key returns the first answer and creates nothing."""
+    user: User = request.user  # type: ignore[assignment]
+    team = _team_for(user, payload.team)
+    owner = _owner_for(user, payload.owner, team)
+    ctx = IntakeContext(door="api", by=user, team=team, owner=owner, default_source=Source.OTHER)
+    raw = payload.raw_lead()
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    body, replayed = run_idempotent(f"user:{user.pk}", key, lambda: intake_submit(raw=raw, ctx=ctx))
+    response = api.create_response(request, body, status=201)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+# --- The card and edits -------------------------------------------------------------------------
+
+
+@router.get("/leads/{lead_id}", response=LeadOut, summary="One lead")
+def get_lead(request: HttpRequest, lead_id: int) -> Lead:
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+class LeadPatchIn(Schema):
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    position: str | None = None
+    industry: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    source: str | None = None
+    origin: str | None = None
+    campaign: str | None = None
+    product: str | None = None
+    message: str | None = None
+    temperature: str | None = None
+    consent: bool | None = None
+
+
+# Text fields of a lead and their longest allowed value.
+PATCH_TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company_name": 200,
+    "position": 120,
+    "industry": 60,
+    "region": 100,
+    "city": 100,
+    "campaign": 100,
+    "product": 200,
+}
+
+
+def _patch_values(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a PATCH body into Lead fields (E.164 phone, lowercased e-mail, raw values kept);
+    every bad value is reported under its own name."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, limit in PATCH_TEXT_LIMITS.items():
+        if name in data:
+            text = clean_text(data[name])
+            if len(text) > limit:
+                errors[name] = [_("Too long: at most %(max)d characters.") % {"max": limit}]
+            values[name] = text
+    if "message" in data:
+        values["message"] = str(data["message"] or "").strip()
+        if len(values["message"]) > 5000:
+            errors["message"] = [_("Too long: at most %(max)d characters.") % {"max": 5000}]
+    if "country" in data:
+        country = clean_text(data["country"]).upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            errors["country"] = [_("Use a two-letter country code, e.g. RO, HU, MY.")]
+        values["country"] = country
+    if "phone" in data:
+        country = values.get("country", lead.country) or (lead.team.default_country if lead.team else "")
+        phone, problem = normalise_phone(clean_text(data["phone"]), country)
+        if problem:
+            errors["phone"] = [problem]
+        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"], 60)
+    if "email" in data:
+        email, problem = normalise_email(clean_text(data["email"]))
+        if problem:
+            errors["email"] = [problem]
+        values["email"], values["email_raw"] = email, clean_text(data["email"], 254)
+    choices = {
+        "source": (list(Source.values), False),
+        "origin": (list(Origin.values), True),
+        "temperature": (list(Temperature.values), True),
+    }
+    for name, (allowed, may_be_empty) in choices.items():
+        if name in data:
+            value = clean_text(data[name]).lower()
+            if (value or not may_be_empty) and value not in allowed:
+                errors[name] = [_("Choose one of: %s.") % ", ".join(allowed)]
+            values[name] = value
+    if "consent" in data:
+        if data["consent"] is None:
+            errors["consent"] = [_("Use true or false.")]
+        elif bool(data["consent"]) != lead.consent:
+            values.update(consent=bool(data["consent"]), consent_at=timezone.now(), consent_source="api")
+    if not errors:
+        first = values.get("first_name", lead.first_name)
+        last = values.get("last_name", lead.last_name)
+        if not (first or last):
+            errors["first_name"] = [_("A lead needs a person's name.")]
+        if not (values.get("email", lead.email) or values.get("phone", lead.phone)):
+            errors["phone"] = [_("A lead needs a phone or an e-mail.")]
+    if errors:
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
+    return values
+
+
+@router.patch("/leads/{lead_id}", response=LeadOut, summary="Change a lead's fields")
+def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatchIn) -> Lead:
+    """Only the fields sent change. Phone and e-mail are normalised (raw values kept); setting
+    `temperature` counts as set by hand (an empty one returns it to the rules)."""
+    lead = selectors.lead_get(viewer=request.user, pk=lead_id)
+    lead_services.require_work(request.user, lead)
+    values = _patch_values(lead, payload.model_dump(exclude_unset=True))
+    lead_services.lead_update(by=request.user, lead=lead, data=values)
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+# --- Lifecycle actions --------------------------------------------------------------------------
+
+
+def _lead_for_action(request: HttpRequest, lead_id: int) -> Lead:
+    """The lead (404 when not visible); marketers read leads but take no action on them."""
+    lead = selectors.lead_get(viewer=request.user, pk=lead_id)
+    require(request.user, "work_records")
+    return lead
+
+
+class AssignIn(Schema):
+    owner: int | None = None
+    reason: str = ""
+
+
+@router.post(
+    "/leads/{lead_id}/assign", response=LeadOut, summary="Give a lead to someone (or the team queue)"
+)
+def assign_lead(request: HttpRequest, lead_id: int, payload: AssignIn) -> Lead:
+    lead = _lead_for_action(request, lead_id)
+    owner = None
+    if payload.owner is not None:
+        owner = users_visible_to(request.user).filter(pk=payload.owner).first()
+        if owner is None:
+            raise invalid("owner", _("Choose an active manager."))
+    lead_services.lead_assign(by=request.user, lead=lead, owner=owner, reason=clean_text(payload.reason, 300))
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+@router.post("/leads/{lead_id}/start", response=LeadOut, summary="Take a new lead into work")
+def start_lead(request: HttpRequest, lead_id: int) -> Lead:
+    lead = _lead_for_action(request, lead_id)
+    lead_services.lead_start_work(by=request.user, lead=lead)
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+class QualifyIn(Schema):
+    answers: dict[str, bool]
+
+
+@router.post("/leads/{lead_id}/qualify", response=QualifyOut, summary="Answer the qualification checklist")
+def qualify_lead(request: HttpRequest, lead_id: int, payload: QualifyIn) -> dict[str, Any]:
+    """`answers` maps checklist items (need, budget, authority, timing) to true/false; the lead
+    becomes qualified when the team's required items hold. `missing` lists those still open."""
+    lead = _lead_for_action(request, lead_id)
+    _lead, missing = lead_services.lead_qualify(by=request.user, lead=lead, answers=payload.answers)
+    return {"lead": selectors.lead_get(viewer=request.user, pk=lead_id), "missing": missing}
+
+
+class ConvertIn(Schema):
+    client_id: int | None = None
+    client_name: str = ""
+    client_owner: int | None = None
+    contact_role: str = ""
+
+    @field_validator("contact_role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        return _choice(value, list(ContactRole.values))
+
+
+@router.post(
+    "/leads/{lead_id}/convert", response=ConvertOut, summary="Convert a lead into a client and contact"
+)
+def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> dict[str, Any]:
+    """Creates the client (or attaches to `client_id`, a known company) and a contact, keeps the
+    two-way link and the moment; `client_owner` gives the client a different personal manager."""
+    lead = _lead_for_action(request, lead_id)
+    client = None
+    if payload.client_id is not None:
+        client = Client.objects.visible_to(request.user).filter(pk=payload.client_id).first()
+        if client is None:
+            raise invalid("client_id", _("No such client."))
+    client_owner = None
+    if payload.client_owner is not None:
+        client_owner = users_visible_to(request.user).filter(pk=payload.client_owner, is_active=True).first()
+        if client_owner is None or role_of(client_owner) not in OWNER_ROLES:
+            raise invalid("client_owner", _("Choose an active manager."))
+    if len(payload.client_name.strip()) > 200:
+        raise invalid("client_name", _("Too long: at most %(max)d characters.") % {"max": 200})
+    conversion = lead_services.lead_convert(
+        by=request.user,
+        lead=lead,
+        client=client,
+        client_name=clean_text(payload.client_name),
+        client_owner=client_owner,
+        contact_role=payload.contact_role,
+    )
+    return {
+        "lead": selectors.lead_get(viewer=request.user, pk=lead_id),
+        "client": _ref(conversion.client),
+        "contact": _ref(conversion.contact),
+        "client_created": conversion.client_created,
+    }
+
+
+class RefuseIn(Schema):
+    reason: str
+    note: str = ""
+    farewell: bool = False
+    postpone_until: dt.date | None = None
+
+
+@router.post("/leads/{lead_id}/refuse", response=LeadOut, summary="Record that a lead declined")
+def refuse_lead(request: HttpRequest, lead_id: int, payload: RefuseIn) -> Lead:
+    """`reason` is a refusal reason code (price, competitor, no_budget, timing, no_decision,
+    quality, other or one configured). `farewell` queues the farewell letter with its
+    questionnaire; `postpone_until` brings the lead back to its owner on that day."""
+    lead = _lead_for_action(request, lead_id)
+    reason = RefusalReason.objects.filter(code=payload.reason.strip()).first()
+    if reason is None:
+        codes = RefusalReason.objects.filter(is_active=True).values_list("code", flat=True)
+        raise invalid("reason", _("Choose one of: %s.") % ", ".join(codes))
+    lead_services.lead_refuse(
+        by=request.user,
+        lead=lead,
+        reason=reason,
+        note=payload.note.strip()[:5000],
+        farewell=payload.farewell,
+        postpone_until=payload.postpone_until,
+    )
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+class PostponeIn(Schema):
+    until: dt.date
+    note: str = ""
+
+
+@router.post("/leads/{lead_id}/postpone", response=LeadOut, summary="Postpone a lead until a date")
+def postpone_lead(request: HttpRequest, lead_id: int, payload: PostponeIn) -> Lead:
+    lead = _lead_for_action(request, lead_id)
+    lead_services.lead_postpone(
+        by=request.user, lead=lead, until=payload.until, note=payload.note.strip()[:5000]
+    )
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+class MergeIn(Schema):
+    other: int
+
+
+@router.post("/leads/{lead_id}/merge", response=LeadOut, summary="Merge another lead into this one")
+def merge_lead(request: HttpRequest, lead_id: int, payload: MergeIn) -> Lead:
+    """`other` is merged into this lead: empty fields filled, both timelines joined, the other
+    lead kept with `merged_into_id` pointing here."""
+    lead = _lead_for_action(request, lead_id)
+    other = Lead.objects.visible_to(request.user).filter(pk=payload.other).first()
+    if other is None:
+        raise invalid("other", _("No such lead."))
+    lead_services.lead_merge(by=request.user, target=lead, other=other)
+    return selectors.lead_get(viewer=request.user, pk=lead_id)
+
+
+@router.get(
+    "/leads/{lead_id}/history", response=Page[LeadEventOut], summary="A lead's timeline, newest first"
+)
+def lead_history(request: HttpRequest, lead_id: int, page: Query[PageParams]) -> dict[str, Any]:
+    lead = selectors.lead_get(viewer=request.user, pk=lead_id)
+    return paginate(selectors.lead_history(lead=lead), page)
+
+
+@router.get(
+    "/leads/{lead_id}/candidates", response=list[LeadOut], summary="Leads that look like the same person"
+)
+def lead_candidates(request: HttpRequest, lead_id: int) -> list[Lead]:
+    """Fuzzy duplicate candidates to merge (same transliterated last name and first initial,
+    preferring the same company)."""
+    lead = selectors.lead_get(viewer=request.user, pk=lead_id)
+    return selectors.fuzzy_candidates(viewer=request.user, lead=lead)
+
+
+# --- Interests ----------------------------------------------------------------------------------
+
+
+class InterestUpgradeIn(Schema):
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    position: str = ""
+    company_name: str = ""
+
+
+def _upgrade_fields(interest: Interest, payload: InterestUpgradeIn) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    first, last = clean_text(payload.first_name), clean_text(payload.last_name)
+    if not (first or last) and payload.name.strip():
+        parts = clean_text(payload.name).split(" ", 1)
+        first, last = parts[0], parts[1] if len(parts) > 1 else ""
+    fields: dict[str, Any] = {"first_name": first, "last_name": last}
+    for name, value, limit in (
+        ("first_name", first, 100),
+        ("last_name", last, 100),
+        ("position", clean_text(payload.position), 120),
+        ("company_name", clean_text(payload.company_name), 200),
+    ):
+        if len(value) > limit:
+            errors[name] = [_("Too long: at most %(max)d characters.") % {"max": limit}]
+        fields[name] = value
+    if payload.phone.strip():
+        country = interest.country or (interest.team.default_country if interest.team else "")
+        phone, problem = normalise_phone(clean_text(payload.phone), country)
+        if problem:
+            errors["phone"] = [problem]
+        fields.update(phone=phone, phone_raw=clean_text(payload.phone, 60))
+    if payload.email.strip():
+        email, problem = normalise_email(payload.email)
+        if problem:
+            errors["email"] = [problem]
+        fields.update(email=email, email_raw=clean_text(payload.email, 254))
+    if errors:
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
+    return fields
+
+
+@router.post(
+    "/interests/{interest_id}/upgrade", response={201: LeadOut}, summary="Turn an interest into a lead"
+)
+def upgrade_interest(request: HttpRequest, interest_id: int, payload: InterestUpgradeIn) -> Status[Lead]:
+    """A person appeared behind the interest: give their name (and a phone or e-mail if the
+    interest has none). The new lead keeps the interest's source, campaign and message."""
+    interest = get_visible_or_404(Interest.objects.select_related("team"), request.user, pk=interest_id)
+    require(request.user, "work_records")
+    if interest.upgraded_to_id:
+        raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
+    fields = _upgrade_fields(interest, payload)
+    email, phone = fields.get("email") or interest.email, fields.get("phone") or interest.phone
+    duplicate = find_duplicate(email, phone)
+    if duplicate is not None:
+        field = "email" if email and getattr(duplicate, "email", "") == email else "phone"
+        raise ConflictError(
+            _("This person is already on record (%(kind)s #%(id)s).")
+            % {"kind": duplicate._meta.verbose_name, "id": duplicate.pk},
+            errors={field: [_("Already on record; add a touch there instead.")]},
+        )
+    lead = lead_services.interest_upgrade(by=request.user, interest=interest, fields=fields)
+    return Status(201, selectors.lead_get(viewer=request.user, pk=lead.pk))

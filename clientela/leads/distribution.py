@@ -1,41 +1,69 @@
-"""Who gets a new lead: the team's rules in order, explained in one sentence.
+"""Who gets a new lead: the team's rules in order, each decision explained in one sentence.
 
-For each active rule of the lead's team (then an implicit "anyone in the team" rule):
-1. the rule must match the lead (country, industry, product interest, temperature; an empty
-   list matches anything);
-2. candidates are the rule's managers (or all the team's managers), minus inactive and absent
-   people and those at their capacity cap (open leads + clients);
-3. hot and warm leads never go to beginners (fewer closed leads in the window than the
-   policy's minimum) unless the policy allows it; a "best converters only" rule keeps only
-   the top share by conversion rate;
-4. the rule's strategy picks one: round-robin after the last person it chose, or the least
-   loaded.
-A rule whose candidates are all filtered out passes to the next one. If nobody is left, the
-lead waits in the team queue and the head of sales is alerted.
+The team's active rules are tried in their order, then an implicit last rule ("anyone in the
+team"). For each rule:
+
+1. the rule must match the lead — its countries, industries, product interests and
+   temperatures (an empty list matches anything; the first rule that matches *and* finds
+   somebody wins);
+2. candidates are the rule's managers (or every manager of the team), minus inactive and
+   absent people, minus those at the policy's capacity cap (open leads + active clients);
+3. hot and warm leads go only to the best converters: managers with at least the policy's
+   minimum of closed (converted or refused) leads in the conversion window, ranked by their
+   conversion rate, the top share kept. Beginners never get them unless the policy allows
+   it; cold leads may go to anyone. A rule marked "best converters only" applies the same
+   ranking to every lead it matches;
+4. the rule's strategy (or the policy's) picks one person: round-robin after the last person
+   the rule chose, or the least loaded. Ties are broken by the person's id, so the same data
+   always gives the same answer.
+
+A rule that finds nobody passes the lead on to the next one, and says why in `considered`.
+If nobody is left, the lead waits in the team queue (owner None) and `lead_create` alerts
+the head of sales.
+
+Cost: a fixed number of queries whatever the number of leads — the policy, the rules with
+their members, and one query computing every candidate's load and conversion in SQL.
+Concurrency: inside a transaction a round-robin decision locks the rule's row
+(`select_for_update`) before reading who was last, so two leads arriving together rotate
+instead of both going to the same person.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.clients.models import Client
 from clientela.leads.choices import OPEN_STATUSES, AssignmentStrategy, LeadStatus, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
 from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
+CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.REFUSED)
+
 
 @dataclass
 class Candidate:
+    """A manager who could take the lead, with what the rules look at."""
+
     user: User
-    load: int
+    open_leads: int
+    active_clients: int
     closed: int
     converted: int
+
+    @property
+    def load(self) -> int:
+        return self.open_leads + self.active_clients
 
     @property
     def rate(self) -> float:
@@ -44,157 +72,278 @@ class Candidate:
 
 @dataclass
 class Assignment:
+    """The decision: an owner (None = the team queue), one sentence why, and the rule used."""
+
     owner: User | None
     reason: str
     rule: DistributionRule | None = None
+    rule_number: int | None = None
     considered: list[str] = field(default_factory=list)
 
 
 def policy_for(team: Team | None) -> LeadPolicy:
+    """The team's lead policy; the defaults (unsaved) until someone edits it in settings."""
     if team is None:
         return LeadPolicy()
-    policy, _created = LeadPolicy.objects.get_or_create(team=team)
-    return policy
+    return LeadPolicy.objects.filter(team=team).first() or LeadPolicy(team=team)
 
 
-def _matches(rule: DistributionRule, lead: Lead) -> bool:
-    def ok(values: list[str], value: str) -> bool:
-        return not values or value.casefold() in {v.casefold() for v in values}
-
-    product_ok = not rule.products or any(
-        p.casefold() in (lead.product or "").casefold() for p in rule.products if p
+def _count(queryset: QuerySet[Any], owner_field: str = "owner") -> Coalesce:
+    """Correlated `COUNT(*)` of `queryset` rows owned by the outer user (0 when none)."""
+    counted = (
+        queryset.filter(**{owner_field: OuterRef("pk")})
+        .order_by()
+        .values(owner_field)
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
-    return (
-        ok(rule.countries, lead.country)
-        and ok(rule.industries, lead.industry)
-        and product_ok
-        and ok(rule.temperatures, lead.temperature)
-    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def candidates_for(team: Team, members: list[User] | None, policy: LeadPolicy) -> list[Candidate]:
-    """Active, present managers of the team (or of `members`) with load and conversion stats."""
+def candidates_for(team: Team, policy: LeadPolicy) -> list[Candidate]:
+    """Every active, present manager of the team with their load and conversion, in one query."""
     since = timezone.now() - timedelta(days=policy.conversion_window_days)
-    users = User.objects.filter(is_active=True, is_absent=False, team=team, role=Role.MANAGER)
-    if members is not None:
-        users = users.filter(pk__in=[m.pk for m in members])
-    users = users.annotate(
-        open_leads=Count(
-            "leads", filter=Q(leads__status__in=OPEN_STATUSES, leads__merged_into__isnull=True), distinct=True
-        ),
-        converted=Count(
-            "leads",
-            filter=Q(leads__status=LeadStatus.CONVERTED, leads__status_changed_at__gte=since),
-            distinct=True,
-        ),
-        closed=Count(
-            "leads",
-            filter=Q(
-                leads__status__in=[LeadStatus.CONVERTED, LeadStatus.REFUSED],
-                leads__status_changed_at__gte=since,
-            ),
-            distinct=True,
-        ),
-        active_clients=Count("clients", filter=Q(clients__is_archived=False), distinct=True),
-    ).order_by("id")
+    leads = Lead.objects.filter(merged_into__isnull=True)
+    closed = leads.filter(status__in=CLOSED_STATUSES, status_changed_at__gte=since)
+    users = (
+        User.objects.filter(is_active=True, is_absent=False, team=team, role=Role.MANAGER)
+        .annotate(
+            n_open=_count(leads.filter(status__in=OPEN_STATUSES)),
+            n_clients=_count(Client.objects.filter(is_archived=False)),
+            n_closed=_count(closed),
+            n_converted=_count(closed.filter(status=LeadStatus.CONVERTED)),
+        )
+        .order_by("pk")
+    )
     return [
-        Candidate(user=u, load=u.open_leads + u.active_clients, closed=u.closed, converted=u.converted)
+        Candidate(
+            user=u,
+            open_leads=u.n_open,
+            active_clients=u.n_clients,
+            closed=u.n_closed,
+            converted=u.n_converted,
+        )
         for u in users
     ]
 
 
-def _pick(pool: list[Candidate], strategy: str, last: User | None) -> Candidate:
-    if strategy == AssignmentStrategy.ROUND_ROBIN:
-        ordered = sorted(pool, key=lambda c: c.user.pk)
-        if last is not None:
-            after = [c for c in ordered if c.user.pk > last.pk]
-            if after:
-                return after[0]
-        return ordered[0]
+def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
+    """What the rule specialises in that this lead has, or None when the rule does not match."""
+
+    def listed(values: list[str], value: str) -> bool:
+        return bool(value) and value.casefold() in {str(v).casefold() for v in values}
+
+    reasons: list[str] = []
+    if rule.countries:
+        if not listed(rule.countries, lead.country):
+            return None
+        reasons.append(_("country %(country)s") % {"country": lead.country.upper()})
+    if rule.industries:
+        if not listed(rule.industries, lead.industry):
+            return None
+        reasons.append(_("industry %(industry)s") % {"industry": lead.industry})
+    if rule.products:
+        product = (lead.product or "").casefold()
+        hits = [p for p in rule.products if p and str(p).casefold() in product]
+        if not hits:
+            return None
+        reasons.append(_("interest in %(product)s") % {"product": hits[0]})
+    if rule.temperatures and not listed(rule.temperatures, lead.temperature):
+        return None
+    return reasons
+
+
+def _rule_label(rule: DistributionRule | None, number: int, team: Team) -> str:
+    if rule is None:
+        return _("team %(team)s (anyone)") % {"team": team}
+    return _("rule %(n)s “%(rule)s”") % {"n": number, "rule": rule.name}
+
+
+def _last_assigned_id(rule: DistributionRule | None, team: Team) -> int | None:
+    """Who this rule chose last; locked for the rest of the transaction when there is one.
+
+    A stored rule remembers it (`last_assigned`). The implicit team rule continues after
+    whoever got the team's latest lead (LeadPolicy has no pointer of its own); it locks the
+    team's row instead.
+    """
+    in_transaction = connection.in_atomic_block
+    if rule is not None:
+        rows = DistributionRule.objects.filter(pk=rule.pk)
+        if in_transaction:
+            rows = rows.select_for_update()
+        return rows.values_list("last_assigned_id", flat=True).first()
+    if in_transaction:
+        list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
+    # Newest first by id: a backward primary-key scan that stops at the team's latest lead.
+    return (
+        Lead.objects.filter(team=team, owner__isnull=False, assigned_at__isnull=False)
+        .order_by("-pk")
+        .values_list("owner_id", flat=True)
+        .first()
+    )
+
+
+def _round_robin(pool: list[Candidate], last_id: int | None) -> Candidate:
+    ordered = sorted(pool, key=lambda c: c.user.pk)
+    if last_id is not None:
+        for candidate in ordered:
+            if candidate.user.pk > last_id:
+                return candidate
+    return ordered[0]
+
+
+def _least_loaded(pool: list[Candidate]) -> Candidate:
     return min(pool, key=lambda c: (c.load, c.user.pk))
 
 
+def top_converters(pool: list[Candidate], share_percent: int) -> list[Candidate]:
+    """The best `share_percent` of `pool` by conversion rate (at least one person).
+
+    Ties: more closed leads first (more evidence), then the person's id.
+    """
+    ranked = sorted(pool, key=lambda c: (-c.rate, -c.closed, c.user.pk))
+    keep = max(1, math.ceil(len(ranked) * max(0, min(100, share_percent)) / 100))
+    return ranked[:keep]
+
+
+def active_rules(team: Team) -> list[DistributionRule]:
+    """The team's active rules in order, with their members' ids prefetched."""
+    return list(
+        DistributionRule.objects.filter(team=team, is_active=True)
+        .prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
+        .order_by("position", "id")
+    )
+
+
 def decide_owner(lead: Lead) -> Assignment:
-    """Choose the owner for `lead` (no writes). Owner None means the team queue."""
+    """Choose the owner for `lead`. Owner None means the team queue. Writes nothing.
+
+    Called inside a transaction (as `lead_create` does), a round-robin choice locks the
+    rule's row until commit; call `record_choice` in the same transaction.
+    """
     team = lead.team
     if team is None:
         return Assignment(owner=None, reason=_("No team: the lead waits for a head of sales to assign it."))
     policy = policy_for(team)
-    rules: list[DistributionRule | None] = [
-        *DistributionRule.objects.filter(team=team, is_active=True)
-        .prefetch_related("members")
-        .order_by("position", "id"),
-        None,  # the implicit last rule: anyone in the team
-    ]
-    considered: list[str] = []
+    rules = active_rules(team)
+    return decide(
+        lead,
+        team=team,
+        policy=policy,
+        rules=rules,
+        member_ids={rule.pk: {m.pk for m in rule.members.all()} for rule in rules},
+        everyone=candidates_for(team, policy),
+        last_assigned=lambda rule: _last_assigned_id(rule, team),
+    )
+
+
+def decide(
+    lead: Lead,
+    *,
+    team: Team,
+    policy: LeadPolicy,
+    rules: list[DistributionRule],
+    member_ids: dict[int, set[int]],
+    everyone: list[Candidate],
+    last_assigned: Callable[[DistributionRule | None], int | None],
+) -> Assignment:
+    """The decision itself, on data already loaded (so batch imports decide exactly alike).
+
+    `member_ids` maps a rule's id to its managers' ids (empty: the whole team);
+    `last_assigned(rule)` answers whom a round-robin rule (None: the implicit team rule)
+    chose last — it is asked only when a round-robin choice is made.
+    """
     warm_or_hot = lead.temperature in (Temperature.HOT, Temperature.WARM)
-    for index, rule in enumerate(rules, start=1):
-        if rule is not None and not _matches(rule, lead):
+    considered: list[str] = []
+    in_order: list[DistributionRule | None] = [*rules, None]  # None: anyone in the team
+    for number, rule in enumerate(in_order, start=1):
+        specialisation = match_reasons(rule, lead) if rule is not None else []
+        if specialisation is None:
             continue
-        members = list(rule.members.all()) if rule is not None and rule.pk else None
-        pool = candidates_for(team, members or None, policy)
+        label = _rule_label(rule, number, team)
+
+        def skip(why: str, label: str = label) -> None:
+            considered.append(f"{label}: {why}")
+
+        pool = everyone
+        members = member_ids.get(rule.pk, set()) if rule is not None else set()
+        if members:
+            pool = [c for c in pool if c.user.pk in members]
         if not pool:
-            considered.append(_("%(rule)s: nobody available") % {"rule": rule.name if rule else _("team")})
+            skip(_("nobody available (everyone is absent or inactive)"))
             continue
-        below_cap = [c for c in pool if c.load < policy.capacity_cap]
-        if not below_cap:
-            considered.append(
-                _("%(rule)s: everyone at the capacity cap") % {"rule": rule.name if rule else _("team")}
-            )
+        pool = [c for c in pool if c.load < policy.capacity_cap]
+        if not pool:
+            skip(_("everyone is at the capacity cap (%(cap)s)") % {"cap": policy.capacity_cap})
             continue
-        pool = below_cap
-        ranked_note = ""
-        if warm_or_hot and not policy.hot_warm_to_beginners:
+        ranked = (rule is not None and rule.best_converters_only) or (
+            warm_or_hot and not policy.hot_warm_to_beginners
+        )
+        if ranked:
             experienced = [c for c in pool if c.closed >= policy.min_closed_for_ranking]
             if not experienced:
-                considered.append(
-                    _("%(rule)s: only beginners available for a %(temp)s lead")
-                    % {"rule": rule.name if rule else _("team"), "temp": lead.get_temperature_display()}
-                )
+                if warm_or_hot:
+                    why = _("only beginners available for a %(temp)s lead") % {
+                        "temp": lead.get_temperature_display().lower()
+                    }
+                else:
+                    why = _("nobody has %(n)s closed leads yet to be ranked") % {
+                        "n": policy.min_closed_for_ranking
+                    }
+                skip(why)
                 continue
-            pool = experienced
-        if rule is not None and rule.best_converters_only:
-            ranked = sorted(pool, key=lambda c: (-c.rate, c.user.pk))
-            keep = max(1, round(len(ranked) * policy.top_converter_share / 100))
-            pool = ranked[:keep]
-            ranked_note = _("top converter (%(rate)s%%)")
-        strategy = rule.strategy if rule is not None and rule.strategy else policy.strategy
-        chosen = _pick(pool, strategy, rule.last_assigned if rule is not None else None)
-        parts = []
+            pool = top_converters(experienced, policy.top_converter_share)
+        strategy = (rule.strategy if rule is not None else "") or policy.strategy
+        if strategy == AssignmentStrategy.ROUND_ROBIN:
+            chosen = _round_robin(pool, last_assigned(rule))
+        else:
+            chosen = _least_loaded(pool)
+        parts: list[str] = list(specialisation)
         if warm_or_hot:
             parts.append(_("%(temp)s lead") % {"temp": lead.get_temperature_display().lower()})
-        if ranked_note:
-            parts.append(ranked_note % {"rate": round(100 * chosen.rate)})
-        parts.append(_("%(count)s open leads and clients") % {"count": chosen.load})
-        if strategy == AssignmentStrategy.ROUND_ROBIN:
-            parts.append(_("round-robin"))
-        else:
-            parts.append(_("least loaded"))
+        if ranked:
+            parts.append(
+                _("top converter (%(rate)s%% of %(closed)s closed)")
+                % {"rate": round(100 * chosen.rate), "closed": chosen.closed}
+            )
+        parts.append(
+            _("%(leads)s open leads, %(clients)s clients")
+            % {"leads": chosen.open_leads, "clients": chosen.active_clients}
+        )
+        parts.append(_("round-robin") if strategy == AssignmentStrategy.ROUND_ROBIN else _("least loaded"))
+        why = ", ".join(parts)
         if rule is not None:
-            reason = _("Assigned to %(name)s by rule %(n)s “%(rule)s”: %(why)s.") % {
+            reason = _("Assigned to %(name)s because rule %(n)s “%(rule)s”: %(why)s.") % {
                 "name": chosen.user,
-                "n": index,
+                "n": number,
                 "rule": rule.name,
-                "why": ", ".join(str(p) for p in parts),
+                "why": why,
             }
         else:
-            reason = _("Assigned to %(name)s, team %(team)s: %(why)s.") % {
+            reason = _("Assigned to %(name)s because no rule took it, so anyone in %(team)s: %(why)s.") % {
                 "name": chosen.user,
                 "team": team,
-                "why": ", ".join(str(p) for p in parts),
+                "why": why,
             }
-        return Assignment(owner=chosen.user, reason=reason, rule=rule, considered=considered)
-    detail = "; ".join(str(c) for c in considered)
+        return Assignment(
+            owner=chosen.user, reason=reason, rule=rule, rule_number=number, considered=considered
+        )
     return Assignment(
         owner=None,
         reason=_("Nobody could take it (%(detail)s): waiting in the %(team)s queue.")
-        % {"detail": detail, "team": team},
+        % {"detail": "; ".join(considered), "team": team},
         considered=considered,
     )
 
 
 def record_choice(assignment: Assignment) -> None:
-    """Remember a round-robin choice so the next lead goes to the next person."""
+    """Remember whom a rule chose, so its next round-robin lead goes to the next person.
+
+    Run in the transaction that called `decide_owner`: a round-robin decision locked the
+    rule's row there already (the UPDATE locks it in any case).
+    """
     rule: Any = assignment.rule
-    if rule is not None and assignment.owner is not None:
-        DistributionRule.objects.filter(pk=rule.pk).update(last_assigned=assignment.owner)
+    if rule is None or assignment.owner is None:
+        return
+    DistributionRule.objects.filter(pk=rule.pk).update(last_assigned=assignment.owner)
+    rule.last_assigned = assignment.owner

@@ -653,6 +653,8 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
 @transaction.atomic
 def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> Lead:
     """A person appeared behind an interest: it becomes a lead (through the same creation path)."""
+    if not user_can(by, "work_records"):
+        raise PermissionDeniedError(_("You cannot turn interests into leads."))
     if interest.upgraded_to_id:
         raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
     base = {
@@ -677,6 +679,14 @@ def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> 
             errors={"first_name": [_("Give the person's name.")]}
             if not (base.get("first_name") or base.get("last_name"))
             else {"phone": [_("Give a phone or an e-mail.")]},
+        )
+    from clientela.intake.pipeline import find_duplicate
+
+    existing = find_duplicate(base.get("email", ""), base.get("phone", ""))
+    if existing is not None and not (isinstance(existing, Lead) and existing.pk == interest.upgraded_to_id):
+        raise ConflictError(
+            _("This phone or e-mail already belongs to %(record)s.") % {"record": existing},
+            errors={"phone" if base.get("phone") else "email": [_("Already on record.")]},
         )
     lead = lead_create(by=by, fields=base)
     interest.upgraded_to = lead

@@ -8,9 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django_tasks import task
 
-from clientela.core.tasks import run_once
+from clientela.core.tasks import durable_task, run_once
 from clientela.leads import services
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.models import Lead
@@ -30,7 +29,7 @@ def lead_from_questionnaire_token(token: str, max_age_days: int = 60) -> Lead | 
     return Lead.objects.filter(pk=data.get("lead")).first()
 
 
-@task(queue_name="email")
+@durable_task(queue_name="email")
 def send_farewell_letter(*, lead_id: int) -> bool:
     """Thank a refusing lead and ask, with a one-click questionnaire, why they declined. Once."""
     lead = Lead.objects.select_related("owner").filter(pk=lead_id).first()
@@ -54,13 +53,13 @@ def send_farewell_letter(*, lead_id: int) -> bool:
     return run_once(f"farewell:{lead.pk}", send)
 
 
-@task()
+@durable_task()
 def return_postponed_leads() -> int:
     """Periodic sweep: postponed leads whose date has come go back to their owners."""
     return services.leads_return_due()
 
 
-@task()
+@durable_task()
 def return_postponed_lead(*, lead_id: int) -> bool:
     """Deferred to the start of the re-contact day; the periodic sweep is the safety net."""
     lead = Lead.objects.filter(pk=lead_id).first()

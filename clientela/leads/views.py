@@ -1,32 +1,1080 @@
-"""Lead pages. Thin: selectors for reads, services for writes."""
+"""Lead and interest pages: the list, the card with its quick actions, interests, manual entry.
+
+Thin doors: forms parse and normalise, `leads.selectors` read (scoped to the viewer), and
+`leads.services` / `intake.pipeline` write. A business rule broken shows next to its field; a
+permission refused by a service is the 403 page; invisible records are 404.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext as _
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from clientela.activities.models import Task
+from clientela.clients.models import Client
+from clientela.core.audit import audit_bulk, audit_event
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
-from clientela.core.permissions import get_visible_or_404
-from clientela.leads.choices import LeadEventKind
-from clientela.leads.models import Lead, RefusalReason
+from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
+from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
+from clientela.leads import selectors, services
+from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source, Temperature
+from clientela.leads.forms import (
+    AssignForm,
+    BulkForm,
+    ConvertForm,
+    InterestFilterForm,
+    InterestUpgradeForm,
+    LeadEditForm,
+    LeadFilterForm,
+    ManualLeadForm,
+    NoteForm,
+    PostponeForm,
+    QualificationForm,
+    RefuseForm,
+    active_reasons,
+    owner_candidates,
+)
+from clientela.leads.models import Interest, Lead, LeadPolicy, RefusalReason
+from clientela.leads.scoring import explain
+from clientela.leads.selectors import LEAD_ORDERINGS, LeadFilters
 from clientela.leads.services import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
+from clientela.users.choices import Role
+from clientela.users.models import Team, User
+from clientela.users.selectors import users_visible_to
+
+PAGE_SIZE = 50
+# Beyond this many rows the list says "10,000+" instead of counting a huge table.
+COUNT_BOUND = 10_000
+SAVED_VIEWS_KEY = "leads_saved_views"
+MAX_SAVED_VIEWS = 12
+FILTER_FIELDS = [
+    "q",
+    "status",
+    "owner",
+    "team",
+    "temperature",
+    "source",
+    "origin",
+    "campaign",
+    "created_from",
+    "created_to",
+]
+OWNING_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _querystring(params: dict[str, Any] | QueryDict, **overrides: Any) -> str:
+    """`?a=1&b=2` of the non-empty values, with overrides (None removes a key)."""
+    items: dict[str, Any] = {key: params.get(key) for key in params}
+    items.update(overrides)
+    clean = {key: value for key, value in items.items() if value not in (None, "")}
+    return "?" + urlencode(clean) if clean else "?"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _optional_url(name: str) -> str:
+    """The URL called `name`, or "" while the capability that serves it has not landed."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+def _perform(form: Form, action: Callable[[], Any]) -> Any:
+    """Run a service for a valid form. Business errors land on the form; refusals are 403.
+
+    Returns the service's result, or None when it refused (the form then carries the errors).
+    """
+    try:
+        return action() or True
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except BusinessError as exc:
+        add_business_error(form, exc)
+    except ValidationError as exc:
+        add_business_error(
+            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
+        )
+    return None
+
+
+def _may_work(user: Any, lead: Lead) -> bool:
+    try:
+        services.require_work(user, lead)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def _may_create(user: Any) -> bool:
+    return user_can(user, "work_records") or user_can(user, "manage_intake")
+
+
+def _is_visible(user: Any, model: type[Lead], pk: int) -> bool:
+    return model.objects.visible_to(user).filter(pk=pk).exists()
+
+
+def _partial(request: AuthedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A list's table for HTMX, with the address bar showing only the filters in use."""
+    response = render(request, template, context)
+    query = _querystring(
+        request.GET, page=request.GET.get("page") if request.GET.get("page") != "1" else None
+    )
+    return push_url(response, request.path + (query if query != "?" else ""))
+
+
+def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
+    """After a successful action: a message, then the card (a full reload for HTMX too)."""
+    messages.success(request, message)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@dataclass
+class Preset:
+    """A saved view kept in code: a tab on the list with its filters."""
+
+    key: str
+    label: Any
+    params: dict[str, str]
+    narrow: Callable[[QuerySet[Lead]], QuerySet[Lead]] | None = None
+    hint: Any = ""
+
+
+def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    since = timezone.now() - dt.timedelta(days=30)
+    return leads.filter(status_changed_at__gte=since)
+
+
+PRESETS: dict[str, Preset] = {
+    preset.key: preset
+    for preset in [
+        Preset("mine", gettext_lazy("My open leads"), {"owner": "me", "status": "open"}),
+        Preset("unassigned", gettext_lazy("Unassigned"), {"owner": "none", "status": "open"}),
+        Preset("hot", gettext_lazy("Hot"), {"temperature": Temperature.HOT, "status": "open"}),
+        Preset(
+            "refused_last_month",
+            gettext_lazy("Refused last month"),
+            {"status": LeadStatus.REFUSED, "sort": "-last_touch"},
+            _refused_recently,
+            gettext_lazy("Refused in the last 30 days"),
+        ),
+    ]
+}
+
+SORTABLE = {
+    "name": "name",
+    "status": "status",
+    "score": "-score",
+    "created": "-created",
+}
+
+
+def _owner_choices(user: User) -> list[User]:
+    """Whom the owner filter and bulk assignment offer: people of the viewer's teams."""
+    if role_of(user) not in (Role.HEAD, Role.ADMIN, Role.MARKETER):
+        return []
+    return list(
+        users_visible_to(user)
+        .filter(is_active=True, role__in=OWNING_ROLES)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _team_choices(user: User) -> list[Team]:
+    teams = visible_team_ids(user)
+    if teams is None:
+        return list(Team.objects.filter(is_active=True).order_by("name"))
+    if len(teams) > 1:
+        return list(Team.objects.filter(pk__in=teams).order_by("name"))
+    return []
+
+
+@dataclass
+class Pager:
+    page: int
+    count: int
+    bounded: bool
+    first_index: int = 0
+    last_index: int = 0
+    querystring: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.bounded or self.page * PAGE_SIZE < self.count
+
+    @property
+    def count_label(self) -> str:
+        if self.bounded:
+            return f"{intcomma(COUNT_BOUND)}+"
+        return str(intcomma(self.count))
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.bounded else max(1, -(-self.count // PAGE_SIZE))
+
+    def url(self, page: int) -> str:
+        return _querystring(self.querystring, page=page if page > 1 else None)
+
+    @property
+    def previous_url(self) -> str:
+        return self.url(self.page - 1)
+
+    @property
+    def next_url(self) -> str:
+        return self.url(self.page + 1)
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
+    """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast."""
+    page = _page_number(request)
+    count = queryset.order_by()[: COUNT_BOUND + 1].count()
+    bounded = count > COUNT_BOUND
+    if not bounded:
+        page = min(page, max(1, -(-count // PAGE_SIZE)))
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
+    pager = Pager(page=page, count=count, bounded=bounded, querystring=request.GET.copy())
+    pager.first_index = offset + 1 if rows else 0
+    pager.last_index = offset + len(rows)
+    return rows, pager
+
+
+def _list_filters(request: AuthedRequest, form: LeadFilterForm, sort: str) -> LeadFilters:
+    """Filters from the valid fields of the bar (an invalid one is shown and ignored)."""
+    data = form.cleaned_data
+    owner = data.get("owner") or ""
+    team = data.get("team") or ""
+    return LeadFilters(
+        q=data.get("q") or "",
+        status=data.get("status") or "",
+        owner=request.user.pk if owner == "me" else int(owner) if owner.isdigit() else None,
+        unassigned=owner == "none",
+        team=int(team) if team.isdigit() else None,
+        temperature=data.get("temperature") or "",
+        source=data.get("source") or "",
+        origin=data.get("origin") or "",
+        campaign=(data.get("campaign") or "").strip(),
+        created_from=data.get("created_from"),
+        created_to=data.get("created_to"),
+        ordering=sort,
+    )
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def lead_list(request: AuthedRequest) -> HttpResponse:
-    leads = Lead.objects.visible_to(request.user).select_related("owner")[:50]
-    return render(request, "leads/lead_list.html", {"leads": leads})
+    user = request.user
+    preset = PRESETS.get(request.GET.get("view", ""))
+    data: dict[str, Any] = dict(preset.params) if preset else {}
+    data.update({key: request.GET[key] for key in [*FILTER_FIELDS, "sort"] if key in request.GET})
+    owners = _owner_choices(user)
+    teams = _team_choices(user)
+    form = LeadFilterForm(data, owners=owners, teams=teams)
+    form.is_valid()
+    sort = data.get("sort", "-created")
+    sort = sort if sort in LEAD_ORDERINGS else "-created"
+    leads = selectors.lead_list(viewer=user, filters=_list_filters(request, form, sort))
+    if preset and preset.narrow:
+        leads = preset.narrow(leads)
+    rows, pager = paginate_bounded(leads, request)
+    filtering = any(data.get(key) for key in FILTER_FIELDS) or preset is not None
+    current = request.GET.copy()
+    current.pop("page", None)
+    sort_links = {}
+    for column, default in SORTABLE.items():
+        active = sort.lstrip("-") == default.lstrip("-")
+        flipped = sort[1:] if sort.startswith("-") else f"-{sort}"
+        target = flipped if active and flipped in LEAD_ORDERINGS else default
+        sort_links[column] = {
+            "url": _querystring(current, sort=target, page=None),
+            "active": active,
+            "descending": active and sort.startswith("-"),
+        }
+    saved = request.session.get(SAVED_VIEWS_KEY, [])
+    current_query = _querystring(current)
+    context = {
+        "leads": rows,
+        "pager": pager,
+        "form": form,
+        "preset": preset,
+        "presets": PRESETS.values(),
+        "saved_views": [{**view, "active": view["query"] == current_query} for view in saved],
+        "current_query": current_query,
+        "sort": sort,
+        "sort_links": sort_links,
+        "filtering": filtering,
+        "show_team": bool(teams),
+        "can_distribute": user_can(user, "distribute_leads"),
+        "can_refuse": user_can(user, "work_records"),
+        "bulk_owners": owners,
+        "reasons": list(active_reasons()) if user_can(user, "work_records") else [],
+        "can_create": _may_create(user),
+        "import_url": _optional_url("imports:list") if _may_create(user) else "",
+        "forms_url": _optional_url("intake:form_list") if user_can(user, "manage_intake") else "",
+        "list_url": request.get_full_path(),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return _partial(request, "leads/lead_list.html#lead-table", context)
+    return render(request, "leads/lead_list.html", context)
+
+
+@login_required
+@require_POST
+def lead_bulk(request: AuthedRequest) -> HttpResponse:
+    """Assign or refuse many leads: all in one transaction with one bulk audit entry, or nothing."""
+    user = request.user
+    back = _safe_next(request, reverse("leads:list"))
+    form = BulkForm(request.POST)
+    action = request.POST.get("action", "")
+    if action == "assign" and not user_can(user, "distribute_leads"):
+        raise PermissionDenied(_("Only a head of sales can reassign leads."))
+    if action == "refuse" and not user_can(user, "work_records"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    ids: list[int] = form.cleaned_data["ids"]
+    leads = list(selectors.lead_list(viewer=user).filter(pk__in=ids))
+    if len(leads) != len(ids):
+        messages.error(request, _("Some selected leads are no longer available to you; nothing changed."))
+        return redirect(back)
+    owner: User | None = None
+    if action == "assign":
+        owner_id = form.cleaned_data.get("owner") or ""
+        if owner_id != "queue":
+            owner = users_visible_to(user).filter(pk=int(owner_id) if owner_id.isdigit() else 0).first()
+            if owner is None:
+                messages.error(request, _("Choose an owner from the list, or the team queue."))
+                return redirect(back)
+    current: Lead | None = None
+    try:
+        with transaction.atomic():
+            for current in leads:
+                if action == "assign":
+                    services.lead_assign(by=user, lead=current, owner=owner)
+                else:
+                    services.lead_refuse(
+                        by=user,
+                        lead=current,
+                        reason=form.cleaned_data["reason"],
+                        note=form.cleaned_data.get("note", ""),
+                    )
+            details: dict[str, Any] = {"leads": ids}
+            if action == "assign":
+                details["owner"] = owner.pk if owner else None
+            else:
+                details["reason"] = form.cleaned_data["reason"].code
+            audit_bulk(actor=user, model=Lead, event=f"bulk_{action}", details=details)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except BusinessError as exc:
+        messages.error(
+            request,
+            _("Nothing changed: %(lead)s — %(error)s") % {"lead": current, "error": exc.message},
+        )
+        return redirect(back)
+    if action == "assign":
+        text = _("%(count)s leads assigned to %(owner)s.") % {
+            "count": len(leads),
+            "owner": owner or _("the team queue"),
+        }
+    else:
+        text = _("%(count)s leads refused.") % {"count": len(leads)}
+    messages.success(request, text)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def saved_view_save(request: AuthedRequest) -> HttpResponse:
+    """Remember the current filters under a name (kept in the session)."""
+    name = " ".join(request.POST.get("name", "").split())[:60]
+    query = request.POST.get("query", "")
+    if not query.startswith("?"):
+        query = "?"
+    if not name:
+        messages.error(request, _("Give the view a name."))
+        return redirect(reverse("leads:list") + query)
+    views = [v for v in request.session.get(SAVED_VIEWS_KEY, []) if v["name"] != name]
+    views.append({"name": name, "query": query})
+    request.session[SAVED_VIEWS_KEY] = views[-MAX_SAVED_VIEWS:]
+    messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return redirect(reverse("leads:list") + query)
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: AuthedRequest) -> HttpResponse:
+    name = request.POST.get("name", "")
+    request.session[SAVED_VIEWS_KEY] = [
+        v for v in request.session.get(SAVED_VIEWS_KEY, []) if v["name"] != name
+    ]
+    messages.success(request, _("View “%(name)s” removed.") % {"name": name})
+    return redirect("leads:list")
+
+
+# --- the card ------------------------------------------------------------------------------
+
+EVENT_ICONS = {
+    LeadEventKind.CREATED: "ti-sparkles",
+    LeadEventKind.TOUCH: "ti-hand-finger",
+    LeadEventKind.STATUS: "ti-arrows-exchange",
+    LeadEventKind.ASSIGNED: "ti-user-share",
+    LeadEventKind.TEMPERATURE: "ti-temperature",
+    LeadEventKind.QUALIFICATION: "ti-checklist",
+    LeadEventKind.CONVERTED: "ti-building-store",
+    LeadEventKind.REFUSED: "ti-circle-x",
+    LeadEventKind.POSTPONED: "ti-calendar-pause",
+    LeadEventKind.RETURNED: "ti-calendar-event",
+    LeadEventKind.MERGED: "ti-git-merge",
+    LeadEventKind.EDITED: "ti-pencil",
+    LeadEventKind.NOTE: "ti-note",
+    LeadEventKind.FAREWELL: "ti-mail",
+}
+TIMELINE_LIMIT = 200
+
+
+def _completeness(lead: Lead) -> dict[str, Any]:
+    """The lead card norm (SPEC §2): name, phone or e-mail, interest, company, source."""
+    checks = [
+        (_("Name"), bool(lead.full_name)),
+        (_("Phone or e-mail"), bool(lead.phone or lead.email)),
+        (_("Interested in"), bool(lead.product)),
+        (_("Company"), bool(lead.company_name)),
+        (_("Source"), bool(lead.source) and lead.source != Source.OTHER),
+    ]
+    filled = sum(ok for _label, ok in checks)
+    return {
+        "filled": filled,
+        "total": len(checks),
+        "percent": round(100 * filled / len(checks)),
+        "missing": [label for label, ok in checks if not ok],
+        "normal": filled >= 3,
+    }
+
+
+def _required_items(lead: Lead) -> set[str]:
+    """The checklist items the lead's team requires (read only: no policy row is created here)."""
+    policy = LeadPolicy.objects.filter(team_id=lead.team_id).first() if lead.team_id else None
+    return set((policy or LeadPolicy()).required_items)
+
+
+def _qualification(lead: Lead, required: set[str]) -> list[dict[str, Any]]:
+    answers = lead.qualification or {}
+    return [
+        {"name": value, "label": label, "checked": bool(answers.get(value)), "required": value in required}
+        for value, label in QualificationItem.choices
+    ]
+
+
+@dataclass
+class Action:
+    """A quick action of the card: its form, where it posts, and how it is labelled."""
+
+    name: str
+    title: Any
+    submit: Any
+    form: Form
+    url: str
+    button: str = "btn-primary"
+    icon: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ACTION_META: dict[str, tuple[Any, Any, str, str]] = {
+    # name: (title, submit label, button class, icon)
+    "edit": (gettext_lazy("Edit lead"), gettext_lazy("Save"), "btn-primary", "ti-pencil"),
+    "qualify": (
+        gettext_lazy("Qualification checklist"),
+        gettext_lazy("Save checklist"),
+        "btn-primary",
+        "ti-checklist",
+    ),
+    "convert": (
+        gettext_lazy("Convert to client"),
+        gettext_lazy("Convert"),
+        "btn-success",
+        "ti-building-store",
+    ),
+    "refuse": (gettext_lazy("Refuse"), gettext_lazy("Refuse"), "btn-danger", "ti-circle-x"),
+    "postpone": (gettext_lazy("Postpone"), gettext_lazy("Postpone"), "btn-warning", "ti-calendar-pause"),
+    "assign": (gettext_lazy("Reassign"), gettext_lazy("Reassign"), "btn-primary", "ti-user-share"),
+}
+
+
+def _action(name: str, lead: Lead, form: Form, **extra: Any) -> Action:
+    title, submit, button, icon = ACTION_META[name]
+    return Action(
+        name=name,
+        title=title,
+        submit=submit,
+        form=form,
+        url=reverse(f"leads:{name}", args=[lead.pk]),
+        button=button,
+        icon=icon,
+        extra=extra,
+    )
+
+
+def _client_matches(user: User, q: str, lead: Lead) -> list[Client]:
+    clients = Client.objects.visible_to(user).filter(is_archived=False)
+    term = " ".join(q.split()) or lead.company_name
+    if not term:
+        return []
+    return list(clients.filter(name__icontains=term).order_by("name")[:10])
+
+
+def _convert_action(request: AuthedRequest, lead: Lead, form: ConvertForm | None = None) -> Action:
+    user = request.user
+    if form is None:
+        form = ConvertForm(
+            initial={"client_name": lead.company_name or lead.full_name},
+            clients=Client.objects.visible_to(user),
+            owners=owner_candidates(user, lead.team),
+        )
+    q = request.GET.get("client_q", "") or request.POST.get("client_q", "")
+    matches = _client_matches(user, q, lead)
+    chosen = form.data.get("client") if form.is_bound else None
+    selected = str(chosen) if chosen else ""
+    if selected and selected.isdigit() and all(str(c.pk) != selected for c in matches):
+        matches = [*Client.objects.visible_to(user).filter(pk=int(selected)), *matches]
+    return _action(
+        "convert",
+        lead,
+        form,
+        client_q=q,
+        client_matches=matches,
+        selected_client=selected,
+        clients_url=reverse("leads:convert_clients", args=[lead.pk]),
+    )
+
+
+def _card_actions(
+    request: AuthedRequest, lead: Lead, may_work: bool, required: set[str]
+) -> dict[str, Action]:
+    """The actions this user may take on this lead now, with fresh forms."""
+    user = request.user
+    actions: dict[str, Action] = {}
+    closed = lead.merged_into_id is not None or lead.status == LeadStatus.CONVERTED
+    if may_work and lead.merged_into_id is None:
+        actions["edit"] = _action("edit", lead, LeadEditForm(lead=lead))
+    if may_work and not closed:
+        actions["qualify"] = _action("qualify", lead, QualificationForm(lead=lead), required=required)
+        actions["convert"] = _convert_action(request, lead)
+        if lead.status != LeadStatus.REFUSED:
+            actions["refuse"] = _action("refuse", lead, RefuseForm())
+        actions["postpone"] = _action("postpone", lead, PostponeForm())
+    if user_can(user, "distribute_leads") and lead.merged_into_id is None:
+        actions["assign"] = _action(
+            "assign",
+            lead,
+            AssignForm(initial={"owner": lead.owner_id}, owners=owner_candidates(user, lead.team)),
+        )
+    return actions
 
 
 @login_required
 def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    lead = get_visible_or_404(Lead.objects.select_related("owner", "team"), request.user, pk=pk)
-    return render(
-        request, "leads/lead_detail.html", {"lead": lead, "events": lead.events.select_related("actor")[:100]}
+    user = request.user
+    lead = selectors.lead_get(viewer=user, pk=pk)
+    may_work = _may_work(user, lead)
+    events = list(selectors.lead_history(lead=lead)[: TIMELINE_LIMIT + 1])
+    for event in events:
+        event.icon = EVENT_ICONS.get(event.kind, "ti-point")  # type: ignore[attr-defined]
+    open_tasks = list(
+        Task.objects.filter(lead=lead, done_at__isnull=True).select_related("assignee").order_by("due_at")
     )
+    candidates = (
+        selectors.fuzzy_candidates(viewer=user, lead=lead)
+        if lead.merged_into_id is None and lead.status != LeadStatus.CONVERTED
+        else []
+    )
+    can_take = (
+        role_of(user) == Role.MANAGER
+        and lead.owner_id is None
+        and lead.team_id == user.team_id
+        and lead.merged_into_id is None
+    )
+    required = _required_items(lead)
+    context = {
+        "lead": lead,
+        "events": events[:TIMELINE_LIMIT],
+        "more_events": len(events) > TIMELINE_LIMIT,
+        "open_tasks": open_tasks,
+        "candidates": candidates,
+        "may_work": may_work,
+        "may_merge": may_work and lead.merged_into_id is None and lead.status != LeadStatus.CONVERTED,
+        "can_take": can_take,
+        "can_start": may_work
+        and not can_take
+        and lead.status == LeadStatus.NEW
+        and lead.merged_into_id is None,
+        "actions": _card_actions(request, lead, may_work, required),
+        "note_form": NoteForm(),
+        "factors": explain(lead.score_factors),
+        "completeness": _completeness(lead),
+        "checklist": _qualification(lead, required),
+        "now": timezone.now(),
+        "client_url": _client_url(lead),
+    }
+    return render(request, "leads/lead_detail.html", context)
+
+
+def _client_url(lead: Lead) -> str:
+    if not lead.client_id:
+        return ""
+    try:
+        return reverse("clients:detail", args=[lead.client_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _render_action(request: AuthedRequest, lead: Lead, act: Action) -> HttpResponse:
+    """The action's form alone (HTMX, into its dialog) or on its own page; 422 when invalid."""
+    status = 422 if act.form.is_bound and act.form.errors else 200
+    context = {"lead": lead, "act": act}
+    if request.htmx:
+        return render(request, "leads/_action_form.html", context, status=status)
+    return render(request, "leads/lead_action.html", context, status=status)
+
+
+def _workable_lead(request: AuthedRequest, pk: int) -> Lead:
+    """A visible lead this user may act on (403 if they only may look at it)."""
+    lead = selectors.lead_get(viewer=request.user, pk=pk)
+    if not _may_work(request.user, lead):
+        raise PermissionDenied(_("You cannot change this lead."))
+    return lead
+
+
+@login_required
+def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _workable_lead(request, pk)
+    form = LeadEditForm(request.POST or None, lead=lead)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        stored = selectors.lead_get(viewer=request.user, pk=pk)
+        if not changes or _perform(
+            form, lambda: services.lead_update(by=request.user, lead=stored, data=changes)
+        ):
+            return _done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
+    return _render_action(request, lead, _action("edit", lead, form))
+
+
+@login_required
+def lead_qualify(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _workable_lead(request, pk)
+    form = QualificationForm(request.POST or None, lead=lead)
+    if request.method == "POST" and form.is_valid():
+        result = _perform(
+            form, lambda: services.lead_qualify(by=request.user, lead=lead, answers=form.answers())
+        )
+        if result:
+            _lead, missing = result
+            if missing:
+                text = _("Checklist saved. Still missing: %(items)s.") % {
+                    "items": ", ".join(str(QualificationItem(item).label) for item in missing)
+                }
+            else:
+                text = _("Checklist saved: the lead is qualified.")
+            return _done(request, reverse("leads:detail", args=[pk]), text)
+    return _render_action(request, lead, _action("qualify", lead, form, required=_required_items(lead)))
+
+
+@login_required
+def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    lead = _workable_lead(request, pk)
+    form = ConvertForm(
+        request.POST or None,
+        initial={"client_name": lead.company_name or lead.full_name},
+        clients=Client.objects.visible_to(user),
+        owners=owner_candidates(user, lead.team),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        conversion = _perform(
+            form,
+            lambda: services.lead_convert(
+                by=user,
+                lead=lead,
+                client=data["client"],
+                client_name="" if data["client"] else data["client_name"],
+                client_owner=data["client_owner"],
+                contact_role=data["contact_role"],
+            ),
+        )
+        if conversion:
+            text = _("Converted: %(contact)s at client %(client)s.") % {
+                "contact": conversion.contact,
+                "client": conversion.client,
+            }
+            return _done(request, reverse("leads:detail", args=[pk]), text)
+    return _render_action(request, lead, _convert_action(request, lead, form))
+
+
+@login_required
+def convert_clients(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Client search inside the convert dialog: only clients this user may see."""
+    lead = _workable_lead(request, pk)
+    act = _convert_action(request, lead)
+    return render(request, "leads/_client_options.html", {"lead": lead, "act": act})
+
+
+@login_required
+def lead_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _workable_lead(request, pk)
+    form = RefuseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _perform(
+            form,
+            lambda: services.lead_refuse(
+                by=request.user,
+                lead=lead,
+                reason=data["reason"],
+                note=data["note"],
+                farewell=data["farewell"],
+                postpone_until=data["postpone_until"],
+            ),
+        )
+        if done:
+            text = _("Lead refused: %(reason)s.") % {"reason": data["reason"]}
+            if data["postpone_until"]:
+                text += " " + _("It comes back on %(date)s.") % {"date": data["postpone_until"].isoformat()}
+            return _done(request, reverse("leads:detail", args=[pk]), text)
+    return _render_action(request, lead, _action("refuse", lead, form))
+
+
+@login_required
+def lead_postpone(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _workable_lead(request, pk)
+    form = PostponeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        until = form.cleaned_data["until"]
+        done = _perform(
+            form,
+            lambda: services.lead_postpone(
+                by=request.user, lead=lead, until=until, note=form.cleaned_data["note"]
+            ),
+        )
+        if done:
+            text = _("Lead postponed until %(date)s.") % {"date": until.isoformat()}
+            return _done(request, reverse("leads:detail", args=[pk]), text)
+    return _render_action(request, lead, _action("postpone", lead, form))
+
+
+@login_required
+def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    lead = selectors.lead_get(viewer=user, pk=pk)
+    if not user_can(user, "distribute_leads"):
+        raise PermissionDenied(_("Only a head of sales can reassign leads."))
+    form = AssignForm(request.POST or None, owners=owner_candidates(user, lead.team))
+    if request.method == "POST" and form.is_valid():
+        owner = form.cleaned_data["owner"]
+        done = _perform(
+            form,
+            lambda: services.lead_assign(by=user, lead=lead, owner=owner, reason=form.cleaned_data["reason"]),
+        )
+        if done:
+            text = _("Lead assigned to %(owner)s.") % {"owner": owner or _("the team queue")}
+            return _done(request, reverse("leads:detail", args=[pk]), text)
+    return _render_action(request, lead, _action("assign", lead, form))
+
+
+def _simple_action(request: AuthedRequest, pk: int, run: Callable[[Lead], Any], message: str) -> HttpResponse:
+    """A one-click action without fields: errors come back as a message on the card."""
+    lead = selectors.lead_get(viewer=request.user, pk=pk)
+    url = reverse("leads:detail", args=[pk])
+    try:
+        run(lead)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _done(request, url, message)
+
+
+@login_required
+@require_POST
+def lead_start(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _simple_action(
+        request,
+        pk,
+        lambda lead: services.lead_start_work(by=request.user, lead=lead),
+        _("The lead is in work."),
+    )
+
+
+@login_required
+@require_POST
+def lead_take(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A manager takes an unassigned lead of their team (the service checks the rule)."""
+    return _simple_action(
+        request,
+        pk,
+        lambda lead: services.lead_assign(by=request.user, lead=lead, owner=request.user),
+        _("The lead is yours now."),
+    )
+
+
+@login_required
+@require_POST
+def lead_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Merge a duplicate candidate into this lead; both histories are kept."""
+    user = request.user
+    other_id = request.POST.get("other", "")
+    if not other_id.isdigit():
+        messages.error(request, _("Choose the lead to merge."))
+        return redirect("leads:detail", pk=pk)
+    other = selectors.lead_get(viewer=user, pk=int(other_id))
+    return _simple_action(
+        request,
+        pk,
+        lambda lead: services.lead_merge(by=user, target=lead, other=other),
+        _("Lead #%(id)s merged into this one; its history is below.") % {"id": other.pk},
+    )
+
+
+@transaction.atomic
+def _lead_note_add(*, by: User, lead: Lead, text: str) -> None:
+    """A note on the timeline. (Belongs in leads.services as `lead_note_add`; kept here until it is.)"""
+    services.require_work(by, lead)
+    if lead.merged_into_id:
+        raise ConflictError(
+            _("This lead was merged into #%(id)s; add the note there.") % {"id": lead.merged_into_id}
+        )
+    event = lead_event(lead, LeadEventKind.NOTE, by, text)
+    audit_event(actor=by, instance=lead, event="note", changes={"note": event.pk})
+
+
+@login_required
+@require_POST
+def lead_note(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get(viewer=request.user, pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid() and _perform(
+        form, lambda: _lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
+    ):
+        return _done(request, reverse("leads:detail", args=[pk]), _("Note added."))
+    context = {"lead": lead, "note_form": form}
+    if request.htmx:
+        return render(request, "leads/_note_form.html", context, status=422)
+    return render(request, "leads/lead_note.html", context, status=422)
+
+
+# --- manual entry --------------------------------------------------------------------------
+
+
+def _manual_teams(user: User) -> QuerySet[Team] | None:
+    teams = visible_team_ids(user)
+    if teams is None:
+        return Team.objects.filter(is_active=True).order_by("name")
+    if len(teams) > 1:
+        return Team.objects.filter(pk__in=teams).order_by("name")
+    return None
+
+
+@login_required
+def lead_create(request: AuthedRequest) -> HttpResponse:
+    """“New lead”: through the one intake pipeline, like every other door."""
+    user = request.user
+    if not _may_create(user):
+        raise PermissionDenied
+    may_own = role_of(user) in OWNING_ROLES
+    teams = _manual_teams(user)
+    form = ManualLeadForm(request.POST or None, teams=teams, may_own=may_own, initial={"team": user.team_id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = data.get("team") or user.team
+        raw = RawLead(
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            company=data["company"],
+            position=data["position"],
+            interest=data["interest"],
+            source=data["source"],
+            campaign=data["campaign"],
+            message=data["message"],
+        )
+        ctx = IntakeContext(
+            door="manual",
+            by=user,
+            team=team,
+            owner=user if may_own and data.get("assign_to_me") else None,
+            default_source=Source.MANUAL,
+        )
+        result = _perform(form, lambda: intake_submit(raw=raw, ctx=ctx))
+        if result:
+            return _after_intake(request, result)
+    status = 422 if form.errors else 200
+    return render(request, "leads/lead_form.html", {"form": form}, status=status)
+
+
+def _after_intake(request: AuthedRequest, result: Any) -> HttpResponse:
+    user = request.user
+    if result.kind == "interest":
+        messages.info(
+            request,
+            _(
+                "Saved as an interest: there is no named person with a phone or e-mail yet. "
+                "Upgrade it when there is."
+            ),
+        )
+        return redirect("leads:interests")
+    if result.kind in ("contact", "client"):
+        messages.warning(
+            request,
+            _("Already a %(kind)s: %(who)s. The contact was logged as a new touch and the manager told.")
+            % {"kind": _("contact") if result.kind == "contact" else _("client"), "who": result.record},
+        )
+        return redirect("leads:list")
+    visible = Lead.objects.visible_to(user).filter(pk=result.id).exists()
+    if result.duplicate_of:
+        text = _("This person is already lead #%(id)s; the contact was logged there as a new touch.") % {
+            "id": result.id
+        }
+        if not visible:
+            text += " " + _("Its owner was told.")
+    else:
+        text = _("Lead %(lead)s created.") % {"lead": result.record}
+        if not visible:
+            text += " " + _("It went to %(owner)s.") % {"owner": result.record.owner or _("the team queue")}
+    if visible:
+        return _done(request, reverse("leads:detail", args=[result.id]), text)
+    messages.success(request, text)
+    return redirect("leads:list")
+
+
+# --- interests -----------------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def interest_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = InterestFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    upgraded = {"yes": True, "no": False}.get(data.get("upgraded") or "")
+    interests = selectors.interest_list(
+        viewer=user, q=data.get("q") or "", source=data.get("source") or "", upgraded=upgraded
+    )
+    rows, pager = paginate_bounded(interests, request)
+    labels = dict(Source.choices)
+    counts = [
+        {"source": row["source"], "label": labels.get(row["source"], row["source"]), "count": row["count"]}
+        for row in selectors.interest_counts_by_source(viewer=user)
+    ]
+    context = {
+        "interests": rows,
+        "pager": pager,
+        "form": form,
+        "counts": counts,
+        "total": sum(row["count"] for row in counts),
+        "filtering": any(data.get(key) for key in ("q", "source", "upgraded")),
+        "can_upgrade": user_can(user, "work_records"),
+        "source": data.get("source") or "",
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return _partial(request, "leads/interest_list.html#interest-table", context)
+    return render(request, "leads/interest_list.html", context)
+
+
+@login_required
+def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    interest = get_visible_or_404(Interest.objects.select_related("team", "upgraded_to"), user, pk=pk)
+    if not user_can(user, "work_records"):
+        raise PermissionDenied(_("You cannot turn interests into leads."))
+    if interest.upgraded_to_id:
+        messages.info(request, _("This interest is already a lead."))
+        if _is_visible(user, Lead, interest.upgraded_to_id):
+            return redirect("leads:detail", pk=interest.upgraded_to_id)
+        return redirect("leads:interests")
+    first, _space, last = interest.name.partition(" ")
+    form = InterestUpgradeForm(
+        request.POST or None,
+        default_country=interest.country or (interest.team.default_country if interest.team else ""),
+        initial={
+            "first_name": first,
+            "last_name": last,
+            "phone": interest.phone or interest.phone_raw,
+            "email": interest.email or interest.email_raw,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        lead = _perform(
+            form, lambda: services.interest_upgrade(by=user, interest=interest, fields=form.fields_for_lead())
+        )
+        if lead:
+            text = _("The interest is now lead %(lead)s.") % {"lead": lead}
+            if _is_visible(user, Lead, lead.pk):
+                return _done(request, reverse("leads:detail", args=[lead.pk]), text)
+            messages.success(
+                request,
+                text + " " + _("It went to %(owner)s.") % {"owner": lead.owner or _("the team queue")},
+            )
+            return redirect("leads:interests")
+    status = 422 if form.errors else 200
+    return render(request, "leads/interest_upgrade.html", {"form": form, "interest": interest}, status=status)
+
+
+# --- the public questionnaire of the farewell letter ---------------------------------------
 
 
 def refusal_questionnaire(request: HttpRequest, token: str) -> HttpResponse:

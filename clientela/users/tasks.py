@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_tasks import task
+from clientela.core.tasks import durable_task
 
 from clientela.users.models import User
 
 
-@task(queue_name="email")
+@durable_task(queue_name="email")
 def send_password_reset_email(*, user_id: int, site_url: str) -> bool:
     """Send a password-reset link. The token is made here, so no secret waits in the queue.
 

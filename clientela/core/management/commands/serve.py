@@ -29,8 +29,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         processes: list[subprocess.Popen] = []
         if not no_worker:
-            worker = ["db_worker", "--queue-name", "*", "--no-reload", "--interval", "1", "--verbosity", "1"]
-            processes.append(subprocess.Popen([sys.executable, "-m", "clientela.cli", *worker]))
+            processes.append(subprocess.Popen([sys.executable, "-m", "clientela.cli", "worker"]))
             processes.append(subprocess.Popen([sys.executable, "-m", "clientela.cli", "scheduler"]))
         processes.append(
             subprocess.Popen(

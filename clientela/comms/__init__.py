@@ -1,0 +1,1 @@
+"""Communication discipline: business hours, first-response and promise clocks."""

@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClockKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    PROMISE = "promise", _("Promise")
+
+
+class StopReason(models.TextChoices):
+    RESPONDED = "responded", _("Responded")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged with a promise")
+    PROMISE_KEPT = "promise_kept", _("Promise kept")
+    CANCELLED = "cancelled", _("No longer needed")
+
+
+# Stops that count as an answer to the client (speed-of-first-contact statistics).
+ANSWERED_REASONS = (StopReason.RESPONDED, StopReason.ACKNOWLEDGED, StopReason.PROMISE_KEPT)
+
+
+class ClockStatus(models.TextChoices):
+    OK = "ok", _("On time")
+    NEAR = "near", _("Nearly due")
+    BREACHED = "breached", _("Overdue")

@@ -1,0 +1,533 @@
+"""Writes of the communication discipline: working calendars, response policies and clocks.
+
+Clocks:
+
+* `clock_start_first_response` — a new lead starts a clock whose budget (team policy, tightened
+  by the lead's temperature) is counted in the team's business time; a check is deferred to the
+  due moment;
+* `clock_stop` / `clocks_stop_for_lead` — the answer came (or the clock is no longer needed);
+* `clock_acknowledge` — a one-click acknowledgement stops the first-response clock and starts a
+  promise clock with the promised time;
+* `clock_check` — idempotent: marks the breach once and tells the owner, then after the
+  escalation delay tells the team's head once; `clocks_sweep` runs it over every open clock
+  that is due, as the safety net for a missed schedule.
+
+Every change is audited; notifications are written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clientela.comms.business_hours import (
+    BusinessHoursError,
+    Calendar,
+    add_business_time,
+    business_minutes_between,
+    default_weekly_hours,
+)
+from clientela.comms.choices import ClockKind, StopReason
+from clientela.comms.models import (
+    MAX_BUDGET_MINUTES,
+    BusinessCalendar,
+    Holiday,
+    ResponseClock,
+    ResponsePolicy,
+)
+from clientela.core.audit import audit_create, audit_event, model_update
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.notifications import notify
+from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.core.tasks import enqueue_on_commit
+from clientela.leads.models import Lead
+from clientela.users.choices import Role
+from clientela.users.models import Team
+
+POLICY_FIELDS = [
+    "first_response_minutes",
+    "target_minutes",
+    "hot_minutes",
+    "warm_minutes",
+    "cold_minutes",
+    "escalation_delay_minutes",
+    "keep_alive_days",
+]
+CLOCK_AUDIT_FIELDS = ["kind", "lead", "subject", "owner", "team", "budget_minutes", "started_at", "due_at"]
+
+
+# --- Calendars and policies as the clocks read them ----------------------------------------
+
+
+def default_calendar(time_zone: str) -> Calendar:
+    """Monday–Friday 09:00–18:00 in `time_zone` (the site's when empty), no holidays."""
+    return Calendar.build(weekly_hours=default_weekly_hours(), time_zone=time_zone or settings.TIME_ZONE)
+
+
+def calendar_for_team(team: Team | None) -> Calendar:
+    """The team's working calendar; the default week without a team or a calendar row."""
+    if team is None:
+        return default_calendar("")
+    row = BusinessCalendar.objects.filter(team=team).prefetch_related("holidays").first()
+    if row is None:
+        return default_calendar(team.time_zone)
+    row.team = team
+    return row.as_calendar()
+
+
+def policy_for_team(team: Team | None) -> ResponsePolicy:
+    """The team's response policy; an unsaved one with the defaults when it has none."""
+    if team is not None:
+        policy = ResponsePolicy.objects.filter(team=team).first()
+        if policy is not None:
+            return policy
+    return ResponsePolicy(team=team)
+
+
+class TeamRules:
+    """Calendars and policies by team, each read once — for loops over many clocks."""
+
+    def __init__(self) -> None:
+        self._calendars: dict[int | None, Calendar] = {}
+        self._policies: dict[int | None, ResponsePolicy] = {}
+
+    def calendar(self, team: Team | None) -> Calendar:
+        key = team.pk if team is not None else None
+        if key not in self._calendars:
+            self._calendars[key] = calendar_for_team(team)
+        return self._calendars[key]
+
+    def policy(self, team: Team | None) -> ResponsePolicy:
+        key = team.pk if team is not None else None
+        if key not in self._policies:
+            self._policies[key] = policy_for_team(team)
+        return self._policies[key]
+
+
+# --- Settings: who may change a team's calendar and policy ---------------------------------
+
+
+def may_manage_team(user: Any, team: Team) -> bool:
+    """Admins change any team's calendar and policy; heads of sales their own teams'."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if role != Role.HEAD or not user_can(user, "view_team_settings"):
+        return False
+    return team.pk in (visible_team_ids(user) or set())
+
+
+def _require_manage(user: Any, team: Team) -> None:
+    if not may_manage_team(user, team):
+        raise PermissionDeniedError(_("You cannot change this team's working hours or response policy."))
+
+
+def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
+    row, created = BusinessCalendar.objects.get_or_create(
+        team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
+    )
+    if created:
+        audit_create(actor=by, instance=row, fields=["team", "weekly_hours", "time_zone"])
+    return row
+
+
+@transaction.atomic
+def business_calendar_update(
+    *, by: Any, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
+) -> BusinessCalendar:
+    """Change a team's working hours and/or time zone (empty time zone: follow the team's)."""
+    _require_manage(by, team)
+    row = _calendar_row(team, by)
+    data: dict[str, Any] = {}
+    if weekly_hours is not None:
+        data["weekly_hours"] = weekly_hours
+    if time_zone is not None:
+        data["time_zone"] = time_zone.strip()
+    try:
+        model_update(instance=row, data=data, actor=by)
+    except ValidationError as exc:
+        raise BusinessError(_("Check the working hours."), errors=validation_messages(exc)) from exc
+    return row
+
+
+@transaction.atomic
+def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holiday:
+    """Close the team's calendar on `date`."""
+    _require_manage(by, team)
+    row = _calendar_row(team, by)
+    if row.holidays.filter(date=date).exists():
+        raise ConflictError(
+            _("%(date)s is already a holiday.") % {"date": date.isoformat()},
+            errors={"date": [_("This day is already a holiday.")]},
+        )
+    holiday = Holiday.objects.create(calendar=row, date=date, name=name.strip()[:120])
+    audit_event(actor=by, instance=row, event="holiday_added", changes={"date": date, "name": holiday.name})
+    return holiday
+
+
+@transaction.atomic
+def holiday_remove(*, by: Any, holiday: Holiday) -> None:
+    """Open the team's calendar again on that day."""
+    row = holiday.calendar
+    _require_manage(by, row.team)
+    audit_event(
+        actor=by, instance=row, event="holiday_removed", changes={"date": holiday.date, "name": holiday.name}
+    )
+    holiday.delete()
+
+
+@transaction.atomic
+def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> ResponsePolicy:
+    """Change a team's response budgets, escalation delay or keep-alive days."""
+    _require_manage(by, team)
+    unknown = sorted(set(data) - set(POLICY_FIELDS))
+    if unknown:
+        raise BusinessError(
+            _("Unknown settings: %(names)s.") % {"names": ", ".join(unknown)},
+            errors={name: [_("Not a response policy setting.")] for name in unknown},
+        )
+    policy, created = ResponsePolicy.objects.get_or_create(
+        team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
+    )
+    if created:
+        audit_create(actor=by, instance=policy, fields=POLICY_FIELDS)
+    try:
+        model_update(instance=policy, data=data, actor=by)
+    except ValidationError as exc:
+        raise BusinessError(_("Check the response policy."), errors=validation_messages(exc)) from exc
+    return policy
+
+
+# --- Clocks --------------------------------------------------------------------------------
+
+
+def _lead_url(lead: Lead | None) -> str:
+    if lead is None:
+        return ""
+    try:
+        return reverse("leads:detail", args=[lead.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
+    from clientela.comms.tasks import check_clock
+
+    enqueue_on_commit(check_clock.using(run_after=at), clock_id=clock.pk)
+
+
+def _may_work_clock(user: Any, clock: ResponseClock) -> bool:
+    """The owner, the team's head, an admin, or a manager of the team for an unassigned clock."""
+    role = role_of(user)
+    if role is None or not user_can(user, "work_records"):
+        return False
+    if role == Role.ADMIN or clock.owner_id == user.pk:
+        return True
+    if role == Role.HEAD:
+        return clock.team_id is not None and clock.team_id in (visible_team_ids(user) or set())
+    return clock.owner_id is None and clock.team_id is not None and clock.team_id == user.team_id
+
+
+def _require_work(by: Any, clock: ResponseClock) -> None:
+    """`by=None` is the system (a job, a lead service acting for the system) and may act."""
+    if by is not None and not _may_work_clock(by, clock):
+        raise PermissionDeniedError(_("You cannot act on this response clock."))
+
+
+@transaction.atomic
+def clock_start_first_response(*, lead: Lead, at: dt.datetime | None = None) -> ResponseClock:
+    """Start the lead's first-response clock (or return the one already running).
+
+    The budget is the team policy's, tightened by the lead's temperature, counted in the
+    team's business time; a check is deferred to the due moment.
+    """
+    running = (
+        ResponseClock.objects.filter(lead=lead, kind=ClockKind.FIRST_RESPONSE, stopped_at__isnull=True)
+        .order_by("started_at")
+        .first()
+    )
+    if running is not None:
+        return running
+    started = at or timezone.now()
+    team = lead.team
+    policy = policy_for_team(team)
+    calendar = calendar_for_team(team)
+    budget = policy.budget_for(lead.temperature)
+    target = min(policy.target_minutes, budget)
+    clock = ResponseClock.objects.create(
+        kind=ClockKind.FIRST_RESPONSE,
+        lead=lead,
+        subject=(_("First response to %(lead)s") % {"lead": lead})[:200],
+        owner=lead.owner,
+        team=team,
+        budget_minutes=budget,
+        started_at=started,
+        target_at=add_business_time(started, target, calendar),
+        due_at=add_business_time(started, budget, calendar),
+    )
+    audit_create(actor=None, instance=clock, fields=CLOCK_AUDIT_FIELDS)
+    _schedule_check(clock, clock.due_at)
+    return clock
+
+
+def _stop(
+    clock: ResponseClock, *, by: Any, reason: str, at: dt.datetime, calendar: Calendar | None = None
+) -> bool:
+    """Stop an open clock once (a concurrent stop wins or loses cleanly). Returns whether it stopped."""
+    calendar = calendar or calendar_for_team(clock.team)
+    taken = max(0, business_minutes_between(clock.started_at, at, calendar))
+    actor = by if getattr(by, "is_authenticated", False) else None
+    stopped = ResponseClock.objects.filter(pk=clock.pk, stopped_at__isnull=True).update(
+        stopped_at=at, stopped_by=actor, stop_reason=reason, minutes_taken=taken
+    )
+    if not stopped:
+        return False
+    clock.stopped_at, clock.stopped_by, clock.stop_reason, clock.minutes_taken = at, actor, reason, taken
+    audit_event(
+        actor=by,
+        instance=clock,
+        event="clock_stopped",
+        changes={"reason": reason, "minutes_taken": taken, "late": clock.breached_at is not None},
+    )
+    return True
+
+
+def _require_reason(reason: str) -> None:
+    if reason not in StopReason.values:
+        raise BusinessError(
+            _("Unknown reason."), errors={"reason": [_("Choose one of: %s.") % ", ".join(StopReason.values)]}
+        )
+
+
+@transaction.atomic
+def clock_stop(
+    *, clock: ResponseClock, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+) -> ResponseClock:
+    """The answer came (or the clock is no longer needed): stop it and record the business time taken."""
+    _require_reason(reason)
+    _require_work(by, clock)
+    if not _stop(clock, by=by, reason=reason, at=at or timezone.now()):
+        clock.refresh_from_db()
+        raise ConflictError(_("This clock has already stopped."))
+    return clock
+
+
+@transaction.atomic
+def clocks_stop_for_lead(
+    *, lead: Lead, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+) -> int:
+    """Stop every open clock of a lead (answered, refused, merged …). Returns how many stopped.
+
+    For the lead services to call; quietly does nothing when no clock runs.
+    """
+    _require_reason(reason)
+    moment = at or timezone.now()
+    clocks = list(ResponseClock.objects.filter(lead=lead, stopped_at__isnull=True).select_related("team"))
+    if not clocks:
+        return 0
+    calendar = calendar_for_team(clocks[0].team)
+    count = 0
+    for clock in clocks:
+        _require_work(by, clock)
+        same_team = clock.team_id == clocks[0].team_id
+        count += _stop(clock, by=by, reason=reason, at=moment, calendar=calendar if same_team else None)
+    return count
+
+
+@transaction.atomic
+def clocks_follow_owner(*, lead: Lead, by: Any = None) -> int:
+    """A reassigned lead's open clocks move to its new owner and team (keeping their deadlines)."""
+    changed = 0
+    for clock in ResponseClock.objects.filter(lead=lead, stopped_at__isnull=True):
+        _instance, changes = model_update(
+            instance=clock, data={"owner": lead.owner, "team": lead.team}, actor=by
+        )
+        changed += bool(changes)
+    return changed
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    stopped: ResponseClock
+    promise: ResponseClock
+
+
+@transaction.atomic
+def clock_acknowledge(
+    *,
+    clock: ResponseClock,
+    by: Any,
+    promised_minutes: int | None = None,
+    promised_until: dt.datetime | None = None,
+    text: str = "",
+    at: dt.datetime | None = None,
+) -> Acknowledgement:
+    """Confirm receipt and promise a time: stops the first-response clock, starts a promise clock.
+
+    Give either `promised_minutes` (business minutes from now) or `promised_until` (an instant).
+    """
+    _require_work(by, clock)
+    now = at or timezone.now()
+    errors = _promise_errors(promised_minutes, promised_until, now)
+    if errors:
+        raise BusinessError(next(iter(errors.values()))[0], errors=errors)
+    if clock.kind != ClockKind.FIRST_RESPONSE:
+        raise ConflictError(_("Only a first-response clock can be acknowledged."))
+    calendar = calendar_for_team(clock.team)
+    if promised_until is not None:
+        due = promised_until
+        budget = max(0, business_minutes_between(now, due, calendar))
+    else:
+        assert promised_minutes is not None
+        budget = promised_minutes
+        try:
+            due = add_business_time(now, promised_minutes, calendar)
+        except BusinessHoursError as exc:
+            raise BusinessError(exc.message, errors={"promised_minutes": [exc.message]}) from exc
+    if not _stop(clock, by=by, reason=StopReason.ACKNOWLEDGED, at=now, calendar=calendar):
+        raise ConflictError(_("This clock has already stopped."))
+    promise = ResponseClock.objects.create(
+        kind=ClockKind.PROMISE,
+        lead=clock.lead,
+        subject=(_("Promise to %(lead)s") % {"lead": clock.lead})[:200] if clock.lead else clock.subject,
+        owner=clock.owner,
+        team=clock.team,
+        previous=clock,
+        budget_minutes=budget,
+        started_at=now,
+        due_at=due,
+        promised_text=text.strip(),
+    )
+    audit_create(actor=by, instance=promise, fields=[*CLOCK_AUDIT_FIELDS, "promised_text", "previous"])
+    _schedule_check(promise, promise.due_at)
+    return Acknowledgement(stopped=clock, promise=promise)
+
+
+def _promise_errors(minutes: int | None, until: dt.datetime | None, now: dt.datetime) -> dict[str, list[str]]:
+    if (minutes is None) == (until is None):
+        message = _("Give either the minutes promised or the time promised, not both.")
+        return {"promised_minutes": [message], "promised_until": [message]}
+    if minutes is not None and not 1 <= minutes <= MAX_BUDGET_MINUTES:
+        return {
+            "promised_minutes": [
+                _("Promise between 1 and %(max)s business minutes.") % {"max": MAX_BUDGET_MINUTES}
+            ]
+        }
+    if until is not None:
+        if until.tzinfo is None:
+            return {"promised_until": [_("Give the promised time with its time zone.")]}
+        if until <= now:
+            return {"promised_until": [_("The promised time must be in the future.")]}
+    return {}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    breached: bool = False
+    escalated: bool = False
+
+
+def _escalation_due(clock: ResponseClock, policy: ResponsePolicy, calendar: Calendar) -> dt.datetime:
+    return add_business_time(clock.due_at, policy.escalation_delay_minutes, calendar)
+
+
+@transaction.atomic
+def clock_check(
+    *,
+    clock: ResponseClock,
+    now: dt.datetime | None = None,
+    rules: TeamRules | None = None,
+) -> CheckResult:
+    """Act on an open clock that is due. Idempotent: run it as often as you like.
+
+    * past `due_at` and not yet breached: record the breach (`breached_at` = the due moment) and
+      tell the owner (the team's head when nobody owns it) — once;
+    * the escalation delay (business minutes) after the breach: tell the team's head — once;
+      until then a check is deferred to that moment.
+    Stopped clocks are left alone.
+    """
+    now = now or timezone.now()
+    clock = ResponseClock.objects.select_related("lead", "owner", "team__head").get(pk=clock.pk)
+    if clock.stopped_at is not None or now < clock.due_at:
+        return CheckResult()
+    breached = _mark_breached(clock, now)
+    rules = rules or TeamRules()
+    escalate_at = _escalation_due(clock, rules.policy(clock.team), rules.calendar(clock.team))
+    escalated = False
+    if clock.escalated_at is None:
+        if clock.owner_id is None or now >= escalate_at:
+            escalated = _mark_escalated(clock, now)
+        elif breached:
+            _schedule_check(clock, escalate_at)
+    return CheckResult(breached=breached, escalated=escalated)
+
+
+def _mark_breached(clock: ResponseClock, now: dt.datetime) -> bool:
+    if clock.breached_at is not None:
+        return False
+    if not ResponseClock.objects.filter(pk=clock.pk, breached_at__isnull=True).update(
+        breached_at=clock.due_at
+    ):
+        return False
+    clock.breached_at = clock.due_at
+    audit_event(
+        actor=None,
+        instance=clock,
+        event="clock_breached",
+        changes={"due_at": clock.due_at, "noticed_at": now},
+    )
+    if clock.kind == ClockKind.PROMISE:
+        text = _("Promise overdue: %(subject)s") % {"subject": clock.promised_text or clock.subject}
+    else:
+        text = _("First response overdue: %(subject)s") % {"subject": clock.lead or clock.subject}
+    notify(user=clock.owner, verb="clock_breached", text=text, url=_lead_url(clock.lead))
+    return True
+
+
+def _mark_escalated(clock: ResponseClock, now: dt.datetime) -> bool:
+    if not ResponseClock.objects.filter(pk=clock.pk, escalated_at__isnull=True).update(escalated_at=now):
+        return False
+    clock.escalated_at = now
+    head = clock.team.head if clock.team else None
+    audit_event(
+        actor=None,
+        instance=clock,
+        event="clock_escalated",
+        changes={"head": head.pk if head else None, "owner": clock.owner_id},
+    )
+    subject = clock.lead or clock.subject
+    if clock.owner is None:
+        text = _("Nobody has answered %(subject)s in time (no owner).") % {"subject": subject}
+    else:
+        text = _("%(owner)s has not answered %(subject)s in time.") % {
+            "owner": clock.owner,
+            "subject": subject,
+        }
+    if head is not None:
+        notify(user=head, verb="clock_escalated", text=text, url=_lead_url(clock.lead))
+    return True
+
+
+def clocks_sweep(*, now: dt.datetime | None = None) -> int:
+    """The safety net: check every open clock that is due and not yet escalated.
+
+    Returns how many breaches and escalations it recorded (0 when the deferred checks did their job).
+    """
+    now = now or timezone.now()
+    rules = TeamRules()
+    due = ResponseClock.objects.filter(
+        stopped_at__isnull=True, due_at__lte=now, escalated_at__isnull=True
+    ).order_by("due_at")
+    recorded = 0
+    for clock in due:
+        result = clock_check(clock=clock, now=now, rules=rules)
+        recorded += int(result.breached) + int(result.escalated)
+    return recorded

@@ -1,0 +1,26 @@
+"""Background jobs of the response clocks: the deferred check at a clock's due moment and the
+periodic sweep that catches any check a lost or late job missed."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django_tasks import task
+
+from clientela.comms import services
+from clientela.comms.models import ResponseClock
+
+
+@task()
+def check_clock(*, clock_id: int) -> str:
+    """Deferred to the clock's due moment (and again to its escalation moment)."""
+    clock = ResponseClock.objects.filter(pk=clock_id).first()
+    if clock is None:
+        return "missing"
+    result = services.clock_check(clock=clock, now=timezone.now())
+    return ",".join(name for name in ("breached", "escalated") if getattr(result, name)) or "nothing"
+
+
+@task()
+def sweep_clocks() -> int:
+    """Periodic safety net over every open clock that is due."""
+    return services.clocks_sweep(now=timezone.now())

@@ -1,0 +1,16 @@
+"""Jobs used by the background-work tests: one that fails a given number of times first."""
+
+from __future__ import annotations
+
+from clientela.core.models import CompletedJob
+from clientela.core.tasks import durable_task
+
+
+@durable_task(retries=3)
+def flaky(*, key: str, failures: int) -> str:
+    attempts = CompletedJob.objects.filter(key__startswith=f"{key}:attempt").count() + 1
+    CompletedJob.objects.create(key=f"{key}:attempt{attempts}")
+    if attempts <= failures:
+        raise RuntimeError(f"temporary failure {attempts}")
+    CompletedJob.objects.create(key=f"{key}:done")
+    return "ok"

@@ -1,0 +1,1 @@
+"""Deals on configurable pipelines, products, proposals, payments and objections."""

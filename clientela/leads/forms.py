@@ -1,0 +1,413 @@
+"""Forms of the lead pages: they parse and normalise input; the services decide and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clientela.clients.choices import ContactRole
+from clientela.clients.models import Client
+from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.leads.choices import LeadStatus, Origin, QualificationItem, Source, Temperature
+from clientela.leads.models import Lead, RefusalReason
+from clientela.users.models import Team, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _optional(choices: Any, label: Any) -> list[tuple[str, Any]]:
+    return [("", label), *list(choices)]
+
+
+class LeadFilterForm(forms.Form):
+    """The list's filter bar. Invalid values are reported and ignored, never a 500."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("open", _("Open (not closed)")), *LeadStatus.choices],
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    temperature = forms.ChoiceField(
+        label=_("Temperature"), required=False, choices=_optional(Temperature.choices, _("Any temperature"))
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=_optional(Source.choices, _("Any source"))
+    )
+    origin = forms.ChoiceField(
+        label=_("Origin"), required=False, choices=_optional(Origin.choices, _("Any origin"))
+    )
+    campaign = forms.CharField(label=_("Campaign"), required=False, max_length=100)
+    created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput)
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field: Any = self.fields["owner"]
+        owner_field.choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned (team queue)")),
+            *[(str(u.pk), str(u)) for u in owners],
+        ]
+        team_field: Any = self.fields["team"]
+        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", _("The end is before the start."))
+        return data
+
+
+def _normalised_contact_points(form: forms.Form, data: dict[str, Any], default_country: str) -> None:
+    """Replace the e-mail and phone in `data` by their normalised forms, keeping the raw text."""
+    email_raw = clean_text(data.get("email", ""), 254)
+    email, email_error = normalise_email(email_raw)
+    if email_error:
+        form.add_error("email", email_error)
+    phone_raw = clean_text(data.get("phone", ""), 60)
+    phone, phone_error = normalise_phone(phone_raw, default_country)
+    if phone_error:
+        form.add_error("phone", phone_error)
+    data.update(email=email, email_raw=email_raw, phone=phone, phone_raw=phone_raw)
+
+
+class LeadEditForm(forms.Form):
+    """Inline edit of the card's fields. Produces model values for `lead_update`."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
+    )
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    product = forms.CharField(label=_("Interested in"), max_length=200, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    origin = forms.ChoiceField(label=_("Origin"), choices=_optional(Origin.choices, "—"), required=False)
+    campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
+    temperature = forms.ChoiceField(
+        label=_("Temperature"),
+        required=False,
+        choices=_optional(Temperature.choices, _("By the rules")),
+        help_text=_("Choosing one sets it by hand; “By the rules” lets the rules decide again."),
+    )
+    consent = forms.BooleanField(label=_("Marketing consent"), required=False)
+
+    EDITABLE = [
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "position",
+        "company_name",
+        "industry",
+        "country",
+        "region",
+        "city",
+        "product",
+        "source",
+        "origin",
+        "campaign",
+        "temperature",
+        "consent",
+    ]
+
+    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
+        self.lead = lead
+        initial = {name: getattr(lead, name) for name in self.EDITABLE}
+        initial["phone"] = lead.phone or lead.phone_raw
+        initial["email"] = lead.email or lead.email_raw
+        initial["temperature"] = lead.temperature if lead.temperature_manual else ""
+        kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+
+    def clean_country(self) -> str:
+        country = clean_text(self.cleaned_data.get("country", "")).upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("first_name", "last_name", "position", "company_name", "industry", "region", "city"):
+            if name in data:
+                data[name] = clean_text(data[name])
+        team = self.lead.team
+        _normalised_contact_points(
+            self, data, data.get("country") or self.lead.country or (team.default_country if team else "")
+        )
+        if not self.errors:
+            if not (data.get("first_name") or data.get("last_name")):
+                self.add_error("first_name", _("A lead needs a person's name."))
+            if not (data.get("email") or data.get("phone")):
+                self.add_error("phone", _("A lead needs a phone or an e-mail."))
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """Only what differs from the stored lead, in the shape `lead_update` takes."""
+        data = self.cleaned_data
+        lead = self.lead
+        changed: dict[str, Any] = {}
+        for name in self.EDITABLE:
+            if name == "temperature":
+                current = lead.temperature if lead.temperature_manual else ""
+                if data["temperature"] != current:
+                    changed["temperature"] = data["temperature"]
+                continue
+            if data[name] != getattr(lead, name):
+                changed[name] = data[name]
+        if "phone" in changed:
+            changed["phone_raw"] = data["phone_raw"]
+        if "email" in changed:
+            changed["email_raw"] = data["email_raw"]
+        if changed.get("consent"):
+            changed["consent_at"] = timezone.now()
+            changed["consent_source"] = "manual"
+        return changed
+
+
+class QualificationForm(forms.Form):
+    """The checklist: every item is answered (unchecked means “not yet”)."""
+
+    def __init__(self, *args: Any, lead: Lead, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in QualificationItem.choices:
+            self.fields[value] = forms.BooleanField(
+                label=label, required=False, initial=bool((lead.qualification or {}).get(value))
+            )
+
+    def answers(self) -> dict[str, bool]:
+        return {value: bool(self.cleaned_data.get(value)) for value in QualificationItem.values}
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What happened? Ctrl+Enter saves.")}),
+    )
+
+
+def owner_candidates(viewer: Any, team: Team | None) -> QuerySet[User]:
+    """People who may own a lead of `team`, among those the viewer sees."""
+    from clientela.core.permissions import role_of
+    from clientela.users.choices import Role
+    from clientela.users.selectors import users_visible_to
+
+    people = users_visible_to(viewer).filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD, Role.ADMIN])
+    if team is not None and role_of(viewer) != Role.ADMIN:
+        people = people.filter(team=team)
+    elif team is not None:
+        people = people.filter(team=team) | people.filter(role=Role.ADMIN)
+    return people.order_by("first_name", "last_name", "username")
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("New owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Team queue (nobody)"),
+    )
+    reason = forms.CharField(label=_("Why (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field: Any = self.fields["owner"]
+        owner_field.queryset = owners
+
+
+class ConvertForm(forms.Form):
+    client = forms.ModelChoiceField(
+        label=_("Existing client"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    client_name = forms.CharField(
+        label=_("Or a new client named"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave the existing client empty to create this one."),
+    )
+    client_owner = forms.ModelChoiceField(
+        label=_("Personal manager of the client"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Same as the lead's owner"),
+    )
+    contact_role = forms.ChoiceField(
+        label=_("Role of the contact"), choices=_optional(ContactRole.choices, "—"), required=False
+    )
+
+    def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        client_field: Any = self.fields["client"]
+        client_field.queryset = clients
+        owner_field: Any = self.fields["client_owner"]
+        owner_field.queryset = owners
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("client") and not clean_text(data.get("client_name", "")):
+            self.add_error("client_name", _("Choose an existing client or name a new one."))
+        return data
+
+
+def active_reasons() -> QuerySet[RefusalReason]:
+    return RefusalReason.objects.filter(is_active=True).order_by("position", "name")
+
+
+class RefuseForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=RefusalReason.objects.none())
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    farewell = forms.BooleanField(
+        label=_("Send a farewell letter with a one-question survey"), required=False
+    )
+    postpone_until = forms.DateField(
+        label=_("Re-contact on (optional)"),
+        required=False,
+        widget=DateInput,
+        help_text=_("The lead comes back to its owner's work list on this day."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason_field: Any = self.fields["reason"]
+        reason_field.queryset = active_reasons()
+
+
+class PostponeForm(forms.Form):
+    until = forms.DateField(label=_("Re-contact on"), widget=DateInput)
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["until"].initial = timezone.localdate() + dt.timedelta(days=30)
+
+
+class ManualLeadForm(forms.Form):
+    """“New lead”: a name and a phone or an e-mail are enough; the pipeline does the rest."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    interest = forms.CharField(label=_("Interested in"), max_length=200, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.MANUAL)
+    campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
+    message = forms.CharField(
+        label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False, initial=True)
+
+    def __init__(self, *args: Any, teams: QuerySet[Team] | None, may_own: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if teams is None:
+            del self.fields["team"]
+        else:
+            team_field: Any = self.fields["team"]
+            team_field.queryset = teams
+        if not may_own:
+            del self.fields["assign_to_me"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(clean_text(data.get(name, "")) for name in ("name", "phone", "email", "company")):
+            self.add_error("name", _("Give at least a name and a phone or an e-mail."))
+        return data
+
+
+class InterestFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=_optional(Source.choices, _("Any source"))
+    )
+    upgraded = forms.ChoiceField(
+        label=_("Upgraded"),
+        required=False,
+        choices=[("", _("All")), ("no", _("Not yet a lead")), ("yes", _("Became a lead"))],
+    )
+
+
+class InterestUpgradeForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+
+    def __init__(self, *args: Any, default_country: str = "", **kwargs: Any) -> None:
+        self.default_country = default_country
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("first_name", "last_name", "position"):
+            data[name] = clean_text(data.get(name, ""))
+        _normalised_contact_points(self, data, self.default_country)
+        return data
+
+    def fields_for_lead(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {name: data[name] for name in ("first_name", "last_name", "position")}
+        for name in ("email", "phone"):
+            if data[name]:
+                values[name] = data[name]
+                values[f"{name}_raw"] = data[f"{name}_raw"]
+        return values
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("assign", _("Assign")), ("refuse", _("Refuse"))]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    owner = forms.CharField(required=False)
+    reason = forms.ModelChoiceField(queryset=RefusalReason.objects.none(), required=False)
+    note = forms.CharField(max_length=2000, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason_field: Any = self.fields["reason"]
+        reason_field.queryset = active_reasons()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw_ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        try:
+            data["ids"] = sorted({int(value) for value in raw_ids})
+        except ValueError:
+            data["ids"] = []
+        if not data["ids"]:
+            self.add_error(None, _("Select at least one lead."))
+        if data.get("action") == "refuse" and not data.get("reason"):
+            self.add_error("reason", _("Choose a reason."))
+        return data
