@@ -105,6 +105,7 @@ def name_key(first_name: str, last_name: str) -> str:
 @lru_cache(maxsize=65536)
 def company_key(name: str) -> str:
     """Company name without legal form and punctuation, transliterated: 'ООО Альфа' ≈ 'Alfa SRL'."""
-    words = re.findall(r"[a-z0-9]+", transliterate(name))
+    # Unidecode writes the Cyrillic soft and hard signs as apostrophes: drop them inside words.
+    words = re.findall(r"[a-z0-9]+", transliterate(name).replace("'", "").replace('"', ""))
     legal = {"srl", "sa", "ltd", "llc", "ooo", "kft", "zrt", "bt", "sdn", "bhd", "inc", "gmbh", "plc", "co"}
     return " ".join(w for w in words if w not in legal)

@@ -26,6 +26,8 @@ class Periodic:
 
 PERIODIC_JOBS: list[Periodic] = [
     Periodic("clientela.leads.tasks.return_postponed_leads", dt.timedelta(minutes=30)),
+    Periodic("clientela.comms.tasks.sweep_clocks", dt.timedelta(minutes=5)),
+    Periodic("clientela.leads.scoring.rescore_open_leads", dt.timedelta(hours=24)),
 ]
 
 

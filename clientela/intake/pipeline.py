@@ -157,6 +157,8 @@ def normalise(raw: RawLead, ctx: IntakeContext) -> tuple[dict[str, Any], dict[st
         "consent": consent,
         "consent_source": ctx.door if consent else "",
         "temperature": temperature,
+        # A temperature the source states (a form answer, an import column) is kept over rules.
+        "temperature_manual": bool(temperature),
         "temperature_reasons": [_("given at intake")] if temperature else [],
         "team": team,
         "intake_form": ctx.intake_form,

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -15,8 +16,10 @@ from django.utils.translation import gettext as _
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact
+from clientela.comms.choices import StopReason
+from clientela.comms.services import clock_start_first_response, clocks_follow_owner, clocks_stop_for_lead
 from clientela.core.audit import audit_create, audit_event, model_update
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
@@ -134,6 +137,11 @@ def _set_status(
         update_fields=["status", "status_changed_at", "updated_by", "updated_at", *data.pop("_fields", [])]
     )
     audit_event(actor=by, instance=lead, event=f"status_{status}", changes={"status": [old, status]})
+    if old == LeadStatus.NEW and status != LeadStatus.NEW:
+        # Someone worked the lead: its first-response clock stops. (When call and e-mail logging
+        # arrive, the first logged contact stops it; this stays as the fallback.)
+        actor = by if getattr(by, "is_authenticated", False) else None
+        clocks_stop_for_lead(lead=lead, by=actor, reason=StopReason.RESPONDED)
     lead_event(
         lead,
         kind,
@@ -173,6 +181,7 @@ def _apply_assignment(lead: Lead, owner: User | None, reason: str, by: Any) -> N
     lead.assignment_reason = reason[:300]
     lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at"])
     Task.objects.filter(lead=lead, done_at__isnull=True).update(assignee=owner)
+    clocks_follow_owner(lead=lead, by=by)
     lead_event(
         lead,
         LeadEventKind.ASSIGNED,
@@ -218,6 +227,10 @@ def lead_create(
     `fields` are Lead model fields (already validated and normalised by the intake pipeline).
     An explicit `owner` skips the distribution rules (manual entry "assign to me").
     """
+    if owner is not None and (not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN)):
+        raise BusinessError(
+            _("This person cannot own leads."), errors={"owner": [_("Choose an active manager.")]}
+        )
     lead = Lead(**fields)
     if lead.consent and not lead.consent_at:
         lead.consent_at = timezone.now()
@@ -241,6 +254,7 @@ def lead_create(
         record_choice(decision)
         _apply_assignment(lead, decision.owner, decision.reason, by)
     _first_task(lead, kind=first_task_kind, by=by)
+    clock_start_first_response(lead=lead)
     return lead
 
 
@@ -273,6 +287,22 @@ def lead_touch(
 
 
 @transaction.atomic
+def lead_note_add(*, by: Any, lead: Lead, text: str) -> LeadEvent:
+    """A note on the lead's timeline, by someone who may work the lead."""
+    require_work(by, lead)
+    if lead.merged_into_id:
+        raise ConflictError(
+            _("This lead was merged into #%(id)s; add the note there.") % {"id": lead.merged_into_id}
+        )
+    text = text.strip()
+    if not text:
+        raise BusinessError(_("Write the note first."), errors={"text": [_("This field is required.")]})
+    event = lead_event(lead, LeadEventKind.NOTE, by, text)
+    audit_event(actor=by, instance=lead, event="note", changes={"note": event.pk})
+    return event
+
+
+@transaction.atomic
 def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
     """Edit a lead's fields (already normalised). Temperature set here counts as set by hand."""
     require_work(by, lead)
@@ -280,7 +310,10 @@ def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
         data["temperature_manual"] = bool(data["temperature"])
         if data["temperature"]:
             data["temperature_reasons"] = [_("Set by hand by %(name)s") % {"name": by}]
-    lead, changes = model_update(instance=lead, data=data, actor=by)
+    try:
+        lead, changes = model_update(instance=lead, data=data, actor=by)
+    except ValidationError as exc:
+        raise BusinessError(_("Some fields are not valid."), errors=validation_messages(exc)) from exc
     if changes:
         refresh_derived(lead)
         lead.save(
@@ -340,6 +373,9 @@ def lead_start_work(*, by: Any, lead: Lead) -> Lead:
     require_work(by, lead)
     if lead.status != LeadStatus.NEW:
         raise ConflictError(_("Only a new lead can be taken into work."))
+    if lead.owner_id is None and role_of(by) == Role.MANAGER:
+        # Working an unassigned lead means taking it: no lead is in work without an owner.
+        _apply_assignment(lead, by, _("Taken by %(name)s from the team queue.") % {"name": by}, by)
     _set_status(lead, LeadStatus.IN_WORK, by)
     return lead
 
@@ -637,6 +673,7 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
     Interest.objects.filter(upgraded_to=other).update(upgraded_to=target)
     other.merged_into = target
     other.save(update_fields=["merged_into", "updated_at"])
+    clocks_stop_for_lead(lead=other, by=by, reason=StopReason.CANCELLED)
     audit_event(actor=by, instance=target, event="merged", changes={"merged": other.pk, "filled": filled})
     audit_event(actor=by, instance=other, event="merged_into", changes={"merged_into": target.pk})
     lead_event(
@@ -682,7 +719,7 @@ def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> 
         )
     from clientela.intake.pipeline import find_duplicate
 
-    existing = find_duplicate(base.get("email", ""), base.get("phone", ""))
+    existing = find_duplicate(str(base.get("email") or ""), str(base.get("phone") or ""))
     if existing is not None and not (isinstance(existing, Lead) and existing.pk == interest.upgraded_to_id):
         raise ConflictError(
             _("This phone or e-mail already belongs to %(record)s.") % {"record": existing},

@@ -33,8 +33,8 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from clientela.activities.models import Task
 from clientela.clients.models import Client
-from clientela.core.audit import audit_bulk, audit_event
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.audit import audit_bulk
+from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
@@ -890,24 +890,13 @@ def lead_merge(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @transaction.atomic
-def _lead_note_add(*, by: User, lead: Lead, text: str) -> None:
-    """A note on the timeline. (Belongs in leads.services as `lead_note_add`; kept here until it is.)"""
-    services.require_work(by, lead)
-    if lead.merged_into_id:
-        raise ConflictError(
-            _("This lead was merged into #%(id)s; add the note there.") % {"id": lead.merged_into_id}
-        )
-    event = lead_event(lead, LeadEventKind.NOTE, by, text)
-    audit_event(actor=by, instance=lead, event="note", changes={"note": event.pk})
-
-
 @login_required
 @require_POST
 def lead_note(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(viewer=request.user, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid() and _perform(
-        form, lambda: _lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
+        form, lambda: services.lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
     ):
         return _done(request, reverse("leads:detail", args=[pk]), _("Note added."))
     context = {"lead": lead, "note_form": form}

@@ -69,7 +69,7 @@ def test_starting_twice_returns_the_running_clock(make_lead):
 def test_the_check_is_deferred_to_the_due_moment(make_lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         clock = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
-    job = DBTaskResult.objects.get(task_path__endswith="check_clock")
+    job = DBTaskResult.objects.get(task_path__endswith="check_clock", args_kwargs__kwargs__clock_id=clock.pk)
     assert job.run_after == clock.due_at
     assert job.args_kwargs["kwargs"] == {"clock_id": clock.pk}
 

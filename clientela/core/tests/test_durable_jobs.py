@@ -123,8 +123,12 @@ def test_redis_worker_retries_and_records_final_failure(redis_backend, settings)
 def test_failed_jobs_page_is_for_admins_and_retries(client, world, settings):
     from clientela.conftest import login
 
-    job = FailedJob.objects.create(task_path="clientela.core.tests.jobs.flaky", kwargs={"key": "p", "failures": 0},
-                                   attempts=3, error="RuntimeError: boom")
+    job = FailedJob.objects.create(
+        task_path="clientela.core.tests.jobs.flaky",
+        kwargs={"key": "p", "failures": 0},
+        attempts=3,
+        error="RuntimeError: boom",
+    )
     assert login(client, world.manager_north).get("/settings/jobs/failed/").status_code == 403
     login(client, world.admin)
     assert "RuntimeError: boom" in client.get("/settings/jobs/failed/").content.decode()
