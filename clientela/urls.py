@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from clientela.clients.api import router as clients_router
 from clientela.core.api import api
 from clientela.core.views import health
 from clientela.intake.api import router as intake_router
@@ -12,6 +13,7 @@ api.add_router("/", users_router)
 api.add_router("/", leads_router)
 api.add_router("/", intake_router)
 api.add_router("/", imports_router)
+api.add_router("/", clients_router)
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -22,5 +24,6 @@ urlpatterns = [
     path("", include("clientela.leads.settings_urls")),
     path("", include("clientela.intake.urls")),
     path("", include("clientela.intake.import_urls")),
+    path("", include("clientela.clients.urls")),
     path("", include("clientela.core.urls")),
 ]

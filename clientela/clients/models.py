@@ -1,18 +1,47 @@
-"""Clients and contacts — the minimum the leads capability needs to convert into.
+"""Clients (companies and private persons) and their contacts.
 
-The clients capability extends these records (legal details, HQ/branches, loyalty …); it does
-not replace them.
+The leads capability created the first fields (conversion fills them); this app extends the
+same records: legal details, size, addresses, HQ/branches, commercial terms, loyalty, tags,
+the employment history of contacts, handovers between managers, saved list views, and the
+card-completeness norm.
+
+Visibility follows the client's personal manager (owner) and team; a contact is visible
+with its current client. Marketers do not see clients or contacts (SPEC §1: their work is
+sources, campaigns and intake; segments for campaigns are counted by the campaigns capability).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clientela.clients.choices import ClientKind, ContactRole
+from clientela.clients.choices import (
+    ChurnReason,
+    ClientKind,
+    ContactRole,
+    RevenueBand,
+    SavedViewList,
+)
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+
+
+class Tag(models.Model):
+    """A free label on clients ("key account", "VIP", "exhibition 2025") — shared by everyone."""
+
+    name = models.CharField(_("name"), max_length=50)
+    key = models.CharField(max_length=50, unique=True, editable=False)  # lowercased, for uniqueness
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Client(BusinessModel):
@@ -24,12 +53,60 @@ class Client(BusinessModel):
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
     registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
     industry = models.CharField(_("industry"), max_length=60, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    revenue_band = models.CharField(
+        _("annual revenue"), max_length=16, choices=RevenueBand.choices, blank=True
+    )
     country = models.CharField(_("country"), max_length=2, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164"))
     phone_raw = models.CharField(_("phone as entered"), max_length=60, blank=True)
+    other_emails = models.JSONField(_("other e-mails"), default=list, blank=True)
+    other_phones = models.JSONField(_("other phones"), default=list, blank=True, help_text=_("E.164"))
+
+    headquarters = models.ForeignKey(
+        "self",
+        verbose_name=_("headquarters"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
+        help_text=_("Set on a branch: the company's head office."),
+    )
+
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), null=True, blank=True, validators=[MaxValueValidator(365)]
+    )
+    payment_terms_note = models.CharField(_("payment terms"), max_length=200, blank=True)
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    credit_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    solvency_note = models.TextField(_("solvency note"), blank=True)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    price_list = models.CharField(
+        _("price list"), max_length=100, blank=True, help_text=_("Name or code of the client's price list.")
+    )
+    bonuses = models.TextField(_("bonuses"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="clients")
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("personal manager"),
@@ -46,7 +123,25 @@ class Client(BusinessModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    # Status inputs (the status itself is computed in clients.status).
+    last_activity_at = models.DateTimeField(
+        _("last contact or purchase"),
+        null=True,
+        blank=True,
+        help_text=_("Kept up to date by activities and deals."),
+    )
+    lost_at = models.DateTimeField(_("lost at"), null=True, blank=True)
+    lost_reason = models.CharField(_("why lost"), max_length=24, choices=ChurnReason.choices, blank=True)
+    lost_note = models.TextField(_("about the loss"), blank=True)
+
     is_archived = models.BooleanField(_("archived"), default=False)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    # What "the same tax id" compares (e.g. HU: the 8-digit taxpayer number), per country.
+    tax_key = models.CharField(max_length=40, blank=True, editable=False)
+    # Lowercased, accent-free, transliterated name/legal ids/e-mails/phone digits for search.
+    search_text = models.TextField(blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -57,14 +152,32 @@ class Client(BusinessModel):
         indexes = [
             models.Index(fields=["owner", "name"], name="client_owner_name_idx"),
             models.Index(fields=["team", "name"], name="client_team_name_idx"),
+            models.Index(fields=["is_archived", "name"], name="client_archived_name_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "tax_key"], condition=~Q(tax_key=""), name="client_tax_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["country", "registration_number"],
+                condition=~Q(registration_number=""),
+                name="client_registration_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_branch(self) -> bool:
+        return self.headquarters_id is not None
+
 
 class Contact(BusinessModel):
-    """A person at a client, with a role in buying decisions."""
+    """A person at a client, with a role in buying decisions.
+
+    `client` is where the person works now; `memberships` keep where they worked before.
+    """
 
     client = models.ForeignKey(
         Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="contacts"
@@ -76,10 +189,19 @@ class Contact(BusinessModel):
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164"))
     phone_raw = models.CharField(_("phone as entered"), max_length=60, blank=True)
-    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    other_emails = models.JSONField(_("other e-mails"), default=list, blank=True)
+    other_phones = models.JSONField(_("other phones"), default=list, blank=True, help_text=_("E.164"))
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
     consent = models.BooleanField(_("marketing consent"), default=False)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    search_text = models.TextField(blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_owner_field = "client__owner"
@@ -89,6 +211,171 @@ class Contact(BusinessModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["client", "last_name"], name="contact_client_name_idx")]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email or self.phone
+        return self.full_name or self.email or self.phone
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ContactMembership(models.Model):
+    """One period of a person working at a client: where contacts were, and when they moved.
+
+    The open period (no `ended_on`) matches the contact's current client. Contacts created
+    before this history existed (e.g. by lead conversion) get their first period when they move.
+    """
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    position = models.CharField(_("position"), max_length=120, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("to"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("employment period")
+        verbose_name_plural = _("employment history")
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(ended_on__isnull=True), name="membership_one_open_per_contact"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} @ {self.client}"
+
+
+class Handover(models.Model):
+    """One transfer of clients to another personal manager (one client or a whole portfolio)."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new personal manager"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="handovers_received",
+    )
+    team = models.ForeignKey(
+        "users.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note for the new manager"), blank=True)
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} → {self.to_user}"
+
+
+class HandoverItem(models.Model):
+    """One client of a handover, with whom it came from."""
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="handover_items")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous personal manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_team = models.ForeignKey(
+        "users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("handed-over client")
+        verbose_name_plural = _("handed-over clients")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "client"], name="handover_client_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+
+class SavedView(models.Model):
+    """A named set of list filters a person saved (a tab on the clients or contacts list)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_saved_views"
+    )
+    list_name = models.CharField(_("list"), max_length=16, choices=SavedViewList.choices)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_view_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientPolicy(models.Model):
+    """Settings of the clients capability (one row): the card-completeness norm."""
+
+    card_norm_min = models.PositiveSmallIntegerField(
+        _("normal card: at least (fields)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(18)],
+        help_text=_("A company card with fewer filled key fields is below the norm (SPEC: 10–15)."),
+    )
+    card_norm_target = models.PositiveSmallIntegerField(
+        _("complete card (fields)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(18)],
+        help_text=_("This many filled key fields count as 100 %."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client settings")
+        verbose_name_plural = _("client settings")
+
+    def __str__(self) -> str:
+        return str(_("Client settings"))
+
+    @classmethod
+    def current(cls) -> ClientPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -16,9 +16,16 @@ NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     ("core:home", _("Home"), "ti-home", None),
     ("leads:list", _("Leads"), "ti-address-book", None),
     ("leads:interests", _("Interests"), "ti-bulb", None),
+    ("clients:list", _("Clients"), "ti-building-store", "work_records"),
+    ("clients:contacts", _("Contacts"), "ti-users", "work_records"),
+    ("deals:board", _("Deals"), "ti-layout-kanban", "work_records"),
+    ("intake:form_list", _("Intake forms"), "ti-forms", "manage_intake"),
+    ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
     ("lead_settings:index", _("Lead settings"), "ti-adjustments", "view_team_settings"),
+    ("clients:settings", _("Client settings"), "ti-adjustments-horizontal", "manage_settings"),
     ("users:team_list", _("Teams"), "ti-users-group", "view_team_settings"),
     ("users:user_list", _("Users"), "ti-user-cog", "view_team_settings"),
+    ("core:failed_jobs", _("Failed jobs"), "ti-alert-triangle", "manage_settings"),
 ]
 
 

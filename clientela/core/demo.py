@@ -14,6 +14,7 @@ from django.db import transaction
 DEMO_LOADERS = [
     "clientela.users.demo",
     "clientela.leads.demo",
+    "clientela.clients.demo",
 ]
 
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105 (published demo login)

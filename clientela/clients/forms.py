@@ -1,0 +1,453 @@
+"""Forms of the client and contact pages: they parse what was typed; the services decide.
+
+Values such as tax ids, phones and e-mails are handed to the services as typed; the services
+normalise and check them and report problems per field (shown next to the field).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clientela.clients.choices import (
+    INDUSTRY_SUGGESTIONS,
+    ChurnReason,
+    ClientKind,
+    ClientStatus,
+    CompletenessLevel,
+    ContactRole,
+    RevenueBand,
+)
+from clientela.clients.models import Client, ClientPolicy, Contact
+from clientela.users.models import Team, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _optional(choices: Any, label: Any) -> list[tuple[str, Any]]:
+    return [("", label), *list(choices)]
+
+
+def split_list(text: str) -> list[str]:
+    """One value per line (commas and semicolons separate too)."""
+    return [part.strip() for part in re.split(r"[\n,;]+", text or "") if part.strip()]
+
+
+def _textarea(rows: int = 2) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# --- Clients ---------------------------------------------------------------------------------------
+
+
+class ClientForm(forms.Form):
+    """The client card's fields, grouped as on the card. `values()` → data for the services."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    legal_form = forms.CharField(
+        label=_("Legal form"), max_length=40, required=False, help_text=_("e.g. SRL, Kft., Sdn. Bhd., Ltd")
+    )
+    tax_id = forms.CharField(label=_("Tax id"), max_length=60, required=False)
+    registration_number = forms.CharField(label=_("Registration number"), max_length=80, required=False)
+    industry = forms.CharField(
+        label=_("Industry"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "industries"}),
+    )
+    employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0)
+    revenue_band = forms.ChoiceField(
+        label=_("Annual revenue (EUR)"), required=False, choices=_optional(RevenueBand.choices, "—")
+    )
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
+    )
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    other_phones = forms.CharField(
+        label=_("Other phones"), required=False, widget=_textarea(), help_text=_("One per line.")
+    )
+    other_emails = forms.CharField(
+        label=_("Other e-mails"), required=False, widget=_textarea(), help_text=_("One per line.")
+    )
+    headquarters = forms.IntegerField(
+        label=_("Headquarters"),
+        required=False,
+        widget=forms.Select(attrs={"data-client-picker": "true"}),
+        help_text=_("For a branch: its head office."),
+    )
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), required=False, min_value=0, max_value=365
+    )
+    payment_terms_note = forms.CharField(label=_("Payment terms"), max_length=200, required=False)
+    credit_limit = forms.DecimalField(
+        label=_("Credit limit"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    credit_currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
+    solvency_note = forms.CharField(label=_("Solvency note"), required=False, widget=_textarea())
+    discount_percent = forms.DecimalField(
+        label=_("Discount (%)"), required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    price_list = forms.CharField(label=_("Price list"), max_length=100, required=False)
+    bonuses = forms.CharField(label=_("Bonuses"), required=False, widget=_textarea())
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=1000, help_text=_("Separated by commas.")
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Personal manager"), queryset=User.objects.none(), required=False, empty_label=_("Team queue")
+    )
+
+    GROUPS = [
+        (_("Company"), ["kind", "name", "legal_form", "tax_id", "registration_number", "industry"]),
+        (_("Size"), ["employees", "revenue_band"]),
+        (_("Where"), ["country", "region", "city", "address", "postal_code"]),
+        (_("How to reach"), ["phone", "email", "website", "other_phones", "other_emails"]),
+        (_("Structure"), ["headquarters"]),
+        (
+            _("Terms and loyalty"),
+            [
+                "payment_terms_days",
+                "payment_terms_note",
+                "credit_limit",
+                "credit_currency",
+                "solvency_note",
+                "discount_percent",
+                "price_list",
+                "bonuses",
+            ],
+        ),
+        (_("Management"), ["owner", "tags"]),
+    ]
+    PLAIN = [
+        "kind",
+        "name",
+        "legal_form",
+        "tax_id",
+        "registration_number",
+        "industry",
+        "employees",
+        "revenue_band",
+        "country",
+        "region",
+        "city",
+        "address",
+        "postal_code",
+        "website",
+        "phone",
+        "email",
+        "payment_terms_days",
+        "payment_terms_note",
+        "credit_limit",
+        "credit_currency",
+        "solvency_note",
+        "discount_percent",
+        "price_list",
+        "bonuses",
+    ]
+
+    def __init__(
+        self,
+        *args: Any,
+        client: Client | None = None,
+        owners: QuerySet[User] | None = None,
+        hq_choice: Client | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if client is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from_client(client)
+        super().__init__(*args, **kwargs)
+        self.client = client
+        if owners is None or client is not None:
+            del self.fields["owner"]
+        else:
+            owner_field: Any = self.fields["owner"]
+            owner_field.queryset = owners
+        hq = hq_choice or (client.headquarters if client is not None and client.headquarters_id else None)
+        self.fields["headquarters"].widget.choices = [("", "—")] + ([(hq.pk, str(hq))] if hq else [])
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [
+            (title, [self[name] for name in names if name in self.fields]) for title, names in self.GROUPS
+        ]
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {name: data.get(name) for name in self.PLAIN}
+        values["other_phones"] = split_list(data.get("other_phones", ""))
+        values["other_emails"] = split_list(data.get("other_emails", ""))
+        return values
+
+    def tag_names(self) -> list[str]:
+        return [part.strip() for part in (self.cleaned_data.get("tags") or "").split(",") if part.strip()]
+
+    def changes(self) -> dict[str, Any]:
+        """Only what differs from the stored card (so an unchanged form writes nothing)."""
+        assert self.client is not None
+        initial = initial_from_client(self.client)
+        values = self.values()
+        changed = {}
+        for name, value in values.items():
+            before = initial.get(name)
+            if name in ("other_phones", "other_emails"):
+                if split_list(before or "") != value:
+                    changed[name] = value
+            elif _comparable(before) != _comparable(value):
+                changed[name] = value
+        return changed
+
+
+def _comparable(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def initial_from_client(client: Client) -> dict[str, Any]:
+    initial: dict[str, Any] = {name: getattr(client, name) for name in ClientForm.PLAIN}
+    initial["phone"] = client.phone_raw or client.phone if client.phone else ""
+    initial["other_phones"] = "\n".join(client.other_phones or [])
+    initial["other_emails"] = "\n".join(client.other_emails or [])
+    initial["headquarters"] = client.headquarters_id
+    if client.pk:
+        initial["tags"] = ", ".join(t.name for t in client.tags.all())
+    return initial
+
+
+class ClientFilterForm(forms.Form):
+    """The list's filter bar. Invalid values are reported and ignored, never a 500."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_optional(ClientStatus.choices, _("Any status"))
+    )
+    owner = forms.ChoiceField(label=_("Personal manager"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    industry = forms.CharField(label=_("Industry"), required=False, max_length=60)
+    country = forms.CharField(label=_("Country"), required=False, max_length=60)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=_optional(ClientKind.choices, _("Any kind"))
+    )
+    completeness = forms.ChoiceField(
+        label=_("Card completeness"),
+        required=False,
+        choices=_optional(CompletenessLevel.choices, _("Any completeness")),
+    )
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
+    structure = forms.ChoiceField(
+        label=_("HQ / branch"),
+        required=False,
+        choices=[
+            ("", _("HQ and branches")),
+            ("hq", _("Head offices with branches")),
+            ("branch", _("Branches")),
+        ],
+    )
+    archived = forms.ChoiceField(
+        label=_("Archived"),
+        required=False,
+        choices=[("", _("Working clients")), ("yes", _("Archived only")), ("all", _("Working and archived"))],
+    )
+
+    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field: Any = self.fields["owner"]
+        owner_field.choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned (team queue)")),
+            *[(str(u.pk), str(u)) for u in owners],
+        ]
+        team_field: Any = self.fields["team"]
+        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
+        return country
+
+
+class ContactFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=_optional(ContactRole.choices, _("Any role"))
+    )
+    owner = forms.ChoiceField(label=_("Personal manager"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    country = forms.CharField(label=_("Country"), required=False, max_length=60)
+    consent = forms.ChoiceField(
+        label=_("Consent"),
+        required=False,
+        choices=[("", _("Consent or not")), ("yes", _("With consent")), ("no", _("Without consent"))],
+    )
+    archived = forms.ChoiceField(
+        label=_("Archived"),
+        required=False,
+        choices=[
+            ("", _("Working contacts")),
+            ("yes", _("Archived only")),
+            ("all", _("Working and archived")),
+        ],
+    )
+
+    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field: Any = self.fields["owner"]
+        owner_field.choices = [("", _("Anyone")), ("me", _("Me")), *[(str(u.pk), str(u)) for u in owners]]
+        team_field: Any = self.fields["team"]
+        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
+        return country
+
+
+class HandoverForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("New personal manager"), queryset=User.objects.none())
+    note = forms.CharField(
+        label=_("Note for the new manager"),
+        required=False,
+        max_length=5000,
+        widget=_textarea(3),
+        help_text=_("What they should know: promises made, open questions, the people to call first."),
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["to_user"]
+        field.queryset = people
+
+
+class HandoverPortfolioForm(HandoverForm):
+    """All clients of one manager to another (e.g. someone leaves the company)."""
+
+    from_user = forms.ModelChoiceField(label=_("Clients of"), queryset=User.objects.none())
+    field_order = ["from_user", "to_user", "note"]
+
+    def __init__(self, *args: Any, people: QuerySet[User], sources: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        field: Any = self.fields["from_user"]
+        field.queryset = sources
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from_user") and data.get("from_user") == data.get("to_user"):
+            self.add_error("to_user", _("Choose someone else."))
+        return data
+
+
+class LostForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why the client left"), choices=ChurnReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=_textarea(3))
+
+
+# --- Contacts --------------------------------------------------------------------------------------
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=_optional(ContactRole.choices, "—"))
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    other_phones = forms.CharField(
+        label=_("Other phones"), required=False, widget=_textarea(), help_text=_("One per line.")
+    )
+    other_emails = forms.CharField(
+        label=_("Other e-mails"), required=False, widget=_textarea(), help_text=_("One per line.")
+    )
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DateInput)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), required=False, choices=_optional(settings.LANGUAGES, "—")
+    )
+    consent = forms.BooleanField(label=_("Marketing consent"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(3), max_length=5000)
+
+    PLAIN = [
+        "first_name",
+        "last_name",
+        "position",
+        "role",
+        "phone",
+        "email",
+        "birthday",
+        "preferred_language",
+        "consent",
+        "notes",
+    ]
+
+    def __init__(self, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
+        if contact is not None and "initial" not in kwargs:
+            initial = {name: getattr(contact, name) for name in self.PLAIN}
+            initial["phone"] = contact.phone_raw or contact.phone if contact.phone else ""
+            initial["other_phones"] = "\n".join(contact.other_phones or [])
+            initial["other_emails"] = "\n".join(contact.other_emails or [])
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.contact = contact
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {name: data.get(name) for name in self.PLAIN}
+        values["other_phones"] = split_list(data.get("other_phones", ""))
+        values["other_emails"] = split_list(data.get("other_emails", ""))
+        return values
+
+    def changes(self) -> dict[str, Any]:
+        assert self.contact is not None
+        contact = self.contact
+        values = self.values()
+        changed: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "phone":
+                if _comparable(value) not in (_comparable(contact.phone), _comparable(contact.phone_raw)):
+                    changed[name] = value
+            elif name in ("other_phones", "other_emails"):
+                if list(getattr(contact, name) or []) != value:
+                    changed[name] = value
+            elif name in ("consent", "birthday"):
+                if getattr(contact, name) != value:
+                    changed[name] = value
+            elif _comparable(getattr(contact, name)) != _comparable(value):
+                changed[name] = value
+        if changed.get("consent"):
+            changed["consent_source"] = "manual"
+        return changed
+
+
+class ContactMoveForm(forms.Form):
+    to_client = forms.IntegerField(
+        label=_("Now works at"), widget=forms.Select(attrs={"data-client-picker": "true"})
+    )
+    on = forms.DateField(label=_("Since"), required=False, widget=DateInput, help_text=_("Empty: today."))
+    position = forms.CharField(label=_("New position"), max_length=120, required=False)
+    role = forms.ChoiceField(
+        label=_("New role"), required=False, choices=_optional(ContactRole.choices, _("Keep the role"))
+    )
+
+    def __init__(self, *args: Any, choice: Client | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_client"].widget.choices = [("", "—")] + ([(choice.pk, str(choice))] if choice else [])
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = ClientPolicy
+        fields = ["card_norm_min", "card_norm_target"]
+
+
+INDUSTRIES = INDUSTRY_SUGGESTIONS

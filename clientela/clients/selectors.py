@@ -1,0 +1,531 @@
+"""Reads of clients and contacts, always scoped to what the viewer may see.
+
+Every door — list pages, cards, API, search, autocomplete, export, the handover summary — reads
+through these functions, so filters, search and permissions behave the same everywhere.
+
+For other capabilities (deals, activities, comms): `clients_visible_to`, `client_get`,
+`client_family_ids` (an HQ and its branches) and `client_card_sections` are stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.translation import gettext_lazy as _
+
+from clientela.clients.choices import ClientStatus, CompletenessLevel
+from clientela.clients.completeness import filter_completeness, with_completeness
+from clientela.clients.extensions import CARD_SECTION_TEMPLATES, family_figure_providers
+from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
+from clientela.clients.status import with_status
+from clientela.core.models import AuditEntry
+from clientela.core.normalise import fold, phone_digits
+from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
+from clientela.users.choices import Role
+
+CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "completeness": ("completeness_percent", "name", "id"),
+    "-completeness": ("-completeness_percent", "name", "id"),
+    "country": ("country", "city", "name", "id"),
+    "-country": ("-country", "-city", "name", "id"),
+}
+CONTACT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "client": ("client__name", "last_name", "id"),
+    "-client": ("-client__name", "last_name", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+ARCHIVED_CHOICES = ("", "yes", "all")
+
+
+def clients_visible_to(viewer: Any) -> QuerySet[Client]:
+    return Client.objects.visible_to(viewer)
+
+
+def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(viewer)
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def _is_phone_fragment(term: str) -> str:
+    digits = phone_digits(term)
+    if digits and len(digits) >= 3 and len(digits) >= len(term.strip("+()- ")) - 2:
+        return digits
+    return ""
+
+
+def _contact_term(term: str) -> Q:
+    digits = _is_phone_fragment(term)
+    if digits:
+        return Q(search_text__contains=digits) | Q(phone__contains=digits)
+    folded = fold(term)
+    return (
+        Q(search_text__contains=folded)
+        | Q(first_name__icontains=term)
+        | Q(last_name__icontains=term)
+        | Q(email__icontains=term)
+    )
+
+
+def client_search_condition(q: str) -> Q:
+    """Every word must match the client (name, tax id, registration number, e-mails, phone
+    digits, city) or one of its contacts (name, e-mail, phone); case-, accent- and
+    script-insensitive ('morozov' finds 'Морозов'). Plain field matches cover cards whose
+    search key was never computed (made outside these services)."""
+    condition = Q()
+    for term in q.split():
+        digits = _is_phone_fragment(term)
+        contact_match = Exists(
+            Contact.objects.filter(client=OuterRef("pk"), is_archived=False).filter(_contact_term(term))
+        )
+        if digits:
+            own = (
+                Q(search_text__contains=digits)
+                | Q(phone__contains=digits)
+                | Q(tax_id__contains=digits)
+                | Q(registration_number__contains=digits)
+            )
+        else:
+            own = (
+                Q(search_text__contains=fold(term))
+                | Q(name__icontains=term)
+                | Q(tax_id__icontains=term)
+                | Q(registration_number__icontains=term)
+                | Q(email__icontains=term)
+            )
+        condition &= own | contact_match  # type: ignore[assignment]
+    return condition
+
+
+def contact_search_condition(q: str) -> Q:
+    """Every word must match the contact (name, position, e-mails, phone digits) or its client's name."""
+    condition = Q()
+    for term in q.split():
+        condition &= _contact_term(term) | Q(client__name__icontains=term)
+    return condition
+
+
+# --- Client list -------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientFilters:
+    q: str = ""
+    owner: int | None = None
+    unassigned: bool = False
+    team: int | None = None
+    status: str = ""
+    industry: str = ""
+    country: str = ""
+    kind: str = ""
+    completeness: str = ""
+    tag: str = ""
+    archived: str = ""  # "": working clients, "yes": archived only, "all"
+    headquarters: int | None = None  # branches of this HQ
+    structure: str = ""  # "hq": head offices with branches, "branch": branches
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    ordering: str = "name"
+
+
+def client_list(
+    *, viewer: Any, filters: ClientFilters | None = None, policy: ClientPolicy | None = None
+) -> QuerySet[Client]:
+    """Clients the viewer may see, filtered and ordered, each annotated with `status`,
+    `last_contact_at`, `completeness_filled`, `completeness_percent` and `contact_count`;
+    owner, team, headquarters and tags are loaded with the page (no query per row)."""
+    f = filters or ClientFilters()
+    clients = (
+        Client.objects.visible_to(viewer)
+        .select_related("owner", "team", "headquarters")
+        .prefetch_related("tags")
+    )
+    if f.archived == "yes":
+        clients = clients.filter(is_archived=True)
+    elif f.archived != "all":
+        clients = clients.filter(is_archived=False)
+    if f.q:
+        clients = clients.filter(client_search_condition(f.q))
+    if f.unassigned:
+        clients = clients.filter(owner__isnull=True)
+    elif f.owner:
+        clients = clients.filter(owner_id=f.owner)
+    if f.team:
+        clients = clients.filter(team_id=f.team)
+    if f.industry:
+        clients = clients.filter(industry__iexact=f.industry.strip())
+    if f.country:
+        clients = clients.filter(country=f.country.upper())
+    if f.kind:
+        clients = clients.filter(kind=f.kind)
+    if f.tag:
+        clients = clients.filter(tags__key=f.tag.strip().casefold())
+    if f.headquarters:
+        clients = clients.filter(headquarters_id=f.headquarters)
+    if f.structure == "hq":
+        clients = clients.filter(Exists(Client.objects.filter(headquarters=OuterRef("pk"))))
+    elif f.structure == "branch":
+        clients = clients.filter(headquarters__isnull=False)
+    if f.created_from:
+        clients = clients.filter(created_at__date__gte=f.created_from)
+    if f.created_to:
+        clients = clients.filter(created_at__date__lte=f.created_to)
+    clients = with_completeness(clients, policy=policy)
+    if f.completeness in CompletenessLevel.values:
+        clients = filter_completeness(clients, f.completeness, policy=policy)
+    clients = with_status(clients)
+    if f.status in ClientStatus.values:
+        clients = clients.filter(status=f.status)  # type: ignore[misc]
+    contact_count = (
+        Contact.objects.filter(client=OuterRef("pk"), is_archived=False)
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    clients = clients.annotate(
+        contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
+    )
+    return clients.order_by(*CLIENT_ORDERINGS.get(f.ordering, CLIENT_ORDERINGS["name"]))
+
+
+def client_get(*, viewer: Any, pk: int) -> Client:
+    """One client the viewer may see (annotated like the list), or Http404."""
+    base = with_status(with_completeness(Client.objects.select_related("owner", "team", "headquarters")))
+    return get_visible_or_404(base, viewer, pk=pk)
+
+
+def client_autocomplete(*, viewer: Any, q: str, limit: int = 20, exclude: int | None = None) -> list[Client]:
+    """Pickers (HQ, move a contact, convert a lead): working clients the viewer may see."""
+    clients = Client.objects.visible_to(viewer).filter(is_archived=False)
+    if q.strip():
+        clients = clients.filter(client_search_condition(q))
+    if exclude:
+        clients = clients.exclude(pk=exclude)
+    return list(clients.only("pk", "name", "city", "country", "tax_id").order_by("name", "id")[:limit])
+
+
+# --- The card ----------------------------------------------------------------------------------
+
+
+def client_family_ids(client: Client) -> list[int]:
+    """The head office and all its branches (for a branch: its HQ and the HQ's branches)."""
+    hq_id = client.headquarters_id or client.pk
+    return [hq_id, *Client.objects.filter(headquarters_id=hq_id).order_by("pk").values_list("pk", flat=True)]
+
+
+@dataclass
+class FamilyFigures:
+    branches: int
+    employees: int | None
+    contacts: int
+    extra: list[tuple[Any, Any]]
+
+
+def client_family_figures(*, client: Client, viewer: Any) -> FamilyFigures:
+    """Combined figures of a head office and its branches (all of them, also branches managed by
+    other teams: the company's size is not theirs to hide; names are shown only if visible)."""
+    ids = client_family_ids(client)
+    family = Client.objects.filter(pk__in=ids)
+    totals = family.aggregate(total_employees=Sum("employees"), known=Count("employees"))
+    contacts = Contact.objects.filter(client_id__in=ids, is_archived=False).count()
+    extra: list[tuple[Any, Any]] = []
+    for provider in family_figure_providers():
+        extra.extend(provider(ids, viewer))
+    return FamilyFigures(
+        branches=len(ids) - 1,
+        employees=totals["total_employees"] if totals["known"] else None,
+        contacts=contacts,
+        extra=extra,
+    )
+
+
+def client_branches(*, viewer: Any, client: Client) -> tuple[list[Client], int]:
+    """The branches of a head office the viewer may see, and how many others exist."""
+    branches = Client.objects.filter(headquarters=client)
+    visible = list(
+        Client.objects.visible_to(viewer).filter(headquarters=client).select_related("owner").order_by("name")
+    )
+    return visible, branches.count() - len(visible)
+
+
+def client_contacts(*, client: Client, include_archived: bool = False) -> list[Contact]:
+    contacts = client.contacts.all()
+    if not include_archived:
+        contacts = contacts.filter(is_archived=False)
+    return list(contacts.order_by("last_name", "first_name", "id"))
+
+
+def former_contacts(*, client: Client) -> list[ContactMembership]:
+    """People who worked at this client and moved on (their period here, closed)."""
+    return list(
+        ContactMembership.objects.filter(client=client, ended_on__isnull=False)
+        .exclude(contact__client=client)
+        .select_related("contact", "contact__client")
+        .order_by("-ended_on", "-id")
+    )
+
+
+def client_source_leads(*, client: Client) -> list[Any]:
+    """The leads this client was converted from (the conversion link, both ways)."""
+    return list(client.source_leads.select_related("owner", "contact").order_by("-converted_at", "-id"))
+
+
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str
+    text: str
+    actor: Any
+    changes: dict[str, Any]
+
+
+_EVENT_LABELS = {
+    "create": _("Created"),
+    "update": _("Changed"),
+    "handover": _("Handed over"),
+    "tags": _("Tags changed"),
+    "touch": _("Got in touch again"),
+    "moved": _("Contact moved"),
+    "deleted": _("Deleted"),
+}
+
+
+def client_timeline(*, client: Client, limit: int = 100) -> list[TimelineEntry]:
+    """What happened to the client and its contacts, newest first (audit trail and handovers)."""
+    client_type = ContentType.objects.get_for_model(Client)
+    contact_type = ContentType.objects.get_for_model(Contact)
+    contact_ids = [str(pk) for pk in Contact.objects.filter(client=client).values_list("pk", flat=True)]
+    entries = (
+        AuditEntry.objects.filter(
+            Q(content_type=client_type, object_id=str(client.pk))
+            | Q(content_type=contact_type, object_id__in=contact_ids)
+        )
+        .select_related("actor", "content_type")
+        .order_by("-at", "-id")[:limit]
+    )
+    timeline = []
+    for entry in entries:
+        key = entry.event or entry.action
+        if key == "handover":
+            continue  # every handover (one client or many) is listed from its HandoverItem below
+        label = _EVENT_LABELS.get(key, entry.get_action_display() if not entry.event else entry.event)
+        subject = entry.object_repr if entry.content_type_id == contact_type.pk else ""
+        timeline.append(
+            TimelineEntry(
+                at=entry.at,
+                kind=key,
+                text=f"{label}{': ' + subject if subject else ''}",
+                actor=entry.actor,
+                changes=entry.changes or {},
+            )
+        )
+    for item in HandoverItem.objects.filter(client=client).select_related(
+        "handover__by", "handover__to_user", "from_user"
+    ):
+        timeline.append(
+            TimelineEntry(
+                at=item.handover.at,
+                kind="handover",
+                text=str(
+                    _("Handed over from %(old)s to %(new)s")
+                    % {"old": item.from_user or _("nobody"), "new": item.handover.to_user}
+                ),
+                actor=item.handover.by,
+                changes={},
+            )
+        )
+    timeline.sort(key=lambda e: e.at, reverse=True)
+    return timeline[:limit]
+
+
+def client_card_sections() -> list[str]:
+    """Templates of other capabilities that add a section to the client card (see extensions)."""
+    found = []
+    for name in CARD_SECTION_TEMPLATES:
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        found.append(name)
+    return found
+
+
+# --- Contacts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    role: str = ""
+    client: int | None = None
+    owner: int | None = None
+    team: int | None = None
+    country: str = ""
+    consent: bool | None = None
+    archived: str = ""
+    ordering: str = "name"
+
+
+def contact_list(*, viewer: Any, filters: ContactFilters | None = None) -> QuerySet[Contact]:
+    """Contacts the viewer may see (through their current client), with the client and its
+    manager loaded (no query per row)."""
+    f = filters or ContactFilters()
+    contacts = Contact.objects.visible_to(viewer).select_related("client", "client__owner", "client__team")
+    if f.archived == "yes":
+        contacts = contacts.filter(is_archived=True)
+    elif f.archived != "all":
+        contacts = contacts.filter(is_archived=False, client__is_archived=False)
+    if f.q:
+        contacts = contacts.filter(contact_search_condition(f.q))
+    if f.role:
+        contacts = contacts.filter(role=f.role)
+    if f.client:
+        contacts = contacts.filter(client_id=f.client)
+    if f.owner:
+        contacts = contacts.filter(client__owner_id=f.owner)
+    if f.team:
+        contacts = contacts.filter(client__team_id=f.team)
+    if f.country:
+        contacts = contacts.filter(client__country=f.country.upper())
+    if f.consent is not None:
+        contacts = contacts.filter(consent=f.consent)
+    return contacts.order_by(*CONTACT_ORDERINGS.get(f.ordering, CONTACT_ORDERINGS["name"]))
+
+
+def contact_get(*, viewer: Any, pk: int) -> Contact:
+    return get_visible_or_404(
+        Contact.objects.select_related("client", "client__owner", "client__team"), viewer, pk=pk
+    )
+
+
+def contact_history(*, contact: Contact) -> list[ContactMembership]:
+    """Where the person worked, newest first (the open period is the current client)."""
+    return list(contact.memberships.select_related("client").order_by("-started_on", "-id"))
+
+
+# --- Handovers ---------------------------------------------------------------------------------
+
+
+def handover_get(*, viewer: Any, pk: int) -> Handover:
+    """A handover the viewer took part in (by, to) or oversees (admins; heads of its team)."""
+    from django.http import Http404
+
+    handover = Handover.objects.select_related("by", "to_user", "team").filter(pk=pk).first()
+    if handover is None:
+        raise Http404
+    role = role_of(viewer)
+    if role is None:
+        raise Http404
+    if role == Role.ADMIN or viewer.pk in (handover.by_id, handover.to_user_id):
+        return handover
+    teams = visible_team_ids(viewer) or set()
+    if role == Role.HEAD and handover.team_id in teams:
+        return handover
+    raise Http404
+
+
+@dataclass
+class HandoverClient:
+    client: Client
+    from_user: Any
+    contacts: list[Contact]
+    source_leads: list[Any]
+    open_tasks: list[Any]
+    events: list[TimelineEntry]
+
+
+def handover_summary(*, viewer: Any, handover: Handover, events_per_client: int = 5) -> list[HandoverClient]:
+    """The relationship of each handed-over client the viewer may see: contacts with roles, the
+    leads it came from, open tasks and the latest events — a fixed number of queries in all."""
+    from clientela.activities.models import Task
+    from clientela.leads.models import Lead
+
+    items = list(handover.items.select_related("from_user").order_by("id"))
+    ids = [item.client_id for item in items]
+    clients = {
+        c.pk: c
+        for c in Client.objects.visible_to(viewer)
+        .filter(pk__in=ids)
+        .select_related("owner", "team", "headquarters")
+        .prefetch_related(
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.filter(is_archived=False).order_by("last_name", "first_name"),
+            )
+        )
+    }
+    leads: dict[int, list[Any]] = defaultdict(list)
+    for lead in Lead.objects.filter(client_id__in=clients).select_related("owner").order_by("-converted_at"):
+        if lead.client_id is not None:
+            leads[lead.client_id].append(lead)
+    tasks: dict[int, list[Any]] = defaultdict(list)
+    for task in (
+        Task.objects.filter(lead__client_id__in=clients, done_at__isnull=True)
+        .select_related("assignee", "lead")
+        .order_by("due_at")
+    ):
+        if task.lead is not None and task.lead.client_id is not None:
+            tasks[task.lead.client_id].append(task)
+    client_type = ContentType.objects.get_for_model(Client)
+    events: dict[int, list[TimelineEntry]] = defaultdict(list)
+    recent = (
+        AuditEntry.objects.filter(content_type=client_type, object_id__in=[str(pk) for pk in clients])
+        .select_related("actor")
+        .order_by("-at", "-id")[: events_per_client * max(1, len(clients)) * 4]
+    )
+    for entry in recent:
+        bucket = events[int(entry.object_id)]
+        if len(bucket) < events_per_client:
+            key = entry.event or entry.action
+            bucket.append(
+                TimelineEntry(
+                    at=entry.at,
+                    kind=key,
+                    text=str(_EVENT_LABELS.get(key, key)),
+                    actor=entry.actor,
+                    changes=entry.changes or {},
+                )
+            )
+    summary = []
+    for item in items:
+        client = clients.get(item.client_id)
+        if client is None:
+            continue
+        summary.append(
+            HandoverClient(
+                client=client,
+                from_user=item.from_user,
+                contacts=list(client.contacts.all()),
+                source_leads=leads[client.pk],
+                open_tasks=tasks[client.pk],
+                events=events[client.pk],
+            )
+        )
+    return summary
+
+
+def handovers_for(*, viewer: Any, limit: int = 20) -> list[Handover]:
+    """Recent handovers the viewer received or made."""
+    return list(
+        Handover.objects.filter(Q(to_user=viewer) | Q(by=viewer))
+        .select_related("by", "to_user")
+        .annotate(client_count=Count("items"))
+        .order_by("-at", "-id")[:limit]
+    )

@@ -1,0 +1,95 @@
+"""Client status, computed in one place: new / active / passive / lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from clientela.clients import services
+from clientela.clients.choices import ClientStatus
+from clientela.clients.models import Client
+from clientela.clients.selectors import ClientFilters, client_list
+from clientela.clients.status import NEW_WITHIN_DAYS, PASSIVE_AFTER_DAYS, client_status, with_status
+from clientela.clients.tests.factories import make_client, make_contact
+from clientela.core.audit import audit_event
+
+
+def _age(client: Client, days: int) -> None:
+    Client.objects.filter(pk=client.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+
+
+@pytest.fixture
+def clients(world):
+    fresh = make_client(world.manager_north, name="Fresh")
+    active = make_client(world.manager_north, name="Active")
+    _age(active, NEW_WITHIN_DAYS + 10)
+    services.client_record_activity(client=active, at=timezone.now() - dt.timedelta(days=20))
+    passive = make_client(world.manager_north, name="Passive")
+    _age(passive, PASSIVE_AFTER_DAYS + 100)
+    services.client_record_activity(
+        client=passive, at=timezone.now() - dt.timedelta(days=PASSIVE_AFTER_DAYS + 5)
+    )
+    quiet_old = make_client(world.manager_north, name="Quiet old")
+    _age(quiet_old, PASSIVE_AFTER_DAYS + 1)
+    lost = make_client(world.manager_north, name="Lost")
+    services.client_mark_lost(by=world.manager_north, client=lost, reason="competition")
+    return {"fresh": fresh, "active": active, "passive": passive, "quiet_old": quiet_old, "lost": lost}
+
+
+def test_each_rule(clients):
+    assert client_status(clients["fresh"]) == ClientStatus.NEW
+    assert client_status(clients["active"]) == ClientStatus.ACTIVE
+    assert client_status(clients["passive"]) == ClientStatus.PASSIVE
+    assert client_status(clients["quiet_old"]) == ClientStatus.PASSIVE
+    assert client_status(clients["lost"]) == ClientStatus.LOST
+
+
+def test_the_list_filter_uses_the_same_rules(world, clients):
+    for status in ClientStatus.values:
+        found = {
+            c.name for c in client_list(viewer=world.manager_north, filters=ClientFilters(status=status))
+        }
+        expected = {name for name, c in clients.items() if client_status(c) == status}
+        assert found == {clients[n].name for n in expected}, status
+
+
+def test_a_touch_on_a_contact_makes_a_passive_client_active(world, clients):
+    client = clients["quiet_old"]
+    contact = make_contact(client)
+    assert client_status(client) == ClientStatus.PASSIVE
+    # The intake pipeline records a returning person as an audit "touch" on the contact.
+    audit_event(actor=None, instance=contact, event="touch", changes={"door": "api"})
+    assert client_status(client) == ClientStatus.ACTIVE
+
+
+def test_a_touch_on_the_client_counts_too(world, clients):
+    audit_event(actor=None, instance=clients["passive"], event="touch", changes={})
+    assert client_status(clients["passive"]) == ClientStatus.ACTIVE
+
+
+def test_a_recent_touch_of_the_source_lead_counts(world, clients):
+    from clientela.leads.models import Lead
+    from clientela.leads.tests.test_views_helpers import make_lead
+
+    lead = make_lead(owner=world.manager_north, team=world.north)
+    Lead.objects.filter(pk=lead.pk).update(client=clients["quiet_old"], last_touch_at=timezone.now())
+    assert client_status(clients["quiet_old"]) == ClientStatus.ACTIVE
+
+
+def test_reactivated_client_is_computed_again(world, clients):
+    services.client_reactivate(by=world.manager_north, client=clients["lost"])
+    assert client_status(clients["lost"]) == ClientStatus.NEW
+
+
+def test_status_at_a_given_moment(clients):
+    later = timezone.now() + dt.timedelta(days=NEW_WITHIN_DAYS + 1)
+    assert client_status(clients["fresh"], now=later) == ClientStatus.ACTIVE
+    much_later = timezone.now() + dt.timedelta(days=PASSIVE_AFTER_DAYS + 1)
+    assert client_status(clients["fresh"], now=much_later) == ClientStatus.PASSIVE
+
+
+def test_annotation_gives_the_last_contact(clients):
+    row = with_status(Client.objects.filter(pk=clients["active"].pk)).get()
+    assert abs((timezone.now() - row.last_contact_at).days - 20) <= 1

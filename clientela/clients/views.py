@@ -1,0 +1,938 @@
+"""Client and contact pages: lists (filters, saved views, search, export), cards, forms, handover.
+
+Thin doors: forms parse, `clients.selectors` read (scoped to the viewer), `clients.services`
+write. A business rule broken shows next to its field; a permission refused by a service is
+the 403 page; records the viewer may not see are 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from clientela.clients import export, selectors, services
+from clientela.clients.choices import ClientStatus, CompletenessLevel, SavedViewList
+from clientela.clients.completeness import card_completeness, norms
+from clientela.clients.forms import (
+    INDUSTRIES,
+    ClientFilterForm,
+    ClientForm,
+    ContactFilterForm,
+    ContactForm,
+    ContactMoveForm,
+    HandoverForm,
+    HandoverPortfolioForm,
+    LostForm,
+    PolicyForm,
+)
+from clientela.clients.models import Client, ClientPolicy, Contact, SavedView
+from clientela.clients.selectors import ClientFilters, ContactFilters
+from clientela.core.audit import audit_bulk
+from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
+from clientela.core.forms import add_business_error
+from clientela.core.http import AuthedRequest
+from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.users.choices import Role
+from clientela.users.models import Team, User
+from clientela.users.selectors import users_visible_to
+
+PAGE_SIZE = 50
+# Beyond this many rows the list says "10,000+" instead of counting a huge table.
+COUNT_BOUND = 10_000
+CLIENT_FILTERS = [
+    "q",
+    "status",
+    "owner",
+    "team",
+    "industry",
+    "country",
+    "kind",
+    "completeness",
+    "tag",
+    "structure",
+    "archived",
+]
+CONTACT_FILTERS = ["q", "role", "owner", "team", "country", "consent", "archived"]
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _querystring(params: dict[str, Any] | QueryDict, **overrides: Any) -> str:
+    """`?a=1&b=2` of the non-empty values, with overrides (None removes a key)."""
+    items: dict[str, Any] = {key: params.get(key) for key in params}
+    items.update(overrides)
+    clean = {key: value for key, value in items.items() if value not in (None, "")}
+    return "?" + urlencode(clean) if clean else "?"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _perform(form: BaseForm, action: Callable[[], Any]) -> Any:
+    """Run a service for a valid form: business errors land on the form; refusals are 403.
+
+    Returns the service's result (or True), or None when it refused.
+    """
+    try:
+        return action() or True
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except BusinessError as exc:
+        add_business_error(form, exc)
+    except ValidationError as exc:
+        add_business_error(
+            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
+        )
+    return None
+
+
+def _run(request: HttpRequest, action: Callable[[], Any]) -> bool:
+    """Run a button's service: a business error becomes a message; a refusal is 403."""
+    try:
+        action()
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return False
+    return True
+
+
+def _owner_choices(user: User) -> list[User]:
+    if role_of(user) not in (Role.HEAD, Role.ADMIN):
+        return []
+    return list(services.owner_candidates(user))
+
+
+def _team_choices(user: User) -> list[Team]:
+    teams = visible_team_ids(user)
+    if teams is None:
+        return list(Team.objects.filter(is_active=True).order_by("name"))
+    if len(teams) > 1:
+        return list(Team.objects.filter(pk__in=teams).order_by("name"))
+    return []
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
+
+
+@dataclass
+class Pager:
+    page: int
+    count: int
+    bounded: bool
+    first_index: int = 0
+    last_index: int = 0
+    querystring: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.bounded or self.page * PAGE_SIZE < self.count
+
+    @property
+    def count_label(self) -> str:
+        return f"{intcomma(COUNT_BOUND)}+" if self.bounded else str(intcomma(self.count))
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.bounded else max(1, -(-self.count // PAGE_SIZE))
+
+    def url(self, page: int) -> str:
+        return _querystring(self.querystring, page=page if page > 1 else None)
+
+    @property
+    def previous_url(self) -> str:
+        return self.url(self.page - 1)
+
+    @property
+    def next_url(self) -> str:
+        return self.url(self.page + 1)
+
+
+def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
+    """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast."""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    # Count ids only: the list's computed columns (status, completeness …) are not worked out
+    # for the rows being counted, only where a filter needs them.
+    count = queryset.order_by().values("pk")[: COUNT_BOUND + 1].count()
+    bounded = count > COUNT_BOUND
+    if not bounded:
+        page = min(page, max(1, -(-count // PAGE_SIZE)))
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
+    pager = Pager(page=page, count=count, bounded=bounded, querystring=request.GET.copy())
+    pager.first_index = offset + 1 if rows else 0
+    pager.last_index = offset + len(rows)
+    return rows, pager
+
+
+def _sort_links(current: QueryDict, sort: str, columns: dict[str, str]) -> dict[str, dict[str, Any]]:
+    links = {}
+    for column, default in columns.items():
+        active = sort.lstrip("-") == default.lstrip("-")
+        target = (sort[1:] if sort.startswith("-") else f"-{sort}") if active else default
+        links[column] = {
+            "url": _querystring(current, sort=target, page=None),
+            "active": active,
+            "descending": active and sort.startswith("-"),
+        }
+    return links
+
+
+@dataclass
+class Preset:
+    """A saved view kept in code: a tab on the list with its filters."""
+
+    key: str
+    label: Any
+    params: dict[str, str]
+
+
+CLIENT_PRESETS = {
+    p.key: p
+    for p in [
+        Preset("mine", gettext_lazy("My clients"), {"owner": "me"}),
+        Preset("new", gettext_lazy("New"), {"status": ClientStatus.NEW}),
+        Preset("passive", gettext_lazy("Passive — reactivate"), {"status": ClientStatus.PASSIVE}),
+        Preset("incomplete", gettext_lazy("Cards below the norm"), {"completeness": CompletenessLevel.BELOW}),
+    ]
+}
+CONTACT_PRESETS = {
+    p.key: p
+    for p in [
+        Preset("mine", gettext_lazy("My clients' contacts"), {"owner": "me"}),
+        Preset("decision_makers", gettext_lazy("Decision makers"), {"role": "decision_maker"}),
+        Preset("consent", gettext_lazy("With marketing consent"), {"consent": "yes"}),
+    ]
+}
+CLIENT_SORTABLE = {
+    "name": "name",
+    "created": "-created",
+    "completeness": "completeness",
+    "country": "country",
+}
+CONTACT_SORTABLE = {"name": "name", "client": "client", "created": "-created"}
+
+
+def _list_state(
+    request: AuthedRequest, presets: dict[str, Preset], filters: list[str]
+) -> tuple[Preset | None, dict[str, Any]]:
+    preset = presets.get(request.GET.get("view", ""))
+    data: dict[str, Any] = dict(preset.params) if preset else {}
+    data.update({key: request.GET[key] for key in [*filters, "sort"] if key in request.GET})
+    return preset, data
+
+
+def _client_filters(request: AuthedRequest, form: ClientFilterForm, sort: str) -> ClientFilters:
+    data = form.cleaned_data
+    owner = data.get("owner") or ""
+    return ClientFilters(
+        q=(data.get("q") or "").strip(),
+        owner=request.user.pk if owner == "me" else _int(owner),
+        unassigned=owner == "none",
+        team=_int(data.get("team")),
+        status=data.get("status") or "",
+        industry=(data.get("industry") or "").strip(),
+        country=data.get("country") or "",
+        kind=data.get("kind") or "",
+        completeness=data.get("completeness") or "",
+        tag=(data.get("tag") or "").strip(),
+        structure=data.get("structure") or "",
+        archived=data.get("archived") or "",
+        ordering=sort,
+    )
+
+
+def _client_query(
+    request: AuthedRequest,
+) -> tuple[Preset | None, dict[str, Any], ClientFilterForm, ClientFilters]:
+    user = request.user
+    preset, data = _list_state(request, CLIENT_PRESETS, CLIENT_FILTERS)
+    form = ClientFilterForm(data, owners=_owner_choices(user), teams=_team_choices(user))
+    form.is_valid()
+    sort = data.get("sort", "name")
+    sort = sort if sort in selectors.CLIENT_ORDERINGS else "name"
+    return preset, data, form, _client_filters(request, form, sort)
+
+
+def _saved_views(user: User, list_name: str, current_query: str) -> list[dict[str, Any]]:
+    return [
+        {"name": view.name, "query": view.query, "active": view.query == current_query}
+        for view in SavedView.objects.filter(user=user, list_name=list_name)
+    ]
+
+
+# --- Clients list --------------------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def client_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    preset, data, form, filters = _client_query(request)
+    policy = ClientPolicy.current()
+    clients = selectors.client_list(viewer=user, filters=filters, policy=policy)
+    rows, pager = paginate_bounded(clients, request)
+    by_kind = norms(policy)
+    for row in rows:
+        norm = by_kind.get(row.kind, by_kind["company"])
+        row.completeness_normal = row.completeness_filled >= norm.minimum
+    current = request.GET.copy()
+    current.pop("page", None)
+    current_query = _querystring(current)
+    context = {
+        "clients": rows,
+        "pager": pager,
+        "form": form,
+        "preset": preset,
+        "presets": CLIENT_PRESETS.values(),
+        "saved_views": _saved_views(user, SavedViewList.CLIENTS, current_query),
+        "current_query": current_query,
+        "sort": filters.ordering,
+        "sort_links": _sort_links(current, filters.ordering, CLIENT_SORTABLE),
+        "filtering": any(data.get(key) for key in CLIENT_FILTERS) or preset is not None,
+        "show_team": bool(_team_choices(user)),
+        "can_create": user_can(user, "work_records"),
+        "can_export": user_can(user, "work_records"),
+        "can_hand_over": services.can_hand_over(user),
+        "handover_people": _owner_choices(user) if services.can_hand_over(user) else [],
+        "industries": INDUSTRIES,
+        "list_url": request.get_full_path(),
+        "export_query": _querystring(current, sort=filters.ordering),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "clients/client_list.html#client-table", context)
+    return render(request, "clients/client_list.html", context)
+
+
+@login_required
+def client_export(request: AuthedRequest) -> HttpResponseBase:
+    """The list as CSV or XLSX, with the same filters and the same scope as on screen."""
+    user = request.user
+    if not user_can(user, "work_records"):
+        # Marketers see no clients (SPEC §1); nobody else exports what they cannot open.
+        raise PermissionDenied(_("You do not have permission to do this."))
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    _preset, _data, form, filters = _client_query(request)
+    clients = selectors.client_list(viewer=user, filters=filters)
+    audit_bulk(
+        actor=user,
+        model=Client,
+        event="export",
+        details={"format": fmt, "filters": {k: v for k, v in form.cleaned_data.items() if v}},
+    )
+    return export.export_clients(clients, fmt)
+
+
+@login_required
+def client_autocomplete(request: AuthedRequest) -> JsonResponse:
+    """Pickers: `[{"id", "text"}]` of working clients the viewer may see."""
+    exclude = _int(request.GET.get("exclude"))
+    clients = selectors.client_autocomplete(
+        viewer=request.user, q=request.GET.get("q", "")[:200], exclude=exclude
+    )
+    items = []
+    for client in clients:
+        where = ", ".join(part for part in (client.city, client.country) if part)
+        text = (
+            client.name + (f" · {where}" if where else "") + (f" · {client.tax_id}" if client.tax_id else "")
+        )
+        items.append({"id": client.pk, "text": text})
+    return JsonResponse({"items": items})
+
+
+@login_required
+@require_POST
+def saved_view_save(request: AuthedRequest) -> HttpResponse:
+    """Remember the current filters under a name (kept per person)."""
+    list_name = request.POST.get("list", SavedViewList.CLIENTS)
+    if list_name not in SavedViewList.values:
+        raise Http404
+    target = reverse("clients:list" if list_name == SavedViewList.CLIENTS else "clients:contacts")
+    query = request.POST.get("query", "?")
+    try:
+        services.saved_view_save(
+            user=request.user, list_name=list_name, name=request.POST.get("name", ""), query=query
+        )
+    except BusinessError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message)
+        return redirect(target + (query if query.startswith("?") else ""))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": request.POST.get("name", "").strip()})
+    return redirect(target + (query if query.startswith("?") else ""))
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: AuthedRequest) -> HttpResponse:
+    list_name = request.POST.get("list", SavedViewList.CLIENTS)
+    if list_name not in SavedViewList.values:
+        raise Http404
+    name = request.POST.get("name", "")
+    services.saved_view_delete(user=request.user, list_name=list_name, name=name)
+    messages.success(request, _("View “%(name)s” removed.") % {"name": name})
+    return redirect("clients:list" if list_name == SavedViewList.CLIENTS else "clients:contacts")
+
+
+# --- Client card ---------------------------------------------------------------------------------
+
+
+def _client_for_work(request: AuthedRequest, pk: int) -> Client:
+    client = selectors.client_get(viewer=request.user, pk=pk)
+    if not services.can_work_client(request.user, client):
+        raise PermissionDenied(_("You cannot change this client."))
+    return client
+
+
+@login_required
+def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = selectors.client_get(viewer=user, pk=pk)
+    may_work = services.can_work_client(user, client)
+    branches, hidden_branches = selectors.client_branches(viewer=user, client=client)
+    is_hq = bool(branches or hidden_branches)
+    context = {
+        "client": client,
+        "status": client.status,  # type: ignore[attr-defined]
+        "completeness": card_completeness(client),
+        "contacts": selectors.client_contacts(client=client),
+        "former_contacts": selectors.former_contacts(client=client),
+        "source_leads": selectors.client_source_leads(client=client),
+        "branches": branches,
+        "hidden_branches": hidden_branches,
+        "is_hq": is_hq,
+        "figures": selectors.client_family_figures(client=client, viewer=user) if is_hq else None,
+        "headquarters_visible": bool(
+            client.headquarters_id
+            and Client.objects.visible_to(user).filter(pk=client.headquarters_id).exists()
+        ),
+        "timeline": selectors.client_timeline(client=client),
+        "card_sections": selectors.client_card_sections(),
+        "family_ids": selectors.client_family_ids(client),
+        "tags": list(client.tags.all()),
+        "may_work": may_work,
+        "can_hand_over": services.can_hand_over(user) and may_work,
+        "can_delete": user_can(user, "manage_settings") and services.client_can_delete(client),
+        "lost_form": LostForm(),
+        "viewer": user,
+    }
+    return render(request, "clients/client_detail.html", context)
+
+
+def _headquarters_from(request: AuthedRequest, form: ClientForm) -> Client | str | None:
+    """The chosen head office (only one the viewer may see), None for none, or "invalid"."""
+    hq_id = form.cleaned_data.get("headquarters")
+    if not hq_id:
+        return None
+    hq = Client.objects.visible_to(request.user).filter(pk=hq_id).first()
+    if hq is None:
+        form.add_error("headquarters", _("Choose a client you can see."))
+        return "invalid"
+    return hq
+
+
+def _hq_choice(request: AuthedRequest) -> Client | None:
+    hq_id = _int(request.POST.get("headquarters") or request.GET.get("headquarters"))
+    return Client.objects.visible_to(request.user).filter(pk=hq_id).first() if hq_id else None
+
+
+@login_required
+def client_create(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not user_can(user, "work_records"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    owners = services.owner_candidates(user) if role_of(user) in (Role.HEAD, Role.ADMIN) else None
+    initial: dict[str, Any] = {"kind": "company", "country": user.team.default_country if user.team else ""}
+    if owners is not None and role_of(user) == Role.HEAD:
+        initial["owner"] = user.pk
+    form = ClientForm(request.POST or None, owners=owners, hq_choice=_hq_choice(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        hq = _headquarters_from(request, form)
+        if hq != "invalid":
+            owner = form.cleaned_data.get("owner") if owners is not None else None
+            client = _perform(
+                form,
+                lambda: services.client_create(
+                    by=user,
+                    data=form.values(),
+                    owner=owner,
+                    headquarters=hq if isinstance(hq, Client) else None,
+                    tags=form.tag_names(),
+                ),
+            )
+            if client:
+                messages.success(request, _("Client %(name)s created.") % {"name": client})
+                return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/client_form.html",
+        {"form": form, "title": _("New client"), "industries": INDUSTRIES, "client": None},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    form = ClientForm(request.POST or None, client=client, hq_choice=_hq_choice(request))
+    if request.method == "POST" and form.is_valid():
+        hq = _headquarters_from(request, form)
+        if hq != "invalid":
+            hq_change: Client | str | None = (
+                hq if (hq.pk if isinstance(hq, Client) else None) != client.headquarters_id else "unchanged"
+            )
+            tags = form.tag_names()
+            current_tags = sorted(t.name for t in client.tags.all())
+            result = _perform(
+                form,
+                lambda: services.client_update(
+                    by=request.user,
+                    client=client,
+                    data=form.changes(),
+                    headquarters=hq_change,
+                    tags=tags if sorted(tags) != current_tags else None,
+                ),
+            )
+            if result:
+                messages.success(request, _("Client saved."))
+                return redirect("clients:detail", pk=pk)
+    return render(
+        request,
+        "clients/client_form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": client},
+            "industries": INDUSTRIES,
+            "client": client,
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def client_archive(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    if _run(request, lambda: services.client_archive(by=request.user, client=client)):
+        messages.success(request, _("Client archived. It stays searchable under “Archived”."))
+    return redirect("clients:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def client_restore(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    if _run(request, lambda: services.client_restore(by=request.user, client=client)):
+        messages.success(request, _("Client restored."))
+    return redirect("clients:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def client_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(viewer=request.user, pk=pk)
+    if _run(request, lambda: services.client_delete(by=request.user, client=client)):
+        messages.success(request, _("Client deleted."))
+        return redirect("clients:list")
+    return redirect("clients:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def client_lost(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    form = LostForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose why the client left."))
+        return redirect("clients:detail", pk=pk)
+    if _run(
+        request,
+        lambda: services.client_mark_lost(
+            by=request.user, client=client, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+        ),
+    ):
+        messages.success(request, _("Client marked as lost."))
+    return redirect("clients:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def client_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    if _run(request, lambda: services.client_reactivate(by=request.user, client=client)):
+        messages.success(request, _("Client reactivated."))
+    return redirect("clients:detail", pk=pk)
+
+
+# --- Handover ------------------------------------------------------------------------------------
+
+
+def _require_hand_over(user: User) -> None:
+    if not services.can_hand_over(user):
+        raise PermissionDenied(_("Only a head of sales or an admin hands clients over."))
+
+
+@login_required
+def client_handover(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Hand one client to another manager."""
+    user = request.user
+    _require_hand_over(user)
+    client = _client_for_work(request, pk)
+    form = HandoverForm(
+        request.POST or None, people=services.owner_candidates(user).exclude(pk=client.owner_id or 0)
+    )
+    if request.method == "POST" and form.is_valid():
+        handover = _perform(
+            form,
+            lambda: services.client_handover(
+                by=user,
+                clients=[client],
+                to_user=form.cleaned_data["to_user"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if handover:
+            messages.success(
+                request,
+                _("%(client)s handed over to %(user)s.") % {"client": client, "user": handover.to_user},
+            )
+            return redirect("clients:handover", pk=handover.pk)
+    return render(
+        request,
+        "clients/handover_form.html",
+        {"form": form, "client": client, "title": _("Hand over %(client)s") % {"client": client}},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def client_handover_many(request: AuthedRequest) -> HttpResponse:
+    """Hand over the clients selected on the list, or a manager's whole portfolio."""
+    user = request.user
+    _require_hand_over(user)
+    people = services.owner_candidates(user)
+    back = _safe_next(request, reverse("clients:list"))
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    if request.method == "POST" and ids:
+        form: HandoverForm = HandoverForm(request.POST, people=people)
+        clients = list(selectors.clients_visible_to(user).filter(pk__in=ids))
+        if len(clients) != len(set(ids)):
+            messages.error(
+                request, _("Some selected clients are no longer available to you; nothing changed.")
+            )
+            return redirect(back)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return redirect(back)
+        handover = _perform(
+            form,
+            lambda: services.client_handover(
+                by=user, clients=clients, to_user=form.cleaned_data["to_user"], note=form.cleaned_data["note"]
+            ),
+        )
+        if not handover:
+            for error in form.non_field_errors() + form.errors.get("to_user", []):
+                messages.error(request, str(error))
+            return redirect(back)
+        messages.success(
+            request,
+            _("%(count)d clients handed over to %(user)s.")
+            % {"count": handover.items.count(), "user": handover.to_user},
+        )
+        return redirect("clients:handover", pk=handover.pk)
+    # Someone who left (deactivated) still has a portfolio to hand over.
+    sources = (
+        users_visible_to(user).filter(clients__isnull=False).distinct().order_by("first_name", "username")
+    )
+    form = HandoverPortfolioForm(request.POST or None, people=people, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        handover = _perform(
+            form,
+            lambda: services.client_handover_all(
+                by=user,
+                from_user=form.cleaned_data["from_user"],
+                to_user=form.cleaned_data["to_user"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if handover:
+            messages.success(
+                request,
+                _("%(count)d clients handed over to %(user)s.")
+                % {"count": handover.items.count(), "user": handover.to_user},
+            )
+            return redirect("clients:handover", pk=handover.pk)
+    return render(
+        request,
+        "clients/handover_form.html",
+        {"form": form, "client": None, "title": _("Hand over a portfolio")},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def handover_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The summary the new personal manager gets: each relationship at a glance."""
+    handover = selectors.handover_get(viewer=request.user, pk=pk)
+    summary = selectors.handover_summary(viewer=request.user, handover=handover)
+    return render(
+        request,
+        "clients/handover_detail.html",
+        {
+            "handover": handover,
+            "summary": summary,
+            "card_sections": selectors.client_card_sections(),
+            "viewer": request.user,
+        },
+    )
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+@login_required
+def client_settings(request: AuthedRequest) -> HttpResponse:
+    if not user_can(request.user, "manage_settings"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    policy = ClientPolicy.current()
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        # The service reads the stored row itself, so the audit shows old → new.
+        data = {name: form.cleaned_data[name] for name in form.fields}
+        if _perform(form, lambda: services.client_policy_update(by=request.user, data=data)):
+            messages.success(request, _("Settings saved."))
+            return redirect("clients:settings")
+    return render(request, "clients/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+
+def _contact_query(
+    request: AuthedRequest,
+) -> tuple[Preset | None, dict[str, Any], ContactFilterForm, ContactFilters]:
+    user = request.user
+    preset, data = _list_state(request, CONTACT_PRESETS, CONTACT_FILTERS)
+    form = ContactFilterForm(data, owners=_owner_choices(user), teams=_team_choices(user))
+    form.is_valid()
+    cleaned = form.cleaned_data
+    sort = data.get("sort", "name")
+    sort = sort if sort in selectors.CONTACT_ORDERINGS else "name"
+    owner = cleaned.get("owner") or ""
+    consent = cleaned.get("consent") or ""
+    role = cleaned.get("role") or ""
+    filters = ContactFilters(
+        q=(cleaned.get("q") or "").strip(),
+        role=role,
+        owner=user.pk if owner == "me" else _int(owner),
+        team=_int(cleaned.get("team")),
+        country=cleaned.get("country") or "",
+        consent=True if consent == "yes" else False if consent == "no" else None,
+        archived=cleaned.get("archived") or "",
+        ordering=sort,
+    )
+    return preset, data, form, filters
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def contact_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    preset, data, form, filters = _contact_query(request)
+    rows, pager = paginate_bounded(selectors.contact_list(viewer=user, filters=filters), request)
+    current = request.GET.copy()
+    current.pop("page", None)
+    current_query = _querystring(current)
+    context = {
+        "contacts": rows,
+        "pager": pager,
+        "form": form,
+        "preset": preset,
+        "presets": CONTACT_PRESETS.values(),
+        "saved_views": _saved_views(user, SavedViewList.CONTACTS, current_query),
+        "current_query": current_query,
+        "sort": filters.ordering,
+        "sort_links": _sort_links(current, filters.ordering, CONTACT_SORTABLE),
+        "filtering": any(data.get(key) for key in CONTACT_FILTERS) or preset is not None,
+        "show_team": bool(_team_choices(user)),
+        "can_export": user_can(user, "work_records"),
+        "export_query": _querystring(current, sort=filters.ordering),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "clients/contact_list.html#contact-table", context)
+    return render(request, "clients/contact_list.html", context)
+
+
+@login_required
+def contact_export(request: AuthedRequest) -> HttpResponseBase:
+    user = request.user
+    if not user_can(user, "work_records"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    _preset, _data, form, filters = _contact_query(request)
+    audit_bulk(
+        actor=user,
+        model=Contact,
+        event="export",
+        details={"format": fmt, "filters": {k: v for k, v in form.cleaned_data.items() if v}},
+    )
+    return export.export_contacts(selectors.contact_list(viewer=user, filters=filters), fmt)
+
+
+def _contact_for_work(request: AuthedRequest, pk: int) -> Contact:
+    contact = selectors.contact_get(viewer=request.user, pk=pk)
+    if not services.can_work_client(request.user, contact.client):
+        raise PermissionDenied(_("You cannot change this contact."))
+    return contact
+
+
+@login_required
+def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get(viewer=request.user, pk=pk)
+    return render(
+        request,
+        "clients/contact_detail.html",
+        {
+            "contact": contact,
+            "history": selectors.contact_history(contact=contact),
+            "source_leads": list(contact.source_leads.select_related("owner").order_by("-converted_at")),
+            "may_work": services.can_work_client(request.user, contact.client),
+        },
+    )
+
+
+@login_required
+def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = _client_for_work(request, pk)
+    form = ContactForm(request.POST or None, initial={"preferred_language": ""})
+    if request.method == "POST" and form.is_valid():
+        contact = _perform(
+            form, lambda: services.contact_create(by=request.user, client=client, data=form.values())
+        )
+        if contact:
+            messages.success(request, _("Contact %(name)s added.") % {"name": contact})
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/contact_form.html",
+        {
+            "form": form,
+            "client": client,
+            "contact": None,
+            "title": _("New contact at %(client)s") % {"client": client},
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = _contact_for_work(request, pk)
+    form = ContactForm(request.POST or None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes or _perform(
+            form, lambda: services.contact_update(by=request.user, contact=contact, data=changes)
+        ):
+            messages.success(request, _("Contact saved."))
+            return redirect("clients:contact_detail", pk=pk)
+    return render(
+        request,
+        "clients/contact_form.html",
+        {
+            "form": form,
+            "client": contact.client,
+            "contact": contact,
+            "title": _("Edit %(name)s") % {"name": contact},
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def contact_archive(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = _contact_for_work(request, pk)
+    if _run(request, lambda: services.contact_archive(by=request.user, contact=contact)):
+        messages.success(request, _("Contact archived."))
+    return redirect("clients:contact_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def contact_restore(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = _contact_for_work(request, pk)
+    if _run(request, lambda: services.contact_restore(by=request.user, contact=contact)):
+        messages.success(request, _("Contact restored."))
+    return redirect("clients:contact_detail", pk=pk)
+
+
+@login_required
+def contact_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The person moved to another client: history kept, the old period closed."""
+    contact = _contact_for_work(request, pk)
+    choice_id = _int(request.POST.get("to_client"))
+    choice = Client.objects.visible_to(request.user).filter(pk=choice_id).first() if choice_id else None
+    form = ContactMoveForm(request.POST or None, choice=choice)
+    if request.method == "POST" and form.is_valid():
+        if choice is None:
+            form.add_error("to_client", _("Choose a client you can see."))
+        else:
+            data = form.cleaned_data
+            moved = _perform(
+                form,
+                lambda: services.contact_move(
+                    by=request.user,
+                    contact=contact,
+                    to_client=choice,
+                    on=data.get("on"),
+                    position=data.get("position") or None,
+                    role=data.get("role") or None,
+                ),
+            )
+            if moved:
+                messages.success(
+                    request, _("%(name)s now works at %(client)s.") % {"name": contact, "client": choice}
+                )
+                return redirect("clients:contact_detail", pk=pk)
+    return render(
+        request,
+        "clients/contact_move.html",
+        {"form": form, "contact": contact, "title": _("Move %(name)s to another client") % {"name": contact}},
+        status=422 if form.is_bound and form.errors else 200,
+    )
