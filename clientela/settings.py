@@ -209,7 +209,9 @@ else:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("CLIENTELA_TASK_BACKEND must be database or redis")
-RQ_QUEUES = {name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 900} for name in TASK_QUEUES}
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 900} for name in TASK_QUEUES
+}
 # Failed jobs are retried with exponential backoff, then kept in the failed-jobs list.
 TASK_RETRIES = config.env_int("TASK_RETRIES", 5)
 TASK_RETRY_BASE_SECONDS = config.env_int("TASK_RETRY_BASE_SECONDS", 30)

@@ -214,7 +214,9 @@ def _parse_body(request: HttpRequest) -> dict[str, Any]:
             ) from exc
         if not isinstance(data, dict):
             raise BusinessError(
-                _("The body must be a JSON object."), errors={"__all__": [_("Send a JSON object.")]}, status=400
+                _("The body must be a JSON object."),
+                errors={"__all__": [_("Send a JSON object.")]},
+                status=400,
             )
         return data
     return {key: request.POST.get(key, "") for key in request.POST}

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from clientela.core.tasks import durable_task
 
+from clientela.core.tasks import durable_task
 from clientela.users.models import User
 
 
