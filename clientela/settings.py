@@ -160,7 +160,9 @@ LOCALE_PATHS = [BASE_DIR / "clientela" / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = config.env_str("TIME_ZONE", "UTC")
-USE_THOUSAND_SEPARATOR = True
+# Grouping is applied where numbers are shown to people (intcomma, money formatting), never to
+# ids and form values, which must round-trip ("4,627" is not an id).
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files: vendor assets come from npm at setup time (build/vendor), never a CDN.
 STATIC_URL = "/static/"

@@ -4,6 +4,7 @@ from django.urls import include, path
 from clientela.clients.api import router as clients_router
 from clientela.core.api import api
 from clientela.core.views import health
+from clientela.deals.api import router as deals_router
 from clientela.intake.api import router as intake_router
 from clientela.intake.import_api import router as imports_router
 from clientela.leads.api import router as leads_router
@@ -14,6 +15,7 @@ api.add_router("/", leads_router)
 api.add_router("/", intake_router)
 api.add_router("/", imports_router)
 api.add_router("/", clients_router)
+api.add_router("/", deals_router)
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -25,5 +27,6 @@ urlpatterns = [
     path("", include("clientela.intake.urls")),
     path("", include("clientela.intake.import_urls")),
     path("", include("clientela.clients.urls")),
+    path("", include("clientela.deals.urls")),
     path("", include("clientela.core.urls")),
 ]

@@ -628,7 +628,10 @@ def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: 
     if not owner_candidates(by).filter(pk=to_user.pk).exists():
         raise PermissionDeniedError(_("You can hand clients only to people of your teams."))
     locked = list(
-        Client.objects.select_for_update().filter(pk__in=ids).select_related("owner", "team").order_by("pk")
+        Client.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("owner", "team")
+        .order_by("pk")
     )
     visible = set(Client.objects.visible_to(by).filter(pk__in=ids).values_list("pk", flat=True))
     if len(locked) != len(ids) or visible != set(ids):
@@ -849,7 +852,9 @@ def contact_update(*, by: Any, contact: Contact, data: Mapping[str, Any]) -> Con
     unknown = set(data) - UPDATABLE_CONTACT_FIELDS
     if unknown:
         raise invalid({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
-    contact = Contact.objects.select_for_update().select_related("client__team").get(pk=contact.pk)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("client__team").get(pk=contact.pk)
+    )
     values = clean_contact_values(data, contact=contact, country=_contact_country(contact.client))
     _instance, changes = model_update(instance=contact, data=values, actor=by)
     if {"position", "role"} & set(changes):
@@ -893,7 +898,7 @@ def contact_move(
     require_work_contact(by, contact)
     if not can_work_client(by, to_client):
         raise invalid({"to_client": [_("Choose a client you work with.")]})
-    contact = Contact.objects.select_for_update().select_related("client").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("client").get(pk=contact.pk)
     if to_client.pk == contact.client_id:
         raise invalid({"to_client": [_("The contact already works there.")]})
     if to_client.is_archived:

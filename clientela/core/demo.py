@@ -15,6 +15,7 @@ DEMO_LOADERS = [
     "clientela.users.demo",
     "clientela.leads.demo",
     "clientela.clients.demo",
+    "clientela.deals.demo",
 ]
 
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105 (published demo login)

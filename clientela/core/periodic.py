@@ -28,6 +28,7 @@ PERIODIC_JOBS: list[Periodic] = [
     Periodic("clientela.leads.tasks.return_postponed_leads", dt.timedelta(minutes=30)),
     Periodic("clientela.comms.tasks.sweep_clocks", dt.timedelta(minutes=5)),
     Periodic("clientela.leads.scoring.rescore_open_leads", dt.timedelta(hours=24)),
+    Periodic("clientela.deals.tasks.notify_overdue_receivables", dt.timedelta(hours=24)),
 ]
 
 

@@ -164,7 +164,8 @@
   });
 
   document.addEventListener("htmx:afterSettle", (event) => {
-    initMoveForms(event.target);
+    // An outerHTML swap settles on the element it replaced: look at the whole page.
+    initMoveForms(document);
     if (event.target.closest && event.target.closest("#deal-board")) initBoard();
     if (event.target.id === "deal-board") initBoard();
   });

@@ -1,0 +1,561 @@
+"""Reads of deals and everything around them, always scoped to the viewer.
+
+Lists, the board, search, the API and reports build on `deals_visible_to`, so a manager never
+reaches another team's deals by any door. Marketers see their team's deals but no amounts:
+pages and the API ask `can_see_amounts` and leave money out, and the board does not even
+sum amounts for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from clientela.core.normalise import fold
+from clientela.core.permissions import get_visible_or_404, user_can
+from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
+from clientela.deals.models import (
+    Deal,
+    DealEvent,
+    DealObjection,
+    DealStageChange,
+    Document,
+    Objection,
+    Payment,
+    Pipeline,
+    Product,
+    Stage,
+)
+
+# Cards shown per board column before "show more"; closed columns show recent closings only.
+BOARD_CARDS = 30
+BOARD_CLOSED_DAYS = 30
+DEAL_ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-amount": ("-amount", "-id"),
+    "amount": ("amount", "id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "close": (F("expected_close_date").asc(nulls_last=True), "id"),
+    "-close": (F("expected_close_date").desc(nulls_last=True), "-id"),
+    "next_step": (F("next_step_date").asc(nulls_last=True), "id"),
+    "stage": ("stage__position", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+# Orderings that reveal amounts are not offered to people who may not see them.
+AMOUNT_ORDERINGS = {"-amount", "amount"}
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def can_see_amounts(user: Any) -> bool:
+    return user_can(user, "view_deal_amounts")
+
+
+def deals_visible_to(viewer: Any) -> QuerySet[Deal]:
+    return Deal.objects.visible_to(viewer)
+
+
+@dataclass
+class DealFilters:
+    q: str = ""
+    pipeline: int | None = None
+    stage: int | None = None
+    status: str = ""
+    owner: int | None = None
+    unassigned: bool = False
+    team: int | None = None
+    client: int | None = None
+    overdue_receivables: bool = False
+    next_step_overdue: bool = False
+    no_next_step: bool = False
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    ordering: str = "-created"
+
+
+def client_has_search_text() -> bool:
+    from clientela.clients.models import Client
+
+    return any(field.name == "search_text" for field in Client._meta.get_fields())
+
+
+def search_condition(q: str) -> Q:
+    """Title or client name in any spelling ("morozov" finds "Морозов", "stefan" finds
+    "Ștefan"), or the deal's number."""
+    term = " ".join(q.split())
+    folded = fold(term)
+    condition = Q(search_text__contains=folded) | Q(client__name__icontains=term)
+    if client_has_search_text():
+        condition |= Q(client__search_text__contains=folded)
+    if term.isdigit():
+        condition |= Q(pk=int(term))
+    return condition
+
+
+def filter_deals(
+    deals: QuerySet[Deal], filters: DealFilters, *, today: dt.date | None = None
+) -> QuerySet[Deal]:
+    today = today or timezone.localdate()
+    if filters.q:
+        deals = deals.filter(search_condition(filters.q))
+    if filters.pipeline:
+        deals = deals.filter(pipeline_id=filters.pipeline)
+    if filters.stage:
+        deals = deals.filter(stage_id=filters.stage)
+    if filters.status in DealStatus.values:
+        deals = deals.filter(status=filters.status)
+    if filters.unassigned:
+        deals = deals.filter(owner__isnull=True)
+    elif filters.owner:
+        deals = deals.filter(owner_id=filters.owner)
+    if filters.team:
+        deals = deals.filter(team_id=filters.team)
+    if filters.client:
+        deals = deals.filter(client_id=filters.client)
+    if filters.next_step_overdue:
+        deals = deals.filter(status=DealStatus.OPEN, next_step_date__lt=today)
+    if filters.no_next_step:
+        deals = deals.filter(status=DealStatus.OPEN).filter(
+            Q(next_step_date__isnull=True) | Q(next_step_date__lt=today)
+        )
+    if filters.created_from:
+        deals = deals.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        deals = deals.filter(created_at__date__lte=filters.created_to)
+    if filters.overdue_receivables:
+        deals = with_receivables(deals, today=today).filter(overdue_amount__gt=0)  # type: ignore[misc]
+    return deals
+
+
+def deal_list(*, viewer: Any, filters: DealFilters | None = None) -> QuerySet[Deal]:
+    """Deals the viewer may see, filtered and ordered, with what a list row shows."""
+    filters = filters or DealFilters()
+    deals = filter_deals(deals_visible_to(viewer), filters)
+    ordering = filters.ordering if filters.ordering in DEAL_ORDERINGS else "-created"
+    if ordering in AMOUNT_ORDERINGS and not can_see_amounts(viewer):
+        ordering = "-created"
+    return deals.select_related("client", "owner", "team", "pipeline", "stage", "lost_reason").order_by(
+        *DEAL_ORDERINGS[ordering]
+    )
+
+
+def deal_get(*, viewer: Any, pk: int) -> Deal:
+    """One deal the viewer may see (404 otherwise), with its related records for the card."""
+    queryset = Deal.objects.select_related(
+        "client", "owner", "team", "pipeline", "stage", "lost_reason", "source_lead"
+    ).prefetch_related("contacts", "lines__product")
+    return get_visible_or_404(queryset, viewer, pk=pk)
+
+
+# Timeline lines that carry money; people who may not see amounts do not get them.
+MONEY_EVENTS = {
+    DealEventKind.LINE,
+    DealEventKind.PAYMENT,
+    DealEventKind.DOCUMENT,
+    DealEventKind.DOCUMENT_SENT,
+}
+
+
+def deal_timeline(deal: Deal, *, limit: int = 200, show_amounts: bool = True) -> list[DealEvent]:
+    events = DealEvent.objects.filter(deal=deal)
+    if not show_amounts:
+        events = events.exclude(kind__in=MONEY_EVENTS)
+    rows = list(events.select_related("actor", "document_version__document").order_by("-at", "-id")[:limit])
+    if not show_amounts:
+        for event in rows:
+            if event.kind in (DealEventKind.WON, DealEventKind.EDITED):
+                event.text = ""  # "Won: 12 000 RON …", "Changed: amount" with values in data
+    return rows
+
+
+def stage_history(deal: Deal) -> list[DealStageChange]:
+    return list(
+        DealStageChange.objects.filter(deal=deal)
+        .select_related("from_stage", "to_stage", "by")
+        .order_by("at", "id")
+    )
+
+
+# --- Receivables ------------------------------------------------------------------------------
+
+
+def _payment_sum(condition: Q) -> Coalesce:
+    total = (
+        Payment.objects.filter(condition, deal=OuterRef("pk"))
+        .order_by()
+        .values("deal")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+
+
+def with_receivables(deals: QuerySet[Deal], *, today: dt.date | None = None) -> QuerySet[Deal]:
+    """Annotate expected (all, and due before today), received, and the overdue amount:
+    what was due by yesterday minus what has come in, never below zero."""
+    today = today or timezone.localdate()
+    return deals.annotate(
+        expected_total=_payment_sum(Q(kind=PaymentKind.EXPECTED)),
+        expected_due=_payment_sum(Q(kind=PaymentKind.EXPECTED, due_date__lt=today)),
+        received_total=_payment_sum(Q(kind=PaymentKind.RECEIVED)),
+    ).annotate(
+        overdue_amount=Greatest(
+            F("expected_due") - F("received_total"), Value(Decimal("0.00")), output_field=MONEY
+        )
+    )
+
+
+def attach_overdue(deals: list[Deal], *, today: dt.date | None = None) -> list[Deal]:
+    """Set `overdue_amount` on already fetched deals with one query for all of them (a page of
+    a list), instead of annotating every row of the table before sorting and cutting it."""
+    today = today or timezone.localdate()
+    ids = [deal.pk for deal in deals]
+    sums = (
+        {
+            row["deal_id"]: row
+            for row in Payment.objects.filter(deal_id__in=ids)
+            .order_by()
+            .values("deal_id")
+            .annotate(
+                due=Sum("amount", filter=Q(kind=PaymentKind.EXPECTED, due_date__lt=today)),
+                received=Sum("amount", filter=Q(kind=PaymentKind.RECEIVED)),
+            )
+        }
+        if ids
+        else {}
+    )
+    for deal in deals:
+        row: Any = sums.get(deal.pk, {})
+        overdue = (row.get("due") or Decimal(0)) - (row.get("received") or Decimal(0))
+        deal.overdue_amount = max(Decimal("0.00"), overdue).quantize(Decimal("0.01"))  # type: ignore[attr-defined]
+    return deals
+
+
+def overdue_receivables(viewer: Any, *, client: Any = None, today: dt.date | None = None) -> QuerySet[Deal]:
+    """Deals (visible to `viewer`) whose scheduled payments are overdue, largest debt first.
+
+    Each deal carries `overdue_amount`, `expected_due`, `expected_total` and `received_total`.
+    Other apps (the client card, the work list, reports) use this one selector.
+    """
+    deals = deals_visible_to(viewer).exclude(status=DealStatus.LOST)
+    if client is not None:
+        deals = deals.filter(client=client)
+    return (
+        with_receivables(deals, today=today)
+        .filter(overdue_amount__gt=0)  # type: ignore[misc]
+        .select_related("client", "owner", "team")
+        .order_by("-overdue_amount", "id")
+    )
+
+
+def overdue_since(deal: Deal, *, today: dt.date | None = None) -> dt.date | None:
+    """The due date of the oldest expected payment not yet covered by what was received."""
+    today = today or timezone.localdate()
+    received = Payment.objects.filter(deal=deal, kind=PaymentKind.RECEIVED).aggregate(t=Sum("amount"))[
+        "t"
+    ] or Decimal(0)
+    covered = Decimal(0)
+    for payment in Payment.objects.filter(deal=deal, kind=PaymentKind.EXPECTED).order_by("due_date", "id"):
+        covered += payment.amount
+        if covered > received:
+            return payment.due_date if payment.due_date and payment.due_date < today else None
+    return None
+
+
+def deal_receivables(deal: Deal, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Schedule, received payments and what is overdue, for the deal card."""
+    today = today or timezone.localdate()
+    payments = list(Payment.objects.filter(deal=deal).order_by("kind", "due_date", "paid_on", "id"))
+    expected = [p for p in payments if p.kind == PaymentKind.EXPECTED]
+    received = [p for p in payments if p.kind == PaymentKind.RECEIVED]
+    expected_total = sum((p.amount for p in expected), Decimal("0.00"))
+    received_total = sum((p.amount for p in received), Decimal("0.00"))
+    due = sum((p.amount for p in expected if p.due_date and p.due_date < today), Decimal("0.00"))
+    # Mark each expected payment paid / overdue / upcoming, covering them oldest first.
+    left = received_total
+    rows = []
+    for payment in sorted(expected, key=lambda p: (p.due_date or today, p.pk)):
+        paid = min(left, payment.amount)
+        left -= paid
+        state = (
+            "paid"
+            if paid == payment.amount
+            else ("overdue" if payment.due_date and payment.due_date < today else "upcoming")
+        )
+        rows.append({"payment": payment, "paid": paid, "state": state})
+    return {
+        "expected": rows,
+        "received": received,
+        "expected_total": expected_total,
+        "received_total": received_total,
+        "overdue_amount": max(Decimal("0.00"), due - received_total),
+        "outstanding": max(Decimal("0.00"), expected_total - received_total),
+    }
+
+
+# --- The board --------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    totals: list[tuple[str, Decimal]] = field(default_factory=list)
+    cards: list[Deal] = field(default_factory=list)
+    cards_html: str = ""
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline
+    columns: list[BoardColumn]
+    show_amounts: bool
+    closed_since: dt.datetime
+
+
+def _board_deals(
+    viewer: Any, pipeline: Pipeline, filters: DealFilters, since: dt.datetime, *, closed: bool
+) -> QuerySet[Deal]:
+    """Open deals of the pipeline, or those closed since `since` — two index-friendly sets
+    (an OR of both would make the database read every deal of the pipeline)."""
+    deals = deals_visible_to(viewer).filter(pipeline=pipeline)
+    if closed:
+        deals = deals.filter(status__in=[DealStatus.WON, DealStatus.LOST], closed_at__gte=since)
+    else:
+        deals = deals.filter(status=DealStatus.OPEN)
+    narrowed = DealFilters(
+        q=filters.q,
+        owner=filters.owner,
+        unassigned=filters.unassigned,
+        team=filters.team,
+        next_step_overdue=filters.next_step_overdue,
+    )
+    return filter_deals(deals, narrowed)
+
+
+def _cards(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    return deals.select_related("client", "owner").only(
+        "id",
+        "title",
+        "amount",
+        "currency",
+        "status",
+        "stage_id",
+        "pipeline_id",
+        "team_id",
+        "version",
+        "next_step_date",
+        "next_step_subject",
+        "stage_entered_at",
+        "client__id",
+        "client__name",
+        "owner__id",
+        "owner__first_name",
+        "owner__last_name",
+        "owner__username",
+    )
+
+
+def board(
+    *,
+    viewer: Any,
+    pipeline: Pipeline,
+    filters: DealFilters | None = None,
+    per_column: int = BOARD_CARDS,
+) -> Board:
+    """A pipeline's kanban: per stage the count and totals per currency (summed in SQL), and
+    the newest `per_column` cards of each column (one LIMIT query per column, walking the board
+    index). Closed stages show the deals closed in the last BOARD_CLOSED_DAYS days."""
+    filters = filters or DealFilters()
+    since = timezone.now() - dt.timedelta(days=BOARD_CLOSED_DAYS)
+    stages = list(pipeline.stages.filter(is_active=True).order_by("position", "id"))
+    columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
+    sets = {
+        closed: _board_deals(viewer, pipeline, filters, since, closed=closed)
+        for closed in (False, True)
+        if any(stage.is_closed == closed for stage in stages)
+    }
+    show_amounts = can_see_amounts(viewer)
+    totals: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for deals in sets.values():
+        rows: Any
+        if show_amounts:
+            rows = (
+                deals.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
+            )
+        else:
+            rows = deals.order_by().values("stage_id").annotate(n=Count("id"))
+        for row in rows:
+            column = columns.get(row["stage_id"])
+            if column is None:
+                continue
+            column.count += row["n"]
+            if show_amounts:
+                totals[row["stage_id"]].append((row["currency"], row["total"] or Decimal("0.00")))
+    for stage_id, items in totals.items():
+        columns[stage_id].totals = sorted(items)
+    for column in columns.values():
+        if column.count:
+            deals = sets[column.stage.is_closed].filter(stage=column.stage)
+            column.cards = list(_cards(deals).order_by("-stage_entered_at", "-id")[:per_column])
+    return Board(
+        pipeline=pipeline, columns=list(columns.values()), show_amounts=show_amounts, closed_since=since
+    )
+
+
+def board_column_cards(
+    *,
+    viewer: Any,
+    stage: Stage,
+    filters: DealFilters | None = None,
+    offset: int = 0,
+    limit: int = BOARD_CARDS,
+) -> tuple[list[Deal], bool]:
+    """More cards of one column ("show more"), in board order; and whether even more remain."""
+    since = timezone.now() - dt.timedelta(days=BOARD_CLOSED_DAYS)
+    base = _board_deals(viewer, stage.pipeline, filters or DealFilters(), since, closed=stage.is_closed)
+    base = base.filter(stage=stage)
+    cards = list(_cards(base).order_by("-stage_entered_at", "-id")[offset : offset + limit + 1])
+    return cards[:limit], len(cards) > limit
+
+
+# --- Analytics helpers -------------------------------------------------------------------------
+
+
+def stage_statistics(
+    *, viewer: Any, pipeline: Pipeline, since: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per stage: how many deals entered it, how many went on to a later open stage or won,
+    and the average time deals spent in it before moving on (seconds)."""
+    changes = DealStageChange.objects.filter(pipeline=pipeline, deal__in=deals_visible_to(viewer))
+    if since is not None:
+        changes = changes.filter(at__gte=since)
+    entered = dict(
+        changes.order_by()
+        .values("to_stage")
+        .annotate(n=Count("deal", distinct=True))
+        .values_list("to_stage", "n")
+    )
+    left = {
+        row["from_stage"]: row
+        for row in changes.filter(from_stage__isnull=False)
+        .order_by()
+        .values("from_stage")
+        .annotate(n=Count("deal", distinct=True), avg=Avg("seconds_in_previous"))
+    }
+    stages = list(pipeline.stages.order_by("position", "id"))
+    result = []
+    for stage in stages:
+        later = [s.pk for s in stages if s.position > stage.position and not s.is_lost]
+        advanced = (
+            changes.filter(from_stage=stage, to_stage__in=later).order_by().values("deal").distinct().count()
+            if later and not stage.is_closed
+            else 0
+        )
+        count = entered.get(stage.pk, 0)
+        result.append(
+            {
+                "stage": stage,
+                "entered": count,
+                "advanced": advanced,
+                "conversion": round(100 * advanced / count) if count else None,
+                "avg_seconds": int(left[stage.pk]["avg"])
+                if stage.pk in left and left[stage.pk]["avg"]
+                else None,
+            }
+        )
+    return result
+
+
+def objection_counts(*, viewer: Any, pipeline: Pipeline | None = None) -> list[dict[str, Any]]:
+    """How often each objection was raised in the viewer's deals, per stage, most frequent first."""
+    raised = DealObjection.objects.filter(deal__in=deals_visible_to(viewer))
+    if pipeline is not None:
+        raised = raised.filter(stage__pipeline=pipeline)
+    rows = (
+        raised.order_by()
+        .values("objection", "objection__text", "stage")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    stages = {stage.pk: stage for stage in Stage.objects.filter(pk__in={row["stage"] for row in rows})}
+    return [
+        {
+            "objection_id": row["objection"],
+            "objection": row["objection__text"],
+            "stage": stages.get(row["stage"]),
+            "count": row["n"],
+        }
+        for row in rows
+    ]
+
+
+# --- Catalogue and configuration ---------------------------------------------------------------
+
+
+def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
+    queryset = Pipeline.objects.all()
+    if active_only:
+        queryset = queryset.filter(is_active=True)
+    return queryset.order_by("-is_default", "position", "name")
+
+
+def product_list(*, q: str = "", active: bool | None = True) -> QuerySet[Product]:
+    products = Product.objects.all()
+    if active is not None:
+        products = products.filter(is_active=active)
+    if q:
+        term = " ".join(q.split())
+        products = products.filter(Q(name__icontains=term) | Q(code__icontains=term))
+    return products.order_by("name")
+
+
+def objections_for(deal: Deal) -> QuerySet[Objection]:
+    """Library entries that fit the deal: tagged with its stage or products, or untagged."""
+    products = [line.product_id for line in deal.lines.all() if line.product_id]
+    return (
+        Objection.objects.filter(is_active=True)
+        .filter(
+            Q(stages=deal.stage_id)
+            | Q(products__in=products)
+            | (Q(stages__isnull=True) & Q(products__isnull=True))
+        )
+        .distinct()
+        .order_by("text")
+    )
+
+
+def documents_visible_to(viewer: Any) -> QuerySet[Document]:
+    """Documents of deals the viewer may see; marketers see none (they carry amounts)."""
+    if not can_see_amounts(viewer):
+        return Document.objects.none()
+    return Document.objects.visible_to(viewer)
+
+
+def payments_visible_to(viewer: Any) -> QuerySet[Payment]:
+    if not can_see_amounts(viewer):
+        return Payment.objects.none()
+    return Payment.objects.visible_to(viewer)
