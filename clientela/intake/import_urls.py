@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientela.intake import import_views as views
 
 app_name = "imports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("imports/", views.import_list, name="list"),
+    path("imports/new/", views.import_upload, name="upload"),
+    path("imports/<int:pk>/", views.import_detail, name="detail"),
+    path("imports/<int:pk>/mapping/", views.import_mapping, name="mapping"),
+    path("imports/<int:pk>/report.csv", views.import_report, name="report"),
+    path("imports/<int:pk>/run/", views.import_repeat, name="repeat"),
+    path("imports/<int:pk>/resume/", views.import_resume, name="resume"),
+]

@@ -85,6 +85,22 @@ class ImportJob(BusinessModel):
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # What the file turned out to be, so the mapping page and the report can say it.
+    file_format = models.CharField(_("format"), max_length=8, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=32, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    default_campaign = models.CharField(_("default campaign"), max_length=100, blank=True)
+    # Who runs the job right now (a random token per run): a second runner of the same job stops
+    # at its first batch instead of importing the rows twice.
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Set when the mapping is confirmed and the job handed to a worker (an upload waits until then).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # The one audit entry of the import, kept up to date batch by batch.
+    audit_entry = models.ForeignKey(
+        "core.AuditEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_marketer_sees_team = True
@@ -102,3 +118,26 @@ class ImportJob(BusinessModel):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class ImportReportChunk(models.Model):
+    """The per-row report lines of one committed batch (CSV text, no header).
+
+    Written in the batch's transaction, so the report always matches what was imported; the
+    chunks are joined into `ImportJob.report` when the import finishes.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="report_chunks")
+    seq = models.PositiveIntegerField()
+    first_line = models.PositiveIntegerField()
+    last_line = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        verbose_name = _("import report part")
+        verbose_name_plural = _("import report parts")
+        ordering = ["job", "seq"]
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="import_report_chunk_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.seq}"

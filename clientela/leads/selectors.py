@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from clientela.core.normalise import company_key, fold, phone_digits
+from clientela.core.normalise import company_key, phone_digits
 from clientela.leads.choices import OPEN_STATUSES
 from clientela.leads.models import Interest, Lead
 
@@ -48,16 +48,11 @@ class LeadFilters:
 
 def search_condition(q: str) -> Q:
     """Substring search over name, company, e-mail and phone digits; case-, accent- and
-    script-insensitive ('morozov' finds 'Морозов', 'stefan' finds 'Ștefan')."""
-    terms = [fold(term) for term in q.split() if term.strip()]
-    condition = Q()
-    for term in terms:
-        digits = phone_digits(term)
-        if digits and len(digits) >= 3 and len(digits) >= len(term.strip("+()- ")) - 2:
-            condition &= Q(search_text__contains=digits)
-        else:
-            condition &= Q(search_text__contains=term)
-    return condition
+    script-insensitive ('morozov' finds 'Морозов', 'stefan' finds 'Ștefan'). Index-assisted:
+    trigram indexes on PostgreSQL, an FTS5 trigram table on SQLite (`leads/search.py`)."""
+    from clientela.leads.search import search_condition as indexed_search_condition
+
+    return indexed_search_condition(q)
 
 
 def lead_list(*, viewer: Any, filters: LeadFilters | None = None) -> QuerySet[Lead]:

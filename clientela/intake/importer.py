@@ -1,0 +1,1671 @@
+"""File import of leads (CSV/XLSX): the intake pipeline, a batch at a time.
+
+Every data row gets exactly one outcome — created, merged into an existing record (a lead,
+contact or client with the same e-mail or phone, or an earlier row of the same file), became
+an interest, or rejected with the reason — and the same rules as every other door decide it:
+`pipeline.normalise` (here its faster twin `RowNormaliser`), `pipeline.classify`, and the
+duplicate order of `pipeline.find_duplicate`.
+
+What differs is how the work is done, so that a million rows import in minutes, not hours:
+
+* a batch (default 5,000 rows) is normalised, then its e-mails and phones are looked up with
+  one `IN` query per table instead of one query per row;
+* temperature rules, the scoring model, the team's distribution rules and every candidate's
+  load are read once per run; owners are chosen in memory with the rules of
+  `leads.distribution` and each choice adds one to the chosen manager's load;
+* leads, their "created" timeline events, first tasks and interests are written with
+  `import_bulk.BulkInserter` (COPY on PostgreSQL).
+
+Each batch commits in one transaction together with the job's progress (`processed_rows`),
+its counters and its part of the per-row report, so a crash loses at most the batch in
+flight and a resumed run starts after the last committed batch: nothing is imported twice and
+no row is lost. The whole import is one audit entry (`core.audit.audit_bulk`), created with
+the first batch and kept current. A dry run does the same classification and writes only the
+job and its report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import queue
+import secrets
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.validators import MaxLengthValidator
+from django.db import connection, transaction
+from django.db.models import Count, F, Prefetch
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from clientela.activities.choices import Priority, TaskKind
+from clientela.activities.models import Task
+from clientela.clients.models import Client, Contact
+from clientela.core.audit import audit_bulk, json_safe
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.models import AuditEntry
+from clientela.core.normalise import name_key
+from clientela.core.notifications import notify
+from clientela.core.permissions import role_of, user_can
+from clientela.core.tasks import enqueue_on_commit
+from clientela.intake.choices import ImportStatus, RowOutcome
+from clientela.intake.import_bulk import BulkInserter, db_datetime
+from clientela.intake.import_files import (
+    IMPORT_FIELDS,
+    Table,
+    merge_mapping,
+    open_table,
+    resolve_mapping,
+    suggest_mapping,
+)
+from clientela.intake.import_normalise import RowNormaliser, Translations, fast_search_text
+from clientela.intake.models import ImportJob, ImportReportChunk
+from clientela.intake.pipeline import IntakeContext, classify
+from clientela.leads.choices import (
+    OPEN_STATUSES,
+    AssignmentStrategy,
+    LeadEventKind,
+    LeadStatus,
+    Origin,
+    Source,
+    Temperature,
+)
+from clientela.leads.distribution import (
+    Candidate,
+    _last_assigned_id,
+    _least_loaded,
+    _round_robin,
+    _rule_label,
+    candidates_for,
+    match_reasons,
+    policy_for,
+    top_converters,
+)
+from clientela.leads.models import DistributionRule, Interest, Lead, LeadEvent
+from clientela.leads.scoring import current_model, lead_features, score_lead
+from clientela.leads.search import FTS_INSERT_TRIGGER, FTS_TABLE
+from clientela.leads.services import FIRST_CONTACT_DUE
+from clientela.leads.temperature import active_rules, evaluate_temperature
+from clientela.users.choices import Role
+from clientela.users.models import Team, User
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+# A running job whose last batch is older than this is considered dead and may be resumed.
+STALE_AFTER = dt.timedelta(minutes=10)
+REPORT_HEADER = ["line", "outcome", "lead_id", "interest_id", "merged_into", "reason"]
+FIELD_LABELS = dict(IMPORT_FIELDS)
+# What recomputing a touched lead's temperature and score reads.
+TOUCH_READS = (
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "source",
+    "origin",
+    "product",
+    "message",
+    "consent",
+    "touch_count",
+    "last_touch_at",
+    "created_at",
+    "temperature",
+    "temperature_manual",
+    "temperature_reasons",
+    "owner_id",
+    "team_id",
+    "import_job_id",
+)
+_SOURCE_LABELS = dict(Source.choices)
+_TEMPERATURE_LABELS = dict(Temperature.choices)
+_ORIGIN_LABELS = dict(Origin.choices)
+_label_cache: dict[tuple[str | None, int, str], str] = {}
+
+
+def _label(labels: dict[str, Any], value: str) -> str:
+    """A choice's translated label, as `get_FOO_display`, translated once per language."""
+    key = (get_language(), id(labels), value)
+    try:
+        return _label_cache[key]
+    except KeyError:
+        text = _label_cache[key] = str(labels.get(value, value))
+        return text
+
+
+# --- Who may import ------------------------------------------------------------------------
+
+
+def can_import(user: Any) -> bool:
+    """Heads of sales, marketers and admins import; managers do not (see docs/performance.md:
+    an imported file is distributed by the team's rules, which a manager may not bypass)."""
+    return user_can(user, "manage_intake") or user_can(user, "distribute_leads")
+
+
+def importable_teams(user: Any) -> list[Team]:
+    """Teams this user may import leads into."""
+    role = role_of(user)
+    if role is None or not can_import(user):
+        return []
+    teams = Team.objects.filter(is_active=True).order_by("name")
+    if role == Role.ADMIN:
+        return list(teams)
+    ids = {user.team_id} if user.team_id else set()
+    if role == Role.HEAD:
+        ids |= set(user.headed_teams.values_list("id", flat=True))
+    return list(teams.filter(pk__in=ids))
+
+
+def require_import(user: Any) -> None:
+    if not can_import(user):
+        raise PermissionDeniedError(_("You do not have permission to import leads."))
+
+
+# --- Creating and starting jobs --------------------------------------------------------------
+
+
+@contextmanager
+def _table_of(job: ImportJob) -> Iterator[Table]:
+    """The job's stored file, opened with what was detected at upload, closed afterwards."""
+    stored = job.file.open("rb")
+    stream: Any = stored
+    while not isinstance(stream, io.IOBase) and getattr(stream, "file", None) is not None:
+        stream = stream.file
+    try:
+        table = open_table(stream, job.original_name, encoding=job.encoding)
+        try:
+            yield table
+        finally:
+            table.close()
+    finally:
+        stored.close()
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    by: Any,
+    file: IO[bytes],
+    name: str,
+    team: Team | None = None,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    default_country: str = "",
+    default_source: str = Source.IMPORT,
+    default_campaign: str = "",
+    check_permission: bool = True,
+) -> ImportJob:
+    """Store an uploaded file as an import job, read its columns and suggest a mapping.
+
+    Nothing is imported yet: `import_job_start` queues it (web, API) or `import_run` runs it
+    (command line). Raises BusinessError for unreadable files and bad options.
+    """
+    if check_permission:
+        require_import(by)
+        allowed = importable_teams(by)
+        if team is None:
+            team = (
+                getattr(by, "team", None) if getattr(by, "team_id", None) in {t.pk for t in allowed} else None
+            )
+            if team is None and len(allowed) == 1:
+                team = allowed[0]
+        if team is not None and team.pk not in {t.pk for t in allowed}:
+            raise PermissionDeniedError(_("You cannot import leads into this team."))
+    errors: dict[str, list[str]] = {}
+    country = (default_country or "").strip().upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["default_country"] = [_("Use a two-letter country code, e.g. RO, HU, MY.")]
+    if default_source not in Source.values:
+        errors["default_source"] = [_("Unknown source “%(value)s”.") % {"value": default_source}]
+    if errors:
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
+    table = open_table(file, name)
+    table.close()
+    mapping = merge_mapping(table.headers, mapping)
+    # Unknown columns or fields are errors now; a mapping that does not name anybody yet is
+    # allowed until the import starts (the mapping page lets people complete it).
+    resolve_mapping(table.headers, mapping, require_identity=False)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    job = ImportJob(
+        original_name=Path(name).name[:255] or "import",
+        dry_run=dry_run,
+        mapping=mapping,
+        default_country=country,
+        default_source=default_source,
+        default_campaign=default_campaign.strip()[:100],
+        team=team,
+        owner=actor,
+        created_by=actor,
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        columns=table.headers,
+        total_rows=table.estimated_rows or 0,
+    )
+    file.seek(0)
+    job.file.save(job.original_name, File(file, name=job.original_name), save=False)
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_start(
+    *, by: Any, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
+) -> ImportJob:
+    """Confirm the mapping and hand the job to a background worker."""
+    from clientela.intake.tasks import run_import
+
+    require_import(by)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.queued_at is not None:
+        raise ConflictError(_("This import has already been started."))
+    if mapping is not None:
+        resolve_mapping(job.columns, mapping)
+        job.mapping = mapping
+    else:
+        resolve_mapping(job.columns, job.mapping)
+    if dry_run is not None:
+        job.dry_run = dry_run
+    job.queued_at = timezone.now()
+    job.updated_by = by if getattr(by, "is_authenticated", False) else None
+    job.save(update_fields=["mapping", "dry_run", "queued_at", "updated_by", "updated_at"])
+    enqueue_on_commit(run_import, job_id=job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
+    """After a dry run: the same file and mapping, imported for real (queued at once)."""
+    require_import(by)
+    if not job.dry_run or job.status != ImportStatus.DONE:
+        raise ConflictError(_("Only a finished dry run can be imported for real."))
+    actor = by if getattr(by, "is_authenticated", False) else None
+    copy = ImportJob.objects.create(
+        file=job.file.name,
+        original_name=job.original_name,
+        dry_run=False,
+        mapping=job.mapping,
+        default_country=job.default_country,
+        default_source=job.default_source,
+        default_campaign=job.default_campaign,
+        team=job.team,
+        owner=actor,
+        created_by=actor,
+        file_format=job.file_format,
+        encoding=job.encoding,
+        delimiter=job.delimiter,
+        columns=job.columns,
+        total_rows=job.total_rows,
+    )
+    return import_job_start(by=by, job=copy)
+
+
+@transaction.atomic
+def import_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> ImportJob:
+    """Queue a failed (or dead) import again; it continues after its last committed batch."""
+    require_import(by)
+    from clientela.intake.tasks import run_import
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not can_resume(job, force=force):
+        raise ConflictError(_("Only a failed or stalled import can be resumed."))
+    job.status = ImportStatus.FAILED if job.status == ImportStatus.RUNNING else job.status
+    job.queued_at = timezone.now()
+    job.save(update_fields=["status", "queued_at", "updated_at"])
+    enqueue_on_commit(run_import, job_id=job.pk, force=force)
+    return job
+
+
+def can_resume(job: ImportJob, *, force: bool = False) -> bool:
+    if job.status == ImportStatus.FAILED:
+        return True
+    if job.status == ImportStatus.RUNNING:
+        beat = job.heartbeat_at or job.started_at
+        return force or beat is None or timezone.now() - beat > STALE_AFTER
+    return False
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def import_job_list(*, viewer: Any) -> Any:
+    """Imports the viewer may see (their own, and their teams' for heads and marketers)."""
+    if not can_import(viewer):
+        return ImportJob.objects.none()
+    return ImportJob.objects.visible_to(viewer).select_related("team", "owner").order_by("-created_at", "-id")
+
+
+def import_job_get(*, viewer: Any, pk: int) -> ImportJob:
+    """One import the viewer may see; 403 without the capability, 404 when not visible."""
+    from clientela.core.permissions import get_visible_or_404
+
+    require_import(viewer)
+    return get_visible_or_404(ImportJob.objects.select_related("team", "owner"), viewer, pk=pk)
+
+
+def import_preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
+    """The first data rows of the job's file, for the mapping page."""
+    rows = []
+    with _table_of(job) as table:
+        for row in table.rows():
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    return rows
+
+
+def report_lines(job: ImportJob) -> Iterator[str]:
+    """The report as CSV text, header first: from the saved file, or from the committed batches
+    while the import runs (or after it failed)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(REPORT_HEADER)
+    yield buffer.getvalue()
+    if job.report:
+        with job.report.open("rb") as stream:
+            stream.readline()
+            while chunk := stream.read(1 << 16):
+                yield chunk.decode("utf-8")
+        return
+    yield from job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
+
+
+# --- Running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    line: int
+    outcome: str
+    lead_id: int | None = None
+    interest_id: int | None = None
+    merged_into: str = ""
+    reason: str = ""
+
+
+@dataclass
+class _Draft:
+    """A lead about to be created: what temperature rules, scoring and distribution read."""
+
+    index: int
+    line: int
+    values: dict[str, Any]
+    touches: int = 0
+    touch_details: list[dict[str, Any]] = field(default_factory=list)
+    id: int | None = None
+    owner: User | None = None
+    reason: str = ""
+    # attributes read by leads.temperature / leads.scoring / leads.distribution
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    email: str = ""
+    phone: str = ""
+    source: str = ""
+    origin: str = ""
+    product: str = ""
+    message: str = ""
+    country: str = ""
+    industry: str = ""
+    consent: bool = False
+    temperature: str = ""
+    temperature_manual: bool = False
+    temperature_reasons: list[str] = field(default_factory=list)
+    touch_count: int = 1
+    last_touch_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    score: int = 0
+    score_factors: list[dict[str, Any]] = field(default_factory=list)
+    score_json: str = "[]"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_source_display(self) -> str:
+        return _label(_SOURCE_LABELS, self.source)
+
+    def get_origin_display(self) -> str:
+        return _label(_ORIGIN_LABELS, self.origin)
+
+    def get_temperature_display(self) -> str:
+        return _label(_TEMPERATURE_LABELS, self.temperature)
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.phone or f"#{self.id}"
+
+
+class Deriver:
+    """Temperature and score as `services.refresh_derived` computes them, with the rules and
+    the scoring model read once per run and results reused for identical inputs."""
+
+    def __init__(self, team: Team | None) -> None:
+        self.rules = active_rules(team.pk if team else None)
+        self.age_sensitive = any(rule.max_age_days is not None for rule in self.rules)
+        self.model = current_model()
+        self._temperature: dict[tuple[Any, ...], tuple[str, list[str]]] = {}
+        self._score: dict[tuple[Any, ...], tuple[int, list[dict[str, Any]], str]] = {}
+
+    def temperature(self, lead: Any) -> tuple[str, list[str]]:
+        """`leads.temperature.evaluate_temperature` with the rules read once; the answer is
+        reused for leads that look the same to the rules (unless a rule looks at recency)."""
+        if self.age_sensitive or (lead.temperature_manual and lead.temperature):
+            return evaluate_temperature(lead, self.rules)
+        key = (
+            lead.source,
+            lead.origin,
+            lead.product,
+            lead.message,
+            lead.touch_count,
+            lead.temperature,
+            tuple(lead.temperature_reasons or ()),
+        )
+        result = self._temperature.get(key)
+        if result is None:
+            temperature, reasons = evaluate_temperature(lead, self.rules)
+            result = temperature, [str(r) for r in reasons]
+            if len(self._temperature) > 50_000:
+                self._temperature.clear()
+            self._temperature[key] = result
+        return result[0], list(result[1])
+
+    def score(self, lead: Any) -> tuple[int, list[dict[str, Any]], str]:
+        """`(score, factors, factors as JSON)`, as `leads.scoring.score_lead`."""
+        key = tuple(lead_features(lead).items())
+        cached = self._score.get(key)
+        if cached is None:
+            score, factors = score_lead(lead, self.model)
+            cached = score, factors, json.dumps(factors)
+            self._score[key] = cached
+        return cached
+
+    def apply(self, lead: Any) -> None:
+        temperature, reasons = self.temperature(lead)
+        lead.temperature, lead.temperature_reasons = temperature, [str(r) for r in reasons]
+        lead.score, lead.score_factors, lead.score_json = self.score(lead)
+
+
+class BatchDistributor:
+    """`leads.distribution.decide_owner` for many leads.
+
+    The policy, the rules with their members, every candidate's load and conversion, and
+    whom each rule chose last are read once per run (one query each) instead of once per
+    lead; each choice then adds one open lead to the chosen manager's load and moves the
+    rule's round-robin pointer in memory, so a file is spread exactly as one-by-one intake
+    would spread it if nothing else arrived meanwhile. The decision steps and their wording
+    are `decide_owner`'s (tests compare the two); `save_round_robin` stores the pointers with
+    each batch, as `record_choice` does per lead.
+    """
+
+    def __init__(self, team: Team | None) -> None:
+        self.team = team
+        self.rules: list[DistributionRule] = []
+        self.member_ids: dict[int, set[int]] = {}
+        self.everyone: list[Candidate] = []
+        self.last: dict[int | None, int | None] = {}
+        self.used_rules: set[int] = set()
+        self.translate = Translations()
+        if team is None:
+            return
+        self.policy = policy_for(team)
+        self.rules = list(
+            DistributionRule.objects.filter(team=team, is_active=True)
+            .prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
+            .order_by("position", "id")
+        )
+        self.member_ids = {rule.pk: {m.pk for m in rule.members.all()} for rule in self.rules}
+        self.everyone = candidates_for(team, self.policy)
+        self.last = {rule.pk: rule.last_assigned_id for rule in self.rules}
+        strategies = {rule.strategy or self.policy.strategy for rule in self.rules} | {self.policy.strategy}
+        if AssignmentStrategy.ROUND_ROBIN in strategies:
+            self.last[None] = _last_assigned_id(None, team)
+
+    def decide(self, lead: Any) -> tuple[User | None, str]:
+        _ = self.translate  # the same sentences for every lead: translated once per run
+        team = self.team
+        if team is None:
+            return None, _("No team: the lead waits for a head of sales to assign it.")
+        policy = self.policy
+        warm_or_hot = lead.temperature in (Temperature.HOT, Temperature.WARM)
+        considered: list[str] = []
+        rules: list[DistributionRule | None] = [*self.rules, None]
+        for number, rule in enumerate(rules, start=1):
+            specialisation = match_reasons(rule, lead) if rule is not None else []
+            if specialisation is None:
+                continue
+            label = _rule_label(rule, number, team)
+            pool = self.everyone
+            member_ids = self.member_ids.get(rule.pk, set()) if rule is not None else set()
+            if member_ids:
+                pool = [c for c in pool if c.user.pk in member_ids]
+            if not pool:
+                considered.append(f"{label}: {_('nobody available (everyone is absent or inactive)')}")
+                continue
+            pool = [c for c in pool if c.load < policy.capacity_cap]
+            if not pool:
+                why = _("everyone is at the capacity cap (%(cap)s)") % {"cap": policy.capacity_cap}
+                considered.append(f"{label}: {why}")
+                continue
+            ranked = (rule is not None and rule.best_converters_only) or (
+                warm_or_hot and not policy.hot_warm_to_beginners
+            )
+            if ranked:
+                experienced = [c for c in pool if c.closed >= policy.min_closed_for_ranking]
+                if not experienced:
+                    if warm_or_hot:
+                        why = _("only beginners available for a %(temp)s lead") % {
+                            "temp": lead.get_temperature_display().lower()
+                        }
+                    else:
+                        why = _("nobody has %(n)s closed leads yet to be ranked") % {
+                            "n": policy.min_closed_for_ranking
+                        }
+                    considered.append(f"{label}: {why}")
+                    continue
+                pool = top_converters(experienced, policy.top_converter_share)
+            strategy = (rule.strategy if rule is not None else "") or policy.strategy
+            key = rule.pk if rule is not None else None
+            if strategy == AssignmentStrategy.ROUND_ROBIN:
+                chosen = _round_robin(pool, self.last.get(key))
+            else:
+                chosen = _least_loaded(pool)
+            parts: list[str] = list(specialisation)
+            if warm_or_hot:
+                parts.append(_("%(temp)s lead") % {"temp": lead.get_temperature_display().lower()})
+            if ranked:
+                parts.append(
+                    _("top converter (%(rate)s%% of %(closed)s closed)")
+                    % {"rate": round(100 * chosen.rate), "closed": chosen.closed}
+                )
+            parts.append(
+                _("%(leads)s open leads, %(clients)s clients")
+                % {"leads": chosen.open_leads, "clients": chosen.active_clients}
+            )
+            parts.append(
+                _("round-robin") if strategy == AssignmentStrategy.ROUND_ROBIN else _("least loaded")
+            )
+            why = ", ".join(str(p) for p in parts)
+            if rule is not None:
+                reason = _("Assigned to %(name)s because rule %(n)s “%(rule)s”: %(why)s.") % {
+                    "name": chosen.user,
+                    "n": number,
+                    "rule": rule.name,
+                    "why": why,
+                }
+                self.used_rules.add(rule.pk)
+            else:
+                reason = _(
+                    "Assigned to %(name)s because no rule took it, so anyone in %(team)s: %(why)s."
+                ) % {
+                    "name": chosen.user,
+                    "team": team,
+                    "why": why,
+                }
+            # Every lead the implicit rule or any rule assigns moves "who got the team's
+            # latest lead"; a stored rule's pointer only moves with its own choices.
+            self.last[key] = chosen.user.pk
+            if None in self.last:
+                self.last[None] = chosen.user.pk
+            chosen.open_leads += 1
+            return chosen.user, reason
+        return None, _("Nobody could take it (%(detail)s): waiting in the %(team)s queue.") % {
+            "detail": "; ".join(considered),
+            "team": team,
+        }
+
+    def save_round_robin(self) -> None:
+        """Store each used rule's last choice, as `distribution.record_choice` does per lead."""
+        for rule_id in self.used_rules:
+            DistributionRule.objects.filter(pk=rule_id).update(last_assigned_id=self.last.get(rule_id))
+        self.used_rules.clear()
+
+
+@contextmanager
+def _search_index_in_bulk(first_id: int, last_id: int) -> Iterator[None]:
+    """SQLite: fill the FTS search index for the batch's leads with one INSERT … SELECT instead
+    of the per-row trigger (about three times faster). The trigger is dropped and recreated
+    from its own definition inside the batch's transaction, which holds the write lock, so no
+    other writer ever sees the table without it."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [FTS_INSERT_TRIGGER]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            yield
+            return
+        cursor.execute(f'DROP TRIGGER "{FTS_INSERT_TRIGGER}"')
+        yield
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, search_text) "  # noqa: S608 (constant table name)
+            "SELECT id, search_text FROM leads_lead WHERE id BETWEEN %s AND %s",
+            [first_id, last_id],
+        )
+        cursor.execute(row[0])
+
+
+@dataclass
+class _Prepared:
+    """A batch after normalisation: its rows, the outcomes known so far, the accepted rows
+    as `(index, line, values, kind, why)`."""
+
+    batch: list[tuple[int, list[str]]]
+    outcomes: list[Outcome | None]
+    accepted: list[tuple[int, int, dict[str, Any], str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Existing:
+    kind: str  # "lead", "contact", "client"
+    id: int
+    owner_id: int | None = None
+
+
+def _one_of(values: set[str]) -> RawSQL:
+    """`IN (…)` for thousands of values as one parameter: Django would otherwise prepare and
+    send one parameter per value (a large share of a batch's time at 5,000 rows)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [sorted(values)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(sorted(values))])
+
+
+def _open_leads_with(column: str, values: set[str]) -> list[tuple[str, int, int | None]]:
+    """`(value, id, owner_id)` of open, unmerged leads whose e-mail or phone is in `values`,
+    latest first. Written out so that SQLite always walks the e-mail/phone index: before its
+    first ANALYZE it prefers the index on `merged_into_id` (NULL for every lead) and reads the
+    whole table — 2.4 s per batch at a million leads instead of 0.05 s (the unary `+` keeps
+    the status and merge conditions off the index choice)."""
+    assert column in ("email", "phone")
+    statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+    param: Any
+    if connection.vendor == "postgresql":
+        # a set-returning subquery, not `= ANY(array)`: with 5,000 inlined values the planner
+        # may filter every open lead against the whole array (50 s a batch, measured)
+        match, plus, param = "IN (SELECT unnest(%s::text[]))", "", sorted(values)
+    else:
+        match, plus, param = "IN (SELECT value FROM json_each(%s))", "+", json.dumps(sorted(values))
+    sql = (
+        f"SELECT {column}, id, owner_id FROM leads_lead WHERE {column} {match} "  # noqa: S608 (fixed names)
+        f"AND {plus}status IN ({statuses}) AND {plus}merged_into_id IS NULL ORDER BY created_at DESC, id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        return cursor.fetchall()
+
+
+class _Lookup:
+    """Open leads, contacts and clients with the batch's e-mails and phones: six queries per
+    batch, earliest record first, as `pipeline.find_duplicate` orders them."""
+
+    def __init__(self, emails: set[str], phones: set[str]) -> None:
+        self.lead_email: dict[str, _Existing] = {}
+        self.lead_phone: dict[str, _Existing] = {}
+        self.contact_email: dict[str, _Existing] = {}
+        self.contact_phone: dict[str, _Existing] = {}
+        self.client_email: dict[str, _Existing] = {}
+        self.client_phone: dict[str, _Existing] = {}
+        for name, values, target in (("email", emails, self.lead_email), ("phone", phones, self.lead_phone)):
+            if values:
+                for value, pk, owner_id in _open_leads_with(name, values):
+                    target[value] = _Existing("lead", pk, owner_id)  # the earliest ends up last
+        others: list[tuple[str, Any, str, str, dict[str, _Existing], set[str]]] = [
+            ("contact", Contact.objects.all(), "client__owner_id", "email", self.contact_email, emails),
+            ("contact", Contact.objects.all(), "client__owner_id", "phone", self.contact_phone, phones),
+            ("client", Client.objects.all(), "owner_id", "email", self.client_email, emails),
+            ("client", Client.objects.all(), "owner_id", "phone", self.client_phone, phones),
+        ]
+        for kind, queryset, owner, name, target, values in others:
+            if not values:
+                continue
+            rows = (
+                queryset.filter(**{f"{name}__in": _one_of(values)})
+                .order_by("-id")
+                .values_list(name, "id", owner)
+            )
+            for value, pk, owner_id in rows:
+                target[value] = _Existing(kind, pk, owner_id)  # the earliest ends up last
+
+
+ProgressCallback = Callable[[ImportJob], None]
+
+
+class ImportRunner:
+    """Runs (or resumes) one import job. `import_run` is the entry point."""
+
+    def __init__(
+        self,
+        job: ImportJob,
+        *,
+        by: Any = None,
+        batch_size: int = BATCH_SIZE,
+        progress: ProgressCallback | None = None,
+        after_batch: ProgressCallback | None = None,
+    ) -> None:
+        self.job = job
+        self.by = by if getattr(by, "is_authenticated", False) else None
+        self.batch_size = batch_size
+        self.progress = progress
+        self.after_batch = after_batch
+        self.token = secrets.token_hex(8)
+        self.seen_email: dict[str, int] = {}  # dry run only: rows "created" in earlier batches
+        self.seen_phone: dict[str, int] = {}
+        self.touched_other: dict[str, set[int]] = {"contact": set(), "client": set()}
+        self._pending_merges: list[tuple[Outcome, _Draft]] = []
+        self._touch_texts: dict[str, str] = {}
+        self.translate = Translations()
+        # Seconds spent per phase in this run (logged at the end; the benchmark prints them).
+        self.timings: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def timer(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] += time.perf_counter() - started
+
+    # -- lifecycle --
+
+    def claim(self, *, force: bool = False) -> bool:
+        """Mark the job running under this runner's token. False when it is already done."""
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
+            if job.status == ImportStatus.DONE:
+                self.job = job
+                return False
+            if job.status == ImportStatus.RUNNING and not can_resume(job, force=force):
+                raise ConflictError(_("This import is already running."))
+            now = timezone.now()
+            job.status = ImportStatus.RUNNING
+            job.run_token = self.token
+            job.started_at = job.started_at or now
+            job.heartbeat_at = now
+            job.queued_at = job.queued_at or now
+            job.error = ""
+            job.save(
+                update_fields=[
+                    "status",
+                    "run_token",
+                    "started_at",
+                    "heartbeat_at",
+                    "queued_at",
+                    "error",
+                    "updated_at",
+                ]
+            )
+            self.job = job
+        return True
+
+    def run(self, *, force: bool = False) -> ImportJob:
+        if not self.claim(force=force):
+            return self.job
+        started = time.perf_counter()
+        try:
+            self._run()
+        except Exception as exc:
+            log.exception("Import %s failed", self.job.pk)
+            self._fail(exc)
+            raise
+        self.timings["total"] = time.perf_counter() - started
+        log.info(
+            "Import %s timings: %s",
+            self.job.pk,
+            ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in self.timings.items()),
+        )
+        return self.job
+
+    def _fail(self, exc: Exception) -> None:
+        message = exc.message if isinstance(exc, BusinessError) else f"{type(exc).__name__}: {exc}"
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
+            if job.run_token != self.token:
+                return  # another runner owns it now
+            job.status = ImportStatus.FAILED
+            job.error = str(message)[:2000]
+            job.save(update_fields=["status", "error", "updated_at"])
+            self._audit(job, status=ImportStatus.FAILED)
+            self.job = job
+
+    def _run(self) -> None:
+        with _table_of(self.job) as table:
+            self._import(table)
+        self._finish()
+
+    def _import(self, table: Table) -> None:
+        job = self.job
+        self.mapping = sorted(
+            resolve_mapping(table.headers, job.mapping or suggest_mapping(table.headers)).items()
+        )
+        if table.estimated_rows and not job.processed_rows:
+            job.total_rows = table.estimated_rows
+        self.ctx = IntakeContext(
+            door="import",
+            by=self.by,
+            team=job.team,
+            default_source=job.default_source,
+            default_campaign=job.default_campaign,
+            import_job=job,
+        )
+        # The import's default country stands in for the team's (phones without a code, and
+        # the lead's country when the row has none).
+        self.normaliser = RowNormaliser(self.ctx, default_country=job.default_country)
+        self.deriver = Deriver(job.team)
+        self.distributor = BatchDistributor(job.team)
+        self._prepare_writers()
+        seq = job.report_chunks.count()
+        for prepared in self._prepared_batches(table, skip=job.processed_rows):
+            seq += 1
+            self._commit_batch(prepared, seq)
+
+    def _prepared_batches(self, table: Table, *, skip: int) -> Iterator[_Prepared]:
+        """Batches read, normalised and classified by a helper thread, one batch ahead.
+
+        That work needs no database, so it overlaps the time this thread waits for the
+        database to write the previous batch (both drivers release the GIL while they wait).
+        """
+        ready: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        language = get_language()
+
+        def put(item: _Prepared | BaseException | None) -> bool:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                with translation.override(language):
+                    batch: list[tuple[int, list[str]]] = []
+                    for number, row in enumerate(table.rows()):
+                        if number < skip:
+                            continue
+                        batch.append(row)
+                        if len(batch) >= self.batch_size:
+                            if not put(self._prepare(batch)):
+                                return
+                            batch = []
+                    if batch and not put(self._prepare(batch)):
+                        return
+                put(None)
+            except BaseException as exc:  # handed to the importing thread, which re-raises it
+                put(exc)
+
+        worker = threading.Thread(target=produce, name=f"import-{self.job.pk}-reader", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = ready.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            worker.join(timeout=10)
+
+    def _commit_batch(self, prepared: _Prepared, seq: int) -> None:
+        batch = prepared.batch
+        started = time.perf_counter()
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Waiting for the WAL flush at each batch buys nothing here: the batch and the
+                # job's progress commit together, so a batch lost in a server crash is simply
+                # imported again on resume.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit = off")
+            current = (
+                ImportJob.objects.select_for_update()
+                .filter(pk=self.job.pk)
+                .values("run_token", "processed_rows")[0]
+            )
+            if current["run_token"] != self.token or current["processed_rows"] != self.job.processed_rows:
+                raise ConflictError(_("Another run of this import took over; this one stops."))
+            outcomes = self._process(prepared)
+            job = self.job
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            counts: dict[str, int] = {
+                RowOutcome.CREATED: 0,
+                RowOutcome.MERGED: 0,
+                RowOutcome.INTEREST: 0,
+                RowOutcome.REJECTED: 0,
+            }
+            for o in outcomes:
+                counts[o.outcome] += 1
+                writer.writerow(
+                    [o.line, o.outcome, o.lead_id or "", o.interest_id or "", o.merged_into, o.reason]
+                )
+            ImportReportChunk.objects.create(
+                job=job, seq=seq, first_line=batch[0][0], last_line=batch[-1][0], text=buffer.getvalue()
+            )
+            job.processed_rows += len(batch)
+            job.created_count += counts[RowOutcome.CREATED]
+            job.merged_count += counts[RowOutcome.MERGED]
+            job.interest_count += counts[RowOutcome.INTEREST]
+            job.rejected_count += counts[RowOutcome.REJECTED]
+            job.total_rows = max(job.total_rows, job.processed_rows)
+            job.heartbeat_at = timezone.now()
+            job.save(
+                update_fields=[
+                    "processed_rows",
+                    "created_count",
+                    "merged_count",
+                    "interest_count",
+                    "rejected_count",
+                    "total_rows",
+                    "heartbeat_at",
+                    "updated_at",
+                ]
+            )
+            if not job.dry_run:
+                self.distributor.save_round_robin()
+                self._audit(job, status=ImportStatus.RUNNING)
+            clock = time.perf_counter()
+        self.timings["commit"] += time.perf_counter() - clock
+        self.timings["batches (all of the above)"] += time.perf_counter() - started
+        if self.progress:
+            self.progress(self.job)
+        if self.after_batch:
+            self.after_batch(self.job)
+
+    def _audit(self, job: ImportJob, *, status: str) -> None:
+        if job.dry_run:
+            return
+        details: dict[str, Any] = {
+            "import_job": job.pk,
+            "file": job.original_name,
+            "team": job.team_id,
+            "status": status,
+            "rows": job.processed_rows,
+            "created": job.created_count,
+            "merged": job.merged_count,
+            "interests": job.interest_count,
+            "rejected": job.rejected_count,
+            "touched_contacts": sorted(self.touched_other["contact"])[:1000],
+            "touched_clients": sorted(self.touched_other["client"])[:1000],
+        }
+        if job.audit_entry_id:
+            entry = AuditEntry.objects.filter(pk=job.audit_entry_id).first()
+            if entry is not None:
+                previous: dict[str, Any] = entry.changes or {}
+                for key in ("touched_contacts", "touched_clients"):
+                    details[key] = sorted(set(previous.get(key, [])) | set(details[key]))[:1000]
+                AuditEntry.objects.filter(pk=entry.pk).update(changes=json_safe(details))
+                return
+        entry = audit_bulk(actor=self.by or job.owner, model=Lead, event="import", details=details)
+        job.audit_entry = entry
+        job.save(update_fields=["audit_entry"])
+
+    def _finish(self) -> None:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
+            if job.run_token != self.token:
+                raise ConflictError(_("Another run of this import took over; this one stops."))
+            self.job = job
+            self._save_report(job)
+            job.status = ImportStatus.DONE
+            job.total_rows = job.processed_rows
+            job.finished_at = timezone.now()
+            job.heartbeat_at = job.finished_at
+            job.save(
+                update_fields=["status", "total_rows", "finished_at", "heartbeat_at", "report", "updated_at"]
+            )
+            if not job.dry_run:
+                self._audit(job, status=ImportStatus.DONE)
+                self._notify_done(job)
+        if self.progress:
+            self.progress(self.job)
+
+    def _save_report(self, job: ImportJob) -> None:
+        with tempfile.TemporaryFile() as spool:
+            for text in report_lines(job):
+                spool.write(text.encode("utf-8"))
+            spool.seek(0)
+            stem = Path(job.original_name).stem[:80] or "import"
+            job.report.save(f"{stem}-report-{job.pk}.csv", File(spool), save=False)
+        job.report_chunks.all().delete()
+
+    def _notify_done(self, job: ImportJob) -> None:
+        url = reverse("imports:detail", args=[job.pk])
+        per_owner = (
+            Lead.objects.filter(import_job=job)
+            .values("owner_id")
+            .annotate(n=Count("id"))
+            .order_by("owner_id")
+        )
+        owners = {
+            u.pk: u for u in User.objects.filter(pk__in=[r["owner_id"] for r in per_owner if r["owner_id"]])
+        }
+        leads_url = reverse("leads:list")
+        for row in per_owner:
+            if row["owner_id"] is None:
+                if job.team is not None and job.team.head is not None:
+                    notify(
+                        user=job.team.head,
+                        verb="leads_unassigned",
+                        text=_("%(count)s imported leads wait in the %(team)s queue (“%(file)s”).")
+                        % {"count": row["n"], "team": job.team, "file": job.original_name},
+                        url=leads_url,
+                    )
+                continue
+            notify(
+                user=owners.get(row["owner_id"]),
+                verb="leads_imported",
+                text=_("%(count)s new leads for you from the import “%(file)s”.")
+                % {"count": row["n"], "file": job.original_name},
+                url=leads_url,
+            )
+        notify(
+            user=job.owner,
+            verb="import_done",
+            text=_("Import “%(file)s” finished: %(summary)s.")
+            % {"file": job.original_name, "summary": summary(job)},
+            url=url,
+        )
+
+    # -- one batch --
+
+    def _prepare_writers(self) -> None:
+        self.lead_writer = BulkInserter(
+            Lead,
+            [
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                "email",
+                "email_raw",
+                "phone",
+                "phone_raw",
+                "first_name",
+                "last_name",
+                "company_name",
+                "position",
+                "industry",
+                "country",
+                "region",
+                "city",
+                "source",
+                "origin",
+                "campaign",
+                "product",
+                "message",
+                "external_id",
+                "consent",
+                "consent_at",
+                "consent_source",
+                "status",
+                "temperature",
+                "temperature_manual",
+                "temperature_reasons",
+                "score",
+                "score_factors",
+                "owner_id",
+                "team_id",
+                "assigned_at",
+                "assignment_reason",
+                "last_touch_at",
+                "touch_count",
+                "search_text",
+                "name_key",
+                "import_job_id",
+            ],
+        )
+        self.event_writer = BulkInserter(LeadEvent, ["lead_id", "at", "actor_id", "kind", "text", "data"])
+        self.task_writer = BulkInserter(
+            Task,
+            [
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                "kind",
+                "title",
+                "due_at",
+                "priority",
+                "assignee_id",
+                "team_id",
+                "lead_id",
+            ],
+        )
+        self.interest_writer = BulkInserter(
+            Interest,
+            [
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                "email",
+                "email_raw",
+                "phone",
+                "phone_raw",
+                "name",
+                "company_name",
+                "source",
+                "origin",
+                "campaign",
+                "product",
+                "message",
+                "country",
+                "city",
+                "team_id",
+                "reason",
+                "import_job_id",
+            ],
+        )
+
+    def _row_values(self, cells: list[str]) -> dict[str, str]:
+        return {name: cells[index] for index, name in self.mapping if index < len(cells)}
+
+    def _prepare(self, batch: list[tuple[int, list[str]]]) -> _Prepared:
+        """Normalise and classify a batch (no database): rejections are final here."""
+        started = time.perf_counter()
+        prepared = _Prepared(batch=batch, outcomes=[None] * len(batch))
+        normalise = self.normaliser.normalise
+        for index, (line, cells) in enumerate(batch):
+            values, errors = normalise(self._row_values(cells))
+            if errors:
+                prepared.outcomes[index] = Outcome(line, RowOutcome.REJECTED, reason=_error_text(errors))
+                continue
+            kind, why = classify(values)
+            if kind == "reject":
+                prepared.outcomes[index] = Outcome(line, RowOutcome.REJECTED, reason=str(why))
+                continue
+            values["name_key"] = name_key(values["first_name"], values["last_name"])
+            too_long = _too_long(values, kind)
+            if too_long:
+                prepared.outcomes[index] = Outcome(line, RowOutcome.REJECTED, reason=too_long)
+                continue
+            prepared.accepted.append((index, line, values, kind, str(why)))
+        self.timings["read, normalise, classify (reader thread)"] += time.perf_counter() - started
+        return prepared
+
+    def _process(self, prepared: _Prepared) -> list[Outcome]:
+        outcomes = prepared.outcomes
+        accepted = prepared.accepted
+        with self.timer("duplicate lookup (queries)"):
+            emails = {v["email"] for _i, _l, v, _k, _w in accepted if v["email"]}
+            phones = {v["phone"] for _i, _l, v, _k, _w in accepted if v["phone"]}
+            found = _Lookup(emails, phones)
+        batch_email: dict[str, _Draft] = {}
+        batch_phone: dict[str, _Draft] = {}
+        drafts: list[_Draft] = []
+        interests: list[tuple[int, int, dict[str, Any], str]] = []
+        touches: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+        other_touches: list[_Existing] = []
+        dry = self.job.dry_run
+
+        for index, line, values, kind, why in accepted:
+            email, phone = values["email"], values["phone"]
+            target: _Existing | _Draft | int | None = None
+            for value, db_map, here, seen in (
+                (email, found.lead_email, batch_email, self.seen_email),
+                (phone, found.lead_phone, batch_phone, self.seen_phone),
+            ):
+                if value:
+                    target = db_map.get(value) or (seen.get(value) if dry else None) or here.get(value)
+                    if target is not None:
+                        break
+            if target is None:
+                for value, db_map in (
+                    (email, found.contact_email),
+                    (phone, found.contact_phone),
+                    (email, found.client_email),
+                    (phone, found.client_phone),
+                ):
+                    if value and value in db_map:
+                        target = db_map[value]
+                        break
+            if target is not None:
+                outcomes[index] = self._merge(index, line, values, target, touches, other_touches)
+                continue
+            if kind == "interest":
+                interests.append((index, line, values, why))
+                continue
+            draft = self._draft(index, line, values)
+            drafts.append(draft)
+            if email:
+                batch_email.setdefault(email, draft)
+            if phone:
+                batch_phone.setdefault(phone, draft)
+
+        now = timezone.now()
+        self._create_leads(drafts, now, outcomes)
+        with self.timer("write interests"):
+            self._create_interests(interests, now, outcomes)
+        if not dry:
+            with self.timer("touch existing leads"):
+                self._touch_existing(touches, now)
+                self._notify_others(other_touches)
+        if dry:
+            for draft in drafts:
+                if draft.email:
+                    self.seen_email.setdefault(draft.email, draft.line)
+                if draft.phone:
+                    self.seen_phone.setdefault(draft.phone, draft.line)
+        for draft in drafts:
+            outcome = outcomes[draft.index]
+            assert outcome is not None
+            outcome.lead_id = draft.id
+        return [o for o in outcomes if o is not None]
+
+    def _merge(
+        self,
+        index: int,
+        line: int,
+        values: dict[str, Any],
+        target: _Existing | _Draft | int,
+        touches: dict[int, list[tuple[int, dict[str, Any]]]],
+        other_touches: list[_Existing],
+    ) -> Outcome:
+        details = {
+            "door": "import",
+            "email": values["email"],
+            "phone": values["phone"],
+            "message": values["message"][:500],
+            "source": values["source"],
+            "import_job": self.job.pk,
+            "line": line,
+        }
+        if isinstance(target, int):  # dry run: a row of an earlier batch
+            return Outcome(line, RowOutcome.MERGED, merged_into=_("line %(line)s") % {"line": target})
+        if isinstance(target, _Draft):
+            target.touches += 1
+            target.touch_details.append(details)
+            outcome = Outcome(line, RowOutcome.MERGED)
+            outcome.merged_into = _("line %(line)s") % {"line": target.line}
+            self._pending_merges.append((outcome, target))
+            return outcome
+        if target.kind == "lead":
+            touches[target.id].append((line, details))
+            return Outcome(line, RowOutcome.MERGED, lead_id=target.id, merged_into=f"lead #{target.id}")
+        other_touches.append(target)
+        self.touched_other[target.kind].add(target.id)
+        return Outcome(line, RowOutcome.MERGED, merged_into=f"{target.kind} #{target.id}")
+
+    def _draft(self, index: int, line: int, values: dict[str, Any]) -> _Draft:
+        draft = _Draft(
+            index=index,
+            line=line,
+            values=values,
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            company_name=values["company_name"],
+            email=values["email"],
+            phone=values["phone"],
+            source=values["source"],
+            origin=values["origin"],
+            product=values["product"],
+            message=values["message"],
+            country=values["country"],
+            industry=values["industry"],
+            consent=values["consent"],
+            temperature=values["temperature"],
+            temperature_manual=values.get("temperature_manual", False),
+            temperature_reasons=values["temperature_reasons"],
+        )
+        return draft
+
+    def _create_leads(self, drafts: list[_Draft], now: dt.datetime, outcomes: list[Outcome | None]) -> None:
+        _ = self.translate
+        deriver, distributor = self.deriver, self.distributor
+        clock = time.perf_counter()
+        for draft in drafts:
+            draft.last_touch_at = draft.created_at = now
+            deriver.apply(draft)  # as lead_create: one touch, then distribution
+            draft.owner, draft.reason = distributor.decide(draft)
+            if draft.touches:
+                # later rows of the file touched it: recompute as lead_touch would
+                draft.touch_count = 1 + draft.touches
+                deriver.apply(draft)
+            outcome = Outcome(draft.line, RowOutcome.CREATED)
+            if self.job.dry_run:
+                outcome.reason = draft.reason
+            outcomes[draft.index] = outcome
+        self.timings["temperature, score, distribution"] += time.perf_counter() - clock
+        if self.job.dry_run or not drafts:
+            for outcome, target in self._pending_merges:
+                outcome.lead_id = target.id
+            self._pending_merges = []
+            return
+        clock = time.perf_counter()
+        ids = self.lead_writer.reserve_ids(len(drafts))
+        at = db_datetime(now)
+        by_id = self.by.pk if self.by else None
+        team_id = self.job.team_id
+        job_id = self.job.pk
+        rows = []
+        events = []
+        tasks = []
+        due = db_datetime(now + FIRST_CONTACT_DUE)
+        created_text_cache: dict[str, str] = {}
+        for draft, pk in zip(drafts, ids, strict=True):
+            draft.id = pk
+            v = draft.values
+            owner_id = draft.owner.pk if draft.owner else None
+            rows.append(
+                (
+                    pk,
+                    at,
+                    at,
+                    by_id,
+                    v["email"],
+                    v["email_raw"],
+                    v["phone"],
+                    v["phone_raw"],
+                    v["first_name"],
+                    v["last_name"],
+                    v["company_name"],
+                    v["position"],
+                    v["industry"],
+                    v["country"],
+                    v["region"],
+                    v["city"],
+                    v["source"],
+                    v["origin"],
+                    v["campaign"],
+                    v["product"],
+                    v["message"],
+                    v["external_id"],
+                    v["consent"],
+                    at if v["consent"] else None,
+                    v["consent_source"],
+                    LeadStatus.NEW.value,
+                    draft.temperature,
+                    draft.temperature_manual,
+                    json.dumps(draft.temperature_reasons),
+                    draft.score,
+                    draft.score_json,
+                    owner_id,
+                    team_id,
+                    at if owner_id else None,
+                    draft.reason[:300],
+                    at,
+                    draft.touch_count,
+                    fast_search_text(
+                        draft.first_name,
+                        draft.last_name,
+                        draft.company_name,
+                        draft.email,
+                        draft.phone.lstrip("+"),
+                    ),
+                    v["name_key"],
+                    job_id,
+                )
+            )
+            source_label = draft.get_source_display()
+            text = created_text_cache.get(source_label)
+            if text is None:
+                text = _("Lead created from %(source)s") % {"source": source_label}
+                created_text_cache[source_label] = text
+            events.append(
+                (
+                    None,
+                    pk,
+                    at,
+                    by_id,
+                    LeadEventKind.CREATED.value,
+                    text,
+                    json.dumps({"import_job": job_id, "line": draft.line, "assignment": draft.reason}),
+                )
+            )
+            for details in draft.touch_details:
+                events.append(
+                    (
+                        None,
+                        pk,
+                        at,
+                        by_id,
+                        LeadEventKind.TOUCH.value,
+                        self._touch_text(details),
+                        json.dumps(details),
+                    )
+                )
+            hot = draft.temperature == Temperature.HOT
+            tasks.append(
+                (
+                    None,
+                    at,
+                    at,
+                    by_id,
+                    TaskKind.FIRST_CONTACT.value,
+                    (_("First contact with %(name)s") % {"name": draft})[:200],
+                    due,
+                    (Priority.HIGH if hot else Priority.NORMAL).value,
+                    owner_id,
+                    team_id,
+                    pk,
+                )
+            )
+        self.timings["build rows"] += time.perf_counter() - clock
+        with self.timer("write leads"), _search_index_in_bulk(ids[0], ids[-1]):
+            self.lead_writer.insert(rows)
+        with self.timer("write events"):
+            event_ids = self.event_writer.reserve_ids(len(events))
+            self.event_writer.insert((pk, *row[1:]) for pk, row in zip(event_ids, events, strict=True))
+        with self.timer("write tasks"):
+            task_ids = self.task_writer.reserve_ids(len(tasks))
+            self.task_writer.insert((pk, *row[1:]) for pk, row in zip(task_ids, tasks, strict=True))
+        for outcome, target in self._pending_merges:
+            outcome.lead_id = target.id
+            outcome.merged_into = f"lead #{target.id}"
+        self._pending_merges = []
+
+    def _create_interests(
+        self,
+        interests: list[tuple[int, int, dict[str, Any], str]],
+        now: dt.datetime,
+        outcomes: list[Outcome | None],
+    ) -> None:
+        if self.job.dry_run:
+            for index, line, _values, why in interests:
+                outcomes[index] = Outcome(line, RowOutcome.INTEREST, reason=why)
+            return
+        ids = self.interest_writer.reserve_ids(len(interests))
+        at = db_datetime(now)
+        by_id = self.by.pk if self.by else None
+        rows = []
+        for (index, line, v, why), pk in zip(interests, ids, strict=True):
+            outcomes[index] = Outcome(line, RowOutcome.INTEREST, interest_id=pk, reason=why)
+            rows.append(
+                (
+                    pk,
+                    at,
+                    at,
+                    by_id,
+                    v["email"],
+                    v["email_raw"],
+                    v["phone"],
+                    v["phone_raw"],
+                    f"{v['first_name']} {v['last_name']}".strip()[:200],
+                    v["company_name"],
+                    v["source"],
+                    v["origin"],
+                    v["campaign"],
+                    v["product"],
+                    v["message"],
+                    v["country"],
+                    v["city"],
+                    self.job.team_id,
+                    why[:200],
+                    self.job.pk,
+                )
+            )
+        self.interest_writer.insert(rows)
+
+    def _touch_existing(self, touches: dict[int, list[tuple[int, dict[str, Any]]]], now: dt.datetime) -> None:
+        """Existing open leads got in touch again: count, timeline, temperature/score, owner told."""
+        if not touches:
+            return
+        leads = list(Lead.objects.filter(pk__in=list(touches)).only(*TOUCH_READS))
+        events = []
+        at = db_datetime(now)
+        by_id = self.by.pk if self.by else None
+        per_owner: dict[int, int] = defaultdict(int)
+        # Leads that end up with the same new values are updated together: a handful of
+        # UPDATEs per batch instead of one per lead (or Django's slow CASE-per-row bulk_update).
+        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for lead in leads:
+            arrivals = touches[lead.pk]
+            lead.touch_count += len(arrivals)
+            lead.last_touch_at = now
+            temperature, reasons = self.deriver.temperature(lead)
+            lead.temperature, lead.temperature_reasons = temperature, [str(r) for r in reasons]
+            score, _factors, factors_json = self.deriver.score(lead)
+            key = (len(arrivals), temperature, json.dumps(lead.temperature_reasons), score, factors_json)
+            groups[key].append(lead.pk)
+            for _line, details in arrivals:
+                events.append(
+                    (LeadEventKind.TOUCH.value, lead.pk, self._touch_text(details), json.dumps(details))
+                )
+            if lead.owner_id and lead.import_job_id != self.job.pk:
+                per_owner[lead.owner_id] += len(arrivals)
+        for (count, temperature, reasons_json, score, factors_json), ids in groups.items():
+            Lead.objects.filter(pk__in=ids).update(
+                touch_count=F("touch_count") + count,
+                last_touch_at=now,
+                temperature=temperature,
+                temperature_reasons=json.loads(reasons_json),
+                score=score,
+                score_factors=json.loads(factors_json),
+            )
+        ids = self.event_writer.reserve_ids(len(events))
+        self.event_writer.insert(
+            (pk, lead_id, at, by_id, kind, text, data)
+            for pk, (kind, lead_id, text, data) in zip(ids, events, strict=True)
+        )
+        owners = User.objects.in_bulk(list(per_owner))
+        for owner_id, count in per_owner.items():
+            notify(
+                user=owners.get(owner_id),
+                verb="lead_touch",
+                text=_("%(count)s of your leads got in touch again (import “%(file)s”).")
+                % {"count": count, "file": self.job.original_name},
+                url=reverse("imports:detail", args=[self.job.pk]),
+            )
+
+    def _touch_text(self, details: dict[str, Any]) -> str:
+        """'Came in again via Exhibition' (lead_touch's wording), translated once per source."""
+        source = details["source"]
+        text = self._touch_texts.get(source)
+        if text is None:
+            text = _("Came in again via %(source)s") % {"source": _SOURCE_LABELS.get(source, source)}
+            self._touch_texts[source] = text
+        return text
+
+    def _notify_others(self, other_touches: list[_Existing]) -> None:
+        per_owner: dict[int, int] = defaultdict(int)
+        for target in other_touches:
+            if target.owner_id:
+                per_owner[target.owner_id] += 1
+        owners = User.objects.in_bulk(list(per_owner))
+        for owner_id, count in per_owner.items():
+            notify(
+                user=owners.get(owner_id),
+                verb="client_touch",
+                text=_("%(count)s of your clients or contacts got in touch again (import “%(file)s”).")
+                % {"count": count, "file": self.job.original_name},
+                url=reverse("imports:detail", args=[self.job.pk]),
+            )
+
+
+# Columns whose value the normaliser does not cut to size: a longer one is refused by
+# `lead_create`'s `full_clean` on the other doors, and would fail the whole batch here.
+_LENGTH_LIMITS = {"email": 254, "name_key": 120}
+
+
+def _too_long(values: dict[str, Any], kind: str) -> str:
+    for name, limit in _LENGTH_LIMITS.items():
+        if name == "name_key" and kind != "lead":
+            continue
+        try:
+            MaxLengthValidator(limit)(values[name])
+        except ValidationError as exc:
+            label = FIELD_LABELS.get(name, _("Name") if name == "name_key" else name)
+            return f"{label}: {' '.join(str(m) for m in exc.messages)}"
+    return ""
+
+
+def _error_text(errors: dict[str, list[str]]) -> str:
+    """'Phone: Not a possible phone number: +7 123' — per field, as the row's reason."""
+    return "; ".join(
+        f"{FIELD_LABELS.get(name, name)}: {' '.join(str(m) for m in messages)}"
+        for name, messages in errors.items()
+    )
+
+
+def summary(job: ImportJob) -> str:
+    """`N created, N merged, N interests, N rejected` — the CLI's last line (not translated:
+    scripts read it)."""
+    return (
+        f"{job.created_count} created, {job.merged_count} merged, "
+        f"{job.interest_count} interests, {job.rejected_count} rejected"
+    )
+
+
+def import_run(
+    *,
+    job: ImportJob,
+    by: Any = None,
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    after_batch: ProgressCallback | None = None,
+    force: bool = False,
+) -> ImportJob:
+    """Run or resume `job` in this process (the worker task and the command line call this)."""
+    runner = ImportRunner(
+        job, by=by or job.owner, batch_size=batch_size, progress=progress, after_batch=after_batch
+    )
+    return runner.run(force=force)
+
+
+def import_file(
+    *,
+    path: str | Path,
+    by: Any = None,
+    team: Team | None = None,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    default_country: str = "",
+    default_source: str = Source.IMPORT,
+    default_campaign: str = "",
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+) -> ImportJob:
+    """Create a job for a local file and run it inline (command line, benchmark)."""
+    with open(path, "rb") as stream:
+        job = import_job_create(
+            by=by,
+            file=stream,
+            name=Path(path).name,
+            team=team,
+            mapping=mapping,
+            dry_run=dry_run,
+            default_country=default_country,
+            default_source=default_source,
+            default_campaign=default_campaign,
+            check_permission=by is not None,
+        )
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+    return import_run(job=job, by=by, batch_size=batch_size, progress=progress)
