@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "clientela.intake",
     "clientela.comms",
     "clientela.deals",
+    "clientela.mail",
 ]
 
 MIDDLEWARE = [
@@ -169,11 +170,38 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [("vendor", BASE_DIR / "build" / "vendor")]
-STORAGES = {
-    "default": {
+# Uploaded and received files (attachments, documents): the data folder by default, or any
+# S3-compatible object store (AWS S3, MinIO, Ceph, ...) with CLIENTELA_STORAGE=s3.
+FILE_STORAGE = config.env_str("STORAGE", "filesystem").lower()
+if FILE_STORAGE == "s3":
+    _default_storage: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": config.env_str("S3_BUCKET"),
+            "endpoint_url": config.env_str("S3_ENDPOINT_URL") or None,
+            "access_key": config.env_str("S3_ACCESS_KEY") or None,
+            "secret_key": config.env_str("S3_SECRET_KEY") or None,
+            "region_name": config.env_str("S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not config.env_str("S3_BUCKET"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("CLIENTELA_STORAGE=s3 needs CLIENTELA_S3_BUCKET")
+elif FILE_STORAGE == "filesystem":
+    _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": DATA_DIR / "media"},
-    },
+    }
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CLIENTELA_STORAGE must be filesystem or s3")
+STORAGES = {
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -194,6 +222,18 @@ EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = config.env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = config.env_str("EMAIL_FROM", "Clientela <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Incoming mail: an IMAP mailbox polled by the scheduler (when CLIENTELA_IMAP_HOST is set) and/or
+# mail servers pushing raw MIME to /api/v1/inbound/email with the shared secret.
+IMAP_HOST = config.env_str("IMAP_HOST")
+IMAP_PORT = config.env_int("IMAP_PORT", 993)
+IMAP_USER = config.env_str("IMAP_USER")
+IMAP_PASSWORD = config.env_str("IMAP_PASSWORD")
+IMAP_SSL = config.env_bool("IMAP_SSL", True)
+IMAP_FOLDER = config.env_str("IMAP_FOLDER", "INBOX")
+IMAP_POLL_SECONDS = config.env_int("IMAP_POLL_SECONDS", 60)
+INBOUND_EMAIL_SECRET = config.env_str("INBOUND_EMAIL_SECRET")
+# Attachments above this size are not stored (the message is kept, the refusal noted on it).
+MAIL_ATTACHMENT_MAX_BYTES = config.env_int("MAIL_ATTACHMENT_MAX_MB", 25) * 1024 * 1024
 
 # --- Background work: one task interface (django-tasks). CLIENTELA_TASK_BACKEND=database (default:
 # a queue table, workers need no other server) or redis (RQ workers started with `clientela worker`).
