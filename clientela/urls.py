@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("clientela.clients.urls")),
     path("", include("clientela.deals.urls")),
     path("", include("clientela.activities.urls")),
+    path("", include("clientela.activities.worklist_urls")),
     path("", include("clientela.comms.urls")),
     path("", include("clientela.mail.urls")),
     path("", include("clientela.core.urls")),
