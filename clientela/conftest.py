@@ -85,8 +85,8 @@ def api_token():
 
 @pytest.fixture(autouse=True)
 def _default_policy_rows(request):
-    """Rows that data migrations create (refusal reasons) are wiped by transactional tests'
-    flush; put them back so every test starts from what a fresh install has."""
+    """Rows that data migrations create (refusal reasons, message templates) are wiped by
+    transactional tests' flush; put them back so every test starts from what a fresh install has."""
     uses_db = request.node.get_closest_marker("django_db") is not None or bool(
         {"db", "transactional_db"} & set(request.fixturenames)
     )
@@ -96,3 +96,6 @@ def _default_policy_rows(request):
     from clientela.leads.policy import ensure_default_refusal_reasons
 
     ensure_default_refusal_reasons()
+    from clientela.comms.template_defaults import ensure_default_templates
+
+    ensure_default_templates()

@@ -222,6 +222,8 @@ EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = config.env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = config.env_str("EMAIL_FROM", "Clientela <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The company name used in message templates ({{ company }}); empty: the display name of EMAIL_FROM.
+COMPANY_NAME = config.env_str("COMPANY_NAME")
 # Incoming mail: an IMAP mailbox polled by the scheduler (when CLIENTELA_IMAP_HOST is set) and/or
 # mail servers pushing raw MIME to /api/v1/inbound/email with the shared secret.
 IMAP_HOST = config.env_str("IMAP_HOST")
@@ -244,7 +246,9 @@ if TASK_BACKEND == "redis":
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("CLIENTELA_TASK_BACKEND=redis needs CLIENTELA_REDIS_URL")
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    # RQ, but a job enqueued while Redis is unreachable goes to a database outbox (drained by the
+    # scheduler when Redis is back) instead of failing the web request.
+    TASKS = {"default": {"BACKEND": "clientela.core.tasks.ResilientRQBackend", "QUEUES": TASK_QUEUES}}
 elif TASK_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 else:
@@ -257,6 +261,9 @@ RQ_QUEUES = {
 # Failed jobs are retried with exponential backoff, then kept in the failed-jobs list.
 TASK_RETRIES = config.env_int("TASK_RETRIES", 5)
 TASK_RETRY_BASE_SECONDS = config.env_int("TASK_RETRY_BASE_SECONDS", 30)
+# A database-queue job still RUNNING after this long lost its worker: it is put back in the queue
+# (jobs are idempotent, so their effects are not doubled).
+TASK_STALE_AFTER_SECONDS = config.env_int("TASK_STALE_AFTER_SECONDS", 3600)
 
 # --- API.
 NINJA_PAGINATION_MAX_LIMIT = 500

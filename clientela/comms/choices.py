@@ -22,3 +22,14 @@ class ClockStatus(models.TextChoices):
     OK = "ok", _("On time")
     NEAR = "near", _("Nearly due")
     BREACHED = "breached", _("Overdue")
+
+
+class TemplateKey(models.TextChoices):
+    """The recurring messages a sales team sends, each a configurable template (SPEC §7)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
+    KEEP_ALIVE = "keep_alive", _("Keep-alive")
+    FAREWELL = "farewell", _("Farewell letter")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    GREETINGS = "greetings", _("Greetings")
+    SUMMARY = "summary", _("Summary after a call")

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.comms.business_hours import BusinessHoursError, Calendar, default_weekly_hours
-from clientela.comms.choices import ClockKind, StopReason
+from clientela.comms.choices import ClockKind, StopReason, TemplateKey
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
 
@@ -183,9 +183,11 @@ class ResponsePolicy(BusinessModel):
 class ResponseClock(models.Model):
     """One promise of an answer with a deadline in business time, and how it ended.
 
-    A first-response clock starts with every new lead (later: every client message); an
+    A first-response clock starts with every new lead and every client message; an
     acknowledgement stops it and starts a promise clock. What a clock is about is an explicit
-    nullable foreign key (`lead`; client-message clocks add their own) plus a readable `subject`.
+    nullable foreign key (`lead`, or `client`/`contact`/`deal` for a client message) plus a
+    readable `subject`; a client-message clock also carries the `ref` of the message (thread)
+    that started it, so answering that thread stops it, and the `url` to open it.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=ClockKind.choices)
@@ -197,6 +199,33 @@ class ResponseClock(models.Model):
         on_delete=models.CASCADE,
         related_name="response_clocks",
     )
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="response_clocks",
+    )
+    contact = models.ForeignKey(
+        "clients.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="response_clocks",
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="response_clocks",
+    )
+    # What started a client-message clock, e.g. "mail.thread:42"; answering it stops the clock.
+    ref = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
     subject = models.CharField(_("about"), max_length=200, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -262,8 +291,32 @@ class ResponseClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.subject or self.lead_id}"
+        return f"{self.get_kind_display()}: {self.subject or self.lead_id or self.ref}"
 
     @property
     def is_open(self) -> bool:
         return self.stopped_at is None
+
+
+class MessageTemplate(BusinessModel):
+    """The subject and body of one recurring message (`key`) in one language.
+
+    Texts use `{{ variables }}` (see `comms.templates.VARIABLES`) rendered by a sandboxed
+    engine; English is the fallback for a language without its own variant.
+    """
+
+    key = models.CharField(_("message"), max_length=32, choices=TemplateKey.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="message_template_key_language_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} ({self.language})"

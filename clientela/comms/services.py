@@ -8,9 +8,13 @@ Clocks:
 * `clock_stop` / `clocks_stop_for_lead` — the answer came (or the clock is no longer needed);
 * `clock_acknowledge` — a one-click acknowledgement stops the first-response clock and starts a
   promise clock with the promised time;
+* `clock_start_for_message` / `clocks_stop_for_ref` — a client message starts a clock keyed by
+  the message's `ref`; our answer to that message stops it;
 * `clock_check` — idempotent: marks the breach once and tells the owner, then after the
   escalation delay tells the team's head once; `clocks_sweep` runs it over every open clock
   that is due, as the safety net for a missed schedule.
+
+Message templates: `message_template_update` (admins and heads; texts checked in the sandbox).
 
 Every change is audited; notifications are written in the same transaction.
 """
@@ -40,9 +44,11 @@ from clientela.comms.models import (
     MAX_BUDGET_MINUTES,
     BusinessCalendar,
     Holiday,
+    MessageTemplate,
     ResponseClock,
     ResponsePolicy,
 )
+from clientela.comms.templates import template_errors
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.notifications import notify
@@ -216,6 +222,11 @@ def _lead_url(lead: Lead | None) -> str:
         return reverse("leads:detail", args=[lead.pk])
     except NoReverseMatch:
         return ""
+
+
+def _clock_url(clock: ResponseClock) -> str:
+    """Where a notification about the clock leads: the message's page, else the lead's card."""
+    return clock.url or _lead_url(clock.lead)
 
 
 def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
@@ -397,6 +408,11 @@ def clock_acknowledge(
     promise = ResponseClock.objects.create(
         kind=ClockKind.PROMISE,
         lead=clock.lead,
+        client_id=clock.client_id,
+        contact_id=clock.contact_id,
+        deal_id=clock.deal_id,
+        ref=clock.ref,
+        url=clock.url,
         subject=(_("Promise to %(lead)s") % {"lead": clock.lead})[:200] if clock.lead else clock.subject,
         owner=clock.owner,
         team=clock.team,
@@ -488,7 +504,7 @@ def _mark_breached(clock: ResponseClock, now: dt.datetime) -> bool:
         text = _("Promise overdue: %(subject)s") % {"subject": clock.promised_text or clock.subject}
     else:
         text = _("First response overdue: %(subject)s") % {"subject": clock.lead or clock.subject}
-    notify(user=clock.owner, verb="clock_breached", text=text, url=_lead_url(clock.lead))
+    notify(user=clock.owner, verb="clock_breached", text=text, url=_clock_url(clock))
     return True
 
 
@@ -512,7 +528,7 @@ def _mark_escalated(clock: ResponseClock, now: dt.datetime) -> bool:
             "subject": subject,
         }
     if head is not None:
-        notify(user=head, verb="clock_escalated", text=text, url=_lead_url(clock.lead))
+        notify(user=head, verb="clock_escalated", text=text, url=_clock_url(clock))
     return True
 
 
@@ -531,3 +547,119 @@ def clocks_sweep(*, now: dt.datetime | None = None) -> int:
         result = clock_check(clock=clock, now=now, rules=rules)
         recorded += int(result.breached) + int(result.escalated)
     return recorded
+
+
+# --- Client-message clocks -----------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_start_for_message(
+    *,
+    owner: Any,
+    team: Team | None,
+    at: dt.datetime | None,
+    ref: str,
+    client: Any = None,
+    lead: Lead | None = None,
+    contact: Any = None,
+    deal: Any = None,
+    url: str = "",
+    subject: str = "",
+) -> ResponseClock:
+    """A client wrote to us: start a first-response clock for the message `ref` (e.g. "mail.thread:42").
+
+    Idempotent per `ref`: while a first-response clock for it runs, a further message on the same
+    thread returns that clock (the client is still waiting for one answer). The budget is the
+    team's first-response budget (the lead's temperature tightens it for a lead), counted in the
+    team's business time; breach and escalation then work as for a new lead.
+    """
+    ref = (ref or "").strip()[:100]
+    if not ref:
+        raise BusinessError(_("Say which message the clock is for."), errors={"ref": [_("Required.")]})
+    running = (
+        ResponseClock.objects.select_for_update()
+        .filter(ref=ref, kind=ClockKind.FIRST_RESPONSE, stopped_at__isnull=True)
+        .order_by("started_at")
+        .first()
+    )
+    if running is not None:
+        return running
+    started = at or timezone.now()
+    if deal is not None and client is None:
+        client = getattr(deal, "client", None)
+    if contact is not None and client is None:
+        client = getattr(contact, "client", None)
+    policy = policy_for_team(team)
+    calendar = calendar_for_team(team)
+    budget = policy.budget_for(lead.temperature) if lead is not None else int(policy.first_response_minutes)
+    target = min(policy.target_minutes, budget)
+    about = client or contact or lead or deal
+    text = subject or (_("Answer to %(who)s") % {"who": about} if about is not None else ref)
+    clock = ResponseClock.objects.create(
+        kind=ClockKind.FIRST_RESPONSE,
+        lead=lead,
+        client=client,
+        contact=contact,
+        deal=deal,
+        ref=ref,
+        url=url[:300],
+        subject=str(text)[:200],
+        owner=owner,
+        team=team,
+        budget_minutes=budget,
+        started_at=started,
+        target_at=add_business_time(started, target, calendar),
+        due_at=add_business_time(started, budget, calendar),
+    )
+    audit_create(actor=None, instance=clock, fields=[*CLOCK_AUDIT_FIELDS, "client", "contact", "deal", "ref"])
+    _schedule_check(clock, clock.due_at)
+    return clock
+
+
+@transaction.atomic
+def clocks_stop_for_ref(
+    *, ref: str, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+) -> int:
+    """We answered the message `ref`: stop its open clocks (first response and promise). Returns how many.
+
+    For the mail services to call when a reply goes out; quietly does nothing when no clock runs.
+    Whoever sends the answer stops the clock (the send itself was permitted), so no extra check here.
+    """
+    _require_reason(reason)
+    ref = (ref or "").strip()
+    if not ref:
+        return 0
+    moment = at or timezone.now()
+    rules = TeamRules()
+    count = 0
+    for clock in ResponseClock.objects.filter(ref=ref, stopped_at__isnull=True).select_related("team"):
+        count += _stop(clock, by=by, reason=reason, at=moment, calendar=rules.calendar(clock.team))
+    return count
+
+
+# --- Message templates ---------------------------------------------------------------------
+
+
+def may_edit_templates(user: Any) -> bool:
+    """Admins and heads of sales edit the message templates; everyone signed in reads them."""
+    return role_of(user) in (Role.ADMIN, Role.HEAD)
+
+
+@transaction.atomic
+def message_template_update(
+    *, by: Any, template: MessageTemplate, subject: str | None = None, body: str | None = None
+) -> MessageTemplate:
+    """Change the subject and/or text of one language variant of a message template.
+
+    Texts are checked in the sandbox: a syntax error or an unknown variable is a field error now,
+    not a failed letter later.
+    """
+    if not may_edit_templates(by):
+        raise PermissionDeniedError(_("Only administrators and heads of sales can change message templates."))
+    new_subject = template.subject if subject is None else subject.strip()
+    new_body = template.body if body is None else body.replace("\r\n", "\n").strip() + "\n"
+    errors = template_errors(key=template.key, subject=new_subject, body=new_body)
+    if errors:
+        raise BusinessError(_("Check the template."), errors=errors)
+    model_update(instance=template, data={"subject": new_subject, "body": new_body}, actor=by)
+    return template

@@ -1,5 +1,5 @@
-"""Background jobs of the response clocks: the deferred check at a clock's due moment and the
-periodic sweep that catches any check a lost or late job missed."""
+"""Background jobs of comms: the deferred check at a clock's due moment, the periodic sweep that
+catches any check a lost or late job missed, and the notification digests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django_tasks import task
 
 from clientela.comms import services
 from clientela.comms.models import ResponseClock
+from clientela.core.notifications import digests_send
+from clientela.core.tasks import durable_task
 
 
 @task()
@@ -24,3 +26,9 @@ def check_clock(*, clock_id: int) -> str:
 def sweep_clocks() -> int:
     """Periodic safety net over every open clock that is due."""
     return services.clocks_sweep(now=timezone.now())
+
+
+@durable_task(queue_name="email")
+def send_notification_digests() -> int:
+    """Periodic: e-mail each person who asked for a digest their unread notifications, once per period."""
+    return digests_send(now=timezone.now())

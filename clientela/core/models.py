@@ -106,6 +106,9 @@ class Notification(models.Model):
     text = models.CharField(_("text"), max_length=300)
     url = models.CharField(_("link"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # False: the person switched this event off in the app; kept only for their e-mail digest.
+    in_app = models.BooleanField(_("shown in the app"), default=True)
+    digested_at = models.DateTimeField(_("sent in a digest at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -149,3 +152,83 @@ class FailedJob(models.Model):
 
     def __str__(self) -> str:
         return self.task_path
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("No e-mail")
+    DAILY = "daily", _("Once a day")
+    HOURLY = "hourly", _("Every hour")
+
+
+class NotificationSettings(models.Model):
+    """A person's notification choices: how often unread notifications are e-mailed as a digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+    )
+    digest = models.CharField(
+        _("e-mail digest"), max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.OFF
+    )
+    last_digest_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class NotificationPreference(models.Model):
+    """One event (`verb`) a person switched off in the app or took out of (or into) the digest.
+
+    Without a row an event shows in the app and goes into the digest (when the person has one).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    verb = models.CharField(_("event"), max_length=40)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    in_digest = models.BooleanField(_("in the e-mail digest"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "verb"], name="notification_pref_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.verb}"
+
+
+class TaskOutbox(models.Model):
+    """A job that could not reach the queue server (Redis down), kept until it can be delivered.
+
+    `id` is the job id the worker will see; the drain delivers rows in order, each once.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    job_id = models.CharField(max_length=64, unique=True)
+    task_path = models.CharField(_("job"), max_length=200)
+    queue_name = models.CharField(_("queue"), max_length=32)
+    priority = models.IntegerField(default=0)
+    run_after = models.DateTimeField(_("run after"), null=True, blank=True)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job waiting for the queue")
+        verbose_name_plural = _("jobs waiting for the queue")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.job_id})"

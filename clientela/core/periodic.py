@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clientela.core.models import PeriodicRun
+from clientela.core.tasks import enqueue_now
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,12 @@ class Periodic:
 PERIODIC_JOBS: list[Periodic] = [
     Periodic("clientela.leads.tasks.return_postponed_leads", dt.timedelta(minutes=30)),
     Periodic("clientela.comms.tasks.sweep_clocks", dt.timedelta(minutes=5)),
+    Periodic("clientela.comms.tasks.send_notification_digests", dt.timedelta(minutes=10)),
     Periodic("clientela.leads.scoring.rescore_open_leads", dt.timedelta(hours=24)),
     Periodic("clientela.deals.tasks.notify_overdue_receivables", dt.timedelta(hours=24)),
+    Periodic("clientela.mail.imap.poll_mailbox", import_module("clientela.mail.imap").POLL_EVERY),
+    Periodic("clientela.activities.tasks.sweep_reminders", dt.timedelta(minutes=5)),
+    Periodic("clientela.activities.tasks.sweep_keep_alive", dt.timedelta(hours=1)),
 ]
 
 
@@ -56,6 +61,6 @@ def enqueue_due(now: dt.datetime | None = None) -> list[str]:
                 ).update(last_enqueued_at=now)
                 if not claimed:
                     continue
-            _load(job.task_path).enqueue()
+            enqueue_now(_load(job.task_path))
             enqueued.append(job.task_path)
     return enqueued

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from clientela.comms.choices import TemplateKey
+from clientela.comms.templates import render_message
 from clientela.core.tasks import durable_task, run_once
 from clientela.leads import services
 from clientela.leads.choices import LeadEventKind
@@ -31,24 +32,29 @@ def lead_from_questionnaire_token(token: str, max_age_days: int = 60) -> Lead | 
 
 @durable_task(queue_name="email")
 def send_farewell_letter(*, lead_id: int) -> bool:
-    """Thank a refusing lead and ask, with a one-click questionnaire, why they declined. Once."""
+    """Thank a refusing lead and ask, with a one-click questionnaire, why they declined. Once.
+
+    The letter is the "farewell" message template (comms) in the owner's language.
+    """
     lead = Lead.objects.select_related("owner").filter(pk=lead_id).first()
     if lead is None or not lead.email:
         return False
 
     def send() -> None:
-        language = lead.owner.language if lead.owner else settings.LANGUAGE_CODE
+        language = lead.owner.language if lead.owner and lead.owner.language else settings.LANGUAGE_CODE
         with translation.override(language):
             link = settings.SITE_URL + reverse(
                 "leads:refusal_questionnaire", args=[questionnaire_token(lead)]
             )
-            context = {"lead": lead, "link": link, "manager": lead.owner}
-            subject = render_to_string("leads/email/farewell_subject.txt", context).strip()
-            body = render_to_string("leads/email/farewell.txt", context)
+        letter = render_message(
+            TemplateKey.FAREWELL,
+            language=language,
+            context={"lead": lead, "manager": lead.owner, "questionnaire_url": link},
+        )
         sender = settings.DEFAULT_FROM_EMAIL
         reply_to = [lead.owner.email] if lead.owner and lead.owner.email else None
-        EmailMultiAlternatives(subject, body, sender, [lead.email], reply_to=reply_to).send()
-        services.lead_event(lead, LeadEventKind.FAREWELL, None, subject, to=lead.email)
+        EmailMultiAlternatives(letter.subject, letter.body, sender, [lead.email], reply_to=reply_to).send()
+        services.lead_event(lead, LeadEventKind.FAREWELL, None, letter.subject, to=lead.email)
 
     return run_once(f"farewell:{lead.pk}", send)
 

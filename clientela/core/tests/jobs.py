@@ -14,3 +14,15 @@ def flaky(*, key: str, failures: int) -> str:
         raise RuntimeError(f"temporary failure {attempts}")
     CompletedJob.objects.create(key=f"{key}:done")
     return "ok"
+
+
+@durable_task(retries=1)
+def record_once(*, key: str) -> bool:
+    """An idempotent job: its effect (one row per run of the effect) is guarded by `run_once`."""
+    from clientela.core.tasks import run_once
+
+    def effect() -> None:
+        runs = CompletedJob.objects.filter(key__startswith=f"effect-count:{key}:").count() + 1
+        CompletedJob.objects.create(key=f"effect-count:{key}:{runs}")
+
+    return run_once(f"effect:{key}", effect)

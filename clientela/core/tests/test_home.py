@@ -24,7 +24,15 @@ def test_head_home_shows_team_tasks_and_load(client, world, django_assert_max_nu
     for i in range(5):
         new_lead(world, world.manager_north, f"Lead {i}")
     login(client, world.head_north)
-    with django_assert_max_num_queries(20):
+    # The work list's queries are fixed (sections, counts, load, switcher), whatever the data.
+    with django_assert_max_num_queries(26):
         page = client.get("/").content.decode()
     assert "Team load" in page and "Mara" in page
-    assert "First contact with Lead 4" in page
+    assert "First contact with Lead 4" in page, "a head starts on the whole team's list"
+    assert 'data-section="overdue"' in page
+
+
+def test_home_is_the_work_list_for_a_manager(client, world):
+    page = login(client, world.manager_north).get("/").content.decode()
+    assert "<title>Work list" in page
+    assert 'id="worklist"' in page

@@ -93,7 +93,7 @@ def test_signed_in_user_sees_their_language_and_can_switch(client, world, langua
     assert world.manager_north.language == language
     page = client.get("/").content.decode()
     with translation.override(language):
-        assert translation.gettext("Home") in page
+        assert translation.gettext("Work list") in page
 
 
 def test_switch_rejects_unknown_language_and_foreign_redirect(client, world):
