@@ -16,6 +16,7 @@ DEMO_LOADERS = [
     "clientela.leads.demo",
     "clientela.clients.demo",
     "clientela.deals.demo",
+    "clientela.activities.demo",
 ]
 
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105 (published demo login)

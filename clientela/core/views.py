@@ -11,37 +11,14 @@ from django.views.decorators.cache import never_cache
 from clientela import __version__
 from clientela.core.http import AuthedRequest
 from clientela.core.notifications import mark_all_read, recent_for
-from clientela.users import selectors as user_selectors
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page: what to do now (open tasks, hottest leads) and, for heads, the team's load."""
-    from django.utils import timezone
+    """The start page is the work list: what to do now, and for heads each manager's list and load."""
+    from clientela.activities.worklist_views import home_page
 
-    from clientela.activities.selectors import open_tasks_for
-    from clientela.core.permissions import user_can
-    from clientela.leads.selectors import LeadFilters, lead_list, lead_status_counts, team_load
-
-    user = request.user
-    works = user_can(user, "work_records")
-    heads = user_can(user, "distribute_leads")
-    tasks = list(open_tasks_for(viewer=user, mine_only=not heads)[:15]) if works else []
-    hot = list(
-        lead_list(viewer=user, filters=LeadFilters(status="open", owner=user.pk, ordering="-score"))[:8]
-    )
-    context = {
-        "tasks": tasks,
-        "now": timezone.now(),
-        "hot_leads": hot if works else [],
-        "counts": lead_status_counts(viewer=user, mine_only=not heads),
-        "load": team_load(viewer=user) if heads else [],
-        "team": user.team,
-        "colleagues": []
-        if heads
-        else list(user_selectors.users_visible_to(user).filter(is_active=True).exclude(pk=user.pk)[:12]),
-    }
-    return render(request, "core/home.html", context)
+    return home_page(request)
 
 
 @login_required

@@ -1,0 +1,595 @@
+"""The work list: what one person (or a head's whole team) must do now, in the order it matters.
+
+Sections, in order (SPEC §6, UI.md "work list"):
+
+1. response clocks that are breached or nearly due (business time, `comms.selectors`);
+2. overdue tasks;
+3. call-backs (a client asked to be called: always on top of the day, overdue or not);
+4. today's tasks (until local midnight in the person's time zone);
+5. hot leads, best score first, flagged when they have no future step;
+6. upcoming tasks (the next days).
+
+Every read is scoped with `visible_to(viewer)`. Each section is one bounded query (LIMIT) over
+indexed columns (`task_worklist_idx` = assignee, done_at, due_at; `clock_owner_open_idx`;
+`lead_owner_status_idx`), and the header counts of all task sections come from one aggregate
+query, so the page costs a fixed number of queries however long the lists are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clientela.activities.choices import CONVERSATION_TASK_KINDS, Outcome, TaskKind
+from clientela.activities.models import Task
+from clientela.comms.choices import ClockStatus
+from clientela.comms.models import ResponseClock
+from clientela.comms.selectors import ClockView, open_clocks_for
+from clientela.core.permissions import user_can, visible_team_ids
+from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
+from clientela.leads.models import Lead
+from clientela.users.choices import Role
+from clientela.users.models import User
+
+SECTION_LIMIT = 25
+HOT_LIMIT = 10
+UPCOMING_DAYS = 7
+PEOPLE_LIMIT = 300
+# Leads someone actively works (a postponed lead comes back through its re-contact task).
+WORKED_STATUSES = (LeadStatus.NEW, LeadStatus.IN_WORK, LeadStatus.QUALIFIED)
+
+
+def user_time_zone(user: Any) -> zoneinfo.ZoneInfo:
+    """The zone a person sees times in: their team's, else the site's."""
+    team = getattr(user, "team", None) if user is not None else None
+    name = (team.time_zone if team is not None else "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def day_start(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """Local midnight (in `zone`) of the day `moment` falls on, as an aware datetime."""
+    local = moment.astimezone(zone)
+    return dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
+
+
+def next_day_start(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    local = moment.astimezone(zone)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+# --- Whose list ------------------------------------------------------------------------------
+
+
+def may_switch_person(viewer: Any) -> bool:
+    """Heads of sales and admins open anyone's list in their teams; others only their own."""
+    return user_can(viewer, "distribute_leads")
+
+
+def worklist_people(*, viewer: Any) -> list[User]:
+    """People whose work list the viewer may open: themselves, and for heads/admins the active
+    managers and heads of the teams they see (admins: every team)."""
+    if not may_switch_person(viewer):
+        return [viewer]
+    teams = visible_team_ids(viewer)
+    people = User.objects.filter(is_active=True, role__in=(Role.MANAGER, Role.HEAD)).select_related("team")
+    if teams is not None:
+        people = people.filter(Q(team_id__in=teams) | Q(pk=viewer.pk))
+    found = list(people.order_by("first_name", "last_name", "username")[:PEOPLE_LIMIT])
+    if all(person.pk != viewer.pk for person in found):
+        found.insert(0, viewer)
+    return found
+
+
+def worklist_person(*, viewer: Any, person_id: Any) -> User:
+    """The person whose list is asked for, if the viewer may see it; 404 otherwise (no leak)."""
+    try:
+        wanted = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404(_("Not found.")) from exc
+    if wanted == viewer.pk:
+        return viewer
+    if not may_switch_person(viewer):
+        raise Http404(_("Not found."))
+    people = User.objects.filter(pk=wanted, is_active=True).select_related("team")
+    teams = visible_team_ids(viewer)
+    if teams is not None:
+        people = people.filter(team_id__in=teams)
+    person = people.first()
+    if person is None:
+        raise Http404(_("Not found."))
+    return person
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    icon: str
+    count: int
+    items: list[Any]
+    empty: str = ""
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.items))
+
+
+@dataclass
+class WorkList:
+    viewer: Any
+    person: User | None  # None: the whole team a head sees
+    now: dt.datetime
+    zone: zoneinfo.ZoneInfo
+    clocks: Section
+    overdue: Section
+    callbacks: Section
+    today: Section
+    hot: Section
+    upcoming: Section
+    # Open clocks by lead, so task and lead rows show their lead's clock without more queries.
+    clock_by_lead: dict[int, ClockView] = field(default_factory=dict)
+
+    @property
+    def sections(self) -> list[Section]:
+        return [self.clocks, self.overdue, self.callbacks, self.today, self.hot, self.upcoming]
+
+    @property
+    def total(self) -> int:
+        return sum(section.count for section in self.sections)
+
+
+def _tasks(viewer: Any, person: User | None) -> QuerySet[Task]:
+    tasks = Task.objects.visible_to(viewer).filter(done_at__isnull=True)
+    if person is not None:
+        tasks = tasks.filter(assignee=person)
+    return tasks
+
+
+def _task_rows(tasks: QuerySet[Task]) -> list[Task]:
+    return list(
+        tasks.select_related("lead", "client", "contact", "deal", "assignee").order_by(
+            "due_at", "-priority", "id"
+        )[:SECTION_LIMIT]
+    )
+
+
+def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = None) -> WorkList:
+    """The work list of `person` as `viewer` may see it (`person=None`: everyone the viewer sees).
+
+    A person without the right to work records (a marketer) has an empty list.
+    """
+    now = now or timezone.now()
+    zone = user_time_zone(person or viewer)
+    tomorrow = next_day_start(now, zone)
+    horizon = tomorrow + dt.timedelta(days=UPCOMING_DAYS)
+    works = user_can(viewer, "work_records")
+
+    clock_views = open_clocks_for(user=viewer, now=now, owner=person) if works else []
+    urgent = [view for view in clock_views if view.status in (ClockStatus.BREACHED, ClockStatus.NEAR)]
+    clock_by_lead: dict[int, ClockView] = {}
+    for view in clock_views:
+        if view.clock.lead_id is not None:
+            clock_by_lead.setdefault(view.clock.lead_id, view)
+
+    tasks = _tasks(viewer, person) if works else Task.objects.none()
+    not_callback = ~Q(kind=TaskKind.CALL_BACK)
+    overdue_q = not_callback & Q(due_at__lt=now)
+    callback_q = Q(kind=TaskKind.CALL_BACK)
+    today_q = not_callback & Q(due_at__gte=now, due_at__lt=tomorrow)
+    upcoming_q = not_callback & Q(due_at__gte=tomorrow, due_at__lt=horizon)
+    counts = (
+        tasks.filter(due_at__lt=horizon).aggregate(
+            overdue=Count("pk", filter=overdue_q),
+            callbacks=Count("pk", filter=callback_q),
+            today=Count("pk", filter=today_q),
+            upcoming=Count("pk", filter=upcoming_q),
+        )
+        if works
+        else {}
+    )
+    # Call-backs far in the future are not urgent yet: the count above is bounded by the
+    # horizon too, so rows and count agree.
+    callback_rows = (
+        _task_rows(tasks.filter(callback_q, due_at__lt=horizon)) if counts.get("callbacks") else []
+    )
+
+    hot_leads: list[Lead] = []
+    hot_count = 0
+    if works:
+        hot = Lead.objects.visible_to(viewer).filter(
+            status__in=WORKED_STATUSES, temperature=Temperature.HOT, merged_into__isnull=True
+        )
+        if person is not None:
+            hot = hot.filter(owner=person)
+        hot_count = hot.count()
+        if hot_count:
+            future_step = Task.objects.filter(lead=OuterRef("pk"), done_at__isnull=True, due_at__gte=now)
+            hot_leads = list(
+                hot.select_related("owner")
+                .annotate(has_next_step=Exists(future_step))
+                .order_by("-score", "-id")[:HOT_LIMIT]
+            )
+    return WorkList(
+        viewer=viewer,
+        person=person,
+        now=now,
+        zone=zone,
+        clock_by_lead=clock_by_lead,
+        clocks=Section(
+            "clocks",
+            _("Response clocks"),
+            "ti-alarm",
+            len(urgent),
+            urgent[:SECTION_LIMIT],
+            _("No client is waiting too long for an answer."),
+        ),
+        overdue=Section(
+            "overdue",
+            _("Overdue"),
+            "ti-alert-triangle",
+            counts.get("overdue", 0),
+            _task_rows(tasks.filter(overdue_q)) if counts.get("overdue") else [],
+            _("Nothing overdue."),
+        ),
+        callbacks=Section(
+            "callbacks",
+            _("Call-backs"),
+            "ti-phone-incoming",
+            counts.get("callbacks", 0),
+            callback_rows,
+            _("Nobody is waiting for a call back."),
+        ),
+        today=Section(
+            "today",
+            _("Today"),
+            "ti-calendar-event",
+            counts.get("today", 0),
+            _task_rows(tasks.filter(today_q)) if counts.get("today") else [],
+            _("Nothing else due today."),
+        ),
+        hot=Section(
+            "hot",
+            _("Hot leads"),
+            "ti-flame",
+            hot_count,
+            hot_leads,
+            _("No hot leads right now."),
+        ),
+        upcoming=Section(
+            "upcoming",
+            _("Upcoming"),
+            "ti-calendar-due",
+            counts.get("upcoming", 0),
+            _task_rows(tasks.filter(upcoming_q)) if counts.get("upcoming") else [],
+            _("Nothing planned for the next days."),
+        ),
+    )
+
+
+# --- One-click outcomes -----------------------------------------------------------------------
+
+REACHED, NO_ANSWER, DONE = Outcome.REACHED.value, Outcome.NO_ANSWER.value, "done"
+OUTCOMES = (REACHED, NO_ANSWER, DONE)
+
+
+def _has_record(task: Task) -> bool:
+    return any(getattr(task, f"{name}_id") for name in ("lead", "client", "contact", "deal"))
+
+
+def outcome_choices(task: Task) -> list[str]:
+    """Which one-click outcomes a task offers: call outcomes when it is about someone to call."""
+    if _has_record(task) and task.kind not in (TaskKind.MEETING, TaskKind.PROMISE):
+        return [REACHED, NO_ANSWER, DONE]
+    return [DONE]
+
+
+def needs_next_step(task: Task, outcome: str) -> bool:
+    """A call logged, or a conversation task closed, asks for the agreed next contact."""
+    if not _has_record(task):
+        return False
+    return outcome in (REACHED, NO_ANSWER) or task.kind in CONVERSATION_TASK_KINDS
+
+
+# --- The team's load (heads) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManagerLoad:
+    person: User
+    open_leads: int
+    overdue_tasks: int
+    breached_clocks: int
+
+
+def team_load(*, viewer: Any, now: dt.datetime | None = None) -> list[ManagerLoad]:
+    """Per manager of the teams the viewer sees: open leads, overdue tasks and breached clocks.
+
+    Three grouped queries (plus the people), whatever the number of managers.
+    """
+    if not may_switch_person(viewer):
+        return []
+    now = now or timezone.now()
+    teams = visible_team_ids(viewer)
+    people = User.objects.filter(is_active=True, role=Role.MANAGER).select_related("team")
+    if teams is not None:
+        people = people.filter(team_id__in=teams)
+    managers = list(people.order_by("first_name", "last_name", "username")[:PEOPLE_LIMIT])
+    ids = [person.pk for person in managers]
+    if not ids:
+        return []
+    leads = dict(
+        Lead.objects.filter(owner_id__in=ids, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overdue = dict(
+        Task.objects.filter(assignee_id__in=ids, done_at__isnull=True, due_at__lt=now)
+        .values_list("assignee_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    breached = dict(
+        ResponseClock.objects.filter(owner_id__in=ids, stopped_at__isnull=True)
+        .filter(Q(breached_at__isnull=False) | Q(due_at__lte=now))
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows = [
+        ManagerLoad(
+            person=person,
+            open_leads=leads.get(person.pk, 0),
+            overdue_tasks=overdue.get(person.pk, 0),
+            breached_clocks=breached.get(person.pk, 0),
+        )
+        for person in managers
+    ]
+    return sorted(rows, key=lambda row: (-row.breached_clocks, -row.overdue_tasks, -row.open_leads))
+
+
+# --- Acknowledgement in one click (SPEC §7) ----------------------------------------------------
+
+
+class PromisePreset:
+    """What a manager can promise with one click; "today"/"tomorrow" end with the business day."""
+
+    TWO_HOURS = "2h"
+    FOUR_HOURS = "4h"
+    TODAY = "today"
+    TOMORROW = "tomorrow"
+    CUSTOM = "custom"
+
+    MINUTES = {TWO_HOURS: 120, FOUR_HOURS: 240}
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [
+            (cls.TWO_HOURS, _("Within 2 business hours")),
+            (cls.FOUR_HOURS, _("Within 4 business hours")),
+            (cls.TODAY, _("Within the day")),
+            (cls.TOMORROW, _("By the end of the next business day")),
+            (cls.CUSTOM, _("By a moment I choose")),
+        ]
+
+    @classmethod
+    def promise_text(cls, preset: str) -> str:
+        return {
+            cls.TWO_HOURS: _("Received; a detailed answer within 2 hours."),
+            cls.FOUR_HOURS: _("Received; a detailed answer within 4 hours."),
+            cls.TODAY: _("Received; a detailed estimate within the day."),
+            cls.TOMORROW: _("Received; a detailed estimate by tomorrow evening."),
+        }.get(preset, _("Received; a detailed answer by the promised time."))
+
+
+def business_day_end(moment: dt.datetime, calendar: Any, *, days_ahead: int = 0) -> dt.datetime:
+    """The closing time of the business day that is still open at `moment` (or the next one),
+    `days_ahead` business days later. Raises `BusinessHoursError` for a calendar never open."""
+    from clientela.comms.business_hours import MAX_CLOSED_DAYS, NoWorkingHoursError
+
+    day = moment.astimezone(calendar.zone).date()
+    skipped = 0
+    for _step in range(MAX_CLOSED_DAYS + days_ahead * 8 + 2):
+        windows = calendar.windows_on(day)
+        if windows and windows[-1][1] > moment:
+            if skipped == days_ahead:
+                return windows[-1][1].astimezone(calendar.zone)
+            skipped += 1
+        day += dt.timedelta(days=1)
+    raise NoWorkingHoursError(_("The working calendar has no working hours."))
+
+
+@dataclass(frozen=True)
+class PromiseChoice:
+    """A promise resolved to exactly one of the two forms `clock_acknowledge` accepts."""
+
+    minutes: int | None
+    until: dt.datetime | None
+    due_at: dt.datetime  # when the promise clock will be due
+    text: str
+
+
+def promise_resolve(
+    *, clock: ResponseClock, preset: str, until: dt.datetime | None = None, text: str = "", now: dt.datetime
+) -> PromiseChoice:
+    """Turn a preset (or a chosen moment) into the promise, in the clock's team business time."""
+    from clientela.comms.business_hours import BusinessHoursError, add_business_time
+    from clientela.comms.services import calendar_for_team
+    from clientela.core.errors import BusinessError
+
+    calendar = calendar_for_team(clock.team)
+    text = text.strip() or PromisePreset.promise_text(preset)
+    try:
+        if preset in PromisePreset.MINUTES:
+            minutes = PromisePreset.MINUTES[preset]
+            return PromiseChoice(minutes, None, add_business_time(now, minutes, calendar), text)
+        if preset in (PromisePreset.TODAY, PromisePreset.TOMORROW):
+            ahead = 1 if preset == PromisePreset.TOMORROW else 0
+            end = business_day_end(now, calendar, days_ahead=ahead)
+            return PromiseChoice(None, end, end, text)
+    except BusinessHoursError as exc:
+        raise BusinessError(exc.message, errors={"promise": [exc.message]}) from exc
+    if preset == PromisePreset.CUSTOM:
+        if until is None:
+            raise BusinessError(
+                _("Say by when you promise an answer."),
+                errors={"promised_until": [_("This field is required.")]},
+            )
+        if until <= now:
+            raise BusinessError(
+                _("The promised time must be in the future."),
+                errors={"promised_until": [_("The promised time must be in the future.")]},
+            )
+        return PromiseChoice(None, until, until, text)
+    raise BusinessError(_("Choose what you promise."), errors={"promise": [_("Choose one of the options.")]})
+
+
+@dataclass(frozen=True)
+class AcknowledgementDraft:
+    """The letter an acknowledgement would send: to whom, in which language, what it says."""
+
+    to: str
+    subject: str
+    body: str
+    language: str
+
+
+def acknowledgement_recipient(clock: ResponseClock) -> str:
+    """The address that gets the acknowledgement: the lead's, else the contact's, else the client's."""
+    for record in (clock.lead, getattr(clock, "contact", None), getattr(clock, "client", None)):
+        email = getattr(record, "email", "") if record is not None else ""
+        if email:
+            return str(email)
+    return ""
+
+
+def acknowledgement_languages() -> list[tuple[str, str]]:
+    """The languages an acknowledgement template exists in (the "template" a manager picks)."""
+    from clientela.comms.choices import TemplateKey
+    from clientela.comms.models import MessageTemplate
+
+    names = dict(settings.LANGUAGES)
+    codes = MessageTemplate.objects.filter(key=TemplateKey.ACKNOWLEDGEMENT).values_list("language", flat=True)
+    return [(code, str(names.get(code, code))) for code in sorted(set(codes))]
+
+
+def acknowledgement_draft(
+    *, clock: ResponseClock, by: Any, language: str, promise: PromiseChoice
+) -> AcknowledgementDraft | None:
+    """The acknowledgement letter from the team's template, or None when there is nobody to write
+    to or no template at all. The promised moment is written in the team's time zone."""
+    from django.utils import formats, translation
+
+    from clientela.comms.choices import TemplateKey
+    from clientela.comms.templates import render_message
+
+    to = acknowledgement_recipient(clock)
+    if not to:
+        return None
+    zone = user_time_zone(clock.owner or by)
+    with translation.override(language):
+        promised_at = formats.date_format(promise.due_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+    context = {
+        "lead": clock.lead,
+        "client": getattr(clock, "client", None),
+        "contact": getattr(clock, "contact", None),
+        "deal": getattr(clock, "deal", None),
+        "manager": clock.owner or by,
+        "promised_at": promised_at,
+    }
+    try:
+        rendered = render_message(TemplateKey.ACKNOWLEDGEMENT, language=language, context=context)
+    except LookupError:
+        return None
+    return AcknowledgementDraft(
+        to=to, subject=rendered.subject, body=rendered.body, language=rendered.language
+    )
+
+
+@dataclass(frozen=True)
+class AcknowledgementSent:
+    stopped: ResponseClock
+    promise: ResponseClock
+    message: Any  # mail.models.Message, or None when no letter went out
+
+
+def acknowledgement_send(
+    *,
+    by: Any,
+    clock: ResponseClock,
+    promise: PromiseChoice,
+    subject: str = "",
+    body: str = "",
+    send_email: bool = True,
+    now: dt.datetime | None = None,
+) -> AcknowledgementSent:
+    """One click: stop the first-response clock, start the promise clock and (optionally) send the
+    acknowledgement letter — all or nothing, in one transaction.
+
+    The letter goes to the lead/contact/client address through `mail.services.message_send`
+    (a reply in the client's thread when the clock is about a message).
+    """
+    from django.db import transaction
+
+    from clientela.comms.services import clock_acknowledge
+    from clientela.core.errors import BusinessError
+
+    with transaction.atomic():
+        acknowledged = clock_acknowledge(
+            clock=clock,
+            by=by,
+            promised_minutes=promise.minutes,
+            promised_until=promise.until,
+            text=promise.text,
+            at=now,
+        )
+        message = None
+        if send_email:
+            to = acknowledgement_recipient(clock)
+            if not to:
+                raise BusinessError(
+                    _("There is no e-mail address to send the acknowledgement to."),
+                    errors={
+                        "send_email": [_("Add an e-mail address to the record, or do not send a letter.")]
+                    },
+                )
+            from clientela.mail.services import message_send
+
+            message = message_send(
+                by=by,
+                to=to,
+                subject=subject,
+                body_text=body,
+                thread=_thread_of(clock),
+                lead=clock.lead,
+                client=getattr(clock, "client", None),
+                contact=getattr(clock, "contact", None),
+                deal=getattr(clock, "deal", None),
+                acknowledgement=True,
+            )
+    return AcknowledgementSent(stopped=acknowledged.stopped, promise=acknowledged.promise, message=message)
+
+
+def _thread_of(clock: ResponseClock) -> Any:
+    """The mail thread a client-message clock is about ("mail.thread:<id>"), if any."""
+    ref = getattr(clock, "ref", "") or ""
+    prefix = "mail.thread:"
+    if not ref.startswith(prefix) or not ref[len(prefix) :].isdigit():
+        return None
+    from clientela.mail.models import Thread
+
+    return Thread.objects.filter(pk=int(ref[len(prefix) :])).first()
