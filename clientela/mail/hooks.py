@@ -1,0 +1,104 @@
+"""Calls into the activities timeline and the response clocks.
+
+Both are owned by other apps and may be absent in an older install; a missing function is
+logged and skipped, never allowed to lose an e-mail. Errors inside them are not swallowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from clientela.core.errors import BusinessError
+from clientela.mail.models import Message, Thread
+
+log = logging.getLogger(__name__)
+
+
+def _function(module: str, name: str) -> Any:
+    try:
+        mod = __import__(module, fromlist=[name])
+    except ImportError:
+        log.warning("%s is not available; skipping %s", module, name)
+        return None
+    func = getattr(mod, name, None)
+    if func is None:
+        log.warning("%s.%s is not available; skipping", module, name)
+    return func
+
+
+def _guarded(what: str, call: Any, **kwargs: Any) -> Any:
+    """Run a neighbour's service in a savepoint: a business rule it raises is logged, and the
+    e-mail (already stored) is kept."""
+    try:
+        with transaction.atomic():
+            return call(**kwargs)
+    except BusinessError as exc:
+        log.warning("%s skipped: %s %s", what, exc.message, exc.errors)
+        return None
+
+
+def log_email_activity(*, by: Any, thread: Thread, message: Message) -> None:
+    activity_log = _function("clientela.activities.services", "activity_log")
+    if activity_log is None or thread.record is None:
+        return
+    inbound = message.direction == "in"
+    _guarded(
+        "E-mail activity",
+        activity_log,
+        by=by,
+        kind="email",
+        lead=thread.lead,
+        client=thread.client,
+        contact=thread.contact,
+        deal=thread.deal,
+        direction=message.direction,
+        subject=message.subject[:300],
+        body=message.body_text[:5000],
+        # What the sender's clock claims is not trusted: an activity cannot lie in the future.
+        occurred_at=(message.received_at if inbound else message.sent_at) or timezone.now(),
+        details={
+            "thread": thread.pk,
+            "message": message.pk,
+            "message_id": message.message_id,
+            # An acknowledgement is not the answer: the activity must not stop the promise clock.
+            "acknowledgement": message.source == "acknowledgement",
+        },
+        owner=thread.owner if inbound else None,
+    )
+
+
+def start_clock(*, thread: Thread, at: dt.datetime, url: str, subject: str = "") -> None:
+    start = _function("clientela.comms.services", "clock_start_for_message")
+    if start is None:
+        return
+    _guarded(
+        "First-response clock",
+        start,
+        owner=thread.owner,
+        team=thread.team,
+        at=at,
+        ref=thread.clock_ref,
+        client=thread.client,
+        lead=thread.lead,
+        contact=thread.contact,
+        deal=thread.deal,
+        url=url,
+        subject=subject,
+    )
+
+
+def stop_clock(*, thread: Thread, by: Any) -> None:
+    stop = _function("clientela.comms.services", "clocks_stop_for_ref")
+    if stop is None:
+        return
+    _guarded("Stopping the clock", stop, ref=thread.clock_ref, by=by, reason="responded")
+    if thread.lead is not None:
+        # Writing to a new lead is the first contact the lead's own clock waits for.
+        stop_lead = _function("clientela.comms.services", "clocks_stop_for_lead")
+        if stop_lead is not None:
+            _guarded("Stopping the lead's clocks", stop_lead, lead=thread.lead, by=by, reason="responded")
