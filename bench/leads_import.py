@@ -7,8 +7,8 @@
 
 For each database it:
 1. generates the leads file with ../shared/bench/gen_data.py (deterministic, cached in --work);
-2. creates a fresh database (PostgreSQL: `clientela_bench`, dropped and created with the role
-   of CLIENTELA_DATABASE_URL; SQLite: a new file in --work) and migrates it;
+2. creates a fresh database (PostgreSQL: --pg-name, default `clientela_bench_leads`, dropped and
+   created with the role of CLIENTELA_DATABASE_URL; SQLite: a new file in --work) and migrates it;
 3. creates a team with a head of sales and --managers managers;
 4. runs `clientela import leads FILE --team Bench --by bench-head` as a separate process and
    measures its wall time (rows/s end to end: reading, validation, normalisation, dedup,
@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT.parent / "shared" / "bench" / "gen_data.py"
 DEFAULT_PG = "postgres://clientela:clientela@localhost:5432/clientela"
-BENCH_DB = "clientela_bench"
+BENCH_DB = "clientela_bench_leads"
 TIMEOUT = 20 * 60  # seconds per step: a benchmark run stays bounded
 
 
@@ -93,7 +93,7 @@ def data_rows(path: Path) -> int:
         return sum(1 for row in reader if any(cell.strip() for cell in row))
 
 
-def database_url(db: str, work: Path) -> str:
+def database_url(db: str, work: Path, name: str = BENCH_DB) -> str:
     if db == "sqlite":
         path = work / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -105,9 +105,9 @@ def database_url(db: str, work: Path) -> str:
     if not base.startswith("postgres"):
         base = DEFAULT_PG
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + f"/{name}"
 
 
 def clientela(env: dict[str, str], *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
@@ -269,18 +269,28 @@ def phase_progress() -> None:
 
 
 def phase_analyse() -> None:
-    """What autovacuum / `PRAGMA optimize` would do after a bulk load: fresh planner statistics."""
+    """What autovacuum / `PRAGMA optimize` would do after a bulk load: fresh planner statistics.
+    Also counts the imported leads' running first-response clocks (one per created lead)."""
     from django.db import connection
 
+    from clientela.comms.models import ResponseClock
+
+    clocks = ResponseClock.objects.filter(stopped_at__isnull=True, lead__isnull=False).count()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in ("leads_lead", "leads_leadevent", "activities_task", "leads_interest"):
+            for table in (
+                "leads_lead",
+                "leads_leadevent",
+                "activities_task",
+                "leads_interest",
+                "comms_responseclock",
+            ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-            print("RESULT " + json.dumps({"database_size": cursor.fetchone()[0]}))
+            print("RESULT " + json.dumps({"database_size": cursor.fetchone()[0], "running_clocks": clocks}))
         else:
             cursor.execute("ANALYZE")
-            print("RESULT {}")
+            print("RESULT " + json.dumps({"running_clocks": clocks}))
 
 
 def phase(env: dict[str, str], name: str, *args: str) -> dict[str, object]:
@@ -298,10 +308,10 @@ def phase(env: dict[str, str], name: str, *args: str) -> dict[str, object]:
     return json.loads(lines[-1][len("RESULT ") :]) if lines else {}
 
 
-def run(db: str, leads: int, work: Path, managers: int) -> dict[str, object]:
+def run(db: str, leads: int, work: Path, managers: int, pg_name: str = BENCH_DB) -> dict[str, object]:
     path = generate(work, leads)
     rows = data_rows(path)
-    url = database_url(db, work)
+    url = database_url(db, work, pg_name)
     data_dir = work / f"var-{db}"
     shutil.rmtree(data_dir, ignore_errors=True)
     env = {**os.environ, "CLIENTELA_DATABASE_URL": url, "CLIENTELA_DATA_DIR": str(data_dir)}
@@ -326,6 +336,7 @@ def run(db: str, leads: int, work: Path, managers: int) -> dict[str, object]:
     started = time.monotonic()
     analysed = phase(env, "analyse")
     result["analyse_seconds"] = round(time.monotonic() - started, 1)
+    result["running_clocks"] = analysed.get("running_clocks")
     say(f"{db}: timing queries")
     result["queries"] = phase(env, "queries")
     if db == "postgres":
@@ -340,6 +351,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--pg-name", default=BENCH_DB, help="PostgreSQL database to (re)create")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clientela-bench")
     parser.add_argument(
         "--phase", choices=["setup", "queries", "analyse", "progress"], help=argparse.SUPPRESS
@@ -363,7 +375,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     report: dict[str, object] = {"machine": machine()}
     for db in ["postgres", "sqlite"] if args.db == "both" else [args.db]:
-        report[db] = run(db, args.leads, args.work, args.managers)
+        report[db] = run(db, args.leads, args.work, args.managers, args.pg_name)
         out = ROOT / "bench" / "results" / f"{db}-{args.leads}.json"
         out.parent.mkdir(exist_ok=True)
         out.write_text(

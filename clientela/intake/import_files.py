@@ -1,5 +1,5 @@
-"""Reading lead files: CSV in whatever encoding and delimiter it came in, or XLSX; and the
-column mapping with suggestions from header names in several languages.
+"""Reading import files (leads, clients, contacts): CSV in whatever encoding and delimiter it
+came in, or XLSX; and the column mapping with suggestions from header names in several languages.
 
 A table is read as a stream of `(line, cells)`: `line` is the line (CSV) or row (XLSX) number a
 person sees when they open the file, so the per-row report can point at it. Rows whose cells
@@ -302,25 +302,339 @@ def header_key(header: str) -> str:
     return _key_junk.sub("", fold(header or ""))
 
 
-_ALIAS_TO_FIELD: dict[str, str] = {}
-for _field, _aliases in HEADER_ALIASES.items():
-    for _alias in [_field, *_aliases]:
-        _ALIAS_TO_FIELD.setdefault(header_key(_alias), _field)
+# --- Clients and contacts ------------------------------------------------------------------
+
+# The fields a column of a clients file can be mapped to (what the client card holds).
+CLIENT_IMPORT_FIELDS: list[tuple[str, Any]] = [
+    ("name", gettext_lazy("Company name")),
+    ("legal_form", gettext_lazy("Legal form")),
+    ("tax_id", gettext_lazy("Tax id")),
+    ("registration_number", gettext_lazy("Registration number")),
+    ("country", gettext_lazy("Country (two letters)")),
+    ("region", gettext_lazy("Region")),
+    ("city", gettext_lazy("City")),
+    ("address", gettext_lazy("Address")),
+    ("postal_code", gettext_lazy("Postal code")),
+    ("website", gettext_lazy("Website")),
+    ("phone", gettext_lazy("Phones (several: separated by ;)")),
+    ("email", gettext_lazy("E-mails (several: separated by ;)")),
+    ("industry", gettext_lazy("Industry")),
+    ("employees", gettext_lazy("Employees")),
+    ("revenue", gettext_lazy("Annual revenue (amount or band)")),
+    ("owner", gettext_lazy("Personal manager (e-mail or username)")),
+    ("tags", gettext_lazy("Tags (separated by ; or ,)")),
+    ("external_id", gettext_lazy("External id (from the other system)")),
+]
+
+# The fields of a contacts file: the person, and how to find their client.
+CONTACT_IMPORT_FIELDS: list[tuple[str, Any]] = [
+    ("client", gettext_lazy("Client (company name)")),
+    ("client_tax_id", gettext_lazy("Client's tax id")),
+    ("client_external_id", gettext_lazy("Client's external id")),
+    ("name", gettext_lazy("Full name")),
+    ("first_name", gettext_lazy("First name")),
+    ("last_name", gettext_lazy("Last name")),
+    ("position", gettext_lazy("Position")),
+    ("role", gettext_lazy("Role (decision maker, influencer, buyer …)")),
+    ("phone", gettext_lazy("Phones (several: separated by ;)")),
+    ("email", gettext_lazy("E-mails (several: separated by ;)")),
+    ("birthday", gettext_lazy("Birthday (YYYY-MM-DD)")),
+    ("language", gettext_lazy("Preferred language")),
+    ("notes", gettext_lazy("Notes")),
+    ("external_id", gettext_lazy("External id (from the other system)")),
+]
+
+_COMMON_ALIASES = {
+    "country": HEADER_ALIASES["country"],
+    "region": HEADER_ALIASES["region"],
+    "city": HEADER_ALIASES["city"],
+    "industry": HEADER_ALIASES["industry"],
+    "position": [a for a in HEADER_ALIASES["position"] if a != "role"],
+}
+_PHONE_ALIASES = [*HEADER_ALIASES["phone"], "phones", "telefoane", "телефоны", "telefonszámok"]
+_EMAIL_ALIASES = [*HEADER_ALIASES["email"], "emails", "e-mails", "adrese email", "e-mail címek"]
+
+CLIENT_HEADER_ALIASES: dict[str, list[str]] = {
+    **_COMMON_ALIASES,
+    "name": [
+        *HEADER_ALIASES["company"],
+        "client",
+        "client name",
+        "customer",
+        "customer name",
+        "legal name",
+        "name",
+        "denumire",
+        "denumire firma",
+        "nume firma",
+        "client",
+        "клиент",
+        "наименование",
+        "название",
+        "ügyfél",
+        "név",
+        "megnevezés",
+        "pelanggan",
+        "nama pelanggan",
+        "nama",
+    ],
+    "legal_form": [
+        "legal form",
+        "company type",
+        "forma juridica",
+        "formă juridică",
+        "forma de organizare",
+        "организационно-правовая форма",
+        "опф",
+        "правовая форма",
+        "cégforma",
+        "társasági forma",
+        "jenis syarikat",
+        "bentuk perniagaan",
+    ],
+    "tax_id": [
+        "tax id",
+        "tax number",
+        "taxid",
+        "tin",
+        "vat",
+        "vat number",
+        "vat id",
+        "cui",
+        "cif",
+        "cod fiscal",
+        "cod unic de inregistrare",
+        "инн",
+        "налоговый номер",
+        "adószám",
+        "adóazonosító",
+        "nombor cukai",
+        "no cukai",
+    ],
+    "registration_number": [
+        "registration number",
+        "registration no",
+        "registration_no",
+        "reg no",
+        "company number",
+        "nr reg com",
+        "nr registrul comertului",
+        "nr. reg. com.",
+        "огрн",
+        "регистрационный номер",
+        "cégjegyzékszám",
+        "nombor pendaftaran",
+        "no pendaftaran",
+        "ssm",
+    ],
+    "address": ["address", "street", "adresa", "adresă", "адрес", "cím", "alamat"],
+    "postal_code": [
+        "postal code",
+        "postcode",
+        "zip",
+        "zip code",
+        "cod postal",
+        "индекс",
+        "почтовый индекс",
+        "irányítószám",
+        "poskod",
+    ],
+    "website": [
+        "website",
+        "web",
+        "site",
+        "url",
+        "web site",
+        "sait",
+        "сайт",
+        "weboldal",
+        "honlap",
+        "laman web",
+    ],
+    "phone": _PHONE_ALIASES,
+    "email": _EMAIL_ALIASES,
+    "employees": [
+        "employees",
+        "staff",
+        "headcount",
+        "number of employees",
+        "angajati",
+        "angajați",
+        "numar angajati",
+        "сотрудники",
+        "численность",
+        "число сотрудников",
+        "létszám",
+        "alkalmazottak",
+        "pekerja",
+        "bilangan pekerja",
+    ],
+    "revenue": [
+        "revenue",
+        "annual revenue",
+        "annual_revenue",
+        "turnover",
+        "cifra de afaceri",
+        "venit",
+        "выручка",
+        "оборот",
+        "árbevétel",
+        "forgalom",
+        "hasil",
+        "pendapatan",
+    ],
+    "owner": [
+        "owner",
+        "manager",
+        "account manager",
+        "personal manager",
+        "responsible",
+        "responsabil",
+        "manager de cont",
+        "менеджер",
+        "ответственный",
+        "felelős",
+        "kapcsolattartó munkatárs",
+        "pengurus",
+        "pengurus akaun",
+    ],
+    "tags": ["tags", "tag", "labels", "etichete", "теги", "метки", "címkék", "tanda", "label"],
+    "external_id": [*HEADER_ALIASES["external_id"], "company id", "company_id", "client id", "customer id"],
+}
+
+CONTACT_HEADER_ALIASES: dict[str, list[str]] = {
+    **_COMMON_ALIASES,
+    "client": [
+        *HEADER_ALIASES["company"],
+        "client",
+        "client name",
+        "customer",
+        "firma client",
+        "клиент",
+        "ügyfél",
+        "pelanggan",
+    ],
+    "client_tax_id": [
+        "client tax id",
+        "company tax id",
+        "tax id",
+        "vat",
+        "cui",
+        "cif",
+        "cod fiscal",
+        "инн",
+        "инн компании",
+        "adószám",
+        "nombor cukai",
+    ],
+    "client_external_id": [
+        "company id",
+        "company_id",
+        "client id",
+        "client_id",
+        "customer id",
+        "id firma",
+        "id client",
+        "id компании",
+        "id клиента",
+        "cégazonosító",
+        "id syarikat",
+    ],
+    "name": [a for a in HEADER_ALIASES["name"] if a not in ("name", "nama")],
+    "first_name": HEADER_ALIASES["first_name"],
+    "last_name": HEADER_ALIASES["last_name"],
+    "role": [
+        "role",
+        "contact role",
+        "buying role",
+        "rol",
+        "rolul",
+        "роль",
+        "szerep",
+        "szerepkör",
+        "peranan",
+    ],
+    "phone": _PHONE_ALIASES,
+    "email": _EMAIL_ALIASES,
+    "birthday": [
+        "birthday",
+        "birth date",
+        "date of birth",
+        "dob",
+        "data nasterii",
+        "data nașterii",
+        "zi de nastere",
+        "день рождения",
+        "дата рождения",
+        "születésnap",
+        "születési dátum",
+        "tarikh lahir",
+        "hari jadi",
+    ],
+    "language": [
+        "language",
+        "preferred language",
+        "limba",
+        "limbă",
+        "язык",
+        "nyelv",
+        "bahasa",
+    ],
+    "notes": HEADER_ALIASES["message"],
+    "external_id": [
+        *HEADER_ALIASES["external_id"],
+        "contact id",
+        "contact_id",
+        "person id",
+    ],
+}
+
+KIND_FIELDS: dict[str, list[tuple[str, Any]]] = {
+    "leads": IMPORT_FIELDS,
+    "clients": CLIENT_IMPORT_FIELDS,
+    "contacts": CONTACT_IMPORT_FIELDS,
+}
+KIND_FIELD_NAMES: dict[str, frozenset[str]] = {
+    kind: frozenset(name for name, _label in fields) for kind, fields in KIND_FIELDS.items()
+}
+KIND_ALIASES: dict[str, dict[str, list[str]]] = {
+    "leads": HEADER_ALIASES,
+    "clients": CLIENT_HEADER_ALIASES,
+    "contacts": CONTACT_HEADER_ALIASES,
+}
 
 
-def suggest_mapping(headers: list[str]) -> dict[str, str]:
+def fields_for(kind: str) -> list[tuple[str, Any]]:
+    """The fields a column of a `kind` file (leads, clients, contacts) can be mapped to."""
+    return KIND_FIELDS.get(kind, IMPORT_FIELDS)
+
+
+def _alias_table(aliases: dict[str, list[str]]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for target, spellings in aliases.items():
+        for alias in [target, *spellings]:
+            table.setdefault(header_key(alias), target)
+    return table
+
+
+_ALIAS_TO_FIELD: dict[str, str] = _alias_table(HEADER_ALIASES)
+_ALIASES_BY_KIND: dict[str, dict[str, str]] = {kind: _alias_table(a) for kind, a in KIND_ALIASES.items()}
+
+
+def suggest_mapping(headers: list[str], *, kind: str = "leads") -> dict[str, str]:
     """`{header: field}` for every header we recognise; each field at most once (first wins)."""
+    table = _ALIASES_BY_KIND.get(kind, _ALIAS_TO_FIELD)
     taken: set[str] = set()
     suggestion: dict[str, str] = {}
     for header in headers:
-        target = _ALIAS_TO_FIELD.get(header_key(header))
+        target = table.get(header_key(header))
         if target and target not in taken and header not in suggestion:
             suggestion[header] = target
             taken.add(target)
     return suggestion
 
 
-def merge_mapping(headers: list[str], given: dict[str, str] | None) -> dict[str, str]:
+def merge_mapping(headers: list[str], given: dict[str, str] | None, *, kind: str = "leads") -> dict[str, str]:
     """The given mapping, plus suggestions for the columns it does not mention (unless their
     field is already taken). Map a column to "" to ignore it."""
     mapping = dict(given or {})
@@ -329,21 +643,37 @@ def merge_mapping(headers: list[str], given: dict[str, str] | None) -> dict[str,
     for index, header in enumerate(headers):
         if header in named or f"#{index + 1}" in named:
             continue
-        target = suggest_mapping([header]).get(header)
+        target = suggest_mapping([header], kind=kind).get(header)
         if target and target not in taken:
             mapping[header] = target
             taken.add(target)
     return mapping
 
 
+def _identity_problem(kind: str, fields: set[str]) -> str:
+    """Why a mapping of `kind` could not make any row into a record ('' when it can)."""
+    if kind == "clients":
+        return "" if "name" in fields else _("Map a column to the company name.")
+    if kind == "contacts":
+        if not fields & {"name", "first_name", "last_name"}:
+            return _("Map a column to the contact's name.")
+        if not fields & {"client", "client_tax_id", "client_external_id"}:
+            return _("Map a column that says the contact's client: its name, tax id or external id.")
+        return ""
+    if not fields & set(IDENTITY_FIELDS):
+        return _("Map at least one column to a name, e-mail, phone or company.")
+    return ""
+
+
 def resolve_mapping(
-    headers: list[str], mapping: dict[str, str], *, require_identity: bool = True
+    headers: list[str], mapping: dict[str, str], *, require_identity: bool = True, kind: str = "leads"
 ) -> dict[int, str]:
     """`{column index: field}` from `{header or "#n": field}`; BusinessError per bad entry.
 
     Columns are named by their header text, or by `#n` (1-based) when headers repeat or are empty.
     An empty field means "ignore this column".
     """
+    known = KIND_FIELD_NAMES.get(kind, FIELD_NAMES)
     errors: list[str] = []
     resolved: dict[int, str] = {}
     used: dict[str, str] = {}
@@ -352,8 +682,13 @@ def resolve_mapping(
         target = (target or "").strip()
         if not target:
             continue
-        if target not in FIELD_NAMES:
-            errors.append(_("“%(field)s” is not a lead field.") % {"field": target})
+        if target not in known:
+            if kind == "clients":
+                errors.append(_("“%(field)s” is not a client field.") % {"field": target})
+            elif kind == "contacts":
+                errors.append(_("“%(field)s” is not a contact field.") % {"field": target})
+            else:
+                errors.append(_("“%(field)s” is not a lead field.") % {"field": target})
             continue
         index: int | None
         if column.startswith("#") and column[1:].isdigit():
@@ -373,8 +708,10 @@ def resolve_mapping(
             continue
         used[target] = column
         resolved[index] = target
-    if require_identity and not errors and not set(resolved.values()) & set(IDENTITY_FIELDS):
-        errors.append(_("Map at least one column to a name, e-mail, phone or company."))
+    if require_identity and not errors:
+        problem = _identity_problem(kind, set(resolved.values()))
+        if problem:
+            errors.append(problem)
     if errors:
         raise BusinessError(_("The column mapping is not valid."), errors={"mapping": errors}, status=422)
     return resolved

@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.intake.import_files import IMPORT_FIELDS
-from clientela.intake.importer import importable_teams
-from clientela.intake.models import ImportJob
+from clientela.intake.import_clients import can_import_records, record_teams
+from clientela.intake.import_files import fields_for
+from clientela.intake.importer import can_import, importable_teams
+from clientela.intake.models import ImportJob, ImportKind
 from clientela.leads.choices import Source
 from clientela.users.models import Team
 
@@ -18,6 +19,13 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("The file holds"),
+        choices=ImportKind.choices,
+        initial=ImportKind.LEADS,
+        required=False,
+        help_text=gettext_lazy("Leads by default."),
+    )
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy("CSV (any common encoding, comma or semicolon) or XLSX, with a header row."),
@@ -25,13 +33,18 @@ class ImportUploadForm(forms.Form):
     team = forms.ModelChoiceField(
         label=gettext_lazy("Team"),
         queryset=Team.objects.none(),
-        help_text=gettext_lazy("The leads are distributed by this team's rules."),
+        help_text=gettext_lazy(
+            "Leads are distributed by this team's rules; clients without a personal manager stay in it."
+        ),
     )
     default_country = forms.CharField(
         label=gettext_lazy("Default country"),
         max_length=2,
         required=False,
-        help_text=gettext_lazy("For phone numbers without a country code. Empty: the team's country."),
+        help_text=gettext_lazy(
+            "For phone numbers without a country code, and the country of clients without one. "
+            "Empty: the team's country."
+        ),
     )
     default_source = forms.ChoiceField(
         label=gettext_lazy("Source of rows without one"), choices=Source.choices, initial=Source.IMPORT
@@ -42,7 +55,15 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        teams = importable_teams(user)
+        self.user = user
+        kinds = [(value, label) for value, label in ImportKind.choices if self._may(value)]
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = kinds
+        if len(kinds) == 1:
+            kind_field.initial = kinds[0][0]
+        either = {t.pk: t for t in [*importable_teams(user), *record_teams(user)]}
+        teams = sorted(either.values(), key=lambda t: t.name)
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = Team.objects.filter(pk__in=[t.pk for t in teams]).order_by("name")
@@ -50,6 +71,21 @@ class ImportUploadForm(forms.Form):
             self.fields["team"].initial = user.team_id
         elif len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
+
+    def _may(self, kind: str) -> bool:
+        return can_import(self.user) if kind == ImportKind.LEADS else can_import_records(self.user)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ImportKind.LEADS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, team = data.get("kind"), data.get("team")
+        if kind and team is not None:
+            allowed = importable_teams(self.user) if kind == ImportKind.LEADS else record_teams(self.user)
+            if team.pk not in {t.pk for t in allowed}:
+                self.add_error("team", _("You cannot import into this team."))
+        return data
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -74,7 +110,10 @@ class MappingForm(forms.Form):
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.job = job
-        choices = [("", _("— ignore this column —")), *[(name, str(label)) for name, label in IMPORT_FIELDS]]
+        choices = [
+            ("", _("— ignore this column —")),
+            *[(name, str(label)) for name, label in fields_for(job.kind)],
+        ]
         by_header = job.mapping or {}
         for index, header in enumerate(job.columns):
             key = header if header in by_header else f"#{index + 1}"

@@ -25,7 +25,17 @@ from phonenumbers.phonenumberutil import (
 from unidecode import unidecode
 
 from clientela.core.normalise import clean_text, fold, normalise_email, normalise_phone
-from clientela.intake.pipeline import FALSE_WORDS, TRUE_WORDS, IntakeContext, parse_bool
+from clientela.intake.pipeline import (
+    FALSE_WORDS,
+    FULL_NAME_LIMIT,
+    NAME_PART_LIMIT,
+    TEXT_LIMITS,
+    TRUE_WORDS,
+    IntakeContext,
+    RawLead,
+    length_errors,
+    parse_bool,
+)
 from clientela.leads.choices import SOURCE_ORIGIN, Origin, Source, Temperature
 
 _SIMPLE_INTERNATIONAL = re.compile(r"\+[0-9][0-9 .\-]*[0-9]")
@@ -108,6 +118,20 @@ _SOURCES = frozenset(Source.values)
 _ORIGINS = frozenset(Origin.values)
 _TEMPERATURES = frozenset(Temperature.values)
 _BOOL_WORDS = frozenset(TRUE_WORDS | FALSE_WORDS)
+_TEXT_LIMITS = tuple(TEXT_LIMITS.items())
+
+
+def _may_be_too_long(get: Any) -> bool:
+    """Could `pipeline.length_errors` find anything? Raw lengths bound the cleaned ones (cleaning
+    only removes white space), so a row whose raw texts all fit needs no exact check."""
+    for name, limit in _TEXT_LIMITS:
+        value = get(name, "")
+        if value and len(value) > limit:
+            return True
+    name = get("name", "")
+    if name and len(name) > NAME_PART_LIMIT:
+        return True
+    return len(get("first_name", "")) + len(get("last_name", "")) + 1 > FULL_NAME_LIMIT
 
 
 class RowNormaliser:
@@ -123,7 +147,11 @@ class RowNormaliser:
         """`raw` maps RawLead field names to text (missing keys are empty)."""
         get = raw.get
         ctx = self.ctx
-        errors: dict[str, list[str]] = {}
+        # Texts longer than their columns are refused, as the pipeline refuses them (exactly
+        # its check, run only for rows that could fail it).
+        errors: dict[str, list[str]] = (
+            length_errors(RawLead.from_mapping(raw)) if _may_be_too_long(get) else {}
+        )
         first = _clean(get("first_name", ""), 100)
         last = _clean(get("last_name", ""), 100)
         name = get("name", "")
@@ -140,14 +168,14 @@ class RowNormaliser:
         if phone_raw:
             phone, phone_error = fast_normalise_phone(phone_raw, country or self.team_country)
             if phone_error:
-                errors["phone"] = [phone_error]
+                errors.setdefault("phone", []).append(phone_error)
         else:
             phone = ""
         email_raw = get("email", "")
         if email_raw:
             email, email_error = normalise_email(email_raw)
             if email_error:
-                errors["email"] = [email_error]
+                errors.setdefault("email", []).append(email_error)
         else:
             email = ""
         source_raw = get("source", "")

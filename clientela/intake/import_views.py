@@ -17,26 +17,30 @@ from django.views.decorators.http import require_POST
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
-from clientela.intake import importer
+from clientela.intake import import_clients, importer
 from clientela.intake.choices import ImportStatus
 from clientela.intake.import_forms import ImportUploadForm, MappingForm
 from clientela.intake.models import ImportJob
 
+RECORD_KINDS = import_clients.RECORD_KINDS
+
 
 def _require_import(request: AuthedRequest) -> None:
-    if not importer.can_import(request.user):
+    if not (importer.can_import(request.user) or import_clients.can_import_records(request.user)):
         raise PermissionDenied
 
 
 def _job(request: AuthedRequest, pk: int) -> ImportJob:
+    """One import the user may see: 403 for people who import nothing; 404 when not visible
+    (including imports of a kind the user may not import)."""
     _require_import(request)
-    return importer.import_job_get(viewer=request.user, pk=pk)
+    return import_clients.import_job_for(viewer=request.user, pk=pk)
 
 
 @login_required
 def import_list(request: AuthedRequest) -> HttpResponse:
     _require_import(request)
-    jobs = importer.import_job_list(viewer=request.user)[:100]
+    jobs = import_clients.import_jobs_for(viewer=request.user)[:100]
     return render(request, "intake/imports/import_list.html", {"jobs": jobs})
 
 
@@ -47,15 +51,25 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = importer.import_job_create(
-                by=request.user,
-                file=data["file"],
-                name=data["file"].name,
-                team=data["team"],
-                default_country=data["default_country"],
-                default_source=data["default_source"],
-                default_campaign=data["default_campaign"],
-            )
+            if data["kind"] in RECORD_KINDS:
+                job = import_clients.records_job_create(
+                    by=request.user,
+                    kind=data["kind"],
+                    file=data["file"],
+                    name=data["file"].name,
+                    team=data["team"],
+                    default_country=data["default_country"],
+                )
+            else:
+                job = importer.import_job_create(
+                    by=request.user,
+                    file=data["file"],
+                    name=data["file"].name,
+                    team=data["team"],
+                    default_country=data["default_country"],
+                    default_source=data["default_source"],
+                    default_campaign=data["default_campaign"],
+                )
         except BusinessError as exc:
             add_business_error(form, exc)
         else:
@@ -70,16 +84,15 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("imports:detail", pk=job.pk)
     form = MappingForm(request.POST or None, job=job)
     if request.method == "POST" and form.is_valid():
+        start = import_clients.records_job_start if job.kind in RECORD_KINDS else importer.import_job_start
         try:
-            importer.import_job_start(
-                by=request.user, job=job, mapping=form.mapping(), dry_run="dry_run" in request.POST
-            )
+            start(by=request.user, job=job, mapping=form.mapping(), dry_run="dry_run" in request.POST)
         except BusinessError as exc:
             add_business_error(form, exc)
         else:
             return redirect("imports:detail", pk=job.pk)
     try:
-        preview = importer.import_preview(job)
+        preview = import_clients.records_preview(job)
     except BusinessError as exc:
         preview = []
         messages.error(request, exc.message)
@@ -96,11 +109,13 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
+    records = job.kind in RECORD_KINDS
     context = {
         "job": job,
+        "records": records,
         "active": job.queued_at is not None and job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
-        "can_resume": importer.can_resume(job),
-        "summary": importer.summary(job),
+        "can_resume": import_clients.can_resume(job) if records else importer.can_resume(job),
+        "summary": import_clients.summary(job) if records else importer.summary(job),
     }
     if request.htmx:
         return render(request, "intake/imports/import_detail.html#progress", context)
@@ -110,7 +125,8 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def import_report(request: AuthedRequest, pk: int) -> StreamingHttpResponse:
     job = _job(request, pk)
-    response = StreamingHttpResponse(importer.report_lines(job), content_type="text/csv; charset=utf-8")
+    lines = import_clients.report_lines(job) if job.kind in RECORD_KINDS else importer.report_lines(job)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     name = f"import-{job.pk}-report.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -120,8 +136,9 @@ def import_report(request: AuthedRequest, pk: int) -> StreamingHttpResponse:
 @require_POST
 def import_repeat(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
+    repeat = import_clients.records_job_repeat if job.kind in RECORD_KINDS else importer.import_job_repeat
     try:
-        real = importer.import_job_repeat(by=request.user, job=job)
+        real = repeat(by=request.user, job=job)
     except BusinessError as exc:
         messages.error(request, exc.message)
         return redirect("imports:detail", pk=job.pk)
@@ -133,8 +150,9 @@ def import_repeat(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_resume(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
+    resume = import_clients.records_job_resume if job.kind in RECORD_KINDS else importer.import_job_resume
     try:
-        importer.import_job_resume(by=request.user, job=job)
+        resume(by=request.user, job=job)
     except BusinessError as exc:
         messages.error(request, exc.message)
     else:

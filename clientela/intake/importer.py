@@ -47,7 +47,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import MaxLengthValidator
 from django.db import connection, transaction
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact
+from clientela.comms.models import ResponseClock
 from clientela.core.audit import audit_bulk, json_safe
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.models import AuditEntry
@@ -86,18 +87,9 @@ from clientela.leads.choices import (
     Source,
     Temperature,
 )
-from clientela.leads.distribution import (
-    Candidate,
-    _last_assigned_id,
-    _least_loaded,
-    _round_robin,
-    _rule_label,
-    candidates_for,
-    match_reasons,
-    policy_for,
-    top_converters,
-)
-from clientela.leads.models import DistributionRule, Interest, Lead, LeadEvent
+from clientela.leads.distribution import Candidate, candidates_for, decide, policy_for
+from clientela.leads.distribution import active_rules as active_rules_for
+from clientela.leads.models import DistributionRule, Interest, Lead, LeadEvent, LeadPolicy
 from clientela.leads.scoring import current_model, lead_features, score_lead
 from clientela.leads.search import FTS_INSERT_TRIGGER, FTS_TABLE
 from clientela.leads.services import FIRST_CONTACT_DUE
@@ -422,6 +414,7 @@ class _Draft:
     product: str = ""
     message: str = ""
     country: str = ""
+    region: str = ""
     industry: str = ""
     consent: bool = False
     temperature: str = ""
@@ -433,6 +426,7 @@ class _Draft:
     score: int = 0
     score_factors: list[dict[str, Any]] = field(default_factory=list)
     score_json: str = "[]"
+    first_temperature: str = ""
 
     @property
     def full_name(self) -> str:
@@ -502,15 +496,16 @@ class Deriver:
 
 
 class BatchDistributor:
-    """`leads.distribution.decide_owner` for many leads.
+    """`leads.distribution.decide_owner` for many leads: the same `distribution.decide`, with
+    its reads done once per run.
 
     The policy, the rules with their members, every candidate's load and conversion, and
-    whom each rule chose last are read once per run (one query each) instead of once per
-    lead; each choice then adds one open lead to the chosen manager's load and moves the
-    rule's round-robin pointer in memory, so a file is spread exactly as one-by-one intake
-    would spread it if nothing else arrived meanwhile. The decision steps and their wording
-    are `decide_owner`'s (tests compare the two); `save_round_robin` stores the pointers with
-    each batch, as `record_choice` does per lead.
+    whom each round-robin rule (and the implicit team rule) chose last are read once per run
+    instead of once per lead. After each choice the chosen manager's load grows by one open
+    lead and the pointer moves in memory, as `record_choice` + the new lead row would move
+    them, so a file is spread exactly as one-by-one intake would spread it if nothing else
+    arrived meanwhile (tests compare the two). `save_round_robin` stores the pointers with
+    each batch.
     """
 
     def __init__(self, team: Team | None) -> None:
@@ -518,122 +513,154 @@ class BatchDistributor:
         self.rules: list[DistributionRule] = []
         self.member_ids: dict[int, set[int]] = {}
         self.everyone: list[Candidate] = []
+        self.by_user: dict[int, Candidate] = {}
         self.last: dict[int | None, int | None] = {}
         self.used_rules: set[int] = set()
+        self.policy_moved = False
         self.translate = Translations()
         if team is None:
             return
         self.policy = policy_for(team)
-        self.rules = list(
-            DistributionRule.objects.filter(team=team, is_active=True)
-            .prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
-            .order_by("position", "id")
-        )
+        self.rules = active_rules_for(team)
         self.member_ids = {rule.pk: {m.pk for m in rule.members.all()} for rule in self.rules}
         self.everyone = candidates_for(team, self.policy)
+        self.by_user = {c.user.pk: c for c in self.everyone}
         self.last = {rule.pk: rule.last_assigned_id for rule in self.rules}
-        strategies = {rule.strategy or self.policy.strategy for rule in self.rules} | {self.policy.strategy}
-        if AssignmentStrategy.ROUND_ROBIN in strategies:
-            self.last[None] = _last_assigned_id(None, team)
+        self.last[None] = self.policy.last_assigned_id
+
+    def _last_assigned(self, rule: DistributionRule | None) -> int | None:
+        return self.last.get(rule.pk if rule is not None else None)
 
     def decide(self, lead: Any) -> tuple[User | None, str]:
-        _ = self.translate  # the same sentences for every lead: translated once per run
         team = self.team
         if team is None:
-            return None, _("No team: the lead waits for a head of sales to assign it.")
-        policy = self.policy
-        warm_or_hot = lead.temperature in (Temperature.HOT, Temperature.WARM)
-        considered: list[str] = []
-        rules: list[DistributionRule | None] = [*self.rules, None]
-        for number, rule in enumerate(rules, start=1):
-            specialisation = match_reasons(rule, lead) if rule is not None else []
-            if specialisation is None:
-                continue
-            label = _rule_label(rule, number, team)
-            pool = self.everyone
-            member_ids = self.member_ids.get(rule.pk, set()) if rule is not None else set()
-            if member_ids:
-                pool = [c for c in pool if c.user.pk in member_ids]
-            if not pool:
-                considered.append(f"{label}: {_('nobody available (everyone is absent or inactive)')}")
-                continue
-            pool = [c for c in pool if c.load < policy.capacity_cap]
-            if not pool:
-                why = _("everyone is at the capacity cap (%(cap)s)") % {"cap": policy.capacity_cap}
-                considered.append(f"{label}: {why}")
-                continue
-            ranked = (rule is not None and rule.best_converters_only) or (
-                warm_or_hot and not policy.hot_warm_to_beginners
-            )
-            if ranked:
-                experienced = [c for c in pool if c.closed >= policy.min_closed_for_ranking]
-                if not experienced:
-                    if warm_or_hot:
-                        why = _("only beginners available for a %(temp)s lead") % {
-                            "temp": lead.get_temperature_display().lower()
-                        }
-                    else:
-                        why = _("nobody has %(n)s closed leads yet to be ranked") % {
-                            "n": policy.min_closed_for_ranking
-                        }
-                    considered.append(f"{label}: {why}")
-                    continue
-                pool = top_converters(experienced, policy.top_converter_share)
-            strategy = (rule.strategy if rule is not None else "") or policy.strategy
-            key = rule.pk if rule is not None else None
-            if strategy == AssignmentStrategy.ROUND_ROBIN:
-                chosen = _round_robin(pool, self.last.get(key))
-            else:
-                chosen = _least_loaded(pool)
-            parts: list[str] = list(specialisation)
-            if warm_or_hot:
-                parts.append(_("%(temp)s lead") % {"temp": lead.get_temperature_display().lower()})
-            if ranked:
-                parts.append(
-                    _("top converter (%(rate)s%% of %(closed)s closed)")
-                    % {"rate": round(100 * chosen.rate), "closed": chosen.closed}
-                )
-            parts.append(
-                _("%(leads)s open leads, %(clients)s clients")
-                % {"leads": chosen.open_leads, "clients": chosen.active_clients}
-            )
-            parts.append(
-                _("round-robin") if strategy == AssignmentStrategy.ROUND_ROBIN else _("least loaded")
-            )
-            why = ", ".join(str(p) for p in parts)
-            if rule is not None:
-                reason = _("Assigned to %(name)s because rule %(n)s “%(rule)s”: %(why)s.") % {
-                    "name": chosen.user,
-                    "n": number,
-                    "rule": rule.name,
-                    "why": why,
-                }
-                self.used_rules.add(rule.pk)
-            else:
-                reason = _(
-                    "Assigned to %(name)s because no rule took it, so anyone in %(team)s: %(why)s."
-                ) % {
-                    "name": chosen.user,
-                    "team": team,
-                    "why": why,
-                }
-            # Every lead the implicit rule or any rule assigns moves "who got the team's
-            # latest lead"; a stored rule's pointer only moves with its own choices.
-            self.last[key] = chosen.user.pk
-            if None in self.last:
-                self.last[None] = chosen.user.pk
-            chosen.open_leads += 1
-            return chosen.user, reason
-        return None, _("Nobody could take it (%(detail)s): waiting in the %(team)s queue.") % {
-            "detail": "; ".join(considered),
-            "team": team,
-        }
+            return None, self.translate("No team: the lead waits for a head of sales to assign it.")
+        assignment = decide(
+            lead,
+            team=team,
+            policy=self.policy,
+            rules=self.rules,
+            member_ids=self.member_ids,
+            everyone=self.everyone,
+            last_assigned=self._last_assigned,
+            gettext=self.translate,
+        )
+        owner = assignment.owner
+        if owner is None:
+            return None, assignment.reason
+        # What record_choice and the new lead row would change for the next decision.
+        self.by_user[owner.pk].open_leads += 1
+        rule = assignment.rule
+        if rule is not None:
+            self.last[rule.pk] = owner.pk
+            self.used_rules.add(rule.pk)
+        elif assignment.strategy == AssignmentStrategy.ROUND_ROBIN and self.policy.pk:
+            self.last[None] = owner.pk
+            self.policy_moved = True
+        return owner, assignment.reason
 
     def save_round_robin(self) -> None:
         """Store each used rule's last choice, as `distribution.record_choice` does per lead."""
         for rule_id in self.used_rules:
             DistributionRule.objects.filter(pk=rule_id).update(last_assigned_id=self.last.get(rule_id))
         self.used_rules.clear()
+        if self.policy_moved:
+            LeadPolicy.objects.filter(pk=self.policy.pk).update(last_assigned_id=self.last.get(None))
+            self.policy_moved = False
+
+
+class BulkClocks:
+    """First-response clocks for a batch of new leads, as `comms.clock_start_first_response`
+    starts one per lead: the team policy's budget tightened by the lead's temperature, counted
+    in the team's business time from the moment the lead was created.
+
+    Every lead of a batch is created at the same moment, so the deadlines are computed once
+    per temperature per batch; the clocks are written in one statement (COPY on PostgreSQL).
+    Their checks are scheduled in bulk: one deferred `sweep_clocks` per distinct due minute
+    (a handful per import instead of a job per lead). The periodic sweep remains the safety
+    net. The import's audit entry counts the clocks instead of one audit row per clock.
+    """
+
+    def __init__(self, team: Team | None, *, translate: Callable[[str], str]) -> None:
+        from clientela.comms.services import calendar_for_team, policy_for_team
+
+        self.team = team
+        self.translate = translate
+        self.policy = policy_for_team(team)
+        self.calendar = calendar_for_team(team)
+        self.writer = BulkInserter(
+            ResponseClock,
+            [
+                "kind",
+                "lead_id",
+                "subject",
+                "owner_id",
+                "team_id",
+                "budget_minutes",
+                "started_at",
+                "target_at",
+                "due_at",
+            ],
+        )
+        self.scheduled: set[dt.datetime] = set()
+        self.started_total = 0
+
+    def deadlines(self, temperature: str, at: dt.datetime) -> tuple[int, dt.datetime, dt.datetime]:
+        """`(budget, target_at, due_at)` for a lead of `temperature` created at `at`."""
+        from clientela.comms.business_hours import add_business_time
+
+        budget = self.policy.budget_for(temperature)
+        target = min(self.policy.target_minutes, budget)
+        return (
+            budget,
+            add_business_time(at, target, self.calendar),
+            add_business_time(at, budget, self.calendar),
+        )
+
+    def start(self, drafts: list[_Draft], now: dt.datetime) -> int:
+        from clientela.comms.choices import ClockKind
+        from clientela.comms.tasks import sweep_clocks
+
+        if not drafts:
+            return 0
+        per_temperature: dict[str, tuple[int, Any, Any, dt.datetime]] = {}
+        started = db_datetime(now)
+        team_id = self.team.pk if self.team is not None else None
+        subject = self.translate("First response to %(lead)s")
+        rows = []
+        for draft in drafts:
+            deadline = per_temperature.get(draft.first_temperature)
+            if deadline is None:
+                budget, target_at, due_at = self.deadlines(draft.first_temperature, now)
+                deadline = per_temperature[draft.first_temperature] = (
+                    budget,
+                    db_datetime(target_at),
+                    db_datetime(due_at),
+                    due_at,
+                )
+            rows.append(
+                (
+                    ClockKind.FIRST_RESPONSE.value,
+                    draft.id,
+                    (subject % {"lead": draft})[:200],
+                    draft.owner.pk if draft.owner else None,
+                    team_id,
+                    deadline[0],
+                    started,
+                    deadline[1],
+                    deadline[2],
+                )
+            )
+        ids = self.writer.reserve_ids(len(rows))
+        self.writer.insert((pk, *row) for pk, row in zip(ids, rows, strict=True))
+        for _budget, _target, _due, due_at in per_temperature.values():
+            # one sweep at the first minute by which these clocks are all due
+            minute = due_at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+            if minute not in self.scheduled:
+                self.scheduled.add(minute)
+                enqueue_on_commit(sweep_clocks.using(run_after=minute))
+        self.started_total += len(rows)
+        return len(rows)
 
 
 @contextmanager
@@ -870,6 +897,7 @@ class ImportRunner:
         self.normaliser = RowNormaliser(self.ctx, default_country=job.default_country)
         self.deriver = Deriver(job.team)
         self.distributor = BatchDistributor(job.team)
+        self.clocks = BulkClocks(job.team, translate=self.translate)
         self._prepare_writers()
         seq = job.report_chunks.count()
         for prepared in self._prepared_batches(table, skip=job.processed_rows):
@@ -1007,6 +1035,7 @@ class ImportRunner:
             "rejected": job.rejected_count,
             "touched_contacts": sorted(self.touched_other["contact"])[:1000],
             "touched_clients": sorted(self.touched_other["client"])[:1000],
+            "response_clocks": self.clocks.started_total,
         }
         if job.audit_entry_id:
             entry = AuditEntry.objects.filter(pk=job.audit_entry_id).first()
@@ -1319,6 +1348,7 @@ class ImportRunner:
             product=values["product"],
             message=values["message"],
             country=values["country"],
+            region=values["region"],
             industry=values["industry"],
             consent=values["consent"],
             temperature=values["temperature"],
@@ -1335,6 +1365,7 @@ class ImportRunner:
             draft.last_touch_at = draft.created_at = now
             deriver.apply(draft)  # as lead_create: one touch, then distribution
             draft.owner, draft.reason = distributor.decide(draft)
+            draft.first_temperature = draft.temperature  # what the response clock is budgeted on
             if draft.touches:
                 # later rows of the file touched it: recompute as lead_touch would
                 draft.touch_count = 1 + draft.touches
@@ -1467,6 +1498,8 @@ class ImportRunner:
         with self.timer("write tasks"):
             task_ids = self.task_writer.reserve_ids(len(tasks))
             self.task_writer.insert((pk, *row[1:]) for pk, row in zip(task_ids, tasks, strict=True))
+        with self.timer("start response clocks"):
+            self.clocks.start(drafts, now)
         for outcome, target in self._pending_merges:
             outcome.lead_id = target.id
             outcome.merged_into = f"lead #{target.id}"

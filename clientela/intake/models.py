@@ -14,6 +14,14 @@ from clientela.intake.choices import FormKind, ImportStatus
 from clientela.leads.choices import Source
 
 
+class ImportKind(models.TextChoices):
+    """What the rows of an imported file are."""
+
+    LEADS = "leads", _("Leads")
+    CLIENTS = "clients", _("Clients")
+    CONTACTS = "contacts", _("Contacts")
+
+
 def new_form_key() -> str:
     return secrets.token_urlsafe(18)
 
@@ -51,8 +59,11 @@ class IntakeForm(BusinessModel):
 
 
 class ImportJob(BusinessModel):
-    """One uploaded file imported as leads: progress, counts, and the per-row report."""
+    """One uploaded file imported as leads, clients or contacts: progress, counts, and the
+    per-row report. For clients and contacts `merged_count` counts rows matched to an existing
+    record (updated or unchanged)."""
 
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices, default=ImportKind.LEADS)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(
@@ -81,6 +92,8 @@ class ImportJob(BusinessModel):
     merged_count = models.PositiveIntegerField(_("merged"), default=0)
     interest_count = models.PositiveIntegerField(_("interests"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # Clients and contacts: rows that matched an existing record and had nothing new for it.
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     report = models.FileField(_("report"), upload_to="imports/reports/%Y/%m/", blank=True)
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -141,3 +154,36 @@ class ImportReportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.seq}"
+
+
+class ExternalRef(models.Model):
+    """Which record an id from another system (a file's `external_id` column) became.
+
+    A clients file and the contacts file exported beside it share the company's id: importing
+    the clients records it here, so the contacts find their company by it, and importing the
+    same file again matches the records instead of creating them twice.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    external_id = models.CharField(_("external id"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("record"))
+    job = models.ForeignKey(
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("external id")
+        verbose_name_plural = _("external ids")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "external_id"], name="external_ref_unique"),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"], name="external_ref_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.external_id} → #{self.object_id}"

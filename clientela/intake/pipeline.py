@@ -10,11 +10,13 @@ without one becomes an interest; a known e-mail or phone becomes a touch on the 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import TaskKind
@@ -30,6 +32,28 @@ from clientela.users.models import Team, User
 
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "da", "igen", "ya", "да"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "off", "nu", "nem", "tidak", "нет"}
+# The choice lists, built once (normalise runs per arrival, a million times in an import).
+SOURCES = frozenset(Source.values)
+ORIGINS = frozenset(Origin.values)
+TEMPERATURES = frozenset(Temperature.values)
+# How long each text of an arrival may be (the columns it lands in; e-mail and phone: the
+# columns of the values as entered). Longer is refused with a field error, never cut.
+TEXT_LIMITS: dict[str, int] = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "position": 120,
+    "industry": 60,
+    "region": 100,
+    "city": 100,
+    "campaign": 100,
+    "interest": 200,
+    "external_id": 100,
+    "email": 254,
+    "phone": 60,
+}
+NAME_PART_LIMIT = 100
+FULL_NAME_LIMIT = 200  # an interest's name, and the client's name a conversion may take from it
 
 
 @dataclass
@@ -109,9 +133,39 @@ def parse_bool(value: str, field_name: str, errors: dict[str, list[str]]) -> boo
     return False
 
 
+def _too_long(limit: int) -> str:
+    return _("Too long: at most %(max)d characters.") % {"max": limit}
+
+
+def length_errors(raw: RawLead) -> dict[str, list[str]]:
+    """Texts longer than their columns, per field (values are measured trimmed, inner white
+    space collapsed — as they would be stored)."""
+    errors: dict[str, list[str]] = {}
+    for name, limit in TEXT_LIMITS.items():
+        if len(clean_text(getattr(raw, name))) > limit:
+            errors[name] = [_too_long(limit)]
+    if not (raw.first_name.strip() or raw.last_name.strip()) and raw.name.strip():
+        name = clean_text(raw.name)
+        parts = name.split(" ", 1)
+        if len(name) > FULL_NAME_LIMIT:
+            errors["name"] = [_too_long(FULL_NAME_LIMIT)]
+        elif any(len(part) > NAME_PART_LIMIT for part in parts):
+            errors["name"] = [
+                _("Too long: the first and the last name may have at most %(max)d characters each.")
+                % {"max": NAME_PART_LIMIT}
+            ]
+    elif not errors.keys() & {"first_name", "last_name"}:
+        full = f"{clean_text(raw.first_name)} {clean_text(raw.last_name)}".strip()
+        if len(full) > FULL_NAME_LIMIT:
+            errors["last_name"] = [
+                _("Too long: the whole name may have at most %(max)d characters.") % {"max": FULL_NAME_LIMIT}
+            ]
+    return errors
+
+
 def normalise(raw: RawLead, ctx: IntakeContext) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check and normalise every value. Returns Lead-shaped fields and per-field errors."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = length_errors(raw)
     first, last = _split_name(raw)
     country = clean_text(raw.country).upper()
     if country and (len(country) != 2 or not country.isalpha()):
@@ -121,18 +175,18 @@ def normalise(raw: RawLead, ctx: IntakeContext) -> tuple[dict[str, Any], dict[st
     default_country = country or (team.default_country if team else "")
     phone, phone_error = normalise_phone(raw.phone, default_country)
     if phone_error:
-        errors["phone"] = [phone_error]
+        errors.setdefault("phone", []).append(phone_error)
     email, email_error = normalise_email(raw.email)
     if email_error:
-        errors["email"] = [email_error]
+        errors.setdefault("email", []).append(email_error)
     source = clean_text(raw.source).lower() or ctx.default_source
-    if source not in Source.values:
+    if source not in SOURCES:
         errors["source"] = [_("Unknown source “%(value)s”.") % {"value": raw.source}]
     origin = clean_text(raw.origin).lower()
-    if origin and origin not in Origin.values:
+    if origin and origin not in ORIGINS:
         errors["origin"] = [_("Use seed, net or spear.")]
     temperature = clean_text(raw.temperature).lower()
-    if temperature and temperature not in Temperature.values:
+    if temperature and temperature not in TEMPERATURES:
         errors["temperature"] = [_("Use cold, warm or hot.")]
     consent = parse_bool(raw.consent, "consent", errors)
     values = {
@@ -182,8 +236,34 @@ def classify(values: dict[str, Any]) -> tuple[str, str]:
     return "reject", _("Nothing to go on: no name, phone, e-mail or company.")
 
 
+def _listed(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` (other e-mails / other phones) may hold `value`.
+
+    PostgreSQL answers exactly (`jsonb @>`); SQLite has no JSON containment, so the stored
+    JSON text is searched for the encoded value and the caller checks membership exactly.
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__icontains": json.dumps(value)})
+
+
+def secondary_match(model: type[Contact] | type[Client], email: str, phone: str) -> Contact | Client | None:
+    """The first contact/client listing this e-mail or phone among its other addresses."""
+    for value, list_field in ((email, "other_emails"), (phone, "other_phones")):
+        if not value:
+            continue
+        for record in model.objects.filter(_listed(list_field, value)).order_by("id")[:20]:
+            if value in (getattr(record, list_field) or []):
+                return record
+    return None
+
+
 def find_duplicate(email: str, phone: str) -> Lead | Contact | Client | None:
-    """An open lead, a contact or a client with this e-mail or phone (in that order)."""
+    """An open lead, a contact or a client with this e-mail or phone (in that order).
+
+    Contacts and clients match on their main e-mail/phone and on their other e-mails and
+    phones (stored normalised, like the arriving values).
+    """
     if not email and not phone:
         return None
     found: Lead | Contact | Client | None
@@ -199,6 +279,9 @@ def find_duplicate(email: str, phone: str) -> Lead | Contact | Client | None:
                 found = model.objects.filter(**{name: value}).order_by("id").first()
                 if found:
                     return found
+        found = secondary_match(model, email, phone)
+        if found:
+            return found
     return None
 
 
@@ -216,7 +299,7 @@ def _lock_identity(email: str, phone: str) -> None:
 def _touch_existing(
     existing: Lead | Contact | Client, values: dict[str, Any], ctx: IntakeContext
 ) -> IntakeResult:
-    source_label = Source(values["source"]).label if values["source"] in Source.values else values["source"]
+    source_label = Source(values["source"]).label if values["source"] in SOURCES else values["source"]
     details = {
         "door": ctx.door,
         "email": values["email"],

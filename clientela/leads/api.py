@@ -9,6 +9,7 @@ call to a service in `leads.services`, whose business errors keep their status (
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can, visible_team_ids
+from clientela.deals.models import Pipeline
 from clientela.intake.api import IntakeOut, RawLeadFieldsIn
 from clientela.intake.pipeline import IntakeContext, find_duplicate, intake_submit, run_idempotent
 from clientela.leads import selectors
@@ -127,6 +129,7 @@ class ConvertOut(Schema):
     client: Ref
     contact: Ref
     client_created: bool
+    deal: Ref | None = None
 
 
 class LeadEventOut(Schema):
@@ -376,6 +379,20 @@ PATCH_TEXT_LIMITS = {
 }
 
 
+# The longest phone and e-mail accepted as entered (the columns keeping the raw values).
+CONTACT_POINT_LIMITS = {"phone": 60, "email": 254}
+
+
+def _contact_point(value: Any, kind: str, country: str = "") -> tuple[str, str | None]:
+    """A phone (E.164) or e-mail (lowercased) and the problem with it, if any; too long is a
+    problem too (never cut)."""
+    text = clean_text(value)
+    limit = CONTACT_POINT_LIMITS[kind]
+    if len(text) > limit:
+        return "", _("Too long: at most %(max)d characters.") % {"max": limit}
+    return normalise_phone(text, country) if kind == "phone" else normalise_email(text)
+
+
 def _patch_values(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
     """Normalise a PATCH body into Lead fields (E.164 phone, lowercased e-mail, raw values kept);
     every bad value is reported under its own name."""
@@ -398,15 +415,15 @@ def _patch_values(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
         values["country"] = country
     if "phone" in data:
         country = values.get("country", lead.country) or (lead.team.default_country if lead.team else "")
-        phone, problem = normalise_phone(clean_text(data["phone"]), country)
+        phone, problem = _contact_point(data["phone"], "phone", country)
         if problem:
             errors["phone"] = [problem]
-        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"], 60)
+        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"])
     if "email" in data:
-        email, problem = normalise_email(clean_text(data["email"]))
+        email, problem = _contact_point(data["email"], "email")
         if problem:
             errors["email"] = [problem]
-        values["email"], values["email_raw"] = email, clean_text(data["email"], 254)
+        values["email"], values["email_raw"] = email, clean_text(data["email"])
     choices = {
         "source": (list(Source.values), False),
         "origin": (list(Origin.values), True),
@@ -500,6 +517,12 @@ class ConvertIn(Schema):
     client_name: str = ""
     client_owner: int | None = None
     contact_role: str = ""
+    create_deal: bool = False
+    deal_pipeline: int | None = None
+    deal_title: str = ""
+    deal_amount: Decimal | None = None
+    deal_currency: str = ""
+    deal_expected_close_date: dt.date | None = None
 
     @field_validator("contact_role")
     @classmethod
@@ -512,7 +535,10 @@ class ConvertIn(Schema):
 )
 def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> dict[str, Any]:
     """Creates the client (or attaches to `client_id`, a known company) and a contact, keeps the
-    two-way link and the moment; `client_owner` gives the client a different personal manager."""
+    two-way link and the moment; `client_owner` gives the client a different personal manager.
+    With `create_deal` a deal starts too, in the same transaction (`deal_pipeline` — default the
+    default pipeline —, optional `deal_title`, `deal_amount`, `deal_currency`,
+    `deal_expected_close_date`); the answer names it in `deal`."""
     lead = _lead_for_action(request, lead_id)
     client = None
     if payload.client_id is not None:
@@ -533,13 +559,33 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> dict
         client_name=clean_text(payload.client_name),
         client_owner=client_owner,
         contact_role=payload.contact_role,
+        deal=_deal_placeholder(payload),
     )
     return {
         "lead": selectors.lead_get(viewer=request.user, pk=lead_id),
         "client": _ref(conversion.client),
         "contact": _ref(conversion.contact),
         "client_created": conversion.client_created,
+        "deal": _ref(conversion.deal),
     }
+
+
+def _deal_placeholder(payload: ConvertIn) -> lead_services.DealPlaceholder | None:
+    """The deal part of a conversion (`create_deal`), its pipeline one of the active ones."""
+    if not payload.create_deal:
+        return None
+    pipeline = None
+    if payload.deal_pipeline is not None:
+        pipeline = Pipeline.objects.filter(pk=payload.deal_pipeline, is_active=True).first()
+        if pipeline is None:
+            raise invalid("deal_pipeline", _("Choose an active pipeline."))
+    return lead_services.DealPlaceholder(
+        pipeline=pipeline,
+        title=clean_text(payload.deal_title),
+        amount=payload.deal_amount,
+        currency=clean_text(payload.deal_currency).upper(),
+        expected_close_date=payload.deal_expected_close_date,
+    )
 
 
 class RefuseIn(Schema):
@@ -649,15 +695,19 @@ def _upgrade_fields(interest: Interest, payload: InterestUpgradeIn) -> dict[str,
         fields[name] = value
     if payload.phone.strip():
         country = interest.country or (interest.team.default_country if interest.team else "")
-        phone, problem = normalise_phone(clean_text(payload.phone), country)
+        phone, problem = _contact_point(payload.phone, "phone", country)
         if problem:
             errors["phone"] = [problem]
-        fields.update(phone=phone, phone_raw=clean_text(payload.phone, 60))
+        fields.update(phone=phone, phone_raw=clean_text(payload.phone))
     if payload.email.strip():
-        email, problem = normalise_email(payload.email)
+        email, problem = _contact_point(payload.email, "email")
         if problem:
             errors["email"] = [problem]
-        fields.update(email=email, email_raw=clean_text(payload.email, 254))
+        fields.update(email=email, email_raw=clean_text(payload.email))
+    if len(f"{first} {last}".strip()) > 200:
+        errors.setdefault("last_name", []).append(
+            _("Too long: the whole name may have at most %(max)d characters.") % {"max": 200}
+        )
     if errors:
         raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
     return fields

@@ -3,9 +3,9 @@
 The team's active rules are tried in their order, then an implicit last rule ("anyone in the
 team"). For each rule:
 
-1. the rule must match the lead — its countries, industries, product interests and
-   temperatures (an empty list matches anything; the first rule that matches *and* finds
-   somebody wins);
+1. the rule must match the lead — its countries, regions, industries, product interests and
+   temperatures (an empty list matches anything; a rule with countries and regions needs
+   both; the first rule that matches *and* finds somebody wins);
 2. candidates are the rule's managers (or every manager of the team), minus inactive and
    absent people, minus those at the policy's capacity cap (open leads + active clients);
 3. hot and warm leads go only to the best converters: managers with at least the policy's
@@ -14,18 +14,23 @@ team"). For each rule:
    it; cold leads may go to anyone. A rule marked "best converters only" applies the same
    ranking to every lead it matches;
 4. the rule's strategy (or the policy's) picks one person: round-robin after the last person
-   the rule chose, or the least loaded. Ties are broken by the person's id, so the same data
-   always gives the same answer.
+   the rule chose (the implicit team rule keeps its pointer on the team's `LeadPolicy`), or
+   the least loaded. Ties are broken by the person's id, so the same data always gives the
+   same answer.
 
 A rule that finds nobody passes the lead on to the next one, and says why in `considered`.
 If nobody is left, the lead waits in the team queue (owner None) and `lead_create` alerts
 the head of sales.
 
+The rules live in one function, `decide`, which works on data already loaded: `decide_owner`
+loads it for one lead, the file import (`intake.importer.BatchDistributor`) loads it once per
+run and keeps loads and pointers current in memory between its calls.
+
 Cost: a fixed number of queries whatever the number of leads — the policy, the rules with
 their members, and one query computing every candidate's load and conversion in SQL.
-Concurrency: inside a transaction a round-robin decision locks the rule's row
-(`select_for_update`) before reading who was last, so two leads arriving together rotate
-instead of both going to the same person.
+Concurrency: inside a transaction a round-robin decision locks the rule's row (or, for the
+implicit team rule, the team's policy row) with `select_for_update` before reading who was
+last, so two leads arriving together rotate instead of both going to the same person.
 """
 
 from __future__ import annotations
@@ -60,6 +65,10 @@ class Candidate:
     active_clients: int
     closed: int
     converted: int
+    user_id: int = 0  # user.pk, read a million times by a file import
+
+    def __post_init__(self) -> None:
+        self.user_id = self.user.pk
 
     @property
     def load(self) -> int:
@@ -79,6 +88,8 @@ class Assignment:
     rule: DistributionRule | None = None
     rule_number: int | None = None
     considered: list[str] = field(default_factory=list)
+    strategy: str = ""
+    policy: LeadPolicy | None = None
 
 
 def policy_for(team: Team | None) -> LeadPolicy:
@@ -130,14 +141,28 @@ def candidates_for(team: Team, policy: LeadPolicy) -> list[Candidate]:
 def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
     """What the rule specialises in that this lead has, or None when the rule does not match."""
 
+    folded: dict[str, frozenset[str]] = rule.__dict__.setdefault("_folded_lists", {})
+
     def listed(values: list[str], value: str) -> bool:
-        return bool(value) and value.casefold() in {str(v).casefold() for v in values}
+        if not value:
+            return False
+        key = str(values)
+        allowed = folded.get(key)
+        if allowed is None:  # folded once per rule instance (the import decides many leads)
+            allowed = folded[key] = frozenset(str(v).casefold() for v in values)
+        return value.casefold() in allowed
 
     reasons: list[str] = []
     if rule.countries:
         if not listed(rule.countries, lead.country):
             return None
         reasons.append(_("country %(country)s") % {"country": lead.country.upper()})
+    regions = getattr(rule, "regions", None)
+    if regions:
+        region = (getattr(lead, "region", "") or "").strip()
+        if not listed(regions, region):
+            return None
+        reasons.append(_("region %(region)s") % {"region": region})
     if rule.industries:
         if not listed(rule.industries, lead.industry):
             return None
@@ -162,38 +187,31 @@ def _rule_label(rule: DistributionRule | None, number: int, team: Team) -> str:
 def _last_assigned_id(rule: DistributionRule | None, team: Team) -> int | None:
     """Who this rule chose last; locked for the rest of the transaction when there is one.
 
-    A stored rule remembers it (`last_assigned`). The implicit team rule continues after
-    whoever got the team's latest lead (LeadPolicy has no pointer of its own); it locks the
-    team's row instead.
+    A stored rule remembers it (`DistributionRule.last_assigned`); the implicit team rule
+    remembers it on the team's policy (`LeadPolicy.last_assigned`, moved only by the
+    implicit rule's own round-robin choices), so its rotation is fair between requests.
     """
-    in_transaction = connection.in_atomic_block
+    rows: QuerySet[Any]
     if rule is not None:
         rows = DistributionRule.objects.filter(pk=rule.pk)
-        if in_transaction:
-            rows = rows.select_for_update()
-        return rows.values_list("last_assigned_id", flat=True).first()
-    if in_transaction:
-        list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
-    # Newest first by id: a backward primary-key scan that stops at the team's latest lead.
-    return (
-        Lead.objects.filter(team=team, owner__isnull=False, assigned_at__isnull=False)
-        .order_by("-pk")
-        .values_list("owner_id", flat=True)
-        .first()
-    )
+    else:
+        rows = LeadPolicy.objects.filter(team=team)
+    if connection.in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.values_list("last_assigned_id", flat=True).first()
 
 
 def _round_robin(pool: list[Candidate], last_id: int | None) -> Candidate:
-    ordered = sorted(pool, key=lambda c: c.user.pk)
+    ordered = sorted(pool, key=lambda c: c.user_id)
     if last_id is not None:
         for candidate in ordered:
-            if candidate.user.pk > last_id:
+            if candidate.user_id > last_id:
                 return candidate
     return ordered[0]
 
 
 def _least_loaded(pool: list[Candidate]) -> Candidate:
-    return min(pool, key=lambda c: (c.load, c.user.pk))
+    return min(pool, key=lambda c: (c.open_leads + c.active_clients, c.user_id))
 
 
 def top_converters(pool: list[Candidate], share_percent: int) -> list[Candidate]:
@@ -201,7 +219,7 @@ def top_converters(pool: list[Candidate], share_percent: int) -> list[Candidate]
 
     Ties: more closed leads first (more evidence), then the person's id.
     """
-    ranked = sorted(pool, key=lambda c: (-c.rate, -c.closed, c.user.pk))
+    ranked = sorted(pool, key=lambda c: (-c.rate, -c.closed, c.user_id))
     keep = max(1, math.ceil(len(ranked) * max(0, min(100, share_percent)) / 100))
     return ranked[:keep]
 
@@ -246,13 +264,17 @@ def decide(
     member_ids: dict[int, set[int]],
     everyone: list[Candidate],
     last_assigned: Callable[[DistributionRule | None], int | None],
+    gettext: Callable[[str], str] = _,
 ) -> Assignment:
-    """The decision itself, on data already loaded (so batch imports decide exactly alike).
+    """The decision itself, on data already loaded: the one place for the rules.
 
     `member_ids` maps a rule's id to its managers' ids (empty: the whole team);
     `last_assigned(rule)` answers whom a round-robin rule (None: the implicit team rule)
-    chose last — it is asked only when a round-robin choice is made.
+    chose last — it is asked only when a round-robin choice is made. `gettext` translates the
+    explanation (the import passes a per-run cache of the same catalogue). Writes nothing
+    and changes nothing: the caller records the choice (`record_choice`, or in memory).
     """
+    _ = gettext
     warm_or_hot = lead.temperature in (Temperature.HOT, Temperature.WARM)
     considered: list[str] = []
     in_order: list[DistributionRule | None] = [*rules, None]  # None: anyone in the team
@@ -260,19 +282,19 @@ def decide(
         specialisation = match_reasons(rule, lead) if rule is not None else []
         if specialisation is None:
             continue
-        label = _rule_label(rule, number, team)
 
-        def skip(why: str, label: str = label) -> None:
-            considered.append(f"{label}: {why}")
+        def skip(why: str, rule: DistributionRule | None = rule, number: int = number) -> None:
+            considered.append(f"{_rule_label(rule, number, team)}: {why}")
 
         pool = everyone
         members = member_ids.get(rule.pk, set()) if rule is not None else set()
         if members:
-            pool = [c for c in pool if c.user.pk in members]
+            pool = [c for c in pool if c.user_id in members]
         if not pool:
             skip(_("nobody available (everyone is absent or inactive)"))
             continue
-        pool = [c for c in pool if c.load < policy.capacity_cap]
+        cap = policy.capacity_cap
+        pool = [c for c in pool if c.open_leads + c.active_clients < cap]
         if not pool:
             skip(_("everyone is at the capacity cap (%(cap)s)") % {"cap": policy.capacity_cap})
             continue
@@ -326,13 +348,20 @@ def decide(
                 "why": why,
             }
         return Assignment(
-            owner=chosen.user, reason=reason, rule=rule, rule_number=number, considered=considered
+            owner=chosen.user,
+            reason=reason,
+            rule=rule,
+            rule_number=number,
+            considered=considered,
+            strategy=strategy,
+            policy=policy,
         )
     return Assignment(
         owner=None,
         reason=_("Nobody could take it (%(detail)s): waiting in the %(team)s queue.")
         % {"detail": "; ".join(considered), "team": team},
         considered=considered,
+        policy=policy,
     )
 
 
@@ -340,10 +369,18 @@ def record_choice(assignment: Assignment) -> None:
     """Remember whom a rule chose, so its next round-robin lead goes to the next person.
 
     Run in the transaction that called `decide_owner`: a round-robin decision locked the
-    rule's row there already (the UPDATE locks it in any case).
+    rule's (or the policy's) row there already (the UPDATE locks it in any case). The
+    implicit team rule's pointer lives on the team's policy and moves with its round-robin
+    choices only (a team without a stored policy cannot be round-robin).
     """
     rule: Any = assignment.rule
-    if rule is None or assignment.owner is None:
+    if assignment.owner is None:
         return
-    DistributionRule.objects.filter(pk=rule.pk).update(last_assigned=assignment.owner)
-    rule.last_assigned = assignment.owner
+    if rule is not None:
+        DistributionRule.objects.filter(pk=rule.pk).update(last_assigned=assignment.owner)
+        rule.last_assigned = assignment.owner
+        return
+    policy = assignment.policy
+    if assignment.strategy == AssignmentStrategy.ROUND_ROBIN and policy is not None and policy.pk:
+        LeadPolicy.objects.filter(pk=policy.pk).update(last_assigned=assignment.owner)
+        policy.last_assigned = assignment.owner

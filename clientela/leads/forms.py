@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.deals.models import Pipeline
 from clientela.leads.choices import LeadStatus, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
 from clientela.users.models import Team, User
@@ -256,6 +257,35 @@ class ConvertForm(forms.Form):
     contact_role = forms.ChoiceField(
         label=_("Role of the contact"), choices=_optional(ContactRole.choices, "—"), required=False
     )
+    create_deal = forms.BooleanField(
+        label=_("Start a deal too"),
+        required=False,
+        help_text=_("A deal for the client's personal manager, linked to this lead and the new contact."),
+    )
+    deal_pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.none(),
+        required=False,
+        empty_label=_("Default pipeline"),
+    )
+    deal_title = forms.CharField(
+        label=_("Deal title"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: what the lead is interested in, or the client's name."),
+    )
+    deal_amount = forms.CharField(label=_("Amount (optional)"), max_length=30, required=False)
+    deal_currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        required=False,
+        help_text=_("Three letters, e.g. EUR, RON, HUF, MYR. Empty: the client's country's currency."),
+    )
+    deal_expected_close_date = forms.DateField(
+        label=_("Expected close date (optional)"), required=False, widget=DateInput
+    )
+
+    DEAL_FIELDS = ("deal_pipeline", "deal_title", "deal_amount", "deal_currency", "deal_expected_close_date")
 
     def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,12 +293,31 @@ class ConvertForm(forms.Form):
         client_field.queryset = clients
         owner_field: Any = self.fields["client_owner"]
         owner_field.queryset = owners
+        pipeline_field: Any = self.fields["deal_pipeline"]
+        pipeline_field.queryset = Pipeline.objects.filter(is_active=True).order_by(
+            "-is_default", "position", "name"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("client") and not clean_text(data.get("client_name", "")):
             self.add_error("client_name", _("Choose an existing client or name a new one."))
         return data
+
+    def deal_placeholder(self) -> Any:
+        """The deal part for `lead_convert` (None unless "start a deal" is ticked)."""
+        from clientela.leads.services import DealPlaceholder
+
+        data = self.cleaned_data
+        if not data.get("create_deal"):
+            return None
+        return DealPlaceholder(
+            pipeline=data.get("deal_pipeline"),
+            title=clean_text(data.get("deal_title", "")),
+            amount=clean_text(data.get("deal_amount", "")) or None,
+            currency=clean_text(data.get("deal_currency", "")).upper(),
+            expected_close_date=data.get("deal_expected_close_date"),
+        )
 
 
 def active_reasons() -> QuerySet[RefusalReason]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.models import BusinessModel
@@ -126,10 +127,15 @@ class Lead(BusinessModel, ContactPointsMixin):
     status = models.CharField(_("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     refusal_reason = models.ForeignKey(
-        RefusalReason, verbose_name=_("refusal reason"), null=True, blank=True, on_delete=models.PROTECT
+        RefusalReason,
+        verbose_name=_("refusal reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,  # partial index in Meta: NULL for every lead that is not refused
     )
     refusal_note = models.TextField(_("refusal note"), blank=True)
-    postponed_until = models.DateField(_("postponed until"), null=True, blank=True, db_index=True)
+    postponed_until = models.DateField(_("postponed until"), null=True, blank=True)
 
     temperature = models.CharField(_("temperature"), max_length=8, choices=Temperature.choices, blank=True)
     temperature_manual = models.BooleanField(_("temperature set by hand"), default=False)
@@ -145,16 +151,27 @@ class Lead(BusinessModel, ContactPointsMixin):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,  # lead_owner_status_idx leads with the owner
     )
     team = models.ForeignKey(
-        "users.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+        "users.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # lead_team_status_idx leads with the team
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     assignment_reason = models.CharField(_("why assigned"), max_length=300, blank=True)
 
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     client = models.ForeignKey(
         "clients.Client",
@@ -163,6 +180,7 @@ class Lead(BusinessModel, ContactPointsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="source_leads",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "clients.Contact",
@@ -171,6 +189,7 @@ class Lead(BusinessModel, ContactPointsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="source_leads",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -179,6 +198,7 @@ class Lead(BusinessModel, ContactPointsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged",
+        db_index=False,
     )
 
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
@@ -186,10 +206,36 @@ class Lead(BusinessModel, ContactPointsMixin):
     # Lowercased, accent-free, transliterated name/company/e-mail/phone digits for search.
     search_text = models.TextField(blank=True, editable=False)
     # Transliterated last name + first initial: where fuzzy duplicate candidates are looked up.
-    name_key = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
+    name_key = models.CharField(max_length=120, blank=True, editable=False)  # lead_name_key_idx
 
-    intake_form = models.ForeignKey("intake.IntakeForm", null=True, blank=True, on_delete=models.SET_NULL)
-    import_job = models.ForeignKey("intake.ImportJob", null=True, blank=True, on_delete=models.SET_NULL)
+    intake_form = models.ForeignKey(
+        "intake.IntakeForm", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    # Not indexed: read once at the end of an import (who received how many); every imported
+    # lead would otherwise pay for an index entry.
+    import_job = models.ForeignKey(
+        "intake.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    # Inherited from BusinessModel, without their automatic indexes: nothing lists leads by
+    # who created or last changed them (deleting a user, which the product never does, scans).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_marketer_sees_team = True
@@ -198,13 +244,47 @@ class Lead(BusinessModel, ContactPointsMixin):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
+        # Every index costs each imported lead an entry (docs/performance.md, "Index diet").
+        # Lists never show merged leads, so the list indexes leave them out: the owner+status
+        # page and its count are answered from the index alone. Foreign keys that are NULL for
+        # almost every lead get partial indexes (deletes of the target and the card's reverse
+        # lists use them); owner and team are the first column of a list index.
         indexes = [
-            models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status_idx"),
-            models.Index(fields=["team", "status", "-created_at"], name="lead_team_status_idx"),
-            models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+            models.Index(
+                fields=["owner", "status", "-created_at"],
+                name="lead_owner_status_idx",
+                condition=Q(merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["team", "status", "-created_at"],
+                name="lead_team_status_idx",
+                condition=Q(merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["status", "-created_at"],
+                name="lead_status_created_idx",
+                condition=Q(merged_into__isnull=True),
+            ),
             models.Index(fields=["email"], name="lead_email_idx"),
             models.Index(fields=["phone"], name="lead_phone_idx"),
             models.Index(fields=["-score"], name="lead_score_idx"),
+            # equality only (fuzzy candidates): no `_like` pattern index as db_index would add
+            models.Index(fields=["name_key"], name="lead_name_key_idx"),
+            *(
+                models.Index(
+                    fields=[column], name=f"lead_{column}_idx", condition=Q(**{f"{column}__isnull": False})
+                )
+                for column in (
+                    "refusal_reason",
+                    "postponed_until",
+                    "converted_by",
+                    "client",
+                    "contact",
+                    "merged_into",
+                    "intake_form",
+                    "updated_by",
+                )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,8 +304,9 @@ class Lead(BusinessModel, ContactPointsMixin):
 class LeadEvent(models.Model):
     """One line of a lead's timeline and history: every touch, status change, assignment …"""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # leadevent_lead_idx (lead, -at) serves the timeline and the cascade; no other index.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", db_index=False)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -233,6 +314,7 @@ class LeadEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=16, choices=LeadEventKind.choices)
     text = models.TextField(_("text"), blank=True)
@@ -276,6 +358,16 @@ class LeadPolicy(models.Model):
         choices=AssignmentStrategy.choices,
         default=AssignmentStrategy.LEAST_LOADED,
     )
+    # Round-robin pointer of the implicit last rule ("anyone in the team"): whom it chose last.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last assigned (no rule matched)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("lead policy")
@@ -297,6 +389,12 @@ class DistributionRule(BusinessModel):
     name = models.CharField(_("name"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
     countries = models.JSONField(_("countries"), default=list, blank=True)
+    regions = models.JSONField(
+        _("regions"),
+        default=list,
+        blank=True,
+        help_text=_("Regions (as on the lead, e.g. “Transilvania”); with countries, both must match."),
+    )
     industries = models.JSONField(_("industries"), default=list, blank=True)
     products = models.JSONField(_("products"), default=list, blank=True)
     temperatures = models.JSONField(_("temperatures"), default=list, blank=True)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
-from clientela.clients.models import Client, Contact
+from clientela.clients.models import Client, Contact, ContactMembership
+from clientela.clients.services import client_refresh_search, contact_refresh_search
 from clientela.comms.choices import StopReason
 from clientela.comms.services import clock_start_first_response, clocks_follow_owner, clocks_stop_for_lead
 from clientela.core.audit import audit_create, audit_event, model_update
@@ -24,6 +25,7 @@ from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
 from clientela.core.tasks import enqueue_on_commit
+from clientela.deals.models import Deal, Pipeline
 from clientela.leads.choices import (
     OPEN_STATUSES,
     SOURCE_ORIGIN,
@@ -42,6 +44,10 @@ from clientela.users.models import User
 # How soon the first task is due after a lead arrives (SPEC §7: answer within 2 hours).
 FIRST_CONTACT_DUE = dt.timedelta(hours=2)
 CALL_BACK_DUE = dt.timedelta(minutes=15)
+NAME_KEY_LENGTH = Lead._meta.get_field("name_key").max_length or 120
+EMAIL_LENGTH = Lead._meta.get_field("email").max_length or 254
+# Lead fields under the names the intake doors use for them (so an error lands on the right input).
+INTAKE_FIELD_NAMES = {"company_name": "company", "product": "interest"}
 
 LEAD_AUDIT_FIELDS = [
     "first_name",
@@ -86,7 +92,9 @@ def refresh_derived(lead: Lead) -> None:
     lead.search_text = search_text(
         lead.first_name, lead.last_name, lead.company_name, lead.email, lead.phone.lstrip("+")
     )
-    lead.name_key = name_key(lead.first_name, lead.last_name)
+    # The key is for lookups, not display: a long name in a script that transliterates into
+    # more letters (щ → shch, 中 → zhong) is cut to the column rather than refused.
+    lead.name_key = name_key(lead.first_name, lead.last_name)[:NAME_KEY_LENGTH]
     if not lead.origin:
         lead.origin = SOURCE_ORIGIN.get(lead.source, "")
     temperature, reasons = evaluate_temperature(lead)
@@ -164,7 +172,7 @@ def _first_task(lead: Lead, *, kind: str = TaskKind.FIRST_CONTACT, by: Any = Non
         due, priority = now + FIRST_CONTACT_DUE, Priority.HIGH if hot else Priority.NORMAL
     return Task.objects.create(
         kind=kind,
-        title=title,
+        title=title[:200],  # a lead's name may be 200 characters on its own
         due_at=due,
         priority=priority,
         assignee=lead.owner,
@@ -238,7 +246,16 @@ def lead_create(
     if getattr(by, "is_authenticated", False):
         lead.created_by = by
     refresh_derived(lead)
-    lead.full_clean(exclude=["email"])  # e-mail validated by the pipeline; model check is stricter on IDN
+    try:
+        # The e-mail was validated by the pipeline (the model's check is stricter on IDN); its length is not.
+        lead.full_clean(exclude=["email"])
+        if len(lead.email) > EMAIL_LENGTH:
+            raise ValidationError(
+                {"email": [_("Too long: at most %(max)d characters.") % {"max": EMAIL_LENGTH}]}
+            )
+    except ValidationError as exc:
+        errors = {INTAKE_FIELD_NAMES.get(k, k): v for k, v in validation_messages(exc).items()}
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422) from exc
     lead.save()
     audit_create(actor=by, instance=lead, fields=LEAD_AUDIT_FIELDS)
     lead_event(
@@ -417,12 +434,111 @@ def lead_qualify(*, by: Any, lead: Lead, answers: dict[str, bool]) -> tuple[Lead
     return lead, missing
 
 
+@dataclass(frozen=True)
+class DealPlaceholder:
+    """The deal a conversion may start at once (SPEC §2: "lead → client + contact, optionally +
+    deal"). Empty values take the deal's defaults: the default pipeline, the lead's interest or
+    the client's name as the title, the client's country's currency, no amount yet."""
+
+    pipeline: Pipeline | None = None
+    title: str = ""
+    amount: Any = None
+    currency: str = ""
+    expected_close_date: dt.date | None = None
+
+
+# Where the deal's field errors show on the conversion form / in the API answer.
+DEAL_ERROR_FIELDS = {
+    "pipeline": "deal_pipeline",
+    "stage": "deal_pipeline",
+    "title": "deal_title",
+    "amount": "deal_amount",
+    "currency": "deal_currency",
+    "expected_close_date": "deal_expected_close_date",
+}
+
+
 @dataclass
 class Conversion:
     lead: Lead
     client: Client
     contact: Contact
     client_created: bool
+    deal: Deal | None = None
+
+
+def _deal_actor(by: Any, client: Client) -> Any:
+    """Who starts the conversion's deal: the converting user when they may start it for this
+    client's personal manager themselves; otherwise (a manager handing the client to a
+    colleague) the conversion starts it on their behalf, as the system, for that manager."""
+    if not getattr(by, "is_authenticated", False) or not user_can(by, "work_records"):
+        return None
+    if not Client.objects.visible_to(by).filter(pk=client.pk).exists():
+        return None
+    if client.owner_id is None or client.owner_id == by.pk or role_of(by) == Role.ADMIN:
+        return by
+    if not user_can(by, "distribute_leads"):
+        return None
+    teams = {by.team_id, *by.headed_teams.values_list("id", flat=True)}
+    return by if client.owner is not None and client.owner.team_id in teams else None
+
+
+def _start_deal(*, by: Any, lead: Lead, client: Client, contact: Contact, spec: DealPlaceholder) -> Deal:
+    from clientela.deals.services import deal_create
+
+    actor = _deal_actor(by, client)
+    owner = client.owner if client.owner_id else (by if role_of(by) in (Role.MANAGER, Role.HEAD) else None)
+    try:
+        deal = deal_create(
+            by=actor,
+            client=client,
+            title=spec.title or lead.product or "",
+            pipeline=spec.pipeline,
+            owner=owner,
+            amount=spec.amount,
+            currency=spec.currency,
+            expected_close_date=spec.expected_close_date,
+            contacts=[contact],
+            source_lead=lead,
+        )
+    except (PermissionDeniedError, ConflictError):
+        raise
+    except BusinessError as exc:
+        # Name the conversion form's fields (the deal's own names mean nothing there).
+        errors: dict[str, list[str]] = {}
+        for name, messages in (exc.errors or {"create_deal": [exc.message]}).items():
+            errors.setdefault(DEAL_ERROR_FIELDS.get(name, "create_deal"), []).extend(messages)
+        raise BusinessError(exc.message, errors=errors, status=exc.status) from exc
+    if actor is None and getattr(by, "is_authenticated", False):
+        # Started on the converting user's behalf: the record still says who did it.
+        Deal.objects.filter(pk=deal.pk).update(created_by=by)
+        audit_event(actor=by, instance=deal, event="started_by_conversion", changes={"lead": lead.pk})
+    return deal
+
+
+def _check_deal_placeholder(spec: DealPlaceholder) -> None:
+    """Field errors of the deal part before anything is written (names as the forms use them)."""
+    from clientela.deals.money import clean_currency, parse_amount
+
+    errors: dict[str, list[str]] = {}
+    if spec.pipeline is not None and not spec.pipeline.is_active:
+        errors["deal_pipeline"] = [_("This pipeline is switched off.")]
+    if len(" ".join(spec.title.split())) > 200:
+        errors["deal_title"] = [_("Too long: at most %(max)d characters.") % {"max": 200}]
+    for name, check in (
+        ("deal_amount", lambda: parse_amount(spec.amount) if spec.amount not in (None, "") else None),
+        ("deal_currency", lambda: clean_currency(spec.currency) if spec.currency else None),
+    ):
+        try:
+            check()
+        except BusinessError as exc:
+            errors[name] = [message for messages in exc.errors.values() for message in messages] or [
+                exc.message
+            ]
+    if spec.expected_close_date is not None and spec.expected_close_date < timezone.localdate():
+        errors["deal_expected_close_date"] = [_("The expected close date cannot be in the past.")]
+    if errors:
+        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
 
 
 @transaction.atomic
@@ -434,22 +550,33 @@ def lead_convert(
     client_name: str = "",
     client_owner: User | None = None,
     contact_role: str = "",
+    deal: DealPlaceholder | None = None,
 ) -> Conversion:
-    """Lead → client + contact, keeping the two-way link and the exact moment.
+    """Lead → client + contact (+ a deal), keeping the two-way link and the exact moment.
 
     Attaches to `client` when given (a new person at a known company); otherwise creates one.
-    The client may get a different owner (personal manager) than the lead had.
+    The client may get a different owner (personal manager) than the lead had. With `deal`, a
+    deal starts in the same transaction (owned by the client's personal manager, linked to the
+    lead and the new contact): if it cannot start, nothing of the conversion is kept.
     """
     require_work(by, lead)
     require_open(lead)
+    if deal is not None:
+        _check_deal_placeholder(deal)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     require_open(lead)
     owner = client_owner or lead.owner or (by if role_of(by) in (Role.MANAGER, Role.HEAD) else None)
     created = client is None
+    actor = by if getattr(by, "is_authenticated", False) else None
     if client is None:
         name = (client_name or lead.company_name or lead.full_name).strip()
         if not name:
             raise BusinessError(_("Name the client."), errors={"client_name": [_("This field is required.")]})
+        if len(name) > 200:
+            raise BusinessError(
+                _("Some fields are not valid."),
+                errors={"client_name": [_("Too long: at most %(max)d characters.") % {"max": 200}]},
+            )
         client = Client.objects.create(
             name=name,
             owner=owner,
@@ -459,8 +586,9 @@ def lead_convert(
             email=lead.email if not lead.company_name else "",
             phone=lead.phone if not lead.company_name else "",
             kind="company" if lead.company_name or client_name else "person",
-            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_by=actor,
         )
+        client_refresh_search(client)
         audit_create(actor=by, instance=client, fields=["name", "owner", "team", "kind"])
     contact = Contact.objects.create(
         client=client,
@@ -474,22 +602,39 @@ def lead_convert(
         consent=lead.consent,
         consent_at=lead.consent_at,
         consent_source=lead.consent_source,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=actor,
     )
+    # The person's employment history at the client starts today (clients: ContactMembership).
+    ContactMembership.objects.create(
+        contact=contact,
+        client=client,
+        position=contact.position,
+        role=contact.role,
+        started_on=timezone.localdate(),
+        created_by=actor,
+    )
+    contact_refresh_search(contact)
     audit_create(
         actor=by, instance=contact, fields=["client", "first_name", "last_name", "email", "phone", "role"]
     )
     lead.client, lead.contact = client, contact
     lead.converted_at = timezone.now()
-    lead.converted_by = by if getattr(by, "is_authenticated", False) else None
+    lead.converted_by = actor
+    started: Deal | None = None
+    if deal is not None:
+        started = _start_deal(by=by, lead=lead, client=client, contact=contact, spec=deal)
+    text = _("Converted to client %(client)s") % {"client": client}
+    if started is not None:
+        text += " · " + _("deal “%(deal)s” started") % {"deal": started}
     _set_status(
         lead,
         LeadStatus.CONVERTED,
         by,
-        _("Converted to client %(client)s") % {"client": client},
+        text,
         kind=LeadEventKind.CONVERTED,
         client=client.pk,
         contact=contact.pk,
+        deal=started.pk if started is not None else None,
         _fields=["client", "contact", "converted_at", "converted_by"],
     )
     Task.objects.filter(lead=lead, done_at__isnull=True).update(
@@ -501,7 +646,7 @@ def lead_convert(
             verb="client_assigned",
             text=_("You are the personal manager of %(client)s") % {"client": client},
         )
-    return Conversion(lead=lead, client=client, contact=contact, client_created=created)
+    return Conversion(lead=lead, client=client, contact=contact, client_created=created, deal=started)
 
 
 @transaction.atomic
@@ -602,7 +747,7 @@ def lead_return_from_postponement(*, lead: Lead, today: dt.date | None = None) -
     )
     Task.objects.create(
         kind=TaskKind.RECONTACT,
-        title=_("Re-contact %(name)s") % {"name": lead},
+        title=(_("Re-contact %(name)s") % {"name": lead})[:200],
         due_at=timezone.now(),
         priority=Priority.HIGH,
         assignee=lead.owner,

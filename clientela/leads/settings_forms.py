@@ -99,6 +99,13 @@ class DistributionRuleForm(forms.Form):
         required=False,
         help_text=_("Two-letter codes separated by commas, e.g. RO, MD. Empty: any country."),
     )
+    regions = ListField(
+        label=_("Regions"),
+        required=False,
+        help_text=_(
+            "As written on the lead, separated by commas. With countries, both must match. Empty: any region."
+        ),
+    )
     industries = ListField(
         label=_("Industries"), required=False, help_text=_("Separated by commas. Empty: any industry.")
     )
@@ -133,6 +140,7 @@ class DistributionRuleForm(forms.Form):
                 {
                     "name": rule.name,
                     "countries": rule.countries,
+                    "regions": rule.regions,
                     "industries": rule.industries,
                     "products": rule.products,
                     "temperatures": rule.temperatures,

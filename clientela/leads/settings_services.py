@@ -41,6 +41,7 @@ POLICY_FIELDS = [
 DISTRIBUTION_FIELDS = [
     "name",
     "countries",
+    "regions",
     "industries",
     "products",
     "temperatures",
@@ -243,6 +244,7 @@ def clean_distribution_rule(team: Team, data: dict[str, Any]) -> tuple[dict[str,
     values: dict[str, Any] = {
         "name": _name(data, errors),
         "countries": clean_countries(data.get("countries"), errors),
+        "regions": clean_list(data.get("regions"), 100),
         "industries": clean_list(data.get("industries"), 60),
         "products": clean_list(data.get("products"), 200),
         "temperatures": _choices(data.get("temperatures"), Temperature.values, "temperatures", errors),

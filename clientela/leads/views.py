@@ -32,12 +32,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from clientela.activities.models import Task
-from clientela.clients.models import Client
+from clientela.clients import services as client_services
+from clientela.clients.models import Client, SavedView
 from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
+from clientela.deals.models import Deal
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import selectors, services
 from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source, Temperature
@@ -69,7 +71,8 @@ from clientela.users.selectors import users_visible_to
 PAGE_SIZE = 50
 # Beyond this many rows the list says "10,000+" instead of counting a huge table.
 COUNT_BOUND = 10_000
-SAVED_VIEWS_KEY = "leads_saved_views"
+# Saved views live in the clients app's SavedView table under this list name.
+SAVED_VIEWS_LIST = "leads"
 MAX_SAVED_VIEWS = 12
 FILTER_FIELDS = [
     "q",
@@ -340,7 +343,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
             "active": active,
             "descending": active and sort.startswith("-"),
         }
-    saved = request.session.get(SAVED_VIEWS_KEY, [])
+    saved = _saved_views(user)
     current_query = _querystring(current)
     context = {
         "leads": rows,
@@ -436,10 +439,21 @@ def lead_bulk(request: AuthedRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _saved_views(user: User) -> list[dict[str, str]]:
+    """The person's saved views of the lead list, oldest first (kept in the database, so they
+    follow the person to every browser and survive signing out)."""
+    return [
+        {"name": view.name, "query": view.query}
+        for view in SavedView.objects.filter(user=user, list_name=SAVED_VIEWS_LIST).order_by(
+            "created_at", "id"
+        )
+    ]
+
+
 @login_required
 @require_POST
 def saved_view_save(request: AuthedRequest) -> HttpResponse:
-    """Remember the current filters under a name (kept in the session)."""
+    """Remember the current filters under a name (per person; the oldest go beyond the cap)."""
     name = " ".join(request.POST.get("name", "").split())[:60]
     query = request.POST.get("query", "")
     if not query.startswith("?"):
@@ -447,9 +461,12 @@ def saved_view_save(request: AuthedRequest) -> HttpResponse:
     if not name:
         messages.error(request, _("Give the view a name."))
         return redirect(reverse("leads:list") + query)
-    views = [v for v in request.session.get(SAVED_VIEWS_KEY, []) if v["name"] != name]
-    views.append({"name": name, "query": query})
-    request.session[SAVED_VIEWS_KEY] = views[-MAX_SAVED_VIEWS:]
+    with transaction.atomic():
+        client_services.saved_view_save(user=request.user, list_name=SAVED_VIEWS_LIST, name=name, query=query)
+        extra = SavedView.objects.filter(user=request.user, list_name=SAVED_VIEWS_LIST).order_by(
+            "-created_at", "-id"
+        )[MAX_SAVED_VIEWS:]
+        SavedView.objects.filter(pk__in=[view.pk for view in extra]).delete()
     messages.success(request, _("View “%(name)s” saved.") % {"name": name})
     return redirect(reverse("leads:list") + query)
 
@@ -458,9 +475,7 @@ def saved_view_save(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def saved_view_delete(request: AuthedRequest) -> HttpResponse:
     name = request.POST.get("name", "")
-    request.session[SAVED_VIEWS_KEY] = [
-        v for v in request.session.get(SAVED_VIEWS_KEY, []) if v["name"] != name
-    ]
+    client_services.saved_view_delete(user=request.user, list_name=SAVED_VIEWS_LIST, name=name)
     messages.success(request, _("View “%(name)s” removed.") % {"name": name})
     return redirect("leads:list")
 
@@ -668,8 +683,32 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "checklist": _qualification(lead, required),
         "now": timezone.now(),
         "client_url": _client_url(lead),
+        "deals": _lead_deals(user, lead),
+        "new_deal_url": _new_deal_url(lead) if may_work and user_can(user, "work_records") else "",
     }
     return render(request, "leads/lead_detail.html", context)
+
+
+def _lead_deals(user: User, lead: Lead) -> list[Deal]:
+    """Deals started from this lead that the viewer may see (no amounts on the card)."""
+    if not lead.client_id:
+        return []
+    return list(
+        Deal.objects.visible_to(user)
+        .filter(source_lead=lead)
+        .select_related("stage", "pipeline")
+        .order_by("-created_at", "-id")[:10]
+    )
+
+
+def _new_deal_url(lead: Lead) -> str:
+    """A converted lead's "start a deal" link (the deal form, prefilled from the lead)."""
+    if lead.status != LeadStatus.CONVERTED or not lead.client_id:
+        return ""
+    try:
+        return reverse("deals:create") + "?" + urlencode({"lead": lead.pk})
+    except NoReverseMatch:
+        return ""
 
 
 def _client_url(lead: Lead) -> str:
@@ -753,6 +792,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
                 client_name="" if data["client"] else data["client_name"],
                 client_owner=data["client_owner"],
                 contact_role=data["contact_role"],
+                deal=form.deal_placeholder(),
             ),
         )
         if conversion:
@@ -760,6 +800,8 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
                 "contact": conversion.contact,
                 "client": conversion.client,
             }
+            if conversion.deal is not None:
+                text += " " + _("Deal “%(deal)s” started.") % {"deal": conversion.deal}
             return _done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _convert_action(request, lead, form))
 

@@ -196,6 +196,8 @@ SCENARIO_LEADS = [
     {"country": "RO", "temperature": "hot"},
     {"country": "MY", "temperature": "warm", "product": "Cloud PBX licence"},
     {"country": "RO", "industry": "banking", "temperature": ""},
+    {"country": "RO", "region": "cluj", "temperature": ""},
+    {"country": "HU", "region": "Cluj", "temperature": ""},
 ]
 
 
@@ -216,6 +218,10 @@ def crowded_north(world):
     DistributionRule.objects.create(
         team=north, position=3, name="Banks", industries=["banking"], best_converters_only=True
     )
+    cluj = DistributionRule.objects.create(
+        team=north, position=0, name="Cluj", countries=["RO"], regions=["Cluj"], strategy="round_robin"
+    )
+    cluj.members.set([world.manager_north2, veteran])
     return world
 
 
@@ -254,3 +260,22 @@ def test_team_at_capacity_sends_leads_to_the_queue_with_the_reason(world):
     decisions = [batch.decide(_draft(country="RO")) for _i in range(3)]
     assert [owner for owner, _why in decisions] == [world.manager_north, world.manager_north2, None]
     assert "capacity cap" in decisions[2][1] and "queue" in decisions[2][1]
+
+
+def test_batch_distribution_keeps_the_implicit_round_robin_pointer(world):
+    """No rule: the team's round-robin pointer lives on the policy; the batch moves and
+    stores it as one-by-one intake does, and the next run continues after it."""
+    from clientela.leads.distribution import record_choice
+
+    m3 = User.objects.create(username="m3", role=Role.MANAGER, team=world.north, first_name="Olga")
+    policy = LeadPolicy.objects.create(team=world.north, strategy=AssignmentStrategy.ROUND_ROBIN)
+    batch = BatchDistributor(world.north)
+    owners = [batch.decide(_draft(country="RO"))[0] for _i in range(4)]
+    assert owners == [world.manager_north, world.manager_north2, m3, world.manager_north]
+    batch.save_round_robin()
+    policy.refresh_from_db()
+    assert policy.last_assigned == world.manager_north
+    expected = decide_owner(_lead(world.north, country="RO"))
+    assert expected.owner == world.manager_north2 and "round-robin" in expected.reason
+    record_choice(expected)
+    assert BatchDistributor(world.north).decide(_draft(country="RO"))[0] == m3

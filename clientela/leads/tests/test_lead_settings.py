@@ -24,6 +24,7 @@ def rule_post(**overrides) -> dict:
     data = {
         "name": "Hungary desk",
         "countries": "hu, md",
+        "regions": "Pest, Chișinău",
         "industries": "Pharma, Retail",
         "products": "",
         "temperatures": ["hot", "warm"],
@@ -171,6 +172,7 @@ def test_head_creates_a_rule_with_members_of_the_team(client, world):
     created = DistributionRule.objects.get(name="Hungary desk")
     assert created.team == world.north and created.position == 5, "new rules go last"
     assert created.countries == ["HU", "MD"] and created.industries == ["Pharma", "Retail"]
+    assert created.regions == ["Pest", "Chișinău"]
     assert created.temperatures == ["hot", "warm"] and created.strategy == "round_robin"
     assert created.best_converters_only and list(created.members.all()) == [world.manager_north2]
     assert created.created_by == world.head_north

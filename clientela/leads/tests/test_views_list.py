@@ -361,3 +361,21 @@ def test_navigation_skips_entries_whose_url_does_not_exist(rf, world, monkeypatc
     items = context_processors.navigation(request)["nav_items"]
     assert [item["url"] for item in items] == ["/leads/"]
     assert items[0]["active"]
+
+
+def test_saved_views_follow_the_person_across_sessions_and_stay_private(client, world):
+    login(client, world.manager_north)
+    client.post("/leads/views/save/", {"name": "Mine hot", "query": "?owner=me&temperature=hot"})
+    client.logout()
+    assert "Mine hot" in page(login(client, world.manager_north)), "kept after signing out"
+    client.logout()
+    assert "Mine hot" not in page(login(client, world.manager_north2)), "another person's views are theirs"
+
+
+def test_saved_views_keep_the_newest_twelve(client, world):
+    login(client, world.manager_north)
+    for number in range(14):
+        client.post("/leads/views/save/", {"name": f"View {number:02d}", "query": f"?campaign=c{number}"})
+    body = page(client)
+    assert "View 00</a>" not in body and "View 01</a>" not in body
+    assert "View 02</a>" in body and "View 13</a>" in body
