@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from clientela.clients import selectors, services
@@ -86,7 +86,6 @@ class ClientOut(Schema):
     credit_currency: str
     solvency_note: str
     discount_percent: decimal.Decimal | None
-    price_list: str
     bonuses: str
     tags: list[str]
     owner: Ref | None
@@ -122,6 +121,14 @@ class ClientCardOut(ClientOut):
     completeness: CompletenessOut
     branch_ids: list[int]
     source_lead_ids: list[int]
+    price_list: Ref | None = Field(
+        None, description="The loyalty price list (overrides the default list of its currency)."
+    )
+
+    @staticmethod
+    def resolve_price_list(obj: Client) -> dict[str, Any] | None:
+        current = services.client_price_list(obj)
+        return {"id": current[0], "name": current[1]} if current else None
 
     @staticmethod
     def resolve_completeness(obj: Client) -> dict[str, Any]:
@@ -314,7 +321,9 @@ class ClientWriteIn(Schema):
     credit_currency: str | None = None
     solvency_note: str | None = None
     discount_percent: decimal.Decimal | str | None = None
-    price_list: str | None = None
+    price_list: int | None = Field(
+        None, description="Id of the loyalty price list (heads of sales and admins); null removes it."
+    )
     bonuses: str | None = None
     headquarters: int | None = None
     tags: list[str] | None = None
@@ -334,7 +343,14 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     return {k: ("" if v is None and k not in _NULLABLE else v) for k, v in data.items()}
 
 
-_NULLABLE = {"employees", "payment_terms_days", "credit_limit", "discount_percent", "headquarters"}
+_NULLABLE = {
+    "employees",
+    "payment_terms_days",
+    "credit_limit",
+    "discount_percent",
+    "headquarters",
+    "price_list",
+}
 
 
 def _visible_client(request: HttpRequest, pk: int, field: str) -> Client:

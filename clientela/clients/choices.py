@@ -56,6 +56,7 @@ class CompletenessLevel(models.TextChoices):
 class SavedViewList(models.TextChoices):
     CLIENTS = "clients", _("Clients")
     CONTACTS = "contacts", _("Contacts")
+    LEADS = "leads", _("Leads")
 
 
 # Suggestions for the industry field (free text: a company may name its own).

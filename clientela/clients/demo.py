@@ -206,7 +206,6 @@ def load(context: dict[str, Any]) -> None:
                     if index % 2 == 0
                     else "",
                     "discount_percent": str(rng.choice([2, 3, 5, 7.5])) if "key account" in tags else None,
-                    "price_list": "Key accounts 2025" if "key account" in tags else "",
                     "bonuses": "Volume bonus 2% above 100k per year" if "key account" in tags else "",
                 },
                 tags=tags,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ClientKind, ClientStatus, ContactRole, RevenueBand
 from clientela.clients.models import Client, Contact
+from clientela.clients.services import client_price_list_labels
 
 CHUNK = 2000
 _numberish = re.compile(r"^[+-]?[\d\s().-]+$")
@@ -66,7 +67,7 @@ def client_columns() -> list[Column]:
             lambda: _("Discount (%)"),
             lambda c: str(c.discount_percent) if c.discount_percent is not None else "",
         ),
-        (lambda: _("Price list"), lambda c: c.price_list),
+        (lambda: _("Loyalty price list"), lambda c: getattr(c, "price_list_label", "")),
         (lambda: _("Personal manager"), lambda c: str(c.owner) if c.owner_id else ""),
         (lambda: _("Team"), lambda c: str(c.team) if c.team_id else ""),
         (lambda: _("Tags"), lambda c: ", ".join(t.name for t in c.tags.all())),
@@ -108,13 +109,34 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def rows(queryset: QuerySet[Any], columns: list[Column]) -> Iterator[list[Any]]:
-    """The header (translated now, in the request's language) and then the records, in chunks."""
+def add_price_lists(clients: list[Client]) -> None:
+    """Each client's loyalty price list (kept by the price lists), one query per chunk."""
+    labels = client_price_list_labels([c.pk for c in clients])
+    for client in clients:
+        client.price_list_label = labels.get(client.pk, "")  # type: ignore[attr-defined]
+
+
+def rows(
+    queryset: QuerySet[Any], columns: list[Column], per_chunk: Callable[[list[Any]], None] | None = None
+) -> Iterator[list[Any]]:
+    """The header (translated now, in the request's language) and then the records, in chunks;
+    `per_chunk` loads what the columns need for a whole chunk at once."""
     header = [str(title()) for title, _value in columns]
 
     def records() -> Iterator[list[Any]]:
         yield header
+        chunk: list[Any] = []
         for record in queryset.iterator(chunk_size=CHUNK):
+            chunk.append(record)
+            if len(chunk) == CHUNK:
+                yield from _emit(chunk)
+                chunk = []
+        yield from _emit(chunk)
+
+    def _emit(chunk: list[Any]) -> Iterator[list[Any]]:
+        if chunk and per_chunk is not None:
+            per_chunk(chunk)
+        for record in chunk:
             yield [value(record) for _title, value in columns]
 
     return records()
@@ -166,7 +188,7 @@ def xlsx_response(data: Iterable[list[Any]], filename: str, title: str) -> FileR
 
 def export_clients(queryset: QuerySet[Client], fmt: str) -> StreamingHttpResponse | FileResponse:
     name = f"clients-{timezone.localdate().isoformat()}"
-    data = rows(queryset, client_columns())
+    data = rows(queryset, client_columns(), per_chunk=add_price_lists)
     if fmt == "xlsx":
         return xlsx_response(data, name, _("Clients"))
     return csv_response(data, name)

@@ -23,7 +23,9 @@ from clientela.clients.choices import (
     ContactRole,
     RevenueBand,
 )
+from clientela.clients.extensions import price_lists
 from clientela.clients.models import Client, ClientPolicy, Contact
+from clientela.clients.services import client_price_list
 from clientela.users.models import Team, User
 
 
@@ -101,7 +103,13 @@ class ClientForm(forms.Form):
     discount_percent = forms.DecimalField(
         label=_("Discount (%)"), required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
-    price_list = forms.CharField(label=_("Price list"), max_length=100, required=False)
+    price_list = forms.TypedChoiceField(
+        label=_("Loyalty price list"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Overrides the default price list of its currency. Heads of sales and admins choose it."),
+    )
     bonuses = forms.CharField(label=_("Bonuses"), required=False, widget=_textarea())
     tags = forms.CharField(
         label=_("Tags"), required=False, max_length=1000, help_text=_("Separated by commas.")
@@ -154,7 +162,6 @@ class ClientForm(forms.Form):
         "credit_currency",
         "solvency_note",
         "discount_percent",
-        "price_list",
         "bonuses",
     ]
 
@@ -164,6 +171,7 @@ class ClientForm(forms.Form):
         client: Client | None = None,
         owners: QuerySet[User] | None = None,
         hq_choice: Client | None = None,
+        user: Any = None,
         **kwargs: Any,
     ) -> None:
         if client is not None and "initial" not in kwargs:
@@ -175,8 +183,25 @@ class ClientForm(forms.Form):
         else:
             owner_field: Any = self.fields["owner"]
             owner_field.queryset = owners
+        self._price_list_setup(kwargs.get("initial") or {}, user)
         hq = hq_choice or (client.headquarters if client is not None and client.headquarters_id else None)
         self.fields["headquarters"].widget.choices = [("", "—")] + ([(hq.pk, str(hq))] if hq else [])
+
+    def _price_list_setup(self, initial: dict[str, Any], user: Any) -> None:
+        """The loyalty price list is kept with the price lists (clients.extensions): offer the
+        active lists; people who may not choose it see it read-only."""
+        provider = price_lists()
+        if provider is None:
+            del self.fields["price_list"]
+            return
+        field: Any = self.fields["price_list"]
+        choices = [("", "—"), *provider.choices()]
+        current = initial.get("price_list")
+        if current and current not in {pk for pk, _label in choices if pk != ""}:
+            choices.append((current, initial.get("price_list_label") or str(current)))
+        field.choices = choices
+        if user is not None and not provider.can_assign(user):
+            field.disabled = True
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [
@@ -186,6 +211,8 @@ class ClientForm(forms.Form):
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         values = {name: data.get(name) for name in self.PLAIN}
+        if "price_list" in self.fields and not self.fields["price_list"].disabled:
+            values["price_list"] = data.get("price_list")
         values["other_phones"] = split_list(data.get("other_phones", ""))
         values["other_emails"] = split_list(data.get("other_emails", ""))
         return values
@@ -219,6 +246,8 @@ def initial_from_client(client: Client) -> dict[str, Any]:
     initial["other_phones"] = "\n".join(client.other_phones or [])
     initial["other_emails"] = "\n".join(client.other_emails or [])
     initial["headquarters"] = client.headquarters_id
+    current = client_price_list(client)
+    initial["price_list"], initial["price_list_label"] = current if current else (None, "")
     if client.pk:
         initial["tags"] = ", ".join(t.name for t in client.tags.all())
     return initial
@@ -403,6 +432,8 @@ class ContactForm(forms.Form):
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         values = {name: data.get(name) for name in self.PLAIN}
+        if "price_list" in self.fields and not self.fields["price_list"].disabled:
+            values["price_list"] = data.get("price_list")
         values["other_phones"] = split_list(data.get("other_phones", ""))
         values["other_emails"] = split_list(data.get("other_emails", ""))
         return values

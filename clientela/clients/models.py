@@ -12,12 +12,16 @@ sources, campaigns and intake; segments for campaigns are counted by the campaig
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clientela.clients import search
 from clientela.clients.choices import (
     ChurnReason,
     ClientKind,
@@ -27,6 +31,19 @@ from clientela.clients.choices import (
 )
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+
+
+def _refresh_search_key(
+    instance: Any, compute: Callable[[Any], str], fields: frozenset[str], save_kwargs: dict[str, Any]
+) -> None:
+    """Recompute `search_text` before a save; a save of some fields also writes the key when
+    one of them feeds it."""
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None:
+        if not fields & set(update_fields):
+            return
+        save_kwargs["update_fields"] = {*update_fields, "search_text"}
+    instance.search_text = compute(instance)
 
 
 class Tag(models.Model):
@@ -101,9 +118,7 @@ class Client(BusinessModel):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    price_list = models.CharField(
-        _("price list"), max_length=100, blank=True, help_text=_("Name or code of the client's price list.")
-    )
+    # The loyalty price list is kept by the price lists (deals.ClientPriceList), see extensions.
     bonuses = models.TextField(_("bonuses"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="clients")
 
@@ -168,6 +183,11 @@ class Client(BusinessModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the search key current however the client is saved (see clients.search)."""
+        _refresh_search_key(self, search.client_search_text, search.CLIENT_SEARCH_FIELDS, kwargs)
+        super().save(*args, **kwargs)
+
     @property
     def is_branch(self) -> bool:
         return self.headquarters_id is not None
@@ -215,6 +235,11 @@ class Contact(BusinessModel):
 
     def __str__(self) -> str:
         return self.full_name or self.email or self.phone
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the search key current however the contact is saved (see clients.search)."""
+        _refresh_search_key(self, search.contact_search_text, search.CONTACT_SEARCH_FIELDS, kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

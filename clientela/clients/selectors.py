@@ -19,15 +19,16 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clientela.clients import search
 from clientela.clients.choices import ClientStatus, CompletenessLevel
 from clientela.clients.completeness import filter_completeness, with_completeness
 from clientela.clients.extensions import CARD_SECTION_TEMPLATES, family_figure_providers
 from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
-from clientela.clients.status import with_status
+from clientela.clients.status import NEW_WITHIN_DAYS, PASSIVE_AFTER_DAYS, with_status
 from clientela.core.models import AuditEntry
-from clientela.core.normalise import fold, phone_digits
 from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
 from clientela.users.choices import Role
 
@@ -63,62 +64,16 @@ def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
 # --- Search ------------------------------------------------------------------------------------
 
 
-def _is_phone_fragment(term: str) -> str:
-    digits = phone_digits(term)
-    if digits and len(digits) >= 3 and len(digits) >= len(term.strip("+()- ")) - 2:
-        return digits
-    return ""
-
-
-def _contact_term(term: str) -> Q:
-    digits = _is_phone_fragment(term)
-    if digits:
-        return Q(search_text__contains=digits) | Q(phone__contains=digits)
-    folded = fold(term)
-    return (
-        Q(search_text__contains=folded)
-        | Q(first_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(email__icontains=term)
-    )
-
-
 def client_search_condition(q: str) -> Q:
     """Every word must match the client (name, tax id, registration number, e-mails, phone
-    digits, city) or one of its contacts (name, e-mail, phone); case-, accent- and
-    script-insensitive ('morozov' finds 'Морозов'). Plain field matches cover cards whose
-    search key was never computed (made outside these services)."""
-    condition = Q()
-    for term in q.split():
-        digits = _is_phone_fragment(term)
-        contact_match = Exists(
-            Contact.objects.filter(client=OuterRef("pk"), is_archived=False).filter(_contact_term(term))
-        )
-        if digits:
-            own = (
-                Q(search_text__contains=digits)
-                | Q(phone__contains=digits)
-                | Q(tax_id__contains=digits)
-                | Q(registration_number__contains=digits)
-            )
-        else:
-            own = (
-                Q(search_text__contains=fold(term))
-                | Q(name__icontains=term)
-                | Q(tax_id__icontains=term)
-                | Q(registration_number__icontains=term)
-                | Q(email__icontains=term)
-            )
-        condition &= own | contact_match  # type: ignore[assignment]
-    return condition
+    digits, city) or one of its working contacts (name, position, e-mail, phone); case-, accent-
+    and script-insensitive ('morozov' finds 'Морозов'), index-assisted (clients.search)."""
+    return search.client_search_condition(q)
 
 
 def contact_search_condition(q: str) -> Q:
-    """Every word must match the contact (name, position, e-mails, phone digits) or its client's name."""
-    condition = Q()
-    for term in q.split():
-        condition &= _contact_term(term) | Q(client__name__icontains=term)
-    return condition
+    """Every word must match the contact (name, position, e-mails, phone digits) or its client."""
+    return search.contact_search_condition(q)
 
 
 # --- Client list -------------------------------------------------------------------------------
@@ -142,6 +97,26 @@ class ClientFilters:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     ordering: str = "name"
+
+
+def status_precondition(status: str, *, now: dt.datetime | None = None) -> Q:
+    """Conditions on stored columns that every client of `status` meets (see clients.status),
+    so a status filter works out the costly last-contact subqueries only for the clients
+    that can still match: lost and new need none, passive only clients without recent
+    activity. The computed status is still checked for the rest."""
+    now = now or timezone.now()
+    new_since = now - dt.timedelta(days=NEW_WITHIN_DAYS)
+    passive_before = now - dt.timedelta(days=PASSIVE_AFTER_DAYS)
+    if status == ClientStatus.LOST:
+        return Q(lost_at__isnull=False)
+    if status == ClientStatus.NEW:
+        return Q(lost_at__isnull=True, created_at__gte=new_since)
+    if status == ClientStatus.PASSIVE:
+        return Q(lost_at__isnull=True, created_at__lt=new_since) & (
+            Q(last_activity_at__lt=passive_before)
+            | Q(last_activity_at__isnull=True, created_at__lt=passive_before)
+        )
+    return Q(lost_at__isnull=True, created_at__lt=new_since)
 
 
 def client_list(
@@ -191,7 +166,7 @@ def client_list(
         clients = filter_completeness(clients, f.completeness, policy=policy)
     clients = with_status(clients)
     if f.status in ClientStatus.values:
-        clients = clients.filter(status=f.status)  # type: ignore[misc]
+        clients = clients.filter(status_precondition(f.status), status=f.status)  # type: ignore[misc]
     contact_count = (
         Contact.objects.filter(client=OuterRef("pk"), is_archived=False)
         .order_by()

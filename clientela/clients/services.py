@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ChurnReason, ClientKind, ContactRole, RevenueBand
-from clientela.clients.extensions import handover_hooks
+from clientela.clients.extensions import handover_hooks, price_lists
 from clientela.clients.identifiers import (
     InvalidIdentifier,
     normalise_registration_number,
@@ -41,9 +41,10 @@ from clientela.clients.models import (
     SavedView,
     Tag,
 )
+from clientela.clients.search import client_search_text, contact_search_text
 from clientela.core.audit import audit_bulk, audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
-from clientela.core.normalise import clean_text, normalise_email, normalise_phone, phone_digits, search_text
+from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, user_can, visible_team_ids
 from clientela.users.choices import Role
@@ -107,7 +108,6 @@ CLIENT_TEXT_FIELDS = {
     "address": 300,
     "postal_code": 20,
     "payment_terms_note": 200,
-    "price_list": 100,
 }
 CLIENT_LONG_TEXT_FIELDS = {"solvency_note": 5000, "bonuses": 5000}
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -351,31 +351,6 @@ def _check_headquarters(hq: Client | None, *, client: Client | None, by: Any) ->
 # --- Derived values ------------------------------------------------------------------------------
 
 
-def client_search_text(client: Client) -> str:
-    """Name, legal ids, e-mails and city in every spelling, plus phone and id digits."""
-    words = search_text(
-        client.name,
-        client.legal_form,
-        client.tax_id,
-        client.registration_number,
-        client.email,
-        *(client.other_emails or []),
-        client.city,
-    )
-    digits = " ".join(d for d in (phone_digits(p) for p in [client.phone, *(client.other_phones or [])]) if d)
-    return f"{words} {digits} {phone_digits(client.tax_id)}".strip()
-
-
-def contact_search_text(contact: Contact) -> str:
-    words = search_text(
-        contact.first_name, contact.last_name, contact.position, contact.email, *(contact.other_emails or [])
-    )
-    digits = " ".join(
-        d for d in (phone_digits(p) for p in [contact.phone, *(contact.other_phones or [])]) if d
-    )
-    return f"{words} {digits}".strip()
-
-
 def client_refresh_search(client: Client) -> None:
     """Recompute the search key (after any change; also for records made elsewhere)."""
     client.search_text = client_search_text(client)
@@ -442,10 +417,14 @@ def client_create(
     tags: Iterable[str] = (),
     check_permission: bool = True,
 ) -> Client:
-    """A new client card. `check_permission=False` is for the demo and imports, acting as the system."""
+    """A new client card. `check_permission=False` is for the demo and imports, acting as the system.
+
+    `data["price_list"]` (a price list id) gives the client its loyalty price list."""
     if check_permission:
         require(by, "work_records")
         owner = _default_owner(by, owner)
+    data = dict(data)
+    price_list_id = _clean_price_list(data.pop("price_list", None))
     team_country = getattr(getattr(owner or by, "team", None), "default_country", "") or ""
     values = clean_client_values({"name": "", **data}, team_country=team_country)
     _check_headquarters(headquarters, client=None, by=by if check_permission else None)
@@ -456,6 +435,9 @@ def client_create(
     client.save()
     _set_tags(client, tags, by, audit=False)
     client_refresh_search(client)
+    provider = price_lists()
+    if price_list_id is not None and provider is not None:
+        provider.assign(by=by, client=client, price_list_id=price_list_id, check_permission=check_permission)
     entry = audit_create(actor=by, instance=client, fields=[*CLIENT_AUDIT_FIELDS, "headquarters"])
     if tags:
         entry.changes["tags"] = [None, sorted(t.name for t in client.tags.all())]
@@ -481,7 +463,45 @@ UPDATABLE_CLIENT_FIELDS = {
     "credit_limit",
     "credit_currency",
     "discount_percent",
+    "price_list",
 }
+
+
+def _clean_price_list(value: Any) -> int | None:
+    """A price list id from a form or a program ("" and None: no price list)."""
+    if value is None or value == "":
+        return None
+    if hasattr(value, "pk"):
+        return int(value.pk)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise invalid({"price_list": [_("Choose one of the price lists.")]}) from None
+
+
+def client_price_list(client: Client) -> tuple[int, str] | None:
+    """The client's loyalty price list as (id, label), or None."""
+    provider = price_lists()
+    if provider is None or client.pk is None:
+        return None
+    return provider.current([client.pk]).get(client.pk)
+
+
+def client_price_list_labels(client_ids: list[int]) -> dict[int, str]:
+    provider = price_lists()
+    if provider is None:
+        return {}
+    return {pk: label for pk, (_id, label) in provider.current(client_ids).items()}
+
+
+def _update_price_list(*, by: Any, client: Client, value: Any) -> None:
+    provider = price_lists()
+    if provider is None:
+        raise invalid({"price_list": [_("Price lists are not available.")]})
+    wanted = _clean_price_list(value)
+    current = client_price_list(client)
+    if (current[0] if current else None) != wanted:
+        provider.assign(by=by, client=client, price_list_id=wanted)
 
 
 @transaction.atomic
@@ -503,6 +523,9 @@ def client_update(
         raise invalid({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
     client = Client.objects.select_for_update().get(pk=client.pk)
     team_country = client.team.default_country if client.team_id and client.team else ""
+    data = dict(data)
+    if "price_list" in data:
+        _update_price_list(by=by, client=client, value=data.pop("price_list"))
     values = clean_client_values(data, client=client, team_country=team_country)
     if not isinstance(headquarters, str):
         _check_headquarters(headquarters, client=client, by=by)

@@ -443,6 +443,7 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "card_sections": selectors.client_card_sections(),
         "family_ids": selectors.client_family_ids(client),
         "tags": list(client.tags.all()),
+        "price_list": services.client_price_list(client),
         "may_work": may_work,
         "can_hand_over": services.can_hand_over(user) and may_work,
         "can_delete": user_can(user, "manage_settings") and services.client_can_delete(client),
@@ -478,7 +479,9 @@ def client_create(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"kind": "company", "country": user.team.default_country if user.team else ""}
     if owners is not None and role_of(user) == Role.HEAD:
         initial["owner"] = user.pk
-    form = ClientForm(request.POST or None, owners=owners, hq_choice=_hq_choice(request), initial=initial)
+    form = ClientForm(
+        request.POST or None, owners=owners, hq_choice=_hq_choice(request), initial=initial, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         hq = _headquarters_from(request, form)
         if hq != "invalid":
@@ -507,7 +510,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     client = _client_for_work(request, pk)
-    form = ClientForm(request.POST or None, client=client, hq_choice=_hq_choice(request))
+    form = ClientForm(request.POST or None, client=client, hq_choice=_hq_choice(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         hq = _headquarters_from(request, form)
         if hq != "invalid":

@@ -13,7 +13,15 @@ class DealsConfig(AppConfig):
             from clientela.clients import extensions
         except ImportError:  # an older clients app without extension points
             return
-        from clientela.deals.client_card import deal_family_figures, move_deals_on_handover
+        from clientela.deals import client_card
 
-        extensions.register_family_figures(deal_family_figures)
-        extensions.register_handover_hook(move_deals_on_handover)
+        extensions.register_family_figures(client_card.deal_family_figures)
+        extensions.register_handover_hook(client_card.move_deals_on_handover)
+        extensions.register_price_lists(
+            extensions.PriceListProvider(
+                choices=client_card.price_list_choices,
+                current=client_card.price_list_current,
+                assign=client_card.price_list_assign,
+                can_assign=client_card.price_list_can_assign,
+            )
+        )

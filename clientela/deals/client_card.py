@@ -2,6 +2,8 @@
 
 * `deal_family_figures` — open deals and won revenue of a head office and its branches;
 * `client_deal_summary` — the client card's deals section (`deals/_client_deals.html`);
+* `price_list_*` — the client's loyalty price list for the client form, card, API and export
+  (`ClientPriceList` is the one place it is kept);
 * `move_deals_on_handover` — when clients get a new personal manager, the open deals the
   previous manager owned move with them (closed deals keep who won or lost them).
 
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_bulk
 from clientela.core.permissions import user_can
 from clientela.deals.choices import DealEventKind, DealStatus
-from clientela.deals.models import ClientPriceList, Deal, DealEvent
+from clientela.deals.models import ClientPriceList, Deal, DealEvent, PriceList
 from clientela.deals.money import format_money
 from clientela.deals.selectors import can_see_amounts, deals_visible_to, overdue_receivables
 
@@ -129,3 +131,35 @@ def move_deals_on_handover(
         details={"handover": getattr(handover, "pk", None), "deals": ids, "to_user": to_user.pk},
     )
     return len(deals)
+
+
+# --- The client's loyalty price list (clients.extensions.PriceListProvider) ----------------------
+
+
+def price_list_choices() -> list[tuple[int, str]]:
+    return [(p.pk, str(p)) for p in PriceList.objects.filter(is_active=True).order_by("currency", "name")]
+
+
+def price_list_current(client_ids: list[int]) -> dict[int, tuple[int, str]]:
+    links = ClientPriceList.objects.select_related("price_list").filter(client_id__in=client_ids)
+    return {link.client_id: (link.price_list_id, str(link.price_list)) for link in links}
+
+
+def price_list_assign(
+    *, by: Any, client: Any, price_list_id: int | None, check_permission: bool = True
+) -> None:
+    from clientela.deals.money import invalid
+    from clientela.deals.settings_services import client_price_list_set
+
+    price_list = None
+    if price_list_id is not None:
+        price_list = PriceList.objects.filter(pk=price_list_id).first()
+        if price_list is None:
+            raise invalid("price_list", _("Choose one of the price lists."))
+    if check_permission and not user_can(by, "view_team_settings"):
+        raise invalid("price_list", _("Only a head of sales or an admin chooses a client's price list."))
+    client_price_list_set(by=by, client=client, price_list=price_list, check_permission=check_permission)
+
+
+def price_list_can_assign(user: Any) -> bool:
+    return user_can(user, "view_team_settings")

@@ -204,3 +204,71 @@ def test_the_portfolio_of_someone_who_left_can_be_handed_over(client, world, api
     assert Client.objects.get(pk=mine.pk).owner == world.manager_north2
     # The one who left is not notified (inactive); the new manager is.
     assert not notes_of(world.manager_north) and len(notes_of(world.manager_north2)) == 1
+
+
+def test_open_tasks_and_threads_of_the_clients_records_move_too(world):
+    """Open tasks the previous manager had on the client, its contacts and its deals go to the
+    new manager; done tasks and other people's tasks stay; e-mail threads follow."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from clientela.activities.models import Task
+    from clientela.deals.defaults import ensure_defaults
+    from clientela.deals.models import Deal, Pipeline
+    from clientela.mail.models import Thread
+
+    ensure_defaults()
+    client = make_client(world.manager_north, name="Moving SRL")
+    other = make_client(world.manager_north, name="Staying SRL")
+    contact = make_contact(client)
+    pipeline = Pipeline.objects.get(code="corporate")
+    deal = Deal.objects.create(
+        title="Licences",
+        client=client,
+        owner=world.manager_north,
+        team=world.north,
+        pipeline=pipeline,
+        stage=pipeline.stages.order_by("position").first(),
+        currency="RON",
+    )
+    due = timezone.now() + dt.timedelta(days=1)
+
+    def task(title, assignee=world.manager_north, **links):
+        return Task.objects.create(title=title, due_at=due, assignee=assignee, team=world.north, **links)
+
+    on_client, on_contact, on_deal = (
+        task("c", client=client),
+        task("p", contact=contact),
+        task("d", deal=deal),
+    )
+    done = task("done", client=client)
+    Task.objects.filter(pk=done.pk).update(done_at=timezone.now())
+    colleague = task("colleague's", assignee=world.head_north, client=client)
+    elsewhere = task("other client", client=other)
+    thread = Thread.objects.create(
+        subject="Offer", client=client, owner=world.manager_north, team=world.north
+    )
+    other_thread = Thread.objects.create(
+        subject="Hi", client=other, owner=world.manager_north, team=world.north
+    )
+
+    handover = services.client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
+
+    def assignee(t):
+        return Task.objects.get(pk=t.pk).assignee
+
+    assert {assignee(t) for t in (on_client, on_contact, on_deal)} == {world.manager_north2}
+    assert assignee(done) == world.manager_north
+    assert assignee(colleague) == world.head_north
+    assert assignee(elsewhere) == world.manager_north
+    assert Thread.objects.get(pk=thread.pk).owner == world.manager_north2
+    assert Thread.objects.get(pk=other_thread.pk).owner == world.manager_north
+    entry = AuditEntry.objects.get(
+        action=AuditAction.BULK,
+        event="handover",
+        content_type__model="task",
+        content_type__app_label="activities",
+    )
+    assert sorted(entry.changes["tasks"]) == sorted([on_client.pk, on_contact.pk, on_deal.pk])
+    assert entry.changes["handover"] == handover.pk
