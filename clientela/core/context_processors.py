@@ -11,33 +11,41 @@ from django.utils.translation import gettext_lazy as _
 from clientela.core.permissions import user_can
 
 # (url name, label, icon, capability or None). Apps add their entries here as they land;
-# an entry whose URL does not exist (yet) is left out.
+# an entry whose URL does not exist (yet) is left out. The daily work comes first; settings
+# pages follow under their own heading.
 NAVIGATION: list[tuple[str, Any, str, str | None]] = [
-    ("core:home", _("Home"), "ti-home", None),
+    ("core:home", _("Work list"), "ti-home", None),
+    ("worklist:calendar", _("Calendar"), "ti-calendar", "work_records"),
+    ("activities:tasks", _("Tasks"), "ti-checkbox", "work_records"),
+    ("activities:without_next_step", _("Without next step"), "ti-alert-triangle", "work_records"),
+    ("mail:inbox", _("Inbox"), "ti-mail", "work_records"),
     ("leads:list", _("Leads"), "ti-address-book", None),
     ("leads:interests", _("Interests"), "ti-bulb", None),
     ("clients:list", _("Clients"), "ti-building-store", "work_records"),
     ("clients:contacts", _("Contacts"), "ti-users", "work_records"),
     ("deals:board", _("Deals"), "ti-layout-kanban", "work_records"),
     ("deals:receivables", _("Receivables"), "ti-cash", "view_deal_amounts"),
-    ("intake:form_list", _("Intake forms"), "ti-forms", "manage_intake"),
     ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
+]
+SETTINGS_NAVIGATION: list[tuple[str, Any, str, str | None]] = [
+    ("intake:form_list", _("Intake forms"), "ti-forms", "manage_intake"),
     ("lead_settings:index", _("Lead settings"), "ti-adjustments", "view_team_settings"),
     ("clients:settings", _("Client settings"), "ti-adjustments-horizontal", "manage_settings"),
     ("deals:settings", _("Sales settings"), "ti-settings", "view_team_settings"),
+    ("comms:settings", _("Working hours and response times"), "ti-clock-cog", "view_team_settings"),
+    ("comms:template_list", _("Message templates"), "ti-template", "view_team_settings"),
+    ("activities:keep_alive_settings", _("Keep-alive"), "ti-heartbeat", "view_team_settings"),
     ("users:team_list", _("Teams"), "ti-users-group", "view_team_settings"),
     ("users:user_list", _("Users"), "ti-user-cog", "view_team_settings"),
     ("core:failed_jobs", _("Failed jobs"), "ti-alert-triangle", "manage_settings"),
 ]
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+def _items(request: HttpRequest, entries: list[tuple[str, Any, str, str | None]]) -> list[dict[str, Any]]:
+    user = request.user
     path = request.path
     items = []
-    for url_name, label, icon, capability in NAVIGATION:
+    for url_name, label, icon, capability in entries:
         if capability and not user_can(user, capability):
             continue
         try:
@@ -46,4 +54,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         active = path == url if url == "/" else path.startswith(url)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
-    return {"nav_items": items}
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "nav_settings": []}
+    return {"nav_items": _items(request, NAVIGATION), "nav_settings": _items(request, SETTINGS_NAVIGATION)}
