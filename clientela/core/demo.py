@@ -17,6 +17,7 @@ DEMO_LOADERS = [
     "clientela.clients.demo",
     "clientela.deals.demo",
     "clientela.activities.demo",
+    "clientela.mail.demo",
 ]
 
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105 (published demo login)
