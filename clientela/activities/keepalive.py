@@ -30,10 +30,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import Direction, TaskKind
@@ -161,7 +162,11 @@ def keep_alive_raise(*, deal: Any, silence_since: dt.datetime, now: dt.datetime)
     def effect() -> None:
         if Task.objects.filter(deal=deal, kind=TaskKind.KEEP_ALIVE, done_at__isnull=True).exists():
             return
-        days = (now - silence_since).days
+        # Written by a background job: in the language of the manager who will read it.
+        with translation.override(getattr(deal.owner, "language", "") or settings.LANGUAGE_CODE):
+            _raise(days=(now - silence_since).days)
+
+    def _raise(*, days: int) -> None:
         task = task_create(
             by=None,
             title=(

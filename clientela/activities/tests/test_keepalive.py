@@ -122,3 +122,17 @@ def test_compose_url_uses_the_template_or_is_empty(world, records):
     url = keepalive.keep_alive_compose_url(deal=records["deal"], language="en")
     if url:
         assert "to=ioana%40stefan.example" in url and f"deal={records['deal'].pk}" in url
+
+
+def test_the_reminder_is_written_in_the_owners_language(world, records):
+    from clientela.users.models import User
+
+    deal = records["deal"]
+    User.objects.filter(pk=world.manager_north.pk).update(language="ro")
+    deal.owner.refresh_from_db()
+    touch(deal, Direction.IN, T0)
+    assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=4)) == 1
+    task = keep_alive_tasks(deal).get()
+    assert not task.title.startswith("Keep in touch"), task.title
+    note = Notification.objects.get(user=world.manager_north, verb="keep_alive")
+    assert "heard nothing from us" not in note.text, note.text
