@@ -36,7 +36,6 @@ import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -70,6 +69,7 @@ from clientela.core.normalise import clean_text, fold
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of
 from clientela.core.tasks import enqueue_on_commit
+from clientela.intake import import_jobs
 from clientela.intake.choices import ImportStatus
 from clientela.intake.import_files import Table, fields_for, merge_mapping, open_table, resolve_mapping
 from clientela.intake.models import ExternalRef, ImportJob, ImportKind, ImportReportChunk
@@ -79,7 +79,6 @@ from clientela.users.models import Team, User
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-STALE_AFTER = dt.timedelta(minutes=10)
 RECORD_KINDS = (ImportKind.CLIENTS, ImportKind.CONTACTS)
 REPORT_HEADER = ["line", "outcome", "id", "reason"]
 
@@ -168,26 +167,17 @@ def records_job_create(
     table.close()
     mapping = merge_mapping(table.headers, mapping, kind=kind)
     resolve_mapping(table.headers, mapping, require_identity=False, kind=kind)
-    actor = by if getattr(by, "is_authenticated", False) else None
-    job = ImportJob(
+    return import_jobs.job_store(
+        by=by,
+        file=file,
+        name=name,
+        table=table,
         kind=kind,
-        original_name=Path(name).name[:255] or "import",
         dry_run=dry_run,
         mapping=mapping,
         default_country=country,
         team=team,
-        owner=actor,
-        created_by=actor,
-        file_format=table.file_format,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        columns=table.headers,
-        total_rows=table.estimated_rows or 0,
     )
-    file.seek(0)
-    job.file.save(job.original_name, File(file, name=job.original_name), save=False)
-    job.save()
-    return job
 
 
 @transaction.atomic
@@ -196,54 +186,24 @@ def records_job_start(
 ) -> ImportJob:
     """Confirm the mapping and hand the job to a background worker."""
     require_import_records(by)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.queued_at is not None:
-        raise ConflictError(_("This import has already been started."))
-    if mapping is not None:
-        job.mapping = mapping
-    resolve_mapping(job.columns, job.mapping, kind=job.kind)
-    if dry_run is not None:
-        job.dry_run = dry_run
-    job.queued_at = timezone.now()
-    job.updated_by = by if getattr(by, "is_authenticated", False) else None
-    job.save(update_fields=["mapping", "dry_run", "queued_at", "updated_by", "updated_at"])
-    enqueue_on_commit(run_records_import, job_id=job.pk)
-    return job
+    return import_jobs.job_queue(
+        by=by,
+        job=job,
+        mapping=mapping,
+        dry_run=dry_run,
+        check_mapping=lambda columns, chosen: resolve_mapping(columns, chosen, kind=job.kind),
+        runner=run_records_import,
+    )
 
 
 @transaction.atomic
 def records_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import_records(by)
-    if not job.dry_run or job.status != ImportStatus.DONE:
-        raise ConflictError(_("Only a finished dry run can be imported for real."))
-    actor = by if getattr(by, "is_authenticated", False) else None
-    copy = ImportJob.objects.create(
-        kind=job.kind,
-        file=job.file.name,
-        original_name=job.original_name,
-        dry_run=False,
-        mapping=job.mapping,
-        default_country=job.default_country,
-        team=job.team,
-        owner=actor,
-        created_by=actor,
-        file_format=job.file_format,
-        encoding=job.encoding,
-        delimiter=job.delimiter,
-        columns=job.columns,
-        total_rows=job.total_rows,
-    )
-    return records_job_start(by=by, job=copy)
+    return records_job_start(by=by, job=import_jobs.job_copy_for_real(by=by, job=job))
 
 
-def can_resume(job: ImportJob, *, force: bool = False) -> bool:
-    if job.status == ImportStatus.FAILED:
-        return True
-    if job.status == ImportStatus.RUNNING:
-        beat = job.heartbeat_at or job.started_at
-        return force or beat is None or timezone.now() - beat > STALE_AFTER
-    return False
+can_resume = import_jobs.can_resume
 
 
 @transaction.atomic
@@ -297,43 +257,12 @@ def summary(job: ImportJob) -> str:
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:
-    """The report as CSV text, header first: the saved file, or the committed batches so far."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(REPORT_HEADER)
-    yield buffer.getvalue()
-    if job.report:
-        with job.report.open("rb") as stream:
-            stream.readline()
-            while chunk := stream.read(1 << 16):
-                yield chunk.decode("utf-8")
-        return
-    yield from job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
-
-
-@contextmanager
-def _table_of(job: ImportJob) -> Iterator[Table]:
-    stored = job.file.open("rb")
-    stream: Any = stored
-    while not isinstance(stream, io.IOBase) and getattr(stream, "file", None) is not None:
-        stream = stream.file
-    try:
-        table = open_table(stream, job.original_name, encoding=job.encoding)
-        try:
-            yield table
-        finally:
-            table.close()
-    finally:
-        stored.close()
+    """The report as CSV text, header first (see `import_jobs.report_lines`)."""
+    return import_jobs.report_lines(job, REPORT_HEADER)
 
 
 def records_preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
-    rows = []
-    with _table_of(job) as table:
-        for row in table.rows():
-            rows.append(row)
-            if len(rows) >= limit:
-                break
-    return rows
+    return import_jobs.preview(job, limit)
 
 
 # --- Cell values -------------------------------------------------------------------------------
@@ -535,7 +464,7 @@ class RecordsImportRunner:
         if not self._claim(force=force):
             return self.job
         try:
-            with _table_of(self.job) as table:
+            with import_jobs.table_of(self.job) as table:
                 self._import(table)
             self._finish()
         except Exception as exc:

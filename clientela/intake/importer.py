@@ -65,6 +65,7 @@ from clientela.core.normalise import name_key
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
 from clientela.core.tasks import enqueue_on_commit
+from clientela.intake import import_jobs
 from clientela.intake.choices import ImportStatus, RowOutcome
 from clientela.intake.import_bulk import BulkInserter, db_datetime
 from clientela.intake.import_files import (
@@ -101,7 +102,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 # A running job whose last batch is older than this is considered dead and may be resumed.
-STALE_AFTER = dt.timedelta(minutes=10)
 REPORT_HEADER = ["line", "outcome", "lead_id", "interest_id", "merged_into", "reason"]
 FIELD_LABELS = dict(IMPORT_FIELDS)
 # What recomputing a touched lead's temperature and score reads.
@@ -173,23 +173,6 @@ def require_import(user: Any) -> None:
 # --- Creating and starting jobs --------------------------------------------------------------
 
 
-@contextmanager
-def _table_of(job: ImportJob) -> Iterator[Table]:
-    """The job's stored file, opened with what was detected at upload, closed afterwards."""
-    stored = job.file.open("rb")
-    stream: Any = stored
-    while not isinstance(stream, io.IOBase) and getattr(stream, "file", None) is not None:
-        stream = stream.file
-    try:
-        table = open_table(stream, job.original_name, encoding=job.encoding)
-        try:
-            yield table
-        finally:
-            table.close()
-    finally:
-        stored.close()
-
-
 @transaction.atomic
 def import_job_create(
     *,
@@ -234,27 +217,18 @@ def import_job_create(
     # Unknown columns or fields are errors now; a mapping that does not name anybody yet is
     # allowed until the import starts (the mapping page lets people complete it).
     resolve_mapping(table.headers, mapping, require_identity=False)
-    actor = by if getattr(by, "is_authenticated", False) else None
-    job = ImportJob(
-        original_name=Path(name).name[:255] or "import",
+    return import_jobs.job_store(
+        by=by,
+        file=file,
+        name=name,
+        table=table,
         dry_run=dry_run,
         mapping=mapping,
         default_country=country,
         default_source=default_source,
         default_campaign=default_campaign.strip()[:100],
         team=team,
-        owner=actor,
-        created_by=actor,
-        file_format=table.file_format,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        columns=table.headers,
-        total_rows=table.estimated_rows or 0,
     )
-    file.seek(0)
-    job.file.save(job.original_name, File(file, name=job.original_name), save=False)
-    job.save()
-    return job
 
 
 @transaction.atomic
@@ -265,47 +239,16 @@ def import_job_start(
     from clientela.intake.tasks import run_import
 
     require_import(by)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.queued_at is not None:
-        raise ConflictError(_("This import has already been started."))
-    if mapping is not None:
-        resolve_mapping(job.columns, mapping)
-        job.mapping = mapping
-    else:
-        resolve_mapping(job.columns, job.mapping)
-    if dry_run is not None:
-        job.dry_run = dry_run
-    job.queued_at = timezone.now()
-    job.updated_by = by if getattr(by, "is_authenticated", False) else None
-    job.save(update_fields=["mapping", "dry_run", "queued_at", "updated_by", "updated_at"])
-    enqueue_on_commit(run_import, job_id=job.pk)
-    return job
+    return import_jobs.job_queue(
+        by=by, job=job, mapping=mapping, dry_run=dry_run, check_mapping=resolve_mapping, runner=run_import
+    )
 
 
 @transaction.atomic
 def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import(by)
-    if not job.dry_run or job.status != ImportStatus.DONE:
-        raise ConflictError(_("Only a finished dry run can be imported for real."))
-    actor = by if getattr(by, "is_authenticated", False) else None
-    copy = ImportJob.objects.create(
-        file=job.file.name,
-        original_name=job.original_name,
-        dry_run=False,
-        mapping=job.mapping,
-        default_country=job.default_country,
-        default_source=job.default_source,
-        default_campaign=job.default_campaign,
-        team=job.team,
-        owner=actor,
-        created_by=actor,
-        file_format=job.file_format,
-        encoding=job.encoding,
-        delimiter=job.delimiter,
-        columns=job.columns,
-        total_rows=job.total_rows,
-    )
+    copy = import_jobs.job_copy_for_real(by=by, job=job, extra_fields=("default_source", "default_campaign"))
     return import_job_start(by=by, job=copy)
 
 
@@ -325,13 +268,7 @@ def import_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> Import
     return job
 
 
-def can_resume(job: ImportJob, *, force: bool = False) -> bool:
-    if job.status == ImportStatus.FAILED:
-        return True
-    if job.status == ImportStatus.RUNNING:
-        beat = job.heartbeat_at or job.started_at
-        return force or beat is None or timezone.now() - beat > STALE_AFTER
-    return False
+can_resume = import_jobs.can_resume
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -354,28 +291,12 @@ def import_job_get(*, viewer: Any, pk: int) -> ImportJob:
 
 def import_preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
     """The first data rows of the job's file, for the mapping page."""
-    rows = []
-    with _table_of(job) as table:
-        for row in table.rows():
-            rows.append(row)
-            if len(rows) >= limit:
-                break
-    return rows
+    return import_jobs.preview(job, limit)
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:
-    """The report as CSV text, header first: from the saved file, or from the committed batches
-    while the import runs (or after it failed)."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(REPORT_HEADER)
-    yield buffer.getvalue()
-    if job.report:
-        with job.report.open("rb") as stream:
-            stream.readline()
-            while chunk := stream.read(1 << 16):
-                yield chunk.decode("utf-8")
-        return
-    yield from job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
+    """The report as CSV text, header first (see `import_jobs.report_lines`)."""
+    return import_jobs.report_lines(job, REPORT_HEADER)
 
 
 # --- Running ---------------------------------------------------------------------------------
@@ -873,7 +794,7 @@ class ImportRunner:
             self.job = job
 
     def _run(self) -> None:
-        with _table_of(self.job) as table:
+        with import_jobs.table_of(self.job) as table:
             self._import(table)
         self._finish()
 
