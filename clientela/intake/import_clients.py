@@ -27,14 +27,10 @@ inside a savepoint that is rolled back, and keeps only the job and its report.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import logging
 import re
-import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +38,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -52,6 +47,7 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from clientela.clients.choices import ContactRole, RevenueBand
+from clientela.clients.completeness import filled_count
 from clientela.clients.identifiers import TAX_ID_RULES, InvalidIdentifier, normalise_tax_id
 from clientela.clients.models import Client, Contact, ContactMembership, Tag
 from clientela.clients.services import (
@@ -72,7 +68,7 @@ from clientela.core.tasks import enqueue_on_commit
 from clientela.intake import import_jobs
 from clientela.intake.choices import ImportStatus
 from clientela.intake.import_files import Table, fields_for, merge_mapping, open_table, resolve_mapping
-from clientela.intake.models import ExternalRef, ImportJob, ImportKind, ImportReportChunk
+from clientela.intake.models import ExternalRef, ImportJob, ImportKind
 from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
@@ -432,24 +428,20 @@ class RowRejected(Exception):
     """This row cannot be imported; the message is the report's reason."""
 
 
-class RecordsImportRunner:
+class RecordsImportRunner(import_jobs.JobRunner):
     """Runs (or resumes) one clients or contacts import job."""
 
-    def __init__(
-        self,
-        job: ImportJob,
-        *,
-        by: Any = None,
-        batch_size: int = BATCH_SIZE,
-        progress: ProgressCallback | None = None,
-        after_batch: ProgressCallback | None = None,
-    ) -> None:
-        self.job = job
-        self.by = by if getattr(by, "is_authenticated", False) else None
-        self.batch_size = batch_size
-        self.progress = progress
-        self.after_batch = after_batch
-        self.token = secrets.token_hex(8)
+    report_header = REPORT_HEADER
+    counters = {
+        Outcome.CREATED: "created_count",
+        Outcome.UPDATED: "merged_count",
+        Outcome.UNCHANGED: "unchanged_count",
+        Outcome.REJECTED: "rejected_count",
+    }
+
+    def __init__(self, job: ImportJob, **options: Any) -> None:
+        options.setdefault("batch_size", BATCH_SIZE)
+        super().__init__(job, **options)
         self.labels = CLIENT_FIELD_LABELS if job.kind == ImportKind.CLIENTS else CONTACT_FIELD_LABELS
         # A dry run rolls every batch back: rows of earlier batches it "created", by key.
         self.dry_seen: dict[str, _DrySeen] = {}
@@ -457,54 +449,6 @@ class RecordsImportRunner:
         self.updated_ids: list[int] = []
         self._owners: dict[str, User] | None = None
         self._visible_ids: set[int] = set()
-
-    # -- lifecycle --
-
-    def run(self, *, force: bool = False) -> ImportJob:
-        if not self._claim(force=force):
-            return self.job
-        try:
-            with import_jobs.table_of(self.job) as table:
-                self._import(table)
-            self._finish()
-        except Exception as exc:
-            log.exception("Import %s failed", self.job.pk)
-            self._fail(exc)
-            raise
-        return self.job
-
-    def _claim(self, *, force: bool) -> bool:
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.status == ImportStatus.DONE:
-                self.job = job
-                return False
-            if job.status == ImportStatus.RUNNING and not can_resume(job, force=force):
-                raise ConflictError(_("This import is already running."))
-            now = timezone.now()
-            job.status = ImportStatus.RUNNING
-            job.run_token = self.token
-            job.started_at = job.started_at or now
-            job.heartbeat_at = now
-            job.queued_at = job.queued_at or now
-            job.error = ""
-            job.save(
-                update_fields=["status", "run_token", "started_at", "heartbeat_at", "queued_at", "error"]
-            )
-            self.job = job
-        return True
-
-    def _fail(self, exc: Exception) -> None:
-        message = exc.message if isinstance(exc, BusinessError) else f"{type(exc).__name__}: {exc}"
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.run_token != self.token:
-                return
-            job.status = ImportStatus.FAILED
-            job.error = str(message)[:2000]
-            job.save(update_fields=["status", "error", "updated_at"])
-            self._audit(job, status=ImportStatus.FAILED)
-            self.job = job
 
     def _import(self, table: Table) -> None:
         job = self.job
@@ -519,61 +463,21 @@ class RecordsImportRunner:
             batch.append(row)
             if len(batch) >= self.batch_size:
                 seq += 1
-                self._commit_batch(batch, seq)
+                self._commit_batch(batch, seq, functools.partial(self._report, batch))
                 batch = []
         if batch:
             seq += 1
-            self._commit_batch(batch, seq)
+            self._commit_batch(batch, seq, functools.partial(self._report, batch))
 
-    def _commit_batch(self, batch: list[tuple[int, list[str]]], seq: int) -> None:
-        with transaction.atomic():
-            current = (
-                ImportJob.objects.select_for_update()
-                .filter(pk=self.job.pk)
-                .values("run_token", "processed_rows")[0]
-            )
-            if current["run_token"] != self.token or current["processed_rows"] != self.job.processed_rows:
-                raise ConflictError(_("Another run of this import took over; this one stops."))
-            if self.job.dry_run:
-                savepoint = transaction.savepoint()
-                results = self._process(batch)
-                transaction.savepoint_rollback(savepoint)
-            else:
-                results = self._process(batch)
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            counts = dict.fromkeys(OUTCOME_LABELS, 0)
-            for result in results:
-                counts[result.outcome] += 1
-                writer.writerow([result.line, result.outcome, result.record_id or "", result.reason])
-            job = self.job
-            ImportReportChunk.objects.create(
-                job=job, seq=seq, first_line=batch[0][0], last_line=batch[-1][0], text=buffer.getvalue()
-            )
-            job.processed_rows += len(batch)
-            job.created_count += counts[Outcome.CREATED]
-            job.merged_count += counts[Outcome.UPDATED]
-            job.unchanged_count += counts[Outcome.UNCHANGED]
-            job.rejected_count += counts[Outcome.REJECTED]
-            job.total_rows = max(job.total_rows, job.processed_rows)
-            job.heartbeat_at = timezone.now()
-            job.save(
-                update_fields=[
-                    "processed_rows",
-                    "created_count",
-                    "merged_count",
-                    "unchanged_count",
-                    "rejected_count",
-                    "total_rows",
-                    "heartbeat_at",
-                    "updated_at",
-                ]
-            )
-            self._audit(job, status=ImportStatus.RUNNING)
-        if self.progress:
-            self.progress(self.job)
-        if self.after_batch:
-            self.after_batch(self.job)
+    def _report(self, batch: list[tuple[int, list[str]]]) -> list[tuple[str, list[Any]]]:
+        """The batch's outcomes; a dry run's changes are rolled back at once."""
+        if self.job.dry_run:
+            savepoint = transaction.savepoint()
+            results = self._process(batch)
+            transaction.savepoint_rollback(savepoint)
+        else:
+            results = self._process(batch)
+        return [(r.outcome, [r.line, r.outcome, r.record_id or "", r.reason]) for r in results]
 
     def _audit(self, job: ImportJob, *, status: str) -> None:
         """The import's one audit entry: counts and the ids it created or updated (capped)."""
@@ -604,35 +508,24 @@ class RecordsImportRunner:
         job.audit_entry = entry
         job.save(update_fields=["audit_entry"])
 
-    def _finish(self) -> None:
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
-            if job.run_token != self.token:
-                raise ConflictError(_("Another run of this import took over; this one stops."))
-            self.job = job
-            with tempfile.TemporaryFile() as spool:
-                for text in report_lines(job):
-                    spool.write(text.encode("utf-8"))
-                spool.seek(0)
-                stem = Path(job.original_name).stem[:80] or "import"
-                job.report.save(f"{stem}-report-{job.pk}.csv", File(spool), save=False)
-            job.report_chunks.all().delete()
-            job.status = ImportStatus.DONE
-            job.total_rows = job.processed_rows
-            job.finished_at = job.heartbeat_at = timezone.now()
-            job.save(
-                update_fields=["status", "total_rows", "finished_at", "heartbeat_at", "report", "updated_at"]
-            )
-            self._audit(job, status=ImportStatus.DONE)
-            notify(
-                user=job.owner,
-                verb="import_done",
-                text=_("Import “%(file)s” finished: %(summary)s.")
-                % {"file": job.original_name, "summary": summary(job)},
-                url=reverse("imports:detail", args=[job.pk]),
-            )
-        if self.progress:
-            self.progress(self.job)
+    def _notify_done(self, job: ImportJob) -> None:
+        from clientela.comms.services import in_language_of
+
+        with in_language_of(job.owner):  # a job writes it: in the reader's language
+            # The counts of `summary` (the CLI's line, kept in English for scripts), in the reader's words.
+            counts = _(
+                "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected"
+            ) % {
+                "created": job.created_count,
+                "updated": job.merged_count,
+                "unchanged": job.unchanged_count,
+                "rejected": job.rejected_count,
+            }
+            text = _("Import “%(file)s” finished: %(summary)s.") % {
+                "file": job.original_name,
+                "summary": counts,
+            }
+        notify(user=job.owner, verb="import_done", text=text, url=reverse("imports:detail", args=[job.pk]))
 
     # -- rows --
 
@@ -894,7 +787,10 @@ class RecordsImportRunner:
             for name, value in changes.items():
                 setattr(client, name, value)
             client.search_text = client_search_text(client)
-            Client.objects.filter(pk=client.pk).update(**changes, search_text=client.search_text)
+            client.completeness_filled = filled_count(client)
+            Client.objects.filter(pk=client.pk).update(
+                **changes, search_text=client.search_text, completeness_filled=client.completeness_filled
+            )
         if new_tags:
             client.tags.add(*self._tags(new_tags))
         if external_id and self._external(ImportKind.CLIENTS, external_id) is None:

@@ -17,10 +17,13 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import TaskKind
 from clientela.clients.models import Client, Contact
+from clientela.clients.services import clients_touched
+from clientela.comms.services import in_language_of
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.errors import BusinessError
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
@@ -311,11 +314,11 @@ def _touch_existing(
         return IntakeResult(kind="lead", id=existing.pk, duplicate_of=existing.pk, record=existing)
     owner = existing.client.owner if isinstance(existing, Contact) else existing.owner
     audit_event(actor=ctx.by, instance=existing, event="touch", changes=details)
-    notify(
-        user=owner,
-        verb="client_touch",
-        text=_("%(who)s got in touch again via %(source)s") % {"who": existing, "source": source_label},
-    )
+    client_id = existing.client_id if isinstance(existing, Contact) else existing.pk
+    clients_touched(client_ids=[client_id], at=timezone.now())
+    with in_language_of(owner):  # the owner's language, not the visitor's (a public form)
+        text = _("%(who)s got in touch again via %(source)s") % {"who": existing, "source": source_label}
+    notify(user=owner, verb="client_touch", text=text)
     kind = "contact" if isinstance(existing, Contact) else "client"
     return IntakeResult(kind=kind, id=existing.pk, duplicate_of=existing.pk, record=existing)
 

@@ -9,15 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from openpyxl import Workbook
 
 from clientela.activities.models import Task
-from clientela.clients.models import Client
+from clientela.clients.models import Client, Contact
 from clientela.core.models import AuditEntry, Notification
 from clientela.intake.choices import ImportStatus
 from clientela.intake.import_bulk import BulkInserter
 from clientela.intake.import_files import open_table, suggest_mapping
-from clientela.intake.importer import import_file, import_run, report_lines
+from clientela.intake.importer import import_file, import_run, pg_text_array, report_lines
 from clientela.intake.models import ImportJob
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import LeadEventKind, LeadStatus
@@ -327,6 +328,9 @@ def test_duplicates_of_existing_leads_and_clients_are_touches(world, tmp_path):
     assert Notification.objects.filter(user=world.manager_north, verb="lead_touch").exists()
     assert Notification.objects.filter(user=world.manager_north2, verb="client_touch").exists()
     assert AuditEntry.objects.get(event="import").changes["touched_clients"] == [client.pk]
+    before = client.last_contact_at
+    client.refresh_from_db()
+    assert client.last_contact_at > before, "the client got in touch: its status follows"
 
 
 def test_refused_leads_do_not_catch_duplicates(world, tmp_path):
@@ -465,7 +469,7 @@ def test_a_second_runner_of_the_same_job_is_refused(world, tmp_path):
     assert first.claim()
     with pytest.raises(ConflictError):
         ImportRunner(job, by=world.head_north).run()
-    first._run()
+    first.run_claimed()
     assert Lead.objects.count() == 1
     assert ImportRunner(job, by=world.head_north).run().status == ImportStatus.DONE, "done stays done"
     assert Lead.objects.count() == 1
@@ -491,6 +495,62 @@ def test_bulk_inserter_fills_columns_it_is_not_given_with_model_defaults(world):
     )
     (next_pk,) = inserter.reserve_ids(1)
     assert next_pk > pk
+
+
+def test_bulk_inserter_keeps_every_character_and_type_exactly(world):
+    """Tabs, newlines, backslashes, `\\N`, quotes and non-Latin text in a written row come back
+    unchanged (PostgreSQL writes the rows as COPY text, which escapes them)."""
+    tricky = 'Tab\there\nnew line\r\\ back\\slash \\N "quoted" Ştefan Морозов 日本'
+    inserter = BulkInserter(Lead, ["first_name", "message", "consent", "touch_count", "score_factors"])
+    (pk,) = inserter.reserve_ids(1)
+    inserter.insert([(pk, "\\N", tricky, True, 7, '[{"factor": "a\\tb"}]')])
+    lead = Lead.objects.get(pk=pk)
+    assert (lead.first_name, lead.message, lead.consent, lead.touch_count) == ("\\N", tricky, True, 7)
+    assert lead.score_factors == [{"factor": "a\tb"}]
+    assert lead.email is None or lead.email == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL array literal")
+@pytest.mark.django_db
+def test_text_array_literal_round_trips_quotes_and_backslashes():
+    values = {'a"b@example.ro', "back\\slash@example.ro", "comma,brace}{@example.ro", "+40744000111", ""}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [pg_text_array(values)])
+        assert set(cursor.fetchone()[0]) == values
+
+
+def test_contacts_and_clients_match_on_their_other_addresses(world, tmp_path):
+    """As at every other door, an e-mail or phone listed among a contact's or a client's other
+    addresses is a touch on that record, not a new lead."""
+    client = Client.objects.create(
+        name="Beta SRL",
+        owner=world.manager_north2,
+        team=world.north,
+        other_phones=["+40213335555"],
+        other_emails=["office@beta.example"],
+    )
+    contact = Contact.objects.create(
+        client=client, first_name="Ion", last_name="Pop", other_emails=["ion.pop@gmail.example"]
+    )
+    path = write_csv(
+        tmp_path / "others.csv",
+        [
+            ["name", "email", "phone"],
+            ["Ion Pop", "ION.POP@gmail.example", ""],
+            ["Office", "", "021 333 5555"],
+            ["Somebody Else", "office@beta.example", ""],
+            ["New Person", "new.person@gamma.example", ""],
+        ],
+    )
+    job = run(path, world)
+    assert (job.created_count, job.merged_count) == (1, 3)
+    rows = report(job)
+    assert [r["merged_into"] for r in rows[:3]] == [
+        f"contact #{contact.pk}",
+        f"client #{client.pk}",
+        f"client #{client.pk}",
+    ]
+    assert AuditEntry.objects.get(event="import").changes["touched_clients"] == [client.pk]
 
 
 def test_imported_leads_are_found_by_the_search_index(world, tmp_path):

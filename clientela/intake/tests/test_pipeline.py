@@ -11,7 +11,7 @@ from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError
-from clientela.core.models import Notification
+from clientela.core.models import AuditEntry, Notification
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import LeadStatus
 from clientela.leads.models import Interest, Lead
@@ -92,12 +92,18 @@ def test_duplicate_of_a_contact_or_client_is_not_a_new_lead(ctx, world):
         name="Alpha", owner=world.manager_north, team=world.north, phone="+40215551234"
     )
     contact = Contact.objects.create(client=client, first_name="Ana", email="ana@alpha.example")
+    Client.objects.filter(pk=client.pk).update(last_contact_at=timezone.now() - dt.timedelta(days=400))
     by_contact = submit(ctx, name="Ana Alpha", email="ANA@alpha.example")
+    client.refresh_from_db()
+    assert timezone.now() - client.last_contact_at < dt.timedelta(minutes=1), "a contact's enquiry counts"
+    Client.objects.filter(pk=client.pk).update(last_contact_at=timezone.now() - dt.timedelta(days=400))
     by_client = submit(ctx, name="Reception", phone="021 555 1234")
     assert (by_contact.kind, by_contact.id) == ("contact", contact.pk)
     assert (by_client.kind, by_client.id) == ("client", client.pk)
     assert not Lead.objects.exists()
     assert Notification.objects.filter(user=world.manager_north, verb="client_touch").count() == 2
+    client.refresh_from_db()
+    assert timezone.now() - client.last_contact_at < dt.timedelta(minutes=1), "so does the client's own"
 
 
 def test_refused_lead_does_not_swallow_a_new_arrival(ctx, world):
@@ -118,6 +124,8 @@ def test_new_lead_is_assigned_and_gets_a_first_task_due_within_two_hours(ctx, wo
     task = Task.objects.get(lead=lead)
     assert task.kind == TaskKind.FIRST_CONTACT and task.assignee == lead.owner
     assert before + dt.timedelta(hours=2) <= task.due_at <= timezone.now() + dt.timedelta(hours=2)
+    created = AuditEntry.objects.get(object_id=str(task.pk), content_type__model="task", action="create")
+    assert created.changes["kind"] == [None, TaskKind.FIRST_CONTACT]
 
 
 def test_callback_request_gets_an_urgent_call_back_task(world):
