@@ -246,6 +246,7 @@ def load(data: Path) -> dict[str, Any]:
                 "owner_id": owner.pk,
                 "team_id": owner.team_id,
                 "created_at": created,
+                "last_contact_at": created,  # the rule's floor; recounted after the load
                 "updated_at": created,
             }
             client["search_text"] = client_search_text(SimpleNamespace(**{**clients.defaults, **client}))  # type: ignore[arg-type]
@@ -377,6 +378,17 @@ def load(data: Path) -> dict[str, Any]:
     say(f"{deal_count} deals, {change_id} stage changes in {timings['deals']:.0f} s")
     reset_sequences([Client, Contact, ContactMembership, Deal, DealStageChange])
 
+    # The stored figures the list filters read (clients.completeness, clients.status), set-based,
+    # as the services keep them for cards made one by one.
+    from clientela.clients.completeness import refresh_completeness
+    from clientela.clients.status import refresh_last_contact
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        refresh_completeness(None)
+        refresh_last_contact(None)
+    timings["stored_figures"] = time.perf_counter() - started
+
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
@@ -469,6 +481,11 @@ def load_activities(data: Path) -> dict[str, Any]:
             f"WHERE a.client_id = clients_client.id AND a.kind IN ({kinds})) "
             "WHERE EXISTS (SELECT 1 FROM activities_activity a WHERE a.client_id = clients_client.id)"
         )
+        # The stored last contact follows (clients.services.client_record_activity keeps both).
+        cursor.execute(
+            "UPDATE clients_client SET last_contact_at = last_activity_at "
+            "WHERE last_activity_at > COALESCE(last_contact_at, created_at)"
+        )
     touched = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -533,6 +550,7 @@ def pages(people: dict[str, Any]) -> dict[str, str]:
         "client_list": "/clients/",
         "client_list_filter_country": f"/clients/?country={sample.country}",
         "client_list_filter_status": "/clients/?status=active",
+        "client_list_filter_passive": "/clients/?status=passive",
         "client_list_below_norm": "/clients/?completeness=below",
         "client_search_name": f"/clients/?q={quote(sample.name.split()[0] + ' ' + sample.name.split()[1])}",
         "client_search_tax_id": f"/clients/?q={sample.tax_id or sample.registration_number}",

@@ -8,15 +8,23 @@ fields, M fields = 100 %) is configured in `ClientPolicy`.
 A private person has no legal details, size or website: those fields do not apply, and the
 norm shrinks in proportion (a person's card with 6 of its 11 fields filled is as normal as a
 company's with 10 of 18).
+
+The number of filled fields is stored on the client (`Client.completeness_filled`, indexed by
+`client_completeness_idx`) so the list filters and sorts on a column: `Client.save()` counts
+it (`filled_count`) whenever a key field is saved, and `refresh_completeness` recounts it in
+SQL for given clients when their contacts change (`Contact.save()`, contact moves). The norm
+is applied when reading (`with_completeness`, `filter_completeness`), so changing it needs
+no recount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Least
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +103,32 @@ KEY_FIELDS: list[KeyField] = [
     ),
 ]
 COMPANY_FIELD_COUNT = len(KEY_FIELDS)
+# Client columns the count reads (a save of any of them recounts; contacts are counted apart).
+COUNTED_COLUMNS = frozenset(
+    {
+        "kind",
+        "name",
+        "legal_form",
+        "tax_id",
+        "registration_number",
+        "industry",
+        "employees",
+        "revenue_band",
+        "country",
+        "region",
+        "city",
+        "address",
+        "website",
+        "phone",
+        "email",
+        "payment_terms_days",
+        "payment_terms_note",
+        "credit_limit",
+        "solvency_note",
+        "owner",
+        "owner_id",
+    }
+)
 PERSON_FIELD_COUNT = sum(not f.company_only for f in KEY_FIELDS)
 
 
@@ -154,41 +188,70 @@ def card_completeness(client: Client, *, policy: ClientPolicy | None = None) -> 
     return Completeness(filled=len(fields) - len(missing), norm=norm, missing=missing)
 
 
-def with_completeness(queryset: Q_, *, policy: ClientPolicy | None = None) -> Q_:
-    """Annotate `completeness_filled` and `completeness_percent` (the same numbers as the card)."""
-    by_kind = norms(policy)
+def filled_count(client: Client) -> int:
+    """How many applicable key fields of this card are filled (what `completeness_filled` stores)."""
+    kind = ClientKind.PERSON if client.kind == ClientKind.PERSON else ClientKind.COMPANY
+    return sum(1 for f in applicable_fields(kind) if f.filled(client))
+
+
+def filled_expression() -> Combinable:
+    """The same count in SQL over a client row (for set-based recounts)."""
     total: Any = Value(0)
     for key_field in KEY_FIELDS:
         condition = key_field.condition()
         if key_field.company_only:
             condition = Q(condition) & ~Q(kind=ClientKind.PERSON)
         total = total + Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return total  # type: ignore[no-any-return]
+
+
+def refresh_completeness(client_ids: Iterable[int] | None = None) -> int:
+    """Recount the stored `completeness_filled` of these clients (all when None) in one UPDATE."""
+    clients = Client.objects.all()
+    if client_ids is not None:
+        ids = {int(pk) for pk in client_ids if pk is not None}
+        if not ids:
+            return 0
+        clients = clients.filter(pk__in=ids)
+    return clients.update(completeness_filled=filled_expression())
+
+
+def with_completeness(queryset: Q_, *, policy: ClientPolicy | None = None) -> Q_:
+    """Annotate `completeness_percent` (the card's number) from the stored `completeness_filled`."""
+    by_kind = norms(policy)
     person, company = by_kind[ClientKind.PERSON], by_kind[ClientKind.COMPANY]
-    queryset = queryset.annotate(completeness_filled=total)
+    filled = F("completeness_filled")
     percent = Case(
         When(
             kind=ClientKind.PERSON,
-            then=Least(Value(100), (total * 100) / Value(person.target), output_field=IntegerField()),
+            then=Least(Value(100), (filled * 100) / Value(person.target), output_field=IntegerField()),
         ),
-        default=Least(Value(100), (total * 100) / Value(company.target), output_field=IntegerField()),
+        default=Least(Value(100), (filled * 100) / Value(company.target), output_field=IntegerField()),
         output_field=IntegerField(),
     )
     return queryset.annotate(completeness_percent=percent)  # type: ignore[return-value]
 
 
-def filter_completeness(queryset: Q_, level: str, *, policy: ClientPolicy | None = None) -> Q_:
-    """Clients below the norm, within it (complete ones included), or complete (100 %)."""
+def completeness_condition(level: str, *, policy: ClientPolicy | None = None) -> Q:
+    """Clients below the norm, within it (complete ones included), or complete (100 %), as a
+    condition on the stored count."""
     by_kind = norms(policy)
-    if "completeness_filled" not in queryset.query.annotations:
-        queryset = with_completeness(queryset, policy=policy)
     person, company = by_kind[ClientKind.PERSON], by_kind[ClientKind.COMPANY]
     if level == CompletenessLevel.COMPLETE:
-        return queryset.filter(completeness_percent__gte=100)  # type: ignore[return-value]
-    normal = Q(kind=ClientKind.PERSON, completeness_filled__gte=person.minimum) | (
-        ~Q(kind=ClientKind.PERSON) & Q(completeness_filled__gte=company.minimum)
-    )
+        return Q(kind=ClientKind.PERSON, completeness_filled__gte=person.target) | (
+            ~Q(kind=ClientKind.PERSON) & Q(completeness_filled__gte=company.target)
+        )
     if level == CompletenessLevel.NORMAL:
-        return queryset.filter(normal)  # type: ignore[return-value]
+        return Q(kind=ClientKind.PERSON, completeness_filled__gte=person.minimum) | (
+            ~Q(kind=ClientKind.PERSON) & Q(completeness_filled__gte=company.minimum)
+        )
     if level == CompletenessLevel.BELOW:
-        return queryset.exclude(normal)  # type: ignore[return-value]
-    return queryset
+        return Q(kind=ClientKind.PERSON, completeness_filled__lt=person.minimum) | (
+            ~Q(kind=ClientKind.PERSON) & Q(completeness_filled__lt=company.minimum)
+        )
+    return Q()
+
+
+def filter_completeness(queryset: Q_, level: str, *, policy: ClientPolicy | None = None) -> Q_:
+    """Clients below the norm, within it (complete ones included), or complete (100 %)."""
+    return queryset.filter(completeness_condition(level, policy=policy))  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from clientela.clients import services
 from clientela.clients.identifiers import InvalidIdentifier, normalise_tax_id
 from clientela.clients.models import Client, Contact, ContactMembership
+from clientela.clients.status import refresh_last_contact
 from clientela.core.normalise import transliterate
 
 # team: (country, [(company, legal form, industry, employees, revenue band, city, region, tags)])
@@ -166,6 +167,7 @@ def _age(client: Client, *, days: int, last_contact_days: int | None) -> None:
     )
     Contact.objects.filter(client=client).update(created_at=since)
     ContactMembership.objects.filter(client=client).update(started_on=since.date())
+    refresh_last_contact([client.pk])  # back-dated outside the services: recount by the rule
 
 
 def load(context: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ sources, campaigns and intake; segments for campaigns are counted by the campaig
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
@@ -147,6 +150,12 @@ class Client(BusinessModel):
         help_text=_("Kept up to date by activities and deals."),
     )
     lost_at = models.DateTimeField(_("lost at"), null=True, blank=True)
+    # Stored for the lists' status and completeness filters (kept by clients.status and
+    # clients.completeness; see docs/performance.md, "Third round").
+    # Set by save(); rows inserted around it (bulk_create, COPY) get the insert time, like
+    # `created_at` — callers that back-date them recount (clients.status.refresh_last_contact).
+    last_contact_at = models.DateTimeField(_("last contact"), editable=False, db_default=Now())
+    completeness_filled = models.PositiveSmallIntegerField(_("filled key fields"), default=0, editable=False)
     lost_reason = models.CharField(_("why lost"), max_length=24, choices=ChurnReason.choices, blank=True)
     lost_note = models.TextField(_("about the loss"), blank=True)
 
@@ -165,9 +174,30 @@ class Client(BusinessModel):
         verbose_name_plural = _("clients")
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["owner", "name"], name="client_owner_name_idx"),
-            models.Index(fields=["team", "name"], name="client_team_name_idx"),
+            # A manager's and a team's working clients by name: the list's first page and its
+            # count (index-only) for the viewer's scope.
+            models.Index(
+                fields=["owner", "name"], condition=Q(is_archived=False), name="client_owner_working_idx"
+            ),
+            models.Index(
+                fields=["team", "name"], condition=Q(is_archived=False), name="client_team_working_idx"
+            ),
             models.Index(fields=["is_archived", "name"], name="client_archived_name_idx"),
+            # Status filters (new / active / passive) and their counts: working clients that are
+            # not lost, by last contact; index-only for every viewer's scope.
+            models.Index(
+                fields=["last_contact_at", "created_at"],
+                include=["team", "owner"],
+                condition=Q(lost_at__isnull=True, is_archived=False),
+                name="client_last_contact_idx",
+            ),
+            # Completeness filters (below the norm / within it / complete) and their counts.
+            models.Index(
+                fields=["completeness_filled", "kind"],
+                include=["team", "owner"],
+                condition=Q(is_archived=False),
+                name="client_completeness_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -184,9 +214,35 @@ class Client(BusinessModel):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep the search key current however the client is saved (see clients.search)."""
+        """Keep the search key, the completeness count and the last contact current however the
+        client is saved (see clients.search, clients.completeness, clients.status)."""
         _refresh_search_key(self, search.client_search_text, search.CLIENT_SEARCH_FIELDS, kwargs)
+        self._keep_stored_figures(kwargs)
         super().save(*args, **kwargs)
+
+    def _keep_stored_figures(self, save_kwargs: dict[str, Any]) -> None:
+        from clientela.clients.completeness import COUNTED_COLUMNS, filled_count
+
+        update_fields = save_kwargs.get("update_fields")
+        written = set(update_fields) if update_fields is not None else None
+        if written is None or written & COUNTED_COLUMNS:
+            self.completeness_filled = filled_count(self)
+            if written is not None:
+                written.add("completeness_filled")
+        if written is None or written & {"last_activity_at", "created_at"}:
+            # Only forward: touches counted by clients.status stay (a full recount is
+            # clients.status.refresh_last_contact).
+            candidates = [
+                self.last_contact_at,
+                self.last_activity_at,
+                self.created_at or timezone.now(),
+            ]
+            # A new instance holds the database default's marker, not a date.
+            self.last_contact_at = max(c for c in candidates if isinstance(c, dt.datetime))
+            if written is not None:
+                written.add("last_contact_at")
+        if written is not None:
+            save_kwargs["update_fields"] = written
 
     @property
     def is_branch(self) -> bool:
@@ -237,9 +293,16 @@ class Contact(BusinessModel):
         return self.full_name or self.email or self.phone
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep the search key current however the contact is saved (see clients.search)."""
+        """Keep the search key current however the contact is saved (see clients.search), and
+        the client's completeness count when the contact joins, leaves or is (un)archived
+        (a working contact is one of the key fields; `contact_move` recounts the old client)."""
+        from clientela.clients.completeness import refresh_completeness
+
         _refresh_search_key(self, search.contact_search_text, search.CONTACT_SEARCH_FIELDS, kwargs)
+        update_fields = kwargs.get("update_fields")
         super().save(*args, **kwargs)
+        if update_fields is None or {"is_archived", "client", "client_id"} & set(update_fields):
+            refresh_completeness([self.client_id])
 
     @property
     def full_name(self) -> str:

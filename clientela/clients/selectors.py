@@ -19,7 +19,6 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
@@ -27,7 +26,7 @@ from clientela.clients.choices import ClientStatus, CompletenessLevel
 from clientela.clients.completeness import filter_completeness, with_completeness
 from clientela.clients.extensions import CARD_SECTION_TEMPLATES, family_figure_providers
 from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
-from clientela.clients.status import NEW_WITHIN_DAYS, PASSIVE_AFTER_DAYS, with_status
+from clientela.clients.status import status_condition, with_status
 from clientela.core.models import AuditEntry
 from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
 from clientela.users.choices import Role
@@ -99,26 +98,6 @@ class ClientFilters:
     ordering: str = "name"
 
 
-def status_precondition(status: str, *, now: dt.datetime | None = None) -> Q:
-    """Conditions on stored columns that every client of `status` meets (see clients.status),
-    so a status filter works out the costly last-contact subqueries only for the clients
-    that can still match: lost and new need none, passive only clients without recent
-    activity. The computed status is still checked for the rest."""
-    now = now or timezone.now()
-    new_since = now - dt.timedelta(days=NEW_WITHIN_DAYS)
-    passive_before = now - dt.timedelta(days=PASSIVE_AFTER_DAYS)
-    if status == ClientStatus.LOST:
-        return Q(lost_at__isnull=False)
-    if status == ClientStatus.NEW:
-        return Q(lost_at__isnull=True, created_at__gte=new_since)
-    if status == ClientStatus.PASSIVE:
-        return Q(lost_at__isnull=True, created_at__lt=new_since) & (
-            Q(last_activity_at__lt=passive_before)
-            | Q(last_activity_at__isnull=True, created_at__lt=passive_before)
-        )
-    return Q(lost_at__isnull=True, created_at__lt=new_since)
-
-
 def client_list(
     *, viewer: Any, filters: ClientFilters | None = None, policy: ClientPolicy | None = None
 ) -> QuerySet[Client]:
@@ -161,12 +140,11 @@ def client_list(
         clients = clients.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         clients = clients.filter(created_at__date__lte=f.created_to)
-    clients = with_completeness(clients, policy=policy)
     if f.completeness in CompletenessLevel.values:
         clients = filter_completeness(clients, f.completeness, policy=policy)
-    clients = with_status(clients)
     if f.status in ClientStatus.values:
-        clients = clients.filter(status_precondition(f.status), status=f.status)  # type: ignore[misc]
+        clients = clients.filter(status_condition(f.status))
+    clients = with_status(with_completeness(clients, policy=policy))
     contact_count = (
         Contact.objects.filter(client=OuterRef("pk"), is_archived=False)
         .order_by()
@@ -180,9 +158,11 @@ def client_list(
     return clients.order_by(*CLIENT_ORDERINGS.get(f.ordering, CLIENT_ORDERINGS["name"]))
 
 
-def client_get(*, viewer: Any, pk: int) -> Client:
+def client_get(*, viewer: Any, pk: int, policy: ClientPolicy | None = None) -> Client:
     """One client the viewer may see (annotated like the list), or Http404."""
-    base = with_status(with_completeness(Client.objects.select_related("owner", "team", "headquarters")))
+    base = with_status(
+        with_completeness(Client.objects.select_related("owner", "team", "headquarters"), policy=policy)
+    )
     return get_visible_or_404(base, viewer, pk=pk)
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ChurnReason, ClientKind, ContactRole, RevenueBand
+from clientela.clients.completeness import refresh_completeness
 from clientela.clients.extensions import handover_hooks, price_lists
 from clientela.clients.identifiers import (
     InvalidIdentifier,
@@ -42,6 +43,7 @@ from clientela.clients.models import (
     Tag,
 )
 from clientela.clients.search import client_search_text, contact_search_text
+from clientela.clients.status import refresh_last_contact
 from clientela.core.audit import audit_bulk, audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
@@ -560,18 +562,18 @@ def client_restore(*, by: Any, client: Client) -> Client:
 
 def client_can_delete(client: Client) -> bool:
     """Only a client nothing points at may be deleted (no contacts, leads, branches, history,
-    deals … of any app): otherwise it is archived."""
+    deals … of any app): otherwise it is archived. One query (an EXISTS per relation)."""
+    checks: list[models.Exists] = []
     for relation in client._meta.related_objects:
-        accessor = relation.get_accessor_name()
-        if not accessor:
+        if not relation.get_accessor_name():
             continue
-        if relation.one_to_one:
-            if relation.related_model._default_manager.filter(**{relation.field.name: client}).exists():
-                return False
-            continue
-        if getattr(client, accessor).exists():
-            return False
-    return True
+        related = relation.related_model._default_manager
+        checks.append(models.Exists(related.filter(**{relation.field.name: client.pk})))
+    if not checks:
+        return True
+    flags = {f"related_{index}": check for index, check in enumerate(checks)}
+    row = Client.objects.filter(pk=client.pk).annotate(**flags).values(*flags).first()
+    return row is not None and not any(row.values())
 
 
 @transaction.atomic
@@ -615,11 +617,30 @@ def client_reactivate(*, by: Any, client: Client) -> Client:
 
 def client_record_activity(*, client: Client, at: dt.datetime | None = None) -> None:
     """A contact or purchase happened (activities, deals and e-mail call this): keeps the status
-    current. Only moves forward; not audited (the activity itself is)."""
+    current (`last_activity_at` and the stored last contact). Only moves forward; one UPDATE;
+    not audited (the activity itself is)."""
     at = at or timezone.now()
-    Client.objects.filter(pk=client.pk).filter(
-        models.Q(last_activity_at__isnull=True) | models.Q(last_activity_at__lt=at)
-    ).update(last_activity_at=at)
+    older_activity = models.Q(last_activity_at__isnull=True) | models.Q(last_activity_at__lt=at)
+    older_contact = models.Q(last_contact_at__lt=at)
+    Client.objects.filter(pk=client.pk).filter(older_activity | older_contact).update(
+        last_activity_at=models.Case(
+            models.When(older_activity, then=models.Value(at)), default=models.F("last_activity_at")
+        ),
+        last_contact_at=models.Case(
+            models.When(older_contact, then=models.Value(at)), default=models.F("last_contact_at")
+        ),
+    )
+
+
+def clients_touched(*, client_ids: Iterable[int], at: dt.datetime) -> None:
+    """These clients got in touch at `at` (the intake pipeline matched an enquiry to them, to one
+    of their contacts or to a lead converted into them; the importer's touches): their stored
+    last contact becomes the later of what it was and `at`. One UPDATE; not audited (the touch
+    itself is)."""
+    ids = {int(pk) for pk in client_ids if pk is not None}
+    if not ids:
+        return
+    Client.objects.filter(pk__in=ids, last_contact_at__lt=at).update(last_contact_at=at)
 
 
 # --- Handover ------------------------------------------------------------------------------------
@@ -677,6 +698,8 @@ def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: 
     if new_team is not None:
         changes["team"] = new_team
     Client.objects.filter(pk__in=moving_ids).update(**changes)
+    if any(c.owner_id is None for c in moving):
+        refresh_completeness(c.pk for c in moving if c.owner_id is None)  # the owner is a key field
     if len(moving) == 1:
         client = moving[0]
         audit_event(
@@ -978,6 +1001,9 @@ def contact_move(
         event="moved",
         changes={"client": [previous.pk, to_client.pk], "on": on.isoformat()},
     )
+    # The person's touches follow them (clients.status): both clients' last contact is recounted.
+    refresh_last_contact([previous.pk, to_client.pk])
+    refresh_completeness([previous.pk])
     return contact
 
 

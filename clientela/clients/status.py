@@ -19,12 +19,22 @@ What the product knows today, and so what the rules read:
 The retention capability will own these rules (configurable thresholds, purchase dates). It
 changes this module only; every door calls `client_status` (one client) or `with_status`
 (a queryset, for lists and filters), whose signatures stay as they are.
+
+**Stored, not computed per list row.** The last contact is kept on the client
+(`Client.last_contact_at`) by the doors that change it — `clients.services.client_record_activity`
+(activities, deals, e-mail), `clients.services.clients_touched` (touches the intake pipeline
+and the importer record on a client, its contacts or a converted lead) and
+`refresh_last_contact` (a full recomputation by the rule above, for contact moves and
+repairs) — so `with_status` and the status filters compare stored dates with *now*. The
+time-based steps (new → active after `NEW_WITHIN_DAYS`, active → passive after
+`PASSIVE_AFTER_DAYS`) fall out of that comparison: no nightly job is needed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case as CaseExpression
@@ -48,6 +58,7 @@ from clientela.core.models import AuditEntry
 
 NEW_WITHIN_DAYS = 90
 PASSIVE_AFTER_DAYS = 180
+REFRESH_BATCH = 5000  # ids per UPDATE (SQLite's parameter limit; one statement up to that)
 
 Q_ = TypeVar("Q_", bound=QuerySet[Client])
 
@@ -77,42 +88,90 @@ def _last_lead_touch_subquery() -> Subquery:
     )
 
 
-def with_status(queryset: Q_, *, now: dt.datetime | None = None) -> Q_:
-    """Annotate `last_contact_at` and `status` (a ClientStatus value) on every client."""
-    now = now or timezone.now()
+def last_contact_expression() -> Greatest:
+    """The rule, as SQL over a client row: the latest of its creation, `last_activity_at`, the
+    touches on it and its contacts, and its source leads' last touch."""
     since = F("created_at")
-    last_contact = Greatest(
+    return Greatest(
         Coalesce("last_activity_at", since),
         Coalesce(_last_touch_subquery(), since),
         Coalesce(_last_lead_touch_subquery(), since),
         output_field=DateTimeField(),
     )
+
+
+def refresh_last_contact(client_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored last contact of these clients (all when None) by the rule, set-based
+    (one UPDATE per `REFRESH_BATCH` ids). Returns how many rows were written."""
+    if client_ids is None:
+        return Client.objects.update(last_contact_at=last_contact_expression())
+    ids = sorted({int(pk) for pk in client_ids})
+    written = 0
+    for start in range(0, len(ids), REFRESH_BATCH):
+        batch = ids[start : start + REFRESH_BATCH]
+        written += Client.objects.filter(pk__in=batch).update(last_contact_at=last_contact_expression())
+    return written
+
+
+def _bounds(now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    now = now or timezone.now()
+    return now - dt.timedelta(days=NEW_WITHIN_DAYS), now - dt.timedelta(days=PASSIVE_AFTER_DAYS)
+
+
+def status_of(*, lost_at: Any, created_at: Any, last_contact_at: Any, now: dt.datetime | None = None) -> str:
+    """The rule on one client's stored dates (the same as `with_status` in SQL)."""
+    new_since, passive_before = _bounds(now)
+    if lost_at is not None:
+        return ClientStatus.LOST.value
+    if created_at is not None and created_at >= new_since:
+        return ClientStatus.NEW.value
+    last = last_contact_at or created_at
+    if last is not None and last < passive_before:
+        return ClientStatus.PASSIVE.value
+    return ClientStatus.ACTIVE.value
+
+
+def status_condition(status: str, *, now: dt.datetime | None = None) -> Q:
+    """Clients with this status, as a condition on stored columns (for filters; indexed by
+    `client_last_contact_idx`)."""
+    new_since, passive_before = _bounds(now)
+    if status == ClientStatus.LOST:
+        return Q(lost_at__isnull=False)
+    if status == ClientStatus.NEW:
+        return Q(lost_at__isnull=True, created_at__gte=new_since)
+    old = Q(lost_at__isnull=True, created_at__lt=new_since)
+    if status == ClientStatus.PASSIVE:
+        return old & Q(last_contact_at__lt=passive_before)
+    if status == ClientStatus.ACTIVE:
+        return old & Q(last_contact_at__gte=passive_before)
+    return Q()
+
+
+def with_status(queryset: Q_, *, now: dt.datetime | None = None) -> Q_:
+    """Annotate `status` (a ClientStatus value) on every client, from the stored dates."""
+    new_since, passive_before = _bounds(now)
     status = CaseExpression(
         When(lost_at__isnull=False, then=Value(ClientStatus.LOST.value)),
-        When(created_at__gte=now - dt.timedelta(days=NEW_WITHIN_DAYS), then=Value(ClientStatus.NEW.value)),
-        When(
-            last_contact_at__lt=now - dt.timedelta(days=PASSIVE_AFTER_DAYS),
-            then=Value(ClientStatus.PASSIVE.value),
-        ),
+        When(created_at__gte=new_since, then=Value(ClientStatus.NEW.value)),
+        When(last_contact_at__lt=passive_before, then=Value(ClientStatus.PASSIVE.value)),
         default=Value(ClientStatus.ACTIVE.value),
         output_field=CharField(),
     )
-    return queryset.annotate(last_contact_at=last_contact).annotate(status=status)  # type: ignore[return-value]
+    return queryset.annotate(status=status)  # type: ignore[return-value]
 
 
 def client_status(client: Client, *, now: dt.datetime | None = None) -> str:
     """The status of one client (a ClientStatus value), by the same rules as `with_status`."""
     if getattr(client, "status", None) in ClientStatus.values and now is None:
         return str(client.status)  # type: ignore[attr-defined]
-    annotated = with_status(Client.objects.filter(pk=client.pk), now=now)
-    row = annotated.values_list("status", flat=True).first()  # type: ignore[misc]
-    return str(row or ClientStatus.ACTIVE)
+    row = Client.objects.filter(pk=client.pk).values("lost_at", "created_at", "last_contact_at").first()
+    if row is None:
+        return ClientStatus.ACTIVE.value
+    return status_of(**row, now=now)
 
 
 def last_contact_at(client: Client) -> dt.datetime | None:
     """When we last heard from or dealt with this client (see the module docstring)."""
-    value = getattr(client, "last_contact_at", None)
-    if value is not None:
-        return value  # type: ignore[no-any-return]
-    annotated = with_status(Client.objects.filter(pk=client.pk))
-    return annotated.values_list("last_contact_at", flat=True).first()  # type: ignore[misc,no-any-return]
+    if client.last_contact_at is not None:
+        return client.last_contact_at
+    return Client.objects.filter(pk=client.pk).values_list("last_contact_at", flat=True).first()

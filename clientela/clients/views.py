@@ -8,21 +8,16 @@ the 403 page; records the viewer may not see are 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
-from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -44,19 +39,24 @@ from clientela.clients.forms import (
     PolicyForm,
 )
 from clientela.clients.models import Client, ClientPolicy, Contact, SavedView
+from clientela.clients.rows import client_rows
 from clientela.clients.selectors import ClientFilters, ContactFilters
 from clientela.core.audit import audit_bulk
-from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
-from clientela.core.forms import add_business_error
-from clientela.core.http import AuthedRequest
-from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.forms import perform
+from clientela.core.http import AuthedRequest, safe_next
+from clientela.core.lists import (
+    paginate_bounded,
+    paginate_matches,
+    querystring,
+    sort_links,
+    team_choices,
+)
+from clientela.core.permissions import role_of, user_can
 from clientela.users.choices import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
-PAGE_SIZE = 50
-# Beyond this many rows the list says "10,000+" instead of counting a huge table.
-COUNT_BOUND = 10_000
 CLIENT_FILTERS = [
     "q",
     "status",
@@ -74,41 +74,6 @@ CONTACT_FILTERS = ["q", "role", "owner", "team", "country", "consent", "archived
 
 
 # --- small helpers -------------------------------------------------------------------------------
-
-
-def _querystring(params: dict[str, Any] | QueryDict, **overrides: Any) -> str:
-    """`?a=1&b=2` of the non-empty values, with overrides (None removes a key)."""
-    items: dict[str, Any] = {key: params.get(key) for key in params}
-    items.update(overrides)
-    clean = {key: value for key, value in items.items() if value not in (None, "")}
-    return "?" + urlencode(clean) if clean else "?"
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _perform(form: BaseForm, action: Callable[[], Any]) -> Any:
-    """Run a service for a valid form: business errors land on the form; refusals are 403.
-
-    Returns the service's result (or True), or None when it refused.
-    """
-    try:
-        return action() or True
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    except BusinessError as exc:
-        add_business_error(form, exc)
-    except ValidationError as exc:
-        add_business_error(
-            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
-        )
-    return None
 
 
 def _run(request: HttpRequest, action: Callable[[], Any]) -> bool:
@@ -129,88 +94,9 @@ def _owner_choices(user: User) -> list[User]:
     return list(services.owner_candidates(user))
 
 
-def _team_choices(user: User) -> list[Team]:
-    teams = visible_team_ids(user)
-    if teams is None:
-        return list(Team.objects.filter(is_active=True).order_by("name"))
-    if len(teams) > 1:
-        return list(Team.objects.filter(pk__in=teams).order_by("name"))
-    return []
-
-
 def _int(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() else None
-
-
-@dataclass
-class Pager:
-    page: int
-    count: int
-    bounded: bool
-    first_index: int = 0
-    last_index: int = 0
-    querystring: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.bounded or self.page * PAGE_SIZE < self.count
-
-    @property
-    def count_label(self) -> str:
-        return f"{intcomma(COUNT_BOUND)}+" if self.bounded else str(intcomma(self.count))
-
-    @property
-    def num_pages(self) -> int | None:
-        return None if self.bounded else max(1, -(-self.count // PAGE_SIZE))
-
-    def url(self, page: int) -> str:
-        return _querystring(self.querystring, page=page if page > 1 else None)
-
-    @property
-    def previous_url(self) -> str:
-        return self.url(self.page - 1)
-
-    @property
-    def next_url(self) -> str:
-        return self.url(self.page + 1)
-
-
-def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
-    """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast."""
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    # Count ids only: the list's computed columns (status, completeness …) are not worked out
-    # for the rows being counted, only where a filter needs them.
-    count = queryset.order_by().values("pk")[: COUNT_BOUND + 1].count()
-    bounded = count > COUNT_BOUND
-    if not bounded:
-        page = min(page, max(1, -(-count // PAGE_SIZE)))
-    offset = (page - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
-    pager = Pager(page=page, count=count, bounded=bounded, querystring=request.GET.copy())
-    pager.first_index = offset + 1 if rows else 0
-    pager.last_index = offset + len(rows)
-    return rows, pager
-
-
-def _sort_links(current: QueryDict, sort: str, columns: dict[str, str]) -> dict[str, dict[str, Any]]:
-    links = {}
-    for column, default in columns.items():
-        active = sort.lstrip("-") == default.lstrip("-")
-        target = (sort[1:] if sort.startswith("-") else f"-{sort}") if active else default
-        links[column] = {
-            "url": _querystring(current, sort=target, page=None),
-            "active": active,
-            "descending": active and sort.startswith("-"),
-        }
-    return links
 
 
 @dataclass
@@ -278,11 +164,13 @@ def _client_filters(request: AuthedRequest, form: ClientFilterForm, sort: str) -
 
 
 def _client_query(
-    request: AuthedRequest,
+    request: AuthedRequest, *, owners: list[User] | None = None, teams: list[Team] | None = None
 ) -> tuple[Preset | None, dict[str, Any], ClientFilterForm, ClientFilters]:
     user = request.user
     preset, data = _list_state(request, CLIENT_PRESETS, CLIENT_FILTERS)
-    form = ClientFilterForm(data, owners=_owner_choices(user), teams=_team_choices(user))
+    owners = _owner_choices(user) if owners is None else owners
+    teams = team_choices(user) if teams is None else teams
+    form = ClientFilterForm(data, owners=owners, teams=teams)
     form.is_valid()
     sort = data.get("sort", "name")
     sort = sort if sort in selectors.CLIENT_ORDERINGS else "name"
@@ -299,23 +187,61 @@ def _saved_views(user: User, list_name: str, current_query: str) -> list[dict[st
 # --- Clients list --------------------------------------------------------------------------------
 
 
+LIST_ROW_FIELDS = (
+    "kind",
+    "name",
+    "legal_form",
+    "tax_id",
+    "industry",
+    "city",
+    "country",
+    "is_archived",
+    "created_at",
+    "lost_at",
+    "last_contact_at",
+    "completeness_filled",
+    "headquarters__name",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "team__name",
+)
+
+
 @login_required
 @vary_on_headers("HX-Request")
 def client_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    preset, data, form, filters = _client_query(request)
+    owners, teams = _owner_choices(user), team_choices(user)
+    preset, data, form, filters = _client_query(request, owners=owners, teams=teams)
     policy = ClientPolicy.current()
-    clients = selectors.client_list(viewer=user, filters=filters, policy=policy)
-    rows, pager = paginate_bounded(clients, request)
+    # The page loads only the columns its rows show (clients.rows): a client row has ~50.
+    clients = selectors.client_list(viewer=user, filters=filters, policy=policy).only(*LIST_ROW_FIELDS)
+    if filters.q:
+        # The search condition is the costly part: work it out once (ids), then load the page.
+        unsearched = replace(filters, q="")
+        rows, pager = paginate_matches(
+            clients,
+            request,
+            lambda ids: (
+                selectors.client_list(viewer=user, filters=unsearched, policy=policy)
+                .only(*LIST_ROW_FIELDS)
+                .filter(pk__in=ids)
+            ),
+        )
+    else:
+        rows, pager = paginate_bounded(clients, request)
     by_kind = norms(policy)
     for row in rows:
         norm = by_kind.get(row.kind, by_kind["company"])
         row.completeness_normal = row.completeness_filled >= norm.minimum
     current = request.GET.copy()
     current.pop("page", None)
-    current_query = _querystring(current)
+    current_query = querystring(current)
+    can_hand_over = services.can_hand_over(user)
     context = {
         "clients": rows,
+        "client_rows": client_rows(rows, can_hand_over=can_hand_over),
         "pager": pager,
         "form": form,
         "preset": preset,
@@ -323,16 +249,16 @@ def client_list(request: AuthedRequest) -> HttpResponse:
         "saved_views": _saved_views(user, SavedViewList.CLIENTS, current_query),
         "current_query": current_query,
         "sort": filters.ordering,
-        "sort_links": _sort_links(current, filters.ordering, CLIENT_SORTABLE),
+        "sort_links": sort_links(current, filters.ordering, CLIENT_SORTABLE),
         "filtering": any(data.get(key) for key in CLIENT_FILTERS) or preset is not None,
-        "show_team": bool(_team_choices(user)),
+        "show_team": bool(teams),
         "can_create": user_can(user, "work_records"),
         "can_export": user_can(user, "work_records"),
-        "can_hand_over": services.can_hand_over(user),
-        "handover_people": _owner_choices(user) if services.can_hand_over(user) else [],
+        "can_hand_over": can_hand_over,
+        "handover_people": owners if can_hand_over else [],
         "industries": INDUSTRIES,
         "list_url": request.get_full_path(),
-        "export_query": _querystring(current, sort=filters.ordering),
+        "export_query": querystring(current, sort=filters.ordering),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "clients/client_list.html#client-table", context)
@@ -420,14 +346,15 @@ def _client_for_work(request: AuthedRequest, pk: int) -> Client:
 @login_required
 def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
-    client = selectors.client_get(viewer=user, pk=pk)
+    policy = ClientPolicy.current()
+    client = selectors.client_get(viewer=user, pk=pk, policy=policy)
     may_work = services.can_work_client(user, client)
     branches, hidden_branches = selectors.client_branches(viewer=user, client=client)
     is_hq = bool(branches or hidden_branches)
     context = {
         "client": client,
         "status": client.status,  # type: ignore[attr-defined]
-        "completeness": card_completeness(client),
+        "completeness": card_completeness(client, policy=policy),
         "contacts": selectors.client_contacts(client=client),
         "former_contacts": selectors.former_contacts(client=client),
         "source_leads": selectors.client_source_leads(client=client),
@@ -486,7 +413,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
         hq = _headquarters_from(request, form)
         if hq != "invalid":
             owner = form.cleaned_data.get("owner") if owners is not None else None
-            client = _perform(
+            client = perform(
                 form,
                 lambda: services.client_create(
                     by=user,
@@ -519,7 +446,7 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             tags = form.tag_names()
             current_tags = sorted(t.name for t in client.tags.all())
-            result = _perform(
+            result = perform(
                 form,
                 lambda: services.client_update(
                     by=request.user,
@@ -618,7 +545,7 @@ def client_handover(request: AuthedRequest, pk: int) -> HttpResponse:
         request.POST or None, people=services.owner_candidates(user).exclude(pk=client.owner_id or 0)
     )
     if request.method == "POST" and form.is_valid():
-        handover = _perform(
+        handover = perform(
             form,
             lambda: services.client_handover(
                 by=user,
@@ -647,7 +574,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
     user = request.user
     _require_hand_over(user)
     people = services.owner_candidates(user)
-    back = _safe_next(request, reverse("clients:list"))
+    back = safe_next(request, reverse("clients:list"))
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
     if request.method == "POST" and ids:
         form: HandoverForm = HandoverForm(request.POST, people=people)
@@ -662,7 +589,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
                 for error in errors:
                     messages.error(request, str(error))
             return redirect(back)
-        handover = _perform(
+        handover = perform(
             form,
             lambda: services.client_handover(
                 by=user, clients=clients, to_user=form.cleaned_data["to_user"], note=form.cleaned_data["note"]
@@ -684,7 +611,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
     )
     form = HandoverPortfolioForm(request.POST or None, people=people, sources=sources)
     if request.method == "POST" and form.is_valid():
-        handover = _perform(
+        handover = perform(
             form,
             lambda: services.client_handover_all(
                 by=user,
@@ -737,7 +664,7 @@ def client_settings(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # The service reads the stored row itself, so the audit shows old → new.
         data = {name: form.cleaned_data[name] for name in form.fields}
-        if _perform(form, lambda: services.client_policy_update(by=request.user, data=data)):
+        if perform(form, lambda: services.client_policy_update(by=request.user, data=data)):
             messages.success(request, _("Settings saved."))
             return redirect("clients:settings")
     return render(request, "clients/settings.html", {"form": form}, status=422 if form.errors else 200)
@@ -751,7 +678,7 @@ def _contact_query(
 ) -> tuple[Preset | None, dict[str, Any], ContactFilterForm, ContactFilters]:
     user = request.user
     preset, data = _list_state(request, CONTACT_PRESETS, CONTACT_FILTERS)
-    form = ContactFilterForm(data, owners=_owner_choices(user), teams=_team_choices(user))
+    form = ContactFilterForm(data, owners=_owner_choices(user), teams=team_choices(user))
     form.is_valid()
     cleaned = form.cleaned_data
     sort = data.get("sort", "name")
@@ -780,7 +707,7 @@ def contact_list(request: AuthedRequest) -> HttpResponse:
     rows, pager = paginate_bounded(selectors.contact_list(viewer=user, filters=filters), request)
     current = request.GET.copy()
     current.pop("page", None)
-    current_query = _querystring(current)
+    current_query = querystring(current)
     context = {
         "contacts": rows,
         "pager": pager,
@@ -790,11 +717,11 @@ def contact_list(request: AuthedRequest) -> HttpResponse:
         "saved_views": _saved_views(user, SavedViewList.CONTACTS, current_query),
         "current_query": current_query,
         "sort": filters.ordering,
-        "sort_links": _sort_links(current, filters.ordering, CONTACT_SORTABLE),
+        "sort_links": sort_links(current, filters.ordering, CONTACT_SORTABLE),
         "filtering": any(data.get(key) for key in CONTACT_FILTERS) or preset is not None,
-        "show_team": bool(_team_choices(user)),
+        "show_team": bool(team_choices(user)),
         "can_export": user_can(user, "work_records"),
-        "export_query": _querystring(current, sort=filters.ordering),
+        "export_query": querystring(current, sort=filters.ordering),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "clients/contact_list.html#contact-table", context)
@@ -844,7 +771,7 @@ def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
     client = _client_for_work(request, pk)
     form = ContactForm(request.POST or None, initial={"preferred_language": ""})
     if request.method == "POST" and form.is_valid():
-        contact = _perform(
+        contact = perform(
             form, lambda: services.contact_create(by=request.user, client=client, data=form.values())
         )
         if contact:
@@ -869,7 +796,7 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
-        if not changes or _perform(
+        if not changes or perform(
             form, lambda: services.contact_update(by=request.user, contact=contact, data=changes)
         ):
             messages.success(request, _("Contact saved."))
@@ -917,7 +844,7 @@ def contact_move(request: AuthedRequest, pk: int) -> HttpResponse:
             form.add_error("to_client", _("Choose a client you can see."))
         else:
             data = form.cleaned_data
-            moved = _perform(
+            moved = perform(
                 form,
                 lambda: services.contact_move(
                     by=request.user,
