@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.permissions import user_can
@@ -41,6 +43,21 @@ SETTINGS_NAVIGATION: list[tuple[str, Any, str, str | None]] = [
 ]
 
 
+# Resolved URLs per (URLconf, script prefix): the entries are fixed, so each page reuses them
+# instead of reversing twenty names again. None marks an entry whose URL does not exist.
+_RESOLVED: dict[tuple[str, str, str], str | None] = {}
+
+
+def _url(url_name: str) -> str | None:
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(), url_name)
+    if key not in _RESOLVED:
+        try:
+            _RESOLVED[key] = reverse(url_name)
+        except NoReverseMatch:
+            _RESOLVED[key] = None
+    return _RESOLVED[key]
+
+
 def _items(request: HttpRequest, entries: list[tuple[str, Any, str, str | None]]) -> list[dict[str, Any]]:
     user = request.user
     path = request.path
@@ -48,17 +65,32 @@ def _items(request: HttpRequest, entries: list[tuple[str, Any, str, str | None]]
     for url_name, label, icon, capability in entries:
         if capability and not user_can(user, capability):
             continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
+        url = _url(url_name)
+        if url is None:
             continue
         active = path == url if url == "/" else path.startswith(url)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
     return items
 
 
+def _menu(request: HttpRequest) -> dict[str, list[dict[str, Any]]]:
+    """Both menus of this request, built once (later renders with the same request reuse them)."""
+    menu: dict[str, list[dict[str, Any]]] | None = getattr(request, "_clientela_navigation", None)
+    if menu is None:
+        menu = {
+            "nav_items": _items(request, NAVIGATION),
+            "nav_settings": _items(request, SETTINGS_NAVIGATION),
+        }
+        request._clientela_navigation = menu  # type: ignore[attr-defined]
+    return menu
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "nav_settings": []}
-    return {"nav_items": _items(request, NAVIGATION), "nav_settings": _items(request, SETTINGS_NAVIGATION)}
+    # Lazy: a partial rendered with the request (HTMX answers) never shows the menu.
+    return {
+        "nav_items": SimpleLazyObject(lambda: _menu(request)["nav_items"]),
+        "nav_settings": SimpleLazyObject(lambda: _menu(request)["nav_settings"]),
+    }

@@ -1244,6 +1244,7 @@ def _oldest_unpaid(deal: Deal, today: dt.date) -> Payment | None:
 def receivables_notify_overdue(*, today: dt.date | None = None) -> int:
     """Tell each owner (and the head of the deal's team) about an overdue payment — once per
     payment, however often the sweep runs. Returns how many payments were reported now."""
+    from clientela.comms.services import in_language_of
     from clientela.core.tasks import run_once
     from clientela.deals.selectors import with_receivables
 
@@ -1261,15 +1262,20 @@ def receivables_notify_overdue(*, today: dt.date | None = None) -> int:
             continue
 
         def tell(deal: Deal = deal, payment: Payment = payment) -> None:
-            text = _("Payment overdue on %(deal)s: %(amount)s was due on %(date)s.") % {
-                "deal": deal,
-                "amount": format_money(deal.overdue_amount, deal.currency),  # type: ignore[attr-defined]
-                "date": payment.due_date.isoformat() if payment.due_date else "",
-            }
+            def overdue_text() -> str:
+                return _("Payment overdue on %(deal)s: %(amount)s was due on %(date)s.") % {
+                    "deal": deal,
+                    "amount": format_money(deal.overdue_amount, deal.currency),  # type: ignore[attr-defined]
+                    "date": payment.due_date.isoformat() if payment.due_date else "",
+                }
+
             people = {deal.owner, deal.team.head if deal.team else None} - {None}
             for person in people:
+                # A job writes it: each person reads it in their own language.
+                with in_language_of(person):
+                    text = overdue_text()
                 notify(user=person, verb="payment_overdue", text=text, url=deal_url(deal) + "#deal-payments")
-            deal_event(deal, DealEventKind.PAYMENT, None, text, payment=payment.pk, overdue=True)
+            deal_event(deal, DealEventKind.PAYMENT, None, overdue_text(), payment=payment.pk, overdue=True)
 
         if run_once(f"deals:payment-overdue:{payment.pk}", tell):
             reported += 1

@@ -9,33 +9,37 @@ broken show next to their field (422 for HTMX so the dialog shows them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from clientela.clients.models import Client, Contact
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
-from clientela.core.forms import add_business_error
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.forms import add_business_error, perform
 from clientela.core.http import AuthedRequest
+from clientela.core.lists import (
+    OWNING_ROLES,
+    owner_choices,
+    paginate_bounded,
+    querystring,
+    sort_links,
+    team_choices,
+)
 from clientela.core.normalise import fold
-from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.core.permissions import user_can
 from clientela.deals import selectors, services
 from clientela.deals.cards import CardStyle, attach_html, render_cards
 from clientela.deals.choices import DealEventKind, DealStatus, DocumentStatus, PaymentKind
@@ -60,14 +64,11 @@ from clientela.deals.models import (
     Stage,
 )
 from clientela.deals.money import format_money
+from clientela.deals.rows import RowStyle, render_rows
 from clientela.leads.models import Lead
-from clientela.users.choices import Role
-from clientela.users.models import Team, User
+from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
 
-PAGE_SIZE = 50
-COUNT_BOUND = 10_000
-OWNING_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 EVENT_ICONS: dict[str, str] = {
     DealEventKind.CREATED: "ti-sparkles",
     DealEventKind.EDITED: "ti-pencil",
@@ -87,37 +88,6 @@ TIMELINE_LIMIT = 200
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _querystring(params: dict[str, Any] | QueryDict, **overrides: Any) -> str:
-    items: dict[str, Any] = {key: params.get(key) for key in params}
-    items.update(overrides)
-    clean = {key: value for key, value in items.items() if value not in (None, "")}
-    return "?" + urlencode(clean) if clean else ""
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _perform(form: Form, action: Callable[[], Any]) -> Any:
-    """Run a service for a valid form: business errors land on the form; refusals are 403."""
-    try:
-        return action() or True
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    except BusinessError as exc:
-        add_business_error(form, exc)
-    except ValidationError as exc:
-        add_business_error(
-            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
-        )
-    return None
 
 
 def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
@@ -148,25 +118,6 @@ def _owner_choices(user: User) -> list[User] | None:
         .filter(is_active=True, role__in=OWNING_ROLES)
         .order_by("first_name", "last_name", "username")
     )
-
-
-def _filter_owners(user: User) -> list[User]:
-    if role_of(user) not in (Role.HEAD, Role.ADMIN, Role.MARKETER):
-        return []
-    return list(
-        users_visible_to(user)
-        .filter(is_active=True, role__in=OWNING_ROLES)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-def _team_choices(user: User) -> list[Team]:
-    teams = visible_team_ids(user)
-    if teams is None:
-        return list(Team.objects.filter(is_active=True).order_by("name"))
-    if len(teams) > 1:
-        return list(Team.objects.filter(pk__in=teams).order_by("name"))
-    return []
 
 
 def _filters(user: User, form: DealFilterForm, ordering: str = "-created") -> selectors.DealFilters:
@@ -212,7 +163,7 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
         raise Http404(_("No pipeline is set up."))
     wanted = params.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or pipelines[0]
-    owners, teams = _filter_owners(user), _team_choices(user)
+    owners, teams = owner_choices(user), team_choices(user)
     form = DealFilterForm(params, owners=owners, teams=teams, pipelines=pipelines)
     form.is_valid()
     filters = _filters(user, form)
@@ -230,7 +181,7 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
         "show_team": bool(teams),
         "show_owner_list": bool(owners),
         "board_query": query.urlencode(),
-        "filter_query": _querystring(query, pipeline=None),
+        "filter_query": querystring(query, pipeline=None).lstrip("?"),
         "can_create": user_can(user, "work_records"),
     }
 
@@ -252,8 +203,8 @@ def board_more(request: AuthedRequest, stage_id: int) -> HttpResponse:
     user = request.user
     form = DealFilterForm(
         request.GET,
-        owners=_filter_owners(user),
-        teams=_team_choices(user),
+        owners=owner_choices(user),
+        teams=team_choices(user),
         pipelines=list(selectors.pipelines()),
     )
     form.is_valid()
@@ -277,60 +228,6 @@ def board_more(request: AuthedRequest, stage_id: int) -> HttpResponse:
 # --- the list ------------------------------------------------------------------------------
 
 
-@dataclass
-class Pager:
-    page: int
-    count: int
-    bounded: bool
-    first_index: int
-    last_index: int
-    query: QueryDict
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.bounded or self.page * PAGE_SIZE < self.count
-
-    @property
-    def count_label(self) -> str:
-        return f"{COUNT_BOUND:,}+" if self.bounded else f"{self.count:,}"
-
-    @property
-    def num_pages(self) -> int | None:
-        return None if self.bounded else max(1, -(-self.count // PAGE_SIZE))
-
-    def url(self, page: int) -> str:
-        return _querystring(self.query, page=page if page > 1 else None) or "?"
-
-    @property
-    def previous_url(self) -> str:
-        return self.url(self.page - 1)
-
-    @property
-    def next_url(self) -> str:
-        return self.url(self.page + 1)
-
-
-def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
-    """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast."""
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    count = queryset.order_by()[: COUNT_BOUND + 1].count()
-    bounded = count > COUNT_BOUND
-    if not bounded:
-        page = min(page, max(1, -(-count // PAGE_SIZE)))
-    offset = (page - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
-    return rows, Pager(
-        page, count, bounded, offset + 1 if rows else 0, offset + len(rows), request.GET.copy()
-    )
-
-
 SORTABLE = {
     "title": "title",
     "amount": "-amount",
@@ -340,12 +237,46 @@ SORTABLE = {
 }
 
 
+LIST_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "amount",
+    "currency",
+    "next_step_date",
+    "next_step_subject",
+    "expected_close_date",
+    "created_at",
+    "pipeline_id",
+    "stage_id",
+    "client__id",
+    "client__name",
+    "owner__id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+)
+
+
+def _label_rows(rows: list[Deal], pipelines: list[Any]) -> None:
+    """Give each list row `stage_label`, `pipeline_label` and `status_label` (a page has 50
+    rows on a few stages: each label is computed once)."""
+    pipeline_labels = {pipeline.pk: str(pipeline) for pipeline in pipelines}
+    stage_ids = {deal.stage_id for deal in rows}
+    stage_labels = {stage.pk: str(stage) for stage in Stage.objects.filter(pk__in=stage_ids)} if rows else {}
+    status_labels = dict(DealStatus.choices)
+    for deal in rows:
+        deal.stage_label = stage_labels.get(deal.stage_id, "")  # type: ignore[attr-defined]
+        deal.pipeline_label = pipeline_labels.get(deal.pipeline_id, "")  # type: ignore[attr-defined]
+        deal.status_label = status_labels.get(deal.status, deal.status)  # type: ignore[attr-defined]
+
+
 @login_required
 @vary_on_headers("HX-Request")
 def deal_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     pipelines = list(selectors.pipelines(active_only=False))
-    owners, teams = _filter_owners(user), _team_choices(user)
+    owners, teams = owner_choices(user), team_choices(user)
     form = DealFilterForm(request.GET, owners=owners, teams=teams, pipelines=pipelines)
     form.is_valid()
     sort = request.GET.get("sort", "-created")
@@ -353,27 +284,27 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
     if sort not in selectors.DEAL_ORDERINGS or (sort in selectors.AMOUNT_ORDERINGS and not show_amounts):
         sort = "-created"
     filters = _filters(user, form, sort)
-    deals = selectors.deal_list(viewer=user, filters=filters)
+    # A row shows the deal, its client's name and its owner: stages and pipelines come from the
+    # handful already known (their labels computed once), not joined to every row.
+    deals = (
+        selectors.deal_list(viewer=user, filters=filters)
+        .select_related(None)
+        .select_related("client", "owner")
+        .only(*LIST_FIELDS)
+    )
     rows, pager = paginate_bounded(deals, request)
     if show_amounts:
         selectors.attach_overdue(rows)
+    _label_rows(rows, pipelines)
     current = request.GET.copy()
     current.pop("page", None)
-    sort_links = {}
-    for column, default in SORTABLE.items():
-        active = sort.lstrip("-") == default.lstrip("-")
-        target = (sort[1:] if sort.startswith("-") else f"-{sort}") if active else default
-        sort_links[column] = {
-            "url": _querystring(current, sort=target, page=None) or "?",
-            "active": active,
-            "descending": active and sort.startswith("-"),
-        }
+    links = sort_links(current, sort, SORTABLE)
     context = {
         "deals": rows,
         "pager": pager,
         "form": form,
         "sort": sort,
-        "sort_links": sort_links,
+        "sort_links": links,
         "filtering": any(
             request.GET.get(key) for key in ("q", "pipeline", "status", "owner", "team", "attention")
         ),
@@ -382,6 +313,7 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
         "show_amounts": show_amounts,
         "today": timezone.localdate(),
         "can_create": user_can(user, "work_records"),
+        "rows_html": render_rows(rows, RowStyle(root=reverse("deals:list"), show_amounts=show_amounts)),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "deals/deal_list.html#deal-table", context)
@@ -472,7 +404,7 @@ def deal_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen_stage = stage if stage is not None and stage.pipeline_id == data["pipeline"].pk else None
-        deal = _perform(
+        deal = perform(
             form,
             lambda: services.deal_create(
                 by=user,
@@ -534,7 +466,7 @@ def deal_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.values()
         version = form.cleaned_data.get("version")
-        if _perform(form, lambda: services.deal_update(by=user, deal=deal, data=values, version=version)):
+        if perform(form, lambda: services.deal_update(by=user, deal=deal, data=values, version=version)):
             return _done(request, reverse("deals:detail", args=[pk]), _("Deal saved."))
     selected = form.data.get("client") if form.is_bound else deal.client_id
     context = {
@@ -795,7 +727,7 @@ def line_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = LineForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        done = _perform(
+        done = perform(
             form,
             lambda: services.line_add(
                 by=request.user,
@@ -821,7 +753,7 @@ def line_remove(request: AuthedRequest, pk: int, line_id: int) -> HttpResponse:
     line = get_object_or_404(DealLine, pk=line_id, deal=deal)
     form = Form(request.POST)
     version = request.POST.get("version", "")
-    if _perform(
+    if perform(
         form,
         lambda: services.line_remove(
             by=request.user, line=line, version=int(version) if version.isdigit() else None
@@ -841,7 +773,7 @@ def payment_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        if _perform(
+        if perform(
             form,
             lambda: services.payment_create(
                 by=request.user,
@@ -864,7 +796,7 @@ def payment_delete(request: AuthedRequest, pk: int, payment_id: int) -> HttpResp
     deal = _workable(request, pk)
     payment = get_object_or_404(Payment, pk=payment_id, deal=deal)
     form = Form(request.POST)
-    if _perform(form, lambda: services.payment_delete(by=request.user, payment=payment)):
+    if perform(form, lambda: services.payment_delete(by=request.user, payment=payment)):
         messages.success(request, _("Payment removed."))
     return redirect(reverse("deals:detail", args=[pk]) + "#deal-payments")
 
@@ -876,7 +808,7 @@ def objection_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ObjectionRecordForm(request.POST, objections=_all_objections())
     if form.is_valid():
         data = form.cleaned_data
-        if _perform(
+        if perform(
             form,
             lambda: services.objection_record(
                 by=request.user, deal=deal, objection=data["objection"], note=data["note"]
@@ -898,7 +830,7 @@ def _all_objections() -> QuerySet[Any]:
 def note_add(request: AuthedRequest, pk: int) -> HttpResponse:
     deal = _workable(request, pk)
     form = NoteForm(request.POST)
-    if form.is_valid() and _perform(
+    if form.is_valid() and perform(
         form, lambda: services.deal_note(by=request.user, deal=deal, text=form.cleaned_data["text"])
     ):
         messages.success(request, _("Note added."))
@@ -919,7 +851,7 @@ def document_create(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        document = _perform(
+        document = perform(
             form,
             lambda: services.document_create(
                 by=request.user,
@@ -958,7 +890,7 @@ def _visible_document(request: AuthedRequest, document_id: int) -> Document:
 def document_revise(request: AuthedRequest, document_id: int) -> HttpResponse:
     document = _visible_document(request, document_id)
     form = Form(request.POST)
-    version = _perform(form, lambda: services.document_revise(by=request.user, document=document))
+    version = perform(form, lambda: services.document_revise(by=request.user, document=document))
     if version:
         messages.success(
             request,
@@ -981,7 +913,7 @@ def document_send(request: AuthedRequest, version_id: int) -> HttpResponse:
         document__in=selectors.documents_visible_to(request.user),
     )
     form = SendForm(request.POST)
-    if form.is_valid() and _perform(
+    if form.is_valid() and perform(
         form, lambda: services.document_send(by=request.user, version=version, to=form.cleaned_data["to"])
     ):
         messages.success(
@@ -999,9 +931,7 @@ def document_status(request: AuthedRequest, document_id: int) -> HttpResponse:
     document = _visible_document(request, document_id)
     status = request.POST.get("status", "")
     form = Form(request.POST)
-    if _perform(
-        form, lambda: services.document_set_status(by=request.user, document=document, status=status)
-    ):
+    if perform(form, lambda: services.document_set_status(by=request.user, document=document, status=status)):
         messages.success(
             request,
             _("%(number)s: %(status)s.")
