@@ -4,21 +4,18 @@ list of records without a next step, the summary and keep-alive e-mail drafts, k
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -27,9 +24,9 @@ from clientela.activities import keepalive, selectors, services
 from clientela.activities.choices import CONVERSATION_TASK_KINDS, ActivityKind, Recurrence, TaskKind
 from clientela.activities.forms import CompleteForm, KeepAliveForm, LogForm, TaskForm
 from clientela.activities.models import Activity, Task
-from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
-from clientela.core.forms import add_business_error
-from clientela.core.http import AuthedRequest
+from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.forms import perform
+from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
 from clientela.users.choices import Role
 from clientela.users.selectors import teams_visible_to, users_visible_to
@@ -63,27 +60,6 @@ def get_record(request: AuthedRequest, kind: str, pk: Any) -> Any:
 
 def record_url(record: Any) -> str:
     return reverse(DETAIL_URLS[record_kind(record)], args=[record.pk])
-
-
-def _perform(form: BaseForm, action: Callable[[], Any]) -> Any:
-    try:
-        return action() or True
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    except BusinessError as exc:
-        add_business_error(form, exc)
-    except ValidationError as exc:
-        add_business_error(
-            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
-        )
-    return None
-
-
-def _back(request: AuthedRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
@@ -203,7 +179,7 @@ def log_activity(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
                 **links,
             )
 
-        logged = _perform(form, act)
+        logged = perform(form, act)
     if logged:
         if not request.htmx:
             return _done(request, record_url(record), _("Logged."))
@@ -221,7 +197,7 @@ def log_activity(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
 def add_task(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
     record = get_record(request, kind, pk)
     form = TaskForm(request.POST, assignees=_assignee_choices(request), auto_id="id_task_%s")
-    if form.is_valid() and _perform(form, lambda: _create_task(request, form, {kind: record})):
+    if form.is_valid() and perform(form, lambda: _create_task(request, form, {kind: record})):
         if not request.htmx:
             return _done(request, record_url(record), _("Task added."))
         return render(request, "activities/_panel.html", panel_context(request, record))
@@ -281,7 +257,7 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
     form = CompleteForm(request.POST or None)
     record = _task_record(task)
     if request.method == "POST" and form.is_valid():
-        done = _perform(
+        done = perform(
             form,
             lambda: services.task_complete(
                 by=request.user, task=task, result=form.cleaned_data["result"], next_step=form.next_step()
@@ -290,14 +266,14 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
         if done:
             if request.htmx and record is not None and request.POST.get("panel"):
                 return render(request, "activities/_panel.html", panel_context(request, record))
-            return _done(request, _back(request, reverse("activities:tasks")), _("Task done."))
+            return _done(request, safe_next(request, reverse("activities:tasks")), _("Task done."))
     context = {
         "task": task,
         "form": form,
         "asks_next_step": task.kind in CONVERSATION_TASK_KINDS
         and record is not None
         and not services._record_closed(services._records_of(task)),
-        "next": _back(request, ""),
+        "next": safe_next(request, ""),
     }
     status = 422 if request.method == "POST" else 200
     template = "activities/_complete_form.html" if request.htmx else "activities/task_complete.html"
@@ -314,8 +290,8 @@ def reopen_task(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(exc.message) from exc
     except BusinessError as exc:
         messages.error(request, exc.message)
-        return redirect(_back(request, reverse("activities:tasks")))
-    return _done(request, _back(request, reverse("activities:tasks")), _("Task reopened."))
+        return redirect(safe_next(request, reverse("activities:tasks")))
+    return _done(request, safe_next(request, reverse("activities:tasks")), _("Task reopened."))
 
 
 # --- Task list and form --------------------------------------------------------------------------
@@ -396,9 +372,9 @@ def task_new(request: AuthedRequest) -> HttpResponse:
     }
     form = TaskForm(request.POST or None, assignees=_assignee_choices(request))
     if request.method == "POST" and form.is_valid():
-        task = _perform(form, lambda: _create_task(request, form, links))
+        task = perform(form, lambda: _create_task(request, form, links))
         if task:
-            return _done(request, _back(request, reverse("activities:tasks")), _("Task added."))
+            return _done(request, safe_next(request, reverse("activities:tasks")), _("Task added."))
     status = 422 if request.method == "POST" else 200
     return render(
         request, "activities/task_form.html", {"form": form, "task": None, "links": links}, status=status
@@ -435,8 +411,8 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 updated = services.task_reassign(by=request.user, task=updated, assignee=assignee)
             return updated
 
-        if _perform(form, act):
-            return _done(request, _back(request, reverse("activities:tasks")), _("Task saved."))
+        if perform(form, act):
+            return _done(request, safe_next(request, reverse("activities:tasks")), _("Task saved."))
     status = 422 if request.method == "POST" else 200
     return render(
         request,
@@ -525,7 +501,7 @@ def keep_alive_settings(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied(_("Only the team's head of sales can change this."))
-        if form.is_valid() and _perform(
+        if form.is_valid() and perform(
             form,
             lambda: services.keep_alive_policy_update(
                 by=request.user,

@@ -15,29 +15,34 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from clientela.activities.models import Task
 from clientela.clients import services as client_services
 from clientela.clients.models import Client, SavedView
 from clientela.core.audit import audit_bulk
-from clientela.core.errors import BusinessError, PermissionDeniedError, validation_messages
-from clientela.core.forms import add_business_error
-from clientela.core.http import AuthedRequest
+from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.forms import perform
+from clientela.core.http import AuthedRequest, safe_next
+from clientela.core.lists import (
+    OWNING_ROLES,
+    owner_choices,
+    paginate_bounded,
+    querystring,
+    sort_links,
+    team_choices,
+)
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
 from clientela.deals.models import Deal
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
@@ -68,9 +73,6 @@ from clientela.users.choices import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
-PAGE_SIZE = 50
-# Beyond this many rows the list says "10,000+" instead of counting a huge table.
-COUNT_BOUND = 10_000
 # Saved views live in the clients app's SavedView table under this list name.
 SAVED_VIEWS_LIST = "leads"
 MAX_SAVED_VIEWS = 12
@@ -86,27 +88,9 @@ FILTER_FIELDS = [
     "created_from",
     "created_to",
 ]
-OWNING_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _querystring(params: dict[str, Any] | QueryDict, **overrides: Any) -> str:
-    """`?a=1&b=2` of the non-empty values, with overrides (None removes a key)."""
-    items: dict[str, Any] = {key: params.get(key) for key in params}
-    items.update(overrides)
-    clean = {key: value for key, value in items.items() if value not in (None, "")}
-    return "?" + urlencode(clean) if clean else "?"
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _optional_url(name: str) -> str:
@@ -115,24 +99,6 @@ def _optional_url(name: str) -> str:
         return reverse(name)
     except NoReverseMatch:
         return ""
-
-
-def _perform(form: Form, action: Callable[[], Any]) -> Any:
-    """Run a service for a valid form. Business errors land on the form; refusals are 403.
-
-    Returns the service's result, or None when it refused (the form then carries the errors).
-    """
-    try:
-        return action() or True
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    except BusinessError as exc:
-        add_business_error(form, exc)
-    except ValidationError as exc:
-        add_business_error(
-            form, BusinessError(_("Some fields are not valid."), errors=validation_messages(exc))
-        )
-    return None
 
 
 def _may_work(user: Any, lead: Lead) -> bool:
@@ -154,9 +120,7 @@ def _is_visible(user: Any, model: type[Lead], pk: int) -> bool:
 def _partial(request: AuthedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """A list's table for HTMX, with the address bar showing only the filters in use."""
     response = render(request, template, context)
-    query = _querystring(
-        request.GET, page=request.GET.get("page") if request.GET.get("page") != "1" else None
-    )
+    query = querystring(request.GET, page=request.GET.get("page") if request.GET.get("page") != "1" else None)
     return push_url(response, request.path + (query if query != "?" else ""))
 
 
@@ -211,87 +175,6 @@ SORTABLE = {
 }
 
 
-def _owner_choices(user: User) -> list[User]:
-    """Whom the owner filter and bulk assignment offer: people of the viewer's teams."""
-    if role_of(user) not in (Role.HEAD, Role.ADMIN, Role.MARKETER):
-        return []
-    return list(
-        users_visible_to(user)
-        .filter(is_active=True, role__in=OWNING_ROLES)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-def _team_choices(user: User) -> list[Team]:
-    teams = visible_team_ids(user)
-    if teams is None:
-        return list(Team.objects.filter(is_active=True).order_by("name"))
-    if len(teams) > 1:
-        return list(Team.objects.filter(pk__in=teams).order_by("name"))
-    return []
-
-
-@dataclass
-class Pager:
-    page: int
-    count: int
-    bounded: bool
-    first_index: int = 0
-    last_index: int = 0
-    querystring: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.bounded or self.page * PAGE_SIZE < self.count
-
-    @property
-    def count_label(self) -> str:
-        if self.bounded:
-            return f"{intcomma(COUNT_BOUND)}+"
-        return str(intcomma(self.count))
-
-    @property
-    def num_pages(self) -> int | None:
-        return None if self.bounded else max(1, -(-self.count // PAGE_SIZE))
-
-    def url(self, page: int) -> str:
-        return _querystring(self.querystring, page=page if page > 1 else None)
-
-    @property
-    def previous_url(self) -> str:
-        return self.url(self.page - 1)
-
-    @property
-    def next_url(self) -> str:
-        return self.url(self.page + 1)
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
-    """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast."""
-    page = _page_number(request)
-    count = queryset.order_by()[: COUNT_BOUND + 1].count()
-    bounded = count > COUNT_BOUND
-    if not bounded:
-        page = min(page, max(1, -(-count // PAGE_SIZE)))
-    offset = (page - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
-    pager = Pager(page=page, count=count, bounded=bounded, querystring=request.GET.copy())
-    pager.first_index = offset + 1 if rows else 0
-    pager.last_index = offset + len(rows)
-    return rows, pager
-
-
 def _list_filters(request: AuthedRequest, form: LeadFilterForm, sort: str) -> LeadFilters:
     """Filters from the valid fields of the bar (an invalid one is shown and ignored)."""
     data = form.cleaned_data
@@ -320,8 +203,8 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     preset = PRESETS.get(request.GET.get("view", ""))
     data: dict[str, Any] = dict(preset.params) if preset else {}
     data.update({key: request.GET[key] for key in [*FILTER_FIELDS, "sort"] if key in request.GET})
-    owners = _owner_choices(user)
-    teams = _team_choices(user)
+    owners = owner_choices(user)
+    teams = team_choices(user)
     form = LeadFilterForm(data, owners=owners, teams=teams)
     form.is_valid()
     sort = data.get("sort", "-created")
@@ -333,18 +216,9 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     filtering = any(data.get(key) for key in FILTER_FIELDS) or preset is not None
     current = request.GET.copy()
     current.pop("page", None)
-    sort_links = {}
-    for column, default in SORTABLE.items():
-        active = sort.lstrip("-") == default.lstrip("-")
-        flipped = sort[1:] if sort.startswith("-") else f"-{sort}"
-        target = flipped if active and flipped in LEAD_ORDERINGS else default
-        sort_links[column] = {
-            "url": _querystring(current, sort=target, page=None),
-            "active": active,
-            "descending": active and sort.startswith("-"),
-        }
+    links = sort_links(current, sort, SORTABLE, allowed=LEAD_ORDERINGS)
     saved = _saved_views(user)
-    current_query = _querystring(current)
+    current_query = querystring(current)
     context = {
         "leads": rows,
         "pager": pager,
@@ -354,7 +228,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
         "saved_views": [{**view, "active": view["query"] == current_query} for view in saved],
         "current_query": current_query,
         "sort": sort,
-        "sort_links": sort_links,
+        "sort_links": links,
         "filtering": filtering,
         "show_team": bool(teams),
         "can_distribute": user_can(user, "distribute_leads"),
@@ -376,7 +250,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
 def lead_bulk(request: AuthedRequest) -> HttpResponse:
     """Assign or refuse many leads: all in one transaction with one bulk audit entry, or nothing."""
     user = request.user
-    back = _safe_next(request, reverse("leads:list"))
+    back = safe_next(request, reverse("leads:list"))
     form = BulkForm(request.POST)
     action = request.POST.get("action", "")
     if action == "assign" and not user_can(user, "distribute_leads"):
@@ -648,9 +522,6 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     events = list(selectors.lead_history(lead=lead)[: TIMELINE_LIMIT + 1])
     for event in events:
         event.icon = EVENT_ICONS.get(event.kind, "ti-point")  # type: ignore[attr-defined]
-    open_tasks = list(
-        Task.objects.filter(lead=lead, done_at__isnull=True).select_related("assignee").order_by("due_at")
-    )
     candidates = (
         selectors.fuzzy_candidates(viewer=user, lead=lead)
         if lead.merged_into_id is None and lead.status != LeadStatus.CONVERTED
@@ -667,7 +538,6 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "events": events[:TIMELINE_LIMIT],
         "more_events": len(events) > TIMELINE_LIMIT,
-        "open_tasks": open_tasks,
         "candidates": candidates,
         "may_work": may_work,
         "may_merge": may_work and lead.merged_into_id is None and lead.status != LeadStatus.CONVERTED,
@@ -744,7 +614,7 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         stored = selectors.lead_get(viewer=request.user, pk=pk)
-        if not changes or _perform(
+        if not changes or perform(
             form, lambda: services.lead_update(by=request.user, lead=stored, data=changes)
         ):
             return _done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
@@ -756,7 +626,7 @@ def lead_qualify(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     form = QualificationForm(request.POST or None, lead=lead)
     if request.method == "POST" and form.is_valid():
-        result = _perform(
+        result = perform(
             form, lambda: services.lead_qualify(by=request.user, lead=lead, answers=form.answers())
         )
         if result:
@@ -783,7 +653,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        conversion = _perform(
+        conversion = perform(
             form,
             lambda: services.lead_convert(
                 by=user,
@@ -820,7 +690,7 @@ def lead_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RefuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _perform(
+        done = perform(
             form,
             lambda: services.lead_refuse(
                 by=request.user,
@@ -845,7 +715,7 @@ def lead_postpone(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PostponeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         until = form.cleaned_data["until"]
-        done = _perform(
+        done = perform(
             form,
             lambda: services.lead_postpone(
                 by=request.user, lead=lead, until=until, note=form.cleaned_data["note"]
@@ -866,7 +736,7 @@ def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST or None, owners=owner_candidates(user, lead.team))
     if request.method == "POST" and form.is_valid():
         owner = form.cleaned_data["owner"]
-        done = _perform(
+        done = perform(
             form,
             lambda: services.lead_assign(by=user, lead=lead, owner=owner, reason=form.cleaned_data["reason"]),
         )
@@ -937,7 +807,7 @@ def lead_merge(request: AuthedRequest, pk: int) -> HttpResponse:
 def lead_note(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(viewer=request.user, pk=pk)
     form = NoteForm(request.POST)
-    if form.is_valid() and _perform(
+    if form.is_valid() and perform(
         form, lambda: services.lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
     ):
         return _done(request, reverse("leads:detail", args=[pk]), _("Note added."))
@@ -989,7 +859,7 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
             owner=user if may_own and data.get("assign_to_me") else None,
             default_source=Source.MANUAL,
         )
-        result = _perform(form, lambda: intake_submit(raw=raw, ctx=ctx))
+        result = perform(form, lambda: intake_submit(raw=raw, ctx=ctx))
         if result:
             return _after_intake(request, result)
     status = 422 if form.errors else 200
@@ -1089,7 +959,7 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        lead = _perform(
+        lead = perform(
             form, lambda: services.interest_upgrade(by=user, interest=interest, fields=form.fields_for_lead())
         )
         if lead:

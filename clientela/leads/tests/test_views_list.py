@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clientela.conftest import login
+from clientela.core import lists
 from clientela.core.models import AuditAction, AuditEntry
-from clientela.leads import services, views
+from clientela.leads import services
 from clientela.leads.models import Lead, LeadEvent, RefusalReason
 from clientela.leads.tests.test_views_helpers import make_lead
 
@@ -165,8 +166,8 @@ def test_sorting_by_score_and_name(client, world):
 
 
 def test_counts_stop_at_the_bound_and_pages_continue(client, world, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_BOUND", 4)
-    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(lists, "COUNT_BOUND", 4)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 3)
     leads = [make_lead(owner=world.manager_north, team=world.north) for _ in range(6)]
     login(client, world.manager_north)
     body = page(client)
