@@ -305,6 +305,12 @@ def activity_log(
         from clientela.comms.services import clocks_stop_for_lead
 
         clocks_stop_for_lead(lead=records.lead, by=by, at=moment)
+    if records.client is not None and (
+        _is_contact(activity) or (activity.direction == Direction.IN and activity.kind in CONTACT_KINDS)
+    ):
+        from clientela.clients.services import client_record_activity
+
+        client_record_activity(client=records.client, at=moment)  # its status follows
     return activity
 
 
@@ -697,12 +703,11 @@ def task_create(
     audit_create(actor=by, instance=task, fields=TASK_AUDIT_FIELDS)
     _schedule_reminder(task)
     if assignee is not None and by is not None and assignee.pk != by.pk:
-        notify(
-            user=assignee,
-            verb="task_assigned",
-            text=_("%(who)s gave you a task: %(title)s") % {"who": by, "title": task.title},
-            url=task_url(task),
-        )
+        from clientela.comms.services import in_language_of
+
+        with in_language_of(assignee):
+            text = _("%(who)s gave you a task: %(title)s") % {"who": by, "title": task.title}
+        notify(user=assignee, verb="task_assigned", text=text, url=task_url(task))
     return task
 
 
@@ -879,20 +884,16 @@ def task_reassign(*, by: Any, task: Task, assignee: Any) -> Task:
     if task.lead_id is None and task.deal_id is None and task.client_id is None and assignee.team_id:
         data["team"] = assignee.team
     task, _changes = model_update(instance=task, data=data, actor=by)
+    from clientela.comms.services import in_language_of
+
     url = task_url(task)
-    notify(
-        user=assignee,
-        verb="task_assigned",
-        text=_("%(who)s gave you a task: %(title)s") % {"who": by or _("Clientela"), "title": task.title},
-        url=url,
-    )
+    with in_language_of(assignee):
+        text = _("%(who)s gave you a task: %(title)s") % {"who": by or _("Clientela"), "title": task.title}
+    notify(user=assignee, verb="task_assigned", text=text, url=url)
     if previous is not None and (by is None or previous.pk != by.pk):
-        notify(
-            user=previous,
-            verb="task_reassigned",
-            text=_("Your task %(title)s now belongs to %(who)s") % {"title": task.title, "who": assignee},
-            url=url,
-        )
+        with in_language_of(previous):
+            text = _("Your task %(title)s now belongs to %(who)s") % {"title": task.title, "who": assignee}
+        notify(user=previous, verb="task_reassigned", text=text, url=url)
     return task
 
 
@@ -926,13 +927,15 @@ def task_remind(*, task_id: int, reminder_at: str | None = None, now: dt.datetim
             return
         task.reminded_at = moment
         task.save(update_fields=["reminded_at"])
-        notify(
-            user=task.assignee,
-            verb="task_reminder",
-            text=_("Reminder: %(title)s (due %(due)s)")
-            % {"title": task.title, "due": f"{timezone.localtime(task.due_at):%Y-%m-%d %H:%M}"},
-            url=task_url(task),
-        )
+        from clientela.comms.services import in_language_of
+
+        # Written by a background job: in the language of the assignee who reads it.
+        with in_language_of(task.assignee):
+            text = _("Reminder: %(title)s (due %(due)s)") % {
+                "title": task.title,
+                "due": f"{timezone.localtime(task.due_at):%Y-%m-%d %H:%M}",
+            }
+        notify(user=task.assignee, verb="task_reminder", text=text, url=task_url(task))
         sent = True
 
     with transaction.atomic():

@@ -3,6 +3,9 @@
 Sections, in order (SPEC §6, UI.md "work list"):
 
 1. response clocks that are breached or nearly due (business time, `comms.selectors`);
+1b. for heads and admins (their own or the whole team's list): every running clock nobody owns
+   yet — leads waiting in the team queue and client messages without an owner — with
+   one-click assign-to-me / assign-to-a-manager (`comms.services.clock_assign`);
 2. overdue tasks;
 3. call-backs (a client asked to be called: always on top of the day, overdue or not);
 4. today's tasks (until local midnight in the person's time zone);
@@ -32,7 +35,7 @@ from clientela.activities.choices import CONVERSATION_TASK_KINDS, Outcome, TaskK
 from clientela.activities.models import Task
 from clientela.comms.choices import ClockStatus
 from clientela.comms.models import ResponseClock
-from clientela.comms.selectors import ClockView, open_clocks_for
+from clientela.comms.selectors import STATUS_ORDER, ClockView, open_clocks_for
 from clientela.core.permissions import user_can, visible_team_ids
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
 from clientela.leads.models import Lead
@@ -142,10 +145,13 @@ class WorkList:
     upcoming: Section
     # Open clocks by lead, so task and lead rows show their lead's clock without more queries.
     clock_by_lead: dict[int, ClockView] = field(default_factory=dict)
+    # Clocks nobody owns (heads and admins only; None: the section is not shown).
+    unassigned: Section | None = None
 
     @property
     def sections(self) -> list[Section]:
-        return [self.clocks, self.overdue, self.callbacks, self.today, self.hot, self.upcoming]
+        queue = [self.unassigned] if self.unassigned is not None else []
+        return [self.clocks, *queue, self.overdue, self.callbacks, self.today, self.hot, self.upcoming]
 
     @property
     def total(self) -> int:
@@ -167,6 +173,74 @@ def _task_rows(tasks: QuerySet[Task]) -> list[Task]:
     )
 
 
+@dataclass(frozen=True)
+class QueueClock:
+    """A running clock nobody owns, with the people it can be assigned to (its team's)."""
+
+    view: ClockView
+    candidates: list[User]
+
+    @property
+    def clock(self) -> ResponseClock:
+        return self.view.clock
+
+
+def shows_queue(viewer: Any, person: User | None) -> bool:
+    """Heads and admins see the team queue's clocks on their own list and on the team's."""
+    return (
+        may_switch_person(viewer)
+        and user_can(viewer, "work_records")
+        and (person is None or person.pk == viewer.pk)
+    )
+
+
+def unassigned_clocks(*, viewer: Any, now: dt.datetime, views: list[ClockView] | None = None) -> Section:
+    """Running clocks with no owner in the teams the viewer sees (admins: all): overdue first,
+    then nearly due, then by due time.
+
+    `views`: the viewer's open clocks already read (the whole team's list), so no query reads
+    them again. Otherwise one query for the rows (the count only when they fill the section)
+    and the calendars of their teams. Then one query for the people they can go to.
+    """
+    from clientela.comms.selectors import _calendars_for, clock_status, clock_time_left
+
+    if views is not None:
+        waiting = [view for view in views if view.clock.owner_id is None]
+        count, shown = len(waiting), waiting[:SECTION_LIMIT]
+    else:
+        queue = ResponseClock.objects.visible_to(viewer).filter(owner__isnull=True, stopped_at__isnull=True)
+        rows = list(
+            queue.select_related("lead", "team", "client", "contact").order_by("due_at", "id")[:SECTION_LIMIT]
+        )
+        count = len(rows) if len(rows) < SECTION_LIMIT else queue.count()
+        calendars = _calendars_for(clock.team_id for clock in rows) if rows else {}
+        shown = []
+        for clock in rows:
+            calendar = calendars.get(clock.team_id, calendars[None])
+            left = clock_time_left(clock, now=now, calendar=calendar)
+            status = clock_status(clock, now=now, minutes_left=left)
+            shown.append(ClockView(clock=clock, minutes_left=left, status=status))
+        shown.sort(key=lambda view: (STATUS_ORDER[view.status], view.clock.due_at, view.clock.pk))
+    people: dict[int | None, list[User]] = {}
+    team_ids = {view.clock.team_id for view in shown if view.clock.team_id is not None}
+    if team_ids:
+        for someone in (
+            User.objects.filter(is_active=True, role__in=(Role.MANAGER, Role.HEAD), team_id__in=team_ids)
+            .select_related("team")
+            .order_by("first_name", "last_name", "username")[:PEOPLE_LIMIT]
+        ):
+            people.setdefault(someone.team_id, []).append(someone)
+    items = [QueueClock(view=view, candidates=people.get(view.clock.team_id, [])) for view in shown]
+    return Section(
+        "unassigned",
+        _("Waiting for an owner"),
+        "ti-user-question",
+        count,
+        items,
+        _("Every waiting client has someone to answer them."),
+    )
+
+
 def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = None) -> WorkList:
     """The work list of `person` as `viewer` may see it (`person=None`: everyone the viewer sees).
 
@@ -178,8 +252,12 @@ def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = 
     horizon = tomorrow + dt.timedelta(days=UPCOMING_DAYS)
     works = user_can(viewer, "work_records")
 
+    queue = shows_queue(viewer, person)
     clock_views = open_clocks_for(user=viewer, now=now, owner=person) if works else []
     urgent = [view for view in clock_views if view.status in (ClockStatus.BREACHED, ClockStatus.NEAR)]
+    if queue:
+        # Unowned clocks have their own section, with the assign buttons.
+        urgent = [view for view in urgent if view.clock.owner_id is not None]
     clock_by_lead: dict[int, ClockView] = {}
     for view in clock_views:
         if view.clock.lead_id is not None:
@@ -229,6 +307,11 @@ def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = 
         now=now,
         zone=zone,
         clock_by_lead=clock_by_lead,
+        unassigned=(
+            unassigned_clocks(viewer=viewer, now=now, views=clock_views if person is None else None)
+            if queue
+            else None
+        ),
         clocks=Section(
             "clocks",
             _("Response clocks"),

@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -34,19 +33,12 @@ from clientela.comms.choices import ClockKind
 from clientela.comms.models import ResponseClock
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
-from clientela.core.http import AuthedRequest
+from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can
 from clientela.users.choices import Role
 
 TEAM = "team"
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -231,7 +223,7 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
                         "next": planned.title,
                     }
                 messages.success(request, message)
-                target = _safe_next(request, reverse("core:home"))
+                target = safe_next(request, reverse("core:home"))
                 if request.htmx:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target
@@ -244,7 +236,7 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form,
             "outcome": outcome,
             "asks_next_step": worklist.needs_next_step(task, outcome),
-            "next": _safe_next(request, reverse("core:home")),
+            "next": safe_next(request, reverse("core:home")),
         }
         template = "activities/worklist_outcome.html"
         if request.htmx:
@@ -257,7 +249,7 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
 def task_row_actions(request: AuthedRequest, pk: int) -> HttpResponse:
     """The row's buttons again (the inline form's "Cancel")."""
     task = _workable_task(request, pk)
-    context = {"task": task, "next": _safe_next(request, reverse("core:home"))}
+    context = {"task": task, "next": safe_next(request, reverse("core:home"))}
     return render(request, "activities/worklist_task_row.html#task-actions", context)
 
 
@@ -300,7 +292,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    back = _safe_next(request, reverse("leads:detail", args=[clock.lead_id]) if clock.lead_id else "/")
+    back = safe_next(request, reverse("leads:detail", args=[clock.lead_id]) if clock.lead_id else "/")
     if clock.stopped_at is not None or clock.kind != ClockKind.FIRST_RESPONSE:
         messages.info(request, _("This clock is no longer waiting for an acknowledgement."))
         return redirect(back)
@@ -394,6 +386,47 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
             "zone": zone,
         }
         return render(request, "activities/worklist_acknowledge.html", context, status=status)
+
+
+# --- The team queue's clocks: assign in one click ----------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def assign_clock(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Give a clock nobody owns an owner: the viewer ("assign to me") or a manager of its team.
+
+    Redirects back to the list; a refused choice (someone took it first, not of the team, not
+    allowed) is said in a message on the list, never a 500.
+    """
+    from clientela.comms.services import clock_assign
+    from clientela.users.models import User
+
+    require(request.user, "work_records")
+    clock = get_visible_or_404(ResponseClock.objects.all(), request.user, pk=pk)
+    back = safe_next(request, reverse("core:home"))
+    owner_id = request.POST.get("owner", "")
+    owner = (
+        User.objects.filter(pk=int(owner_id)).select_related("team").first() if owner_id.isdigit() else None
+    )
+    try:
+        if owner is None:
+            raise BusinessError(_("Choose who answers."), errors={"owner": [_("Choose an active manager.")]})
+        clock = clock_assign(by=request.user, clock=clock, owner=owner)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+    else:
+        if owner.pk == request.user.pk:
+            messages.success(
+                request, _("It is yours now: %(subject)s") % {"subject": clock.lead or clock.subject}
+            )
+        else:
+            messages.success(
+                request,
+                _("%(name)s answers %(subject)s now.")
+                % {"name": owner, "subject": clock.lead or clock.subject},
+            )
+    return redirect(back)
 
 
 # --- Calendar ---------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""API of comms: message templates (`/templates`) and the caller's notifications (`/notifications`).
+"""API of comms: message templates (`/templates`), the caller's notifications (`/notifications`)
+and giving a waiting response clock an owner (`/clocks/{id}/assign`).
 
 Everyone signed in reads templates and previews them; admins and heads of sales change them
 (403 otherwise). A text with a syntax error or an unknown variable is 422 with the field named.
 Notifications are always the caller's own: another person's notification is 404.
+A clock the caller cannot see (another team's) is 404; one they see but may not assign is 403;
+one someone else took first (or already stopped) is 409; an owner who cannot take it is 422.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from clientela.comms import services
-from clientela.comms.models import MessageTemplate
+from clientela.comms.models import MessageTemplate, ResponseClock
 from clientela.comms.templates import TemplateTextError, render_text, sample_context, variables_for
 from clientela.core import notifications
 from clientela.core.errors import BusinessError
 from clientela.core.models import DigestFrequency, Notification
 from clientela.core.pagination import Page, PageParams, paginate
+from clientela.core.permissions import get_visible_or_404, require
+from clientela.users.selectors import users_visible_to
 
 router = Router(tags=["comms"])
 
@@ -260,3 +265,71 @@ def notification_preferences_update(request: HttpRequest, payload: PreferencesIn
     }
     notifications.notification_preferences_update(user=request.user, digest=payload.digest, events=events)
     return _preferences_out(request.user)
+
+
+# --- Response clocks ---------------------------------------------------------------------
+
+
+class ClockOut(Schema):
+    id: int
+    kind: str
+    subject: str
+    url: str
+    ref: str
+    owner: int | None
+    team: int | None
+    lead: int | None
+    client: int | None
+    contact: int | None
+    deal: int | None
+    started_at: dt.datetime
+    due_at: dt.datetime
+    stopped_at: dt.datetime | None
+    breached_at: dt.datetime | None
+
+
+def _clock_out(clock: ResponseClock) -> dict[str, Any]:
+    return {
+        "id": clock.pk,
+        "kind": clock.kind,
+        "subject": clock.subject,
+        "url": clock.url,
+        "ref": clock.ref,
+        "owner": clock.owner_id,
+        "team": clock.team_id,
+        "lead": clock.lead_id,
+        "client": clock.client_id,
+        "contact": clock.contact_id,
+        "deal": clock.deal_id,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "stopped_at": clock.stopped_at,
+        "breached_at": clock.breached_at,
+    }
+
+
+class ClockAssignIn(Schema):
+    owner: int | None = Field(
+        None, description="The user who answers: yourself, or (heads, admins) a colleague."
+    )
+
+
+@router.post(
+    "/clocks/{clock_id}/assign",
+    response=ClockOut,
+    summary="Give a waiting response clock (team queue) an owner",
+)
+def clock_assign(request: HttpRequest, clock_id: int, payload: ClockAssignIn) -> dict[str, Any]:
+    """As the work list's one-click assign: a lead's clock moves with its lead, a client
+    message's with its conversation; the new owner is told in their language."""
+    clock = get_visible_or_404(ResponseClock.objects.all(), request.user, pk=clock_id)
+    require(request.user, "work_records")
+    owner = None
+    if payload.owner is not None:
+        owner = users_visible_to(request.user).filter(pk=payload.owner, is_active=True).first()
+    if owner is None:
+        raise BusinessError(
+            _("Choose who answers."), errors={"owner": [_("Choose an active manager.")]}, status=422
+        )
+    clock = services.clock_assign(by=request.user, clock=clock, owner=owner)
+    return _clock_out(clock)

@@ -12,7 +12,12 @@ Clocks:
   the message's `ref`; our answer to that message stops it;
 * `clock_check` — idempotent: marks the breach once and tells the owner, then after the
   escalation delay tells the team's head once; `clocks_sweep` runs it over every open clock
-  that is due, as the safety net for a missed schedule.
+  that is due, as the safety net for a missed schedule;
+* `clock_assign` — a clock waiting in the team queue (no owner) gets one: the lead is assigned
+  (its clocks follow), a client message's thread and clocks move to the new owner.
+
+Texts a job writes for a person (breach and escalation notices) are written in that person's
+language (`in_language_of`), not in the language of whatever process runs the job.
 
 Message templates: `message_template_update` (admins and heads; texts checked in the sandbox).
 
@@ -29,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.comms.business_hours import (
@@ -215,6 +220,11 @@ def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> Resp
 # --- Clocks --------------------------------------------------------------------------------
 
 
+def in_language_of(user: Any) -> translation.override:
+    """Write a text for `user` in their language (the site's default when they have none)."""
+    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
+
+
 def _lead_url(lead: Lead | None) -> str:
     if lead is None:
         return ""
@@ -365,6 +375,88 @@ def clocks_follow_owner(*, lead: Lead, by: Any = None) -> int:
     return changed
 
 
+MAIL_THREAD_REF = "mail.thread:"
+
+
+def _may_own_clock(owner: Any) -> bool:
+    return bool(
+        owner is not None and owner.is_active and role_of(owner) in (Role.MANAGER, Role.HEAD, Role.ADMIN)
+    )
+
+
+@transaction.atomic
+def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
+    """Give a clock waiting in the team queue (no owner) an owner, in one click.
+
+    Heads of sales and admins assign anyone of the clock's team (admins anyone); a manager may
+    only take an unassigned clock of their own team for themselves. A lead's clock is assigned
+    through the lead (`lead_assign`: the lead, its open tasks and clocks move together); a client
+    message's clock moves with its conversation (the thread and every open clock of the same
+    `ref`). Someone else having taken it first is a conflict, not a silent reassignment.
+    """
+    clock = ResponseClock.objects.select_for_update().get(pk=clock.pk)
+    if by is None or not _may_work_clock(by, clock):
+        raise PermissionDeniedError(_("You cannot act on this response clock."))
+    taking_own = owner is not None and owner.pk == by.pk
+    if not user_can(by, "distribute_leads") and not taking_own:
+        raise PermissionDeniedError(_("Only a head of sales can assign this to someone else."))
+    if not _may_own_clock(owner):
+        raise BusinessError(
+            _("This person cannot answer clients."), errors={"owner": [_("Choose an active manager.")]}
+        )
+    if clock.team_id and owner.team_id != clock.team_id and role_of(by) != Role.ADMIN:
+        raise BusinessError(
+            _("This person is not in the team."), errors={"owner": [_("Choose someone of the team.")]}
+        )
+    if clock.stopped_at is not None:
+        raise ConflictError(_("This clock has stopped: the client was answered already."))
+    if clock.owner_id is not None:
+        if clock.owner_id == owner.pk:
+            return clock
+        raise ConflictError(
+            _("%(name)s has already taken this.") % {"name": clock.owner},
+            errors={"owner": [_("Someone has already taken this.")]},
+        )
+    if clock.lead_id is not None:
+        from clientela.leads.services import lead_assign
+
+        lead = (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("owner", "team__head")
+            .get(pk=clock.lead_id)
+        )
+        if lead.owner_id is not None and lead.owner_id != owner.pk:
+            raise ConflictError(
+                _("%(name)s has already taken this.") % {"name": lead.owner},
+                errors={"owner": [_("Someone has already taken this.")]},
+            )
+        lead_assign(by=by, lead=lead, owner=owner)  # tells the new owner ("lead_assigned")
+    moved = _assign_conversation(by=by, clock=clock, owner=owner)
+    clock.refresh_from_db()
+    if moved and clock.lead_id is None and owner.pk != by.pk:
+        with in_language_of(owner):
+            text = _("A client waits for your answer: %(subject)s") % {"subject": clock.subject}
+        notify(user=owner, verb="clock_assigned", text=text, url=_clock_url(clock))
+    return clock
+
+
+def _assign_conversation(*, by: Any, clock: ResponseClock, owner: Any) -> int:
+    """The clock (and every open clock of the same message `ref`) get `owner`; so does its mail
+    thread when nobody owns it. Returns how many clocks moved."""
+    clocks = ResponseClock.objects.filter(stopped_at__isnull=True, owner__isnull=True)
+    clocks = clocks.filter(ref=clock.ref) if clock.ref else clocks.filter(pk=clock.pk)
+    moved = 0
+    for each in clocks.select_for_update():
+        _instance, changes = model_update(instance=each, data={"owner": owner}, actor=by)
+        moved += bool(changes)
+    ref = clock.ref or ""
+    if ref.startswith(MAIL_THREAD_REF) and ref[len(MAIL_THREAD_REF) :].isdigit():
+        from clientela.mail.services import thread_take
+
+        thread_take(by=by, thread_id=int(ref[len(MAIL_THREAD_REF) :]), owner=owner)
+    return moved
+
+
 @dataclass(frozen=True)
 class Acknowledgement:
     stopped: ResponseClock
@@ -500,10 +592,13 @@ def _mark_breached(clock: ResponseClock, now: dt.datetime) -> bool:
         event="clock_breached",
         changes={"due_at": clock.due_at, "noticed_at": now},
     )
-    if clock.kind == ClockKind.PROMISE:
-        text = _("Promise overdue: %(subject)s") % {"subject": clock.promised_text or clock.subject}
-    else:
-        text = _("First response overdue: %(subject)s") % {"subject": clock.lead or clock.subject}
+    if clock.owner is None:
+        return True
+    with in_language_of(clock.owner):
+        if clock.kind == ClockKind.PROMISE:
+            text = _("Promise overdue: %(subject)s") % {"subject": clock.promised_text or clock.subject}
+        else:
+            text = _("First response overdue: %(subject)s") % {"subject": clock.lead or clock.subject}
     notify(user=clock.owner, verb="clock_breached", text=text, url=_clock_url(clock))
     return True
 
@@ -519,16 +614,18 @@ def _mark_escalated(clock: ResponseClock, now: dt.datetime) -> bool:
         event="clock_escalated",
         changes={"head": head.pk if head else None, "owner": clock.owner_id},
     )
+    if head is None:
+        return True
     subject = clock.lead or clock.subject
-    if clock.owner is None:
-        text = _("Nobody has answered %(subject)s in time (no owner).") % {"subject": subject}
-    else:
-        text = _("%(owner)s has not answered %(subject)s in time.") % {
-            "owner": clock.owner,
-            "subject": subject,
-        }
-    if head is not None:
-        notify(user=head, verb="clock_escalated", text=text, url=_clock_url(clock))
+    with in_language_of(head):
+        if clock.owner is None:
+            text = _("Nobody has answered %(subject)s in time (no owner).") % {"subject": subject}
+        else:
+            text = _("%(owner)s has not answered %(subject)s in time.") % {
+                "owner": clock.owner,
+                "subject": subject,
+            }
+    notify(user=head, verb="clock_escalated", text=text, url=_clock_url(clock))
     return True
 
 

@@ -49,6 +49,7 @@ NOTIFICATION_EVENTS: dict[str, Any] = {
     "payment_overdue": gettext_lazy("A payment is overdue"),
     "clock_breached": gettext_lazy("A response is overdue"),
     "clock_escalated": gettext_lazy("An overdue response is escalated to me"),
+    "clock_assigned": gettext_lazy("A waiting client message is assigned to me"),
     "task_assigned": gettext_lazy("A task is assigned to me"),
     "task_reminder": gettext_lazy("A task reminder"),
     "keep_alive": gettext_lazy("A waiting client has not heard from us"),

@@ -28,6 +28,9 @@ run and keeps loads and pointers current in memory between its calls.
 
 Cost: a fixed number of queries whatever the number of leads — the policy, the rules with
 their members, and one query computing every candidate's load and conversion in SQL.
+Language: the explanation is written for its reader — the chosen owner, or the team's head for
+a lead left in the queue — in their language, whoever (a visitor's form, a job) made the lead.
+
 Concurrency: inside a transaction a round-robin decision locks the rule's row (or, for the
 implicit team rule, the team's policy row) with `select_for_update` before reading who was
 last, so two leads arriving together rotate instead of both going to the same person.
@@ -41,10 +44,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client
@@ -178,7 +182,7 @@ def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
     return reasons
 
 
-def _rule_label(rule: DistributionRule | None, number: int, team: Team) -> str:
+def _rule_label(rule: DistributionRule | None, number: int, team: Team, _: Callable[[str], str] = _) -> str:
     if rule is None:
         return _("team %(team)s (anyone)") % {"team": team}
     return _("rule %(n)s “%(rule)s”") % {"n": number, "rule": rule.name}
@@ -241,18 +245,40 @@ def decide_owner(lead: Lead) -> Assignment:
     """
     team = lead.team
     if team is None:
-        return Assignment(owner=None, reason=_("No team: the lead waits for a head of sales to assign it."))
+        with translation.override(settings.LANGUAGE_CODE):
+            return Assignment(
+                owner=None, reason=_("No team: the lead waits for a head of sales to assign it.")
+            )
     policy = policy_for(team)
     rules = active_rules(team)
-    return decide(
-        lead,
-        team=team,
-        policy=policy,
-        rules=rules,
-        member_ids={rule.pk: {m.pk for m in rule.members.all()} for rule in rules},
-        everyone=candidates_for(team, policy),
-        last_assigned=lambda rule: _last_assigned_id(rule, team),
-    )
+    member_ids = {rule.pk: {m.pk for m in rule.members.all()} for rule in rules}
+    everyone = candidates_for(team, policy)
+
+    def run() -> Assignment:
+        return decide(
+            lead,
+            team=team,
+            policy=policy,
+            rules=rules,
+            member_ids=member_ids,
+            everyone=everyone,
+            last_assigned=lambda rule: _last_assigned_id(rule, team),
+        )
+
+    decision = run()
+    language = reader_language(decision.owner, team)
+    if language != translation.get_language():
+        # Same data, same choice (ties break by id); only the words change.
+        with translation.override(language):
+            decision = run()
+    return decision
+
+
+def reader_language(owner: Any, team: Team | None) -> str:
+    """Who reads why a lead went where: its owner, else the team's head (the queue), else the
+    site's default — in their language."""
+    reader = owner if owner is not None else (team.head if team is not None and team.head_id else None)
+    return getattr(reader, "language", "") or settings.LANGUAGE_CODE
 
 
 def decide(
@@ -284,7 +310,7 @@ def decide(
             continue
 
         def skip(why: str, rule: DistributionRule | None = rule, number: int = number) -> None:
-            considered.append(f"{_rule_label(rule, number, team)}: {why}")
+            considered.append(f"{_rule_label(rule, number, team, _)}: {why}")
 
         pool = everyone
         members = member_ids.get(rule.pk, set()) if rule is not None else set()

@@ -10,15 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact, ContactMembership
-from clientela.clients.services import client_refresh_search, contact_refresh_search
+from clientela.clients.services import client_refresh_search, clients_touched, contact_refresh_search
 from clientela.comms.choices import StopReason
-from clientela.comms.services import clock_start_first_response, clocks_follow_owner, clocks_stop_for_lead
+from clientela.comms.services import (
+    clock_start_first_response,
+    clocks_follow_owner,
+    clocks_stop_for_lead,
+    in_language_of,
+)
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.normalise import name_key, search_text
@@ -34,10 +39,10 @@ from clientela.leads.choices import (
     QualificationItem,
     Temperature,
 )
-from clientela.leads.distribution import decide_owner, policy_for, record_choice
+from clientela.leads.distribution import decide_owner, policy_for, reader_language, record_choice
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.scoring import current_model, score_lead
-from clientela.leads.temperature import evaluate_temperature
+from clientela.leads.temperature import evaluate_temperature, reasons_language
 from clientela.users.choices import Role
 from clientela.users.models import User
 
@@ -170,7 +175,8 @@ def _first_task(lead: Lead, *, kind: str = TaskKind.FIRST_CONTACT, by: Any = Non
         title = _("First contact with %(name)s") % {"name": lead}
         hot = lead.temperature == Temperature.HOT
         due, priority = now + FIRST_CONTACT_DUE, Priority.HIGH if hot else Priority.NORMAL
-    return Task.objects.create(
+    return _system_task(
+        by=by,
         kind=kind,
         title=title[:200],  # a lead's name may be 200 characters on its own
         due_at=due,
@@ -178,16 +184,28 @@ def _first_task(lead: Lead, *, kind: str = TaskKind.FIRST_CONTACT, by: Any = Non
         assignee=lead.owner,
         team=lead.team,
         lead=lead,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
     )
 
 
-def _apply_assignment(lead: Lead, owner: User | None, reason: str, by: Any) -> None:
+def _system_task(*, by: Any = None, **fields: Any) -> Task:
+    """A task the rules create for a lead (first contact, call-back, re-contact): the lead's
+    owner or, for a lead in the team queue, nobody yet; audited like every other task."""
+    from clientela.activities.services import TASK_AUDIT_FIELDS
+
+    actor = by if getattr(by, "is_authenticated", False) else None
+    task = Task.objects.create(created_by=actor, updated_by=actor, **fields)
+    audit_create(actor=actor, instance=task, fields=TASK_AUDIT_FIELDS)
+    return task
+
+
+def _apply_assignment(
+    lead: Lead, owner: User | None, reason: str, by: Any, *, also_save: tuple[str, ...] = ()
+) -> None:
     old_owner = lead.owner
     lead.owner = owner
     lead.assigned_at = timezone.now() if owner else None
     lead.assignment_reason = reason[:300]
-    lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at"])
+    lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at", *also_save])
     Task.objects.filter(lead=lead, done_at__isnull=True).update(assignee=owner)
     clocks_follow_owner(lead=lead, by=by)
     lead_event(
@@ -198,28 +216,39 @@ def _apply_assignment(lead: Lead, owner: User | None, reason: str, by: Any) -> N
         old_owner=old_owner.pk if old_owner else None,
         new_owner=owner.pk if owner else None,
     )
+    # Each notice in its reader's language (the caller may be a job, or a visitor's form).
     if owner is not None:
-        notify(
-            user=owner,
-            verb="lead_assigned",
-            text=_("New lead for you: %(lead)s") % {"lead": lead},
-            url=lead_url(lead),
-        )
+        with in_language_of(owner):
+            text = _("New lead for you: %(lead)s") % {"lead": lead}
+        notify(user=owner, verb="lead_assigned", text=text, url=lead_url(lead))
     if old_owner is not None and old_owner != owner:
-        notify(
-            user=old_owner,
-            verb="lead_reassigned",
-            text=_("%(lead)s was reassigned to %(owner)s")
-            % {"lead": lead, "owner": owner or _("the team queue")},
-            url=lead_url(lead),
-        )
+        with in_language_of(old_owner):
+            text = _("%(lead)s was reassigned to %(owner)s") % {
+                "lead": lead,
+                "owner": owner or _("the team queue"),
+            }
+        notify(user=old_owner, verb="lead_reassigned", text=text, url=lead_url(lead))
     if owner is None and lead.team and lead.team.head:
-        notify(
-            user=lead.team.head,
-            verb="lead_unassigned",
-            text=_("A lead waits in the %(team)s queue: %(lead)s") % {"team": lead.team, "lead": lead},
-            url=lead_url(lead),
-        )
+        head = lead.team.head
+        with in_language_of(head):
+            text = _("A lead waits in the %(team)s queue: %(lead)s") % {"team": lead.team, "lead": lead}
+        notify(user=head, verb="lead_unassigned", text=text, url=lead_url(lead))
+
+
+def _reasons_for_reader(lead: Lead, owner: User | None, *, given: tuple[str, list[Any]]) -> tuple[str, ...]:
+    """The temperature is worked out before the owner is chosen (the rules may route on it), so
+    its reasons are written for the team queue's reader; reword them for the owner when the
+    owner reads another language. One query (the rules) and only then. Returns the fields to save."""
+    if not lead.temperature_reasons:
+        return ()
+    written_in = reasons_language(lead)
+    language = reader_language(owner, lead.team if lead.team_id else None)
+    if language == written_in:
+        return ()
+    lead.temperature, lead.temperature_reasons = given[0], list(given[1])
+    temperature, reasons = evaluate_temperature(lead, language=language)
+    lead.temperature, lead.temperature_reasons = temperature, reasons
+    return ("temperature", "temperature_reasons")
 
 
 @transaction.atomic
@@ -240,6 +269,7 @@ def lead_create(
             _("This person cannot own leads."), errors={"owner": [_("Choose an active manager.")]}
         )
     lead = Lead(**fields)
+    given = (lead.temperature, list(lead.temperature_reasons or []))
     if lead.consent and not lead.consent_at:
         lead.consent_at = timezone.now()
     lead.last_touch_at = timezone.now()
@@ -265,11 +295,14 @@ def lead_create(
         _("Lead created from %(source)s") % {"source": lead.get_source_display()},
     )
     if owner is not None:
-        _apply_assignment(lead, owner, _("Assigned to %(name)s by hand.") % {"name": owner}, by)
+        with in_language_of(owner):
+            reason = _("Assigned to %(name)s by hand.") % {"name": owner}
     else:
         decision = decide_owner(lead)
         record_choice(decision)
-        _apply_assignment(lead, decision.owner, decision.reason, by)
+        owner, reason = decision.owner, decision.reason
+    also_save = _reasons_for_reader(lead, owner, given=given)
+    _apply_assignment(lead, owner, reason, by, also_save=also_save)
     _first_task(lead, kind=first_task_kind, by=by)
     clock_start_first_response(lead=lead)
     return lead
@@ -294,12 +327,11 @@ def lead_touch(
         source=source,
         **(details or {}),
     )
-    notify(
-        user=lead.owner,
-        verb="lead_touch",
-        text=_("%(lead)s got in touch again") % {"lead": lead},
-        url=lead_url(lead),
-    )
+    if lead.client_id:  # a converted lead's client got in touch
+        clients_touched(client_ids=[lead.client_id], at=lead.last_touch_at or timezone.now())
+    with in_language_of(lead.owner):
+        text = _("%(lead)s got in touch again") % {"lead": lead}
+    notify(user=lead.owner, verb="lead_touch", text=text, url=lead_url(lead))
     return lead
 
 
@@ -618,6 +650,8 @@ def lead_convert(
         actor=by, instance=contact, fields=["client", "first_name", "last_name", "email", "phone", "role"]
     )
     lead.client, lead.contact = client, contact
+    if not created and lead.last_touch_at:  # a known client: this enquiry was its contact with us
+        clients_touched(client_ids=[client.pk], at=lead.last_touch_at)
     lead.converted_at = timezone.now()
     lead.converted_by = actor
     started: Deal | None = None
@@ -641,11 +675,9 @@ def lead_convert(
         done_at=timezone.now(), done_by=lead.converted_by
     )
     if client.owner and client.owner != lead.owner:
-        notify(
-            user=client.owner,
-            verb="client_assigned",
-            text=_("You are the personal manager of %(client)s") % {"client": client},
-        )
+        with in_language_of(client.owner):
+            text = _("You are the personal manager of %(client)s") % {"client": client}
+        notify(user=client.owner, verb="client_assigned", text=text)
     return Conversion(lead=lead, client=client, contact=contact, client_created=created, deal=started)
 
 
@@ -745,21 +777,22 @@ def lead_return_from_postponement(*, lead: Lead, today: dt.date | None = None) -
         kind=LeadEventKind.RETURNED,
         _fields=["postponed_until"],
     )
-    Task.objects.create(
+    # A job writes these: the task's title in its reader's language (the owner, else the head
+    # of the team queue), the notice in the owner's.
+    with translation.override(reader_language(lead.owner, lead.team)):
+        title = (_("Re-contact %(name)s") % {"name": lead})[:200]
+    _system_task(
         kind=TaskKind.RECONTACT,
-        title=(_("Re-contact %(name)s") % {"name": lead})[:200],
+        title=title,
         due_at=timezone.now(),
         priority=Priority.HIGH,
         assignee=lead.owner,
         team=lead.team,
         lead=lead,
     )
-    notify(
-        user=lead.owner,
-        verb="lead_returned",
-        text=_("%(lead)s is back on your list today") % {"lead": lead},
-        url=lead_url(lead),
-    )
+    with in_language_of(lead.owner):
+        text = _("%(lead)s is back on your list today") % {"lead": lead}
+    notify(user=lead.owner, verb="lead_returned", text=text, url=lead_url(lead))
     return True
 
 

@@ -4,7 +4,8 @@
 IMAP poller). It is idempotent by Message-ID, never turns automatic mail (auto-replies, bounces,
 lists, our own messages echoed back) into leads, links the sender to their lead/contact/client,
 sends unknown senders through the intake pipeline, starts the first-response clock, logs the
-activity and tells the owner.
+activity and tells the owner (in the owner's language). A bounce is not stored either, but marks
+the message of ours it returns as failed (`mail.bounces`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ class InboundResult:
     message: Message | None
     ignored: str = ""  # "duplicate", "auto-reply", "bounce", "bulk", "own message"
     created_lead: bool = False
+    bounced: Message | None = None  # our message a bounce marked failed
 
 
 def receive_raw(raw: bytes, *, source: str) -> Message | None:
@@ -64,6 +66,11 @@ def receive(raw: bytes, *, source: str) -> InboundResult:
         return InboundResult(None, "own message")
     if parsed.noise:
         log.info("Ignoring %s from %s: %s", parsed.message_id, parsed.from_address, parsed.noise)
+        if parsed.noise == "bounce":
+            # Not a client message, but it says one of ours did not arrive.
+            from clientela.mail.bounces import bounce_apply
+
+            return InboundResult(None, parsed.noise, bounced=bounce_apply(raw, source=source))
         return InboundResult(None, parsed.noise)
     try:
         with transaction.atomic():
@@ -192,14 +199,16 @@ def _store(raw: bytes, parsed: ParsedMessage, *, source: str) -> InboundResult:
         # message starts one now (once per unanswered stretch of the conversation).
         hooks.start_clock(thread=thread, at=now, url=url, subject=parsed.subject)
     if thread.owner is not None:
-        notify(
-            user=thread.owner,
-            verb="mail_received",
-            text=_("E-mail from %(who)s: %(subject)s")
-            % {
+        # Received by a job or the inbound endpoint: written in the owner's language.
+        with translation.override(getattr(thread.owner, "language", "") or settings.LANGUAGE_CODE):
+            text = _("E-mail from %(who)s: %(subject)s") % {
                 "who": parsed.from_name or parsed.from_address,
                 "subject": parsed.subject or _("(no subject)"),
-            },
+            }
+        notify(
+            user=thread.owner,
+            verb="message_received",
+            text=text,
             url=url
             or record_url(
                 RecordLinks(**{k: getattr(thread, k) for k in ("lead", "client", "contact", "deal")})

@@ -4,7 +4,8 @@
 "email" queue; `message_deliver` (the job's body) claims the message in the database before
 talking to the SMTP server, so a retried or re-delivered job never sends a message twice once
 the server accepted it. After the last failed attempt the message is *failed*, shows the SMTP
-error in the thread, the author is notified, and it can be re-sent.
+error in the thread, the author is notified, and it can be re-sent. A bounce that arrives later
+puts the message in the same failed state (`mail.bounces`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -385,7 +386,7 @@ def message_deliver(*, message_id: int) -> bool:
     """
     if not _claim(message_id):
         return False
-    message = Message.objects.select_related("thread", "author").get(pk=message_id)
+    message = Message.objects.select_related("thread__owner", "author").get(pk=message_id)
     try:
         email = build_email(message)
         email.send(fail_silently=False)
@@ -400,13 +401,7 @@ def message_deliver(*, message_id: int) -> bool:
         log.error(
             "E-mail %s failed for good after %s attempts: %s", message.message_id, message.attempts, error
         )
-        notify(
-            user=message.author,
-            verb="mail_failed",
-            text=_("Your e-mail “%(subject)s” could not be sent: %(error)s")
-            % {"subject": message.subject, "error": error[:150]},
-            url=reverse("mail:thread", args=[message.thread_id]),
-        )
+        notify_failed(message, error)
         return False
     now = timezone.now()
     with transaction.atomic():
@@ -446,3 +441,34 @@ def message_resend(*, by: Any, message: Message) -> Message:
             enqueue_on_commit(send_message, message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def notify_failed(message: Message, error: str) -> None:
+    """Tell the author (for a message nobody wrote by hand, the thread's owner) that the e-mail
+    did not reach the recipient — in their language (a background job writes it, not their own
+    request)."""
+    author = message.author or message.thread.owner
+    if author is None:
+        return
+    with translation.override(getattr(author, "language", "") or settings.LANGUAGE_CODE):
+        text = _("Your e-mail “%(subject)s” could not be sent: %(error)s") % {
+            "subject": message.subject or _("(no subject)"),
+            "error": error[:150],
+        }
+    notify(
+        user=author,
+        verb="message_failed",
+        text=text,
+        url=reverse("mail:thread", args=[message.thread_id]),
+    )
+
+
+@transaction.atomic
+def thread_take(*, by: Any, thread_id: int, owner: Any) -> Thread | None:
+    """A conversation nobody owned gets `owner` (with their team), e.g. when a head assigns the
+    client message's response clock. A thread someone owns already is left alone."""
+    thread = Thread.objects.select_for_update().filter(pk=thread_id).first()
+    if thread is None or thread.owner_id is not None:
+        return thread
+    model_update(instance=thread, data={"owner": owner, "team": owner.team or thread.team}, actor=by)
+    return thread

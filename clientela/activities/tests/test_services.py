@@ -195,6 +195,32 @@ def test_outbound_email_stops_the_clock_and_inbound_does_not(world, make_lead):
     assert not ResponseClock.objects.filter(lead=lead, stopped_at__isnull=True).exists()
 
 
+def test_contact_with_a_client_moves_its_last_contact_and_a_note_does_not(world, records):
+    """A client's status (new / active / passive) follows the last time we were in touch: a call
+    that reached someone, a meeting, an e-mail either way — not a note or an unanswered call."""
+    from clientela.clients.models import Client
+
+    client = records["north"]
+    long_ago = timezone.now() - dt.timedelta(days=300)
+    Client.objects.filter(pk=client.pk).update(last_contact_at=long_ago, last_activity_at=None)
+
+    def last_contact():
+        client.refresh_from_db()
+        return client.last_contact_at
+
+    services.activity_log(by=world.manager_north, kind=ActivityKind.NOTE, client=client, body="Budget in May")
+    services.call_log(
+        by=world.manager_north,
+        contact=records["ioana"],
+        outcome=Outcome.NO_ANSWER,
+        next_step=NextStep(due_at=soon(2), subject="Call again"),
+    )
+    assert last_contact() == long_ago
+    services.activity_log(by=None, kind=ActivityKind.EMAIL, direction=Direction.IN, contact=records["ioana"])
+    assert timezone.now() - last_contact() < dt.timedelta(minutes=1)
+    assert client.last_activity_at is not None
+
+
 def test_task_create_defaults_and_validation(world, records):
     task = services.task_create(
         by=world.manager_north, title="Prepare offer", due_at=soon(), deal=records["deal"]

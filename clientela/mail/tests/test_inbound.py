@@ -33,7 +33,7 @@ def test_multipart_alternative_is_matched_to_the_contact_and_sanitised(people, w
     assert "script" not in message.body_html and "onclick" not in message.body_html
     assert message.raw.read().startswith(b"Return-Path:")
     assert thread.last_word == LastWord.THEM and thread.message_count == 1
-    assert world.manager_north.notifications.filter(verb="mail_received").exists()
+    assert world.manager_north.notifications.filter(verb="message_received").exists()
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ def test_smtp_down_retries_then_fails_visibly_and_can_be_resent(smtp_down, setti
     assert message.status == SendStatus.FAILED
     assert message.attempts == 3
     assert "Connection refused" in message.last_error or "Error" in message.last_error
-    note = Notification.objects.get(user=world.manager_north, verb="mail_failed")
+    note = Notification.objects.get(user=world.manager_north, verb="message_failed")
     assert "Offer" in note.text
     # The server comes back: re-sending delivers it exactly once.
     from aiosmtpd.controller import Controller
