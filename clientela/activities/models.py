@@ -135,9 +135,15 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tasks",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "users.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+        "users.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
     )
     lead = models.ForeignKey(
         "leads.Lead",
@@ -146,6 +152,7 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="tasks",
+        db_index=False,
     )
     client = models.ForeignKey(
         "clients.Client",
@@ -154,6 +161,7 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="tasks",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "clients.Contact",
@@ -162,6 +170,7 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tasks",
+        db_index=False,
     )
     deal = models.ForeignKey(
         "deals.Deal",
@@ -170,6 +179,7 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="tasks",
+        db_index=False,
     )
     reminder_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
@@ -193,10 +203,16 @@ class Task(BusinessModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tasks",
+        db_index=False,
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     result = models.TextField(_("result"), blank=True)
 
@@ -207,15 +223,46 @@ class Task(BusinessModel):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["done_at", "-priority", "due_at"]
+        # Every new lead gets a task, so each index here is paid per lead (imports write
+        # hundreds of thousands): the foreign keys that lead an index below have no index of
+        # their own, and columns that are empty for most tasks are indexed only where set
+        # (`WHERE … IS NOT NULL` — an equality lookup implies it, so both databases use them).
         indexes = [
             models.Index(fields=["assignee", "done_at", "due_at"], name="task_worklist_idx"),
             models.Index(fields=["team", "done_at", "due_at"], name="task_team_idx"),
-            # Open future tasks of a record (next-step rule).
-            models.Index(fields=["lead", "done_at", "due_at"], name="task_lead_open_idx"),
-            models.Index(fields=["deal", "done_at", "due_at"], name="task_deal_open_idx"),
-            models.Index(fields=["client", "done_at", "due_at"], name="task_client_open_idx"),
-            # Reminders still to send (the sweep).
-            models.Index(fields=["reminded_at", "reminder_at"], name="task_reminder_idx"),
+            # Open future tasks of a record (next-step rule); also the records' foreign keys.
+            models.Index(
+                fields=["lead", "done_at", "due_at"],
+                name="task_lead_open_idx",
+                condition=models.Q(lead__isnull=False),
+            ),
+            models.Index(
+                fields=["deal", "done_at", "due_at"],
+                name="task_deal_open_idx",
+                condition=models.Q(deal__isnull=False),
+            ),
+            models.Index(
+                fields=["client", "done_at", "due_at"],
+                name="task_client_open_idx",
+                condition=models.Q(client__isnull=False),
+            ),
+            models.Index(
+                fields=["contact"], name="task_contact_idx", condition=models.Q(contact__isnull=False)
+            ),
+            models.Index(
+                fields=["source_activity"],
+                name="task_source_activity_idx",
+                condition=models.Q(source_activity__isnull=False),
+            ),
+            models.Index(
+                fields=["done_by"], name="task_done_by_idx", condition=models.Q(done_by__isnull=False)
+            ),
+            # Reminders still to send (the sweep: reminder due, not sent yet).
+            models.Index(
+                fields=["reminder_at"],
+                name="task_reminder_idx",
+                condition=models.Q(reminder_at__isnull=False, reminded_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -206,6 +206,7 @@ class ResponseClock(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="response_clocks",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "clients.Contact",
@@ -214,6 +215,7 @@ class ResponseClock(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="response_clocks",
+        db_index=False,
     )
     deal = models.ForeignKey(
         "deals.Deal",
@@ -222,9 +224,10 @@ class ResponseClock(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="response_clocks",
+        db_index=False,
     )
     # What started a client-message clock, e.g. "mail.thread:42"; answering it stops the clock.
-    ref = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
+    ref = models.CharField(_("reference"), max_length=100, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     subject = models.CharField(_("about"), max_length=200, blank=True)
     owner = models.ForeignKey(
@@ -234,6 +237,7 @@ class ResponseClock(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="response_clocks",
+        db_index=False,
     )
     team = models.ForeignKey(
         "users.Team",
@@ -251,6 +255,7 @@ class ResponseClock(models.Model):
         on_delete=models.SET_NULL,
         related_name="followers",
         help_text=_("The first-response clock an acknowledgement stopped to start this promise clock."),
+        db_index=False,
     )
     budget_minutes = models.PositiveIntegerField(_("budget (business minutes)"))
     started_at = models.DateTimeField(_("started at"))
@@ -264,6 +269,7 @@ class ResponseClock(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     stop_reason = models.CharField(_("why stopped"), max_length=16, choices=StopReason.choices, blank=True)
     # Business minutes from start to stop, fixed when the clock stops (speed-of-response analytics).
@@ -283,6 +289,17 @@ class ResponseClock(models.Model):
             models.Index(fields=["due_at"], condition=Q(stopped_at__isnull=True), name="clock_open_due_idx"),
             models.Index(fields=["owner", "stopped_at", "due_at"], name="clock_owner_open_idx"),
             models.Index(fields=["kind", "owner", "started_at"], name="clock_stats_idx"),
+            # Every new lead starts a clock, so each index is paid per lead: the owner has no
+            # index of its own (it leads the one above), and the links most clocks leave empty
+            # are indexed only where set (an equality lookup implies `IS NOT NULL`).
+            models.Index(fields=["ref"], name="clock_ref_idx"),
+            models.Index(fields=["client"], name="clock_client_idx", condition=Q(client__isnull=False)),
+            models.Index(fields=["contact"], name="clock_contact_idx", condition=Q(contact__isnull=False)),
+            models.Index(fields=["deal"], name="clock_deal_idx", condition=Q(deal__isnull=False)),
+            models.Index(fields=["previous"], name="clock_previous_idx", condition=Q(previous__isnull=False)),
+            models.Index(
+                fields=["stopped_by"], name="clock_stopped_by_idx", condition=Q(stopped_by__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

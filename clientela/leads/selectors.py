@@ -57,7 +57,14 @@ def search_condition(q: str) -> Q:
 
 def lead_list(*, viewer: Any, filters: LeadFilters | None = None) -> QuerySet[Lead]:
     f = filters or LeadFilters()
-    leads = Lead.objects.visible_to(viewer).select_related("owner", "team")
+    leads: QuerySet[Lead]
+    if f.owner and not f.unassigned and f.owner == getattr(viewer, "pk", None):
+        # "My leads": one's own leads are always visible to oneself, and without the scope's
+        # `OR (no owner AND my team)` the list and its count come from the owner+status index.
+        leads = Lead.objects.all()
+    else:
+        leads = Lead.objects.visible_to(viewer)
+    leads = leads.select_related("owner", "team")
     if not f.include_merged:
         leads = leads.filter(merged_into__isnull=True)
     if f.q:
