@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from clientela.clients.models import Client
 from clientela.core.normalise import transliterate
 from clientela.intake.models import IntakeForm
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
@@ -193,9 +194,23 @@ def load(context: dict[str, Any]) -> None:
             services.lead_qualify(
                 by=actor, lead=lead, answers={"need": True, "budget": True, "authority": True, "timing": True}
             )
-            services.lead_convert(by=actor, lead=lead)
+            # A second enquiry from a company that is already a client joins that client.
+            known = (
+                Client.objects.visible_to(actor)
+                .filter(name__iexact=lead.company_name, team=lead.team)
+                .order_by("id")
+                .first()
+            )
+            services.lead_convert(by=actor, lead=lead, client=known)
         elif roll < 0.9:
             services.lead_refuse(by=actor, lead=lead, reason=rng.choice(reasons))
         else:
             services.lead_postpone(by=actor, lead=lead, until=today + dt.timedelta(days=rng.randrange(1, 60)))
+    # Two fresh enquiries the Bucharest head has put back in the team queue: the work list shows
+    # them to the head as waiting for an owner, with their response clocks running.
+    north = teams.get("Bucharest")
+    if north is not None and north.head is not None:
+        queued = [lead for lead in made if lead.team_id == north.pk and lead.status == "new"][:2]
+        for lead in queued:
+            services.lead_assign(by=north.head, lead=lead, owner=None, reason="Back to the team queue")
     context["leads"] = made

@@ -94,7 +94,7 @@ def test_card_query_count_is_bounded(client, world, lead, django_assert_max_num_
         services.lead_touch(lead=lead, by=None, source="web")
     with django_assert_max_num_queries(len(short.captured_queries)):
         card(client, lead)
-    assert len(short.captured_queries) <= 26
+    assert len(short.captured_queries) <= 22
 
 
 # --- quick actions --------------------------------------------------------------------------
