@@ -243,6 +243,16 @@ def import_job_for(*, viewer: Any, pk: int) -> ImportJob:
     return get_visible_or_404(import_jobs_for(viewer=viewer), viewer, pk=pk)
 
 
+def summary_text(job: ImportJob) -> str:
+    """The counts of `summary` in the reader's language (pages and notices)."""
+    return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected") % {
+        "created": job.created_count,
+        "updated": job.merged_count,
+        "unchanged": job.unchanged_count,
+        "rejected": job.rejected_count,
+    }
+
+
 def summary(job: ImportJob) -> str:
     """`N created, N updated, N unchanged, N rejected` — the CLI's last line (not translated:
     scripts read it); the four numbers add up to the file's data rows."""
@@ -512,18 +522,9 @@ class RecordsImportRunner(import_jobs.JobRunner):
         from clientela.comms.services import in_language_of
 
         with in_language_of(job.owner):  # a job writes it: in the reader's language
-            # The counts of `summary` (the CLI's line, kept in English for scripts), in the reader's words.
-            counts = _(
-                "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected"
-            ) % {
-                "created": job.created_count,
-                "updated": job.merged_count,
-                "unchanged": job.unchanged_count,
-                "rejected": job.rejected_count,
-            }
             text = _("Import “%(file)s” finished: %(summary)s.") % {
                 "file": job.original_name,
-                "summary": counts,
+                "summary": summary_text(job),
             }
         notify(user=job.owner, verb="import_done", text=text, url=reverse("imports:detail", args=[job.pk]))
 

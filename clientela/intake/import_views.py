@@ -115,7 +115,7 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "records": records,
         "active": job.queued_at is not None and job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
         "can_resume": import_clients.can_resume(job) if records else importer.can_resume(job),
-        "summary": import_clients.summary(job) if records else importer.summary(job),
+        "summary": import_clients.summary_text(job) if records else importer.summary_text(job),
     }
     if request.htmx:
         return render(request, "intake/imports/import_detail.html#progress", context)

@@ -934,19 +934,9 @@ class ImportRunner(import_jobs.JobRunner):
                 }
             notify(user=owner, verb="leads_imported", text=text, url=leads_url)
         with translation.override(reader_language(job.owner, None)):
-            # The same counts as `summary` (the CLI's line, kept in English for scripts), in words
-            # the reader understands.
-            counts = _(
-                "%(created)s created, %(merged)s merged, %(interests)s interests, %(rejected)s rejected"
-            ) % {
-                "created": job.created_count,
-                "merged": job.merged_count,
-                "interests": job.interest_count,
-                "rejected": job.rejected_count,
-            }
             text = _("Import “%(file)s” finished: %(summary)s.") % {
                 "file": job.original_name,
-                "summary": counts,
+                "summary": summary_text(job),
             }
         notify(user=job.owner, verb="import_done", text=text, url=url)
 
@@ -1485,6 +1475,16 @@ def _error_text(errors: dict[str, list[str]]) -> str:
         f"{FIELD_LABELS.get(name, name)}: {' '.join(str(m) for m in messages)}"
         for name, messages in errors.items()
     )
+
+
+def summary_text(job: ImportJob) -> str:
+    """The counts of `summary` in the reader's language (pages and notices)."""
+    return _("%(created)s created, %(merged)s merged, %(interests)s interests, %(rejected)s rejected") % {
+        "created": job.created_count,
+        "merged": job.merged_count,
+        "interests": job.interest_count,
+        "rejected": job.rejected_count,
+    }
 
 
 def summary(job: ImportJob) -> str:

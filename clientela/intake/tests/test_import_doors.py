@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from clientela.conftest import login
 from clientela.intake.choices import ImportStatus
-from clientela.intake.importer import import_file
+from clientela.intake.importer import import_file, summary, summary_text
 from clientela.intake.models import ImportJob
 from clientela.leads.models import Interest, Lead
 
@@ -210,6 +211,15 @@ def test_web_upload_mapping_dry_run_and_progress(client, world, django_capture_o
     import_run(job=job)
     done = client.get(f"/imports/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
     assert "every 1s" not in done and "Download the report" in done and "Import for real" in done
+    job.refresh_from_db()
+    assert summary_text(job) in done, "the page gives the counts in words"
+    world.marketer_north.language = "ro"
+    world.marketer_north.save(update_fields=["language"])
+    in_romanian = client.get(f"/imports/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    with translation.override("ro"):
+        assert summary_text(job) in in_romanian and summary_text(job) != summary(job)
+    world.marketer_north.language = "en"
+    world.marketer_north.save(update_fields=["language"])
     assert client.get(f"/imports/{job.pk}/report.csv").status_code == 200
     with django_capture_on_commit_callbacks(execute=False):
         real = client.post(f"/imports/{job.pk}/run/")
