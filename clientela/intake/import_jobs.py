@@ -15,6 +15,7 @@ import logging
 import secrets
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -170,7 +171,7 @@ BatchRows = list[tuple[int, list[str]]]  # (line number, cells) of a batch's dat
 ProgressCallback = Callable[[ImportJob], None]
 
 
-class JobRunner:
+class JobRunner(ABC):
     """Runs (or resumes) one import job: the lifecycle every kind of import shares.
 
     It claims the job under its own token (refusing a second live runner), commits each batch
@@ -279,9 +280,9 @@ class JobRunner:
             self._audit(job, status=ImportStatus.FAILED)
             self.job = job
 
+    @abstractmethod
     def _import(self, table: Table) -> None:
         """Read the table from the first unprocessed row and commit it batch by batch."""
-        raise NotImplementedError
 
     def _commit_batch(
         self, batch: BatchRows, seq: int, work: Callable[[], list[tuple[str, list[Any]]]]
@@ -367,10 +368,10 @@ class JobRunner:
         if self.progress:
             self.progress(self.job)
 
+    @abstractmethod
     def _audit(self, job: ImportJob, *, status: str) -> None:
         """The import's one audit entry, created with the first batch and kept current."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _notify_done(self, job: ImportJob) -> None:
         """Tell whoever needs to know that the import finished."""
-        raise NotImplementedError
