@@ -80,11 +80,18 @@ def _link_callback(uri: str, _rel: str) -> str:
 
 def html_to_pdf(html: str) -> bytes:
     from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
 
     marker = "<head>"
     html = html.replace(marker, marker + FONT_CSS, 1) if marker in html else FONT_CSS + html
     out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=_link_callback)
+    # The renderer's own guard as well: local reads only in the fonts directory (by default it
+    # is the working directory, so the fonts were refused when the app ran from elsewhere), no
+    # network, and its limits for HTML an admin wrote.
+    policy = ResourceAccessPolicy.server(FONTS_DIR, allow_remote=False)
+    result = pisa.CreatePDF(
+        html, dest=out, encoding="utf-8", link_callback=_link_callback, resource_policy=policy
+    )
     if result.err:
         raise invalid("template", _("The document could not be turned into a PDF; check its template."))
     return out.getvalue()

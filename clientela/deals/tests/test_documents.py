@@ -88,6 +88,14 @@ def test_a_proposal_pdf_shows_client_lines_and_totals_in_any_script(world, deal)
     assert document.valid_until == timezone.localdate() + dt.timedelta(days=14)
 
 
+def test_pdf_fonts_are_embedded_whatever_the_working_directory(world, deal, monkeypatch, tmp_path):
+    # A server started from another directory still writes "Ș" and Cyrillic, not Helvetica's boxes.
+    monkeypatch.chdir(tmp_path)
+    document = services.document_create(by=world.manager_north, deal=deal, title="Ofertă")
+    text = version_text(document.versions.get())
+    assert "Ștefan & Fiii" in text and "Аудит безопасности" in text
+
+
 def test_numbers_run_per_kind_and_year_and_versions_are_kept(world, deal):
     first = services.document_create(by=world.manager_north, deal=deal)
     second = services.document_create(by=world.manager_north, deal=deal)
