@@ -1,5 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def ensure_board_totals(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate the board-totals triggers exist (a migration that rebuilt the deals
+    table on SQLite dropped them) and, if they had to be put back, the totals are recounted."""
+    from django.db import connections
+
+    from clientela.deals import board_totals
+
+    connection = connections[using]
+    if board_totals.TABLE in connection.introspection.table_names():
+        board_totals.ensure(connection)
 
 
 class DealsConfig(AppConfig):
@@ -8,6 +23,7 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self) -> None:
+        post_migrate.connect(ensure_board_totals, sender=self, dispatch_uid="deals_ensure_board_totals")
         # Plug into the client card and client handovers (clients never imports deals).
         try:
             from clientela.clients import extensions

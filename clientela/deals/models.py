@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -362,6 +363,48 @@ class Deal(BusinessModel):
             and self.next_step_date
             and self.next_step_date < timezone.localdate()
         )
+
+
+def _unchecked(to: str, *, null: bool = False) -> models.ForeignKey:  # type: ignore[type-arg]
+    """A key the triggers write without the ORM: no database constraint (a row of zeros may
+    outlive its user or stage), no cascade, no index of its own (the unique index leads with
+    the pipeline and the board reads by it)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=null, related_name="+"
+    )
+
+
+class BoardTotal(models.Model):
+    """Open deals per pipeline × stage × currency × owner × team: their number and amount in
+    cents. Written only by database triggers on `deals_deal` (see `deals/board_totals.py`);
+    the board reads its column counts and totals here, scoped like the deals."""
+
+    pipeline = _unchecked("deals.Pipeline")
+    stage = _unchecked("deals.Stage")
+    currency = models.CharField(max_length=3)
+    owner = _unchecked(settings.AUTH_USER_MODEL, null=True)
+    team = _unchecked("users.Team", null=True)
+    deals = models.BigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_marketer_sees_team = Deal.scope_marketer_sees_team
+
+    class Meta:
+        constraints = [
+            # The triggers' upsert target; owner and team may be NULL, which COALESCE folds to 0.
+            models.UniqueConstraint(
+                "pipeline",
+                "stage",
+                "currency",
+                Coalesce("owner", Value(0)),
+                Coalesce("team", Value(0)),
+                name="deals_board_total_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id} {self.currency}: {self.deals}"
 
 
 class DealLine(models.Model):

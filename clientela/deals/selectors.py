@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -36,6 +36,7 @@ from clientela.core.normalise import fold
 from clientela.core.permissions import get_visible_or_404, user_can
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.models import (
+    BoardTotal,
     Deal,
     DealEvent,
     DealObjection,
@@ -512,6 +513,38 @@ def _column_cards(parts: list[tuple[QuerySet[Deal], int]], limit: int) -> dict[i
     return cards
 
 
+def _column_totals(
+    viewer: Any, pipeline: Pipeline, filters: DealFilters, deals: QuerySet[Deal], *, closed: bool
+) -> list[tuple[int, str, int, Decimal]]:
+    """(stage id, currency, deals, amount) of a board's open or recently closed deals.
+
+    Open deals are counted from `BoardTotal` (kept by triggers; a few hundred rows whatever the
+    number of deals), scoped and narrowed by owner and team like the deals themselves. A search
+    or the next-step filter needs the deals, so those boards, and the closed columns (a moving
+    30-day window), count the deals.
+    """
+    if not closed and not filters.q and not filters.next_step_overdue:
+        narrowed = DealFilters(owner=filters.owner, unassigned=filters.unassigned, team=filters.team)
+        # BoardTotal names its owner and team like Deal, so the deals' own filter narrows it.
+        totals = cast("QuerySet[Deal]", BoardTotal.objects.visible_to(viewer).filter(pipeline=pipeline))
+        stored = (
+            filter_deals(totals, narrowed)
+            .order_by()
+            .values("stage_id", "currency")
+            .annotate(n=Sum("deals"), cents=Sum("amount_cents"))
+            .values_list("stage_id", "currency", "n", "cents")
+        )
+        return [(stage_id, currency, n, Decimal(cents).scaleb(-2)) for stage_id, currency, n, cents in stored]
+    # COUNT(*), not COUNT(id): the partial board indexes then answer without the table.
+    rows = (
+        deals.order_by()
+        .values("stage_id", "currency")
+        .annotate(n=Count("*"), total=Sum("amount"))
+        .values_list("stage_id", "currency", "n", "total")
+    )
+    return [(stage_id, currency, n, total or Decimal("0.00")) for stage_id, currency, n, total in rows]
+
+
 def board(
     *,
     viewer: Any,
@@ -535,20 +568,15 @@ def board(
     }
     show_amounts = can_see_amounts(viewer)
     totals: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for deals in sets.values():
-        rows: Any
-        if show_amounts:
-            # COUNT(*), not COUNT(id): the partial board indexes then answer without the table.
-            rows = deals.order_by().values("stage_id", "currency").annotate(n=Count("*"), total=Sum("amount"))
-        else:
-            rows = deals.order_by().values("stage_id").annotate(n=Count("*"))
-        for row in rows:
-            column = columns.get(row["stage_id"])
-            if column is None:
+    for closed, deals in sets.items():
+        figures = _column_totals(viewer, pipeline, filters, deals, closed=closed)
+        for stage_id, currency, count, total in figures:
+            column = columns.get(stage_id)
+            if column is None or not count:
                 continue
-            column.count += row["n"]
+            column.count += count
             if show_amounts:
-                totals[row["stage_id"]].append((row["currency"], row["total"] or Decimal("0.00")))
+                totals[stage_id].append((currency, total))
     for stage_id, items in totals.items():
         columns[stage_id].totals = sorted(items)
     card_sets = {
