@@ -287,7 +287,16 @@ class Contact(BusinessModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["client", "last_name"], name="contact_client_name_idx")]
+        indexes = [
+            models.Index(fields=["client", "last_name"], name="contact_client_name_idx"),
+            # The contact list's first page in name order walks this and stops (a head of sales'
+            # page was a join and sort of every contact: 0.8 s at 500k contacts).
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                condition=Q(is_archived=False),
+                name="contact_name_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or self.phone

@@ -99,14 +99,19 @@ class ClientFilters:
 
 
 def client_list(
-    *, viewer: Any, filters: ClientFilters | None = None, policy: ClientPolicy | None = None
+    *,
+    viewer: Any,
+    filters: ClientFilters | None = None,
+    policy: ClientPolicy | None = None,
+    visible: QuerySet[Client] | None = None,
 ) -> QuerySet[Client]:
     """Clients the viewer may see, filtered and ordered, each annotated with `status`,
     `last_contact_at`, `completeness_filled`, `completeness_percent` and `contact_count`;
-    owner, team, headquarters and tags are loaded with the page (no query per row)."""
+    owner, team, headquarters and tags are loaded with the page (no query per row).
+    `visible`: a part of the viewer's clients instead of all of them (`visible_parts`)."""
     f = filters or ClientFilters()
     clients = (
-        Client.objects.visible_to(viewer)
+        (Client.objects.visible_to(viewer) if visible is None else visible)
         .select_related("owner", "team", "headquarters")
         .prefetch_related("tags")
     )

@@ -230,7 +230,11 @@ def client_list(request: AuthedRequest) -> HttpResponse:
             ),
         )
     else:
-        rows, pager = paginate_bounded(clients, request)
+        parts = [
+            selectors.client_list(viewer=user, filters=filters, policy=policy, visible=part)
+            for part in Client.objects.visible_parts(user)
+        ]
+        rows, pager = paginate_bounded(clients, request, count_parts=parts)
     by_kind = norms(policy)
     for row in rows:
         norm = by_kind.get(row.kind, by_kind["company"])

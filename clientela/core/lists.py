@@ -90,12 +90,28 @@ def _clamped(page: int, count: int) -> int:
     return page if count > COUNT_BOUND else min(page, max(1, -(-count // PAGE_SIZE)))
 
 
-def paginate_bounded(queryset: QuerySet[Any], request: HttpRequest) -> tuple[list[Any], Pager]:
+def bounded_count(parts: Iterable[QuerySet[Any]]) -> int:
+    """How many rows the (disjoint) querysets have together, counting no further than
+    COUNT_BOUND + 1. Ids only: computed columns of a list are not worked out for it."""
+    total = 0
+    for part in parts:
+        total += part.order_by().values("pk")[: COUNT_BOUND + 1 - total].count()
+        if total > COUNT_BOUND:
+            break
+    return total
+
+
+def paginate_bounded(
+    queryset: QuerySet[Any], request: HttpRequest, *, count_parts: list[QuerySet[Any]] | None = None
+) -> tuple[list[Any], Pager]:
     """One page of rows and a count that stops at COUNT_BOUND, so huge tables stay fast.
 
-    The count reads ids only: computed columns of the list are not worked out for it.
+    `count_parts`: the same rows as disjoint querysets (the viewer's scope parts, see
+    `core.permissions.scope_parts`), counted one by one: a manager's "own or the team's
+    unassigned" is an OR no index answers, so counting it reads a whole index (35 ms at 200k
+    clients), where each part is an index range (1 ms).
     """
-    count = queryset.order_by().values("pk")[: COUNT_BOUND + 1].count()
+    count = bounded_count(count_parts or [queryset])
     page = _clamped(page_number(request), count)
     offset = (page - 1) * PAGE_SIZE
     rows = list(queryset[offset : offset + PAGE_SIZE]) if count else []
@@ -140,6 +156,9 @@ def sort_links(
     return links
 
 
+OPTION_FIELDS = ("id", "username", "first_name", "last_name", "role", "team_id", "team__name")
+
+
 def owner_choices(user: User) -> list[User]:
     """Whom an owner filter (and bulk assignment) offers: the active owners of the viewer's
     teams; nobody for a manager, whose lists are their own."""
@@ -149,6 +168,8 @@ def owner_choices(user: User) -> list[User]:
         users_visible_to(user)
         .filter(is_active=True, role__in=OWNING_ROLES)
         .order_by("first_name", "last_name", "username")
+        # What an option shows (name, team): a full user row and team row cost ~5 ms for 30 people.
+        .only(*OPTION_FIELDS)
     )
 
 

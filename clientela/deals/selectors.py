@@ -152,10 +152,13 @@ def filter_deals(
     return deals
 
 
-def deal_list(*, viewer: Any, filters: DealFilters | None = None) -> QuerySet[Deal]:
-    """Deals the viewer may see, filtered and ordered, with what a list row shows."""
+def deal_list(
+    *, viewer: Any, filters: DealFilters | None = None, visible: QuerySet[Deal] | None = None
+) -> QuerySet[Deal]:
+    """Deals the viewer may see, filtered and ordered, with what a list row shows. `visible`: a
+    part of the viewer's deals instead of all of them (`visible_parts`)."""
     filters = filters or DealFilters()
-    deals = filter_deals(deals_visible_to(viewer), filters)
+    deals = filter_deals(deals_visible_to(viewer) if visible is None else visible, filters)
     ordering = filters.ordering if filters.ordering in DEAL_ORDERINGS else "-created"
     if ordering in AMOUNT_ORDERINGS and not can_see_amounts(viewer):
         ordering = "-created"
@@ -445,7 +448,7 @@ _STAGE_PLACEHOLDER = -2_000_000_011
 
 
 def _column_cards(parts: list[tuple[QuerySet[Deal], int]], limit: int) -> dict[int, list[BoardCard]]:
-    """The first `limit` cards of each (deal set, stage id), in one round trip.
+    """The first `limit` cards of each stage over its (deal set, stage id) parts, in one round trip.
 
     Every column asks the same query but for its stage, so the query is compiled once per deal
     set (open / recently closed) with a placeholder stage id, and the columns' copies are joined
@@ -510,6 +513,7 @@ def _column_cards(parts: list[tuple[QuerySet[Deal], int]], limit: int) -> dict[i
         cards[card.stage_id].append(card)
     for items in cards.values():  # UNION ALL does not promise to keep each part's order
         items.sort(key=lambda card: (card.stage_entered_at, card.pk), reverse=True)
+        del items[limit:]  # a column read in several parts
     return cards
 
 
@@ -579,14 +583,23 @@ def board(
                 totals[stage_id].append((currency, total))
     for stage_id, items in totals.items():
         columns[stage_id].totals = sorted(items)
+    # Cards per part of the viewer's scope (a manager: own deals, then the team's unassigned
+    # ones), each walking a board index in card order; their OR would fetch and sort every match.
+    parts = Deal.objects.visible_parts(viewer)
     card_sets = {
-        closed: _board_deals(viewer, pipeline, filters, since, closed=closed, cards=True, visible=visible)
-        if closed
-        else deals
-        for closed, deals in sets.items()
+        closed: [
+            _board_deals(viewer, pipeline, filters, since, closed=closed, cards=True, visible=part)
+            for part in parts
+        ]
+        for closed in sets
     }
     cards = _column_cards(
-        [(card_sets[column.stage.is_closed], column.stage.pk) for column in columns.values() if column.count],
+        [
+            (card_set, column.stage.pk)
+            for column in columns.values()
+            if column.count
+            for card_set in card_sets[column.stage.is_closed]
+        ],
         per_column,
     )
     for column in columns.values():

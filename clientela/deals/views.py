@@ -292,7 +292,11 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
         .select_related("client", "owner")
         .only(*LIST_FIELDS)
     )
-    rows, pager = paginate_bounded(deals, request)
+    parts = [
+        selectors.deal_list(viewer=user, filters=filters, visible=part)
+        for part in Deal.objects.visible_parts(user)
+    ]
+    rows, pager = paginate_bounded(deals, request, count_parts=parts)
     if show_amounts:
         selectors.attach_overdue(rows)
     _label_rows(rows, pipelines)

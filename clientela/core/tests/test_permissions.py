@@ -42,6 +42,16 @@ def test_scope_by_role(world, records, role):
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
+def test_scope_parts_split_the_same_records_without_overlap(world, records, role):
+    # A head's own record in a team they do not head is seen through the "own" part only.
+    ToyRecord.objects.create(title="south-owned-by-head", owner=world.head_north, team=world.south)
+    user = world.by_role(role)
+    visible = sorted(ToyRecord.objects.visible_to(user).values_list("pk", flat=True))
+    parts = [list(part.values_list("pk", flat=True)) for part in ToyRecord.objects.visible_parts(user)]
+    assert sorted(pk for part in parts for pk in part) == visible
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
 def test_page_shows_only_scoped_records(client, world, records, role):
     response = login(client, world.by_role(role)).get("/toy/")
     assert response.status_code == 200
