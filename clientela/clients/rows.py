@@ -12,16 +12,18 @@ The markup is the one `clients/client_list.html` had, and the badges are those o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
 from html import escape
 from typing import Any
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ClientKind, ClientStatus
+from clientela.clients.models import Client
 
 _STATUS_CLASS: dict[str, str] = {
     ClientStatus.NEW: "bg-blue-lt",
@@ -44,10 +46,25 @@ def _text(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def client_rows(clients: Iterable[Any], *, can_hand_over: bool) -> list[SafeString]:
+def tag_names(client_ids: list[int]) -> dict[int, list[str]]:
+    """Each client's tag names in tag order, in one query of two columns (the ORM's
+    prefetch of the same cost ~5 ms a page, building a tag object per row)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    through = Client.tags.through.objects.filter(client_id__in=client_ids)
+    for client_id, name in through.order_by("tag__key").values_list("client_id", "tag__name"):
+        names[client_id].append(name)
+    return names
+
+
+def client_rows(clients: list[Any], *, can_hand_over: bool) -> list[SafeString]:
     """One `<tr>` per client of the list page (annotated by `clients.selectors.client_list`,
-    with `completeness_normal` set by the view)."""
+    with `completeness_normal` set by the view; tags are read here, not prefetched)."""
     statuses = _status_labels()
+    tags = tag_names([client.pk for client in clients])
+    # The formats of the request's language, looked up once (not twice per row).
+    moment_format, day_format = get_format("DATETIME_FORMAT"), get_format("SHORT_DATE_FORMAT")
+    days: dict[Any, str] = {}  # a page's clients often joined on the same days
+    select_label = _("Select %(name)s")
     archived = _text(_("archived"))
     private_person = _text(_("Private person"))
     team_queue = _text(_("Team queue"))
@@ -59,7 +76,7 @@ def client_rows(clients: Iterable[Any], *, can_hand_over: bool) -> list[SafeStri
         name = _text(client.name)
         cells = [f'<tr data-href="{url}">']
         if can_hand_over:
-            label = _text(_("Select %(name)s") % {"name": client})
+            label = _text(select_label % {"name": client})
             cells.append(
                 '<td><input class="form-check-input m-0 align-middle" type="checkbox" name="ids" '
                 f'value="{client.pk}" form="bulk-form" data-row-check aria-label="{label}"></td>'
@@ -74,8 +91,8 @@ def client_rows(clients: Iterable[Any], *, can_hand_over: bool) -> list[SafeStri
         if client.headquarters_id and client.headquarters is not None:
             branch = _("branch of %(hq)s") % {"hq": client.headquarters.name}
             sub.append(f" · {_text(branch)}")
-        for tag in client.tags.all():
-            sub.append(f' <span class="badge bg-azure-lt">{_text(tag.name)}</span>')
+        for tag in tags.get(client.pk, ()):
+            sub.append(f' <span class="badge bg-azure-lt">{_text(tag)}</span>')
         badge = f' <span class="badge bg-secondary-lt">{archived}</span>' if client.is_archived else ""
         cells.append(
             f'<td><a href="{url}" class="text-reset fw-medium">{name}</a>{badge}'
@@ -117,9 +134,11 @@ def client_rows(clients: Iterable[Any], *, can_hand_over: bool) -> list[SafeStri
             f"{_text(formats.localize(percent))}%</span></td>"
         )
         created = timezone.localtime(client.created_at)
+        day = days.get(created.date())
+        if day is None:
+            day = days[created.date()] = _text(dateformat.format(created, day_format))
         cells.append(
-            f'<td class="text-nowrap" title="{_text(formats.localize(created))}">'
-            f"{_text(formats.date_format(created, 'SHORT_DATE_FORMAT'))}</td>"
+            f'<td class="text-nowrap" title="{_text(dateformat.format(created, moment_format))}">{day}</td>'
         )
         cells.append("</tr>")
         rows.append(mark_safe("".join(cells)))  # noqa: S308 (every value escaped above)

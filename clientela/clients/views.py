@@ -46,6 +46,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.lists import (
+    OPTION_FIELDS,
     paginate_bounded,
     paginate_matches,
     querystring,
@@ -91,7 +92,7 @@ def _run(request: HttpRequest, action: Callable[[], Any]) -> bool:
 def _owner_choices(user: User) -> list[User]:
     if role_of(user) not in (Role.HEAD, Role.ADMIN):
         return []
-    return list(services.owner_candidates(user))
+    return list(services.owner_candidates(user).only(*OPTION_FIELDS))
 
 
 def _int(value: Any) -> int | None:
@@ -216,7 +217,11 @@ def client_list(request: AuthedRequest) -> HttpResponse:
     preset, data, form, filters = _client_query(request, owners=owners, teams=teams)
     policy = ClientPolicy.current()
     # The page loads only the columns its rows show (clients.rows): a client row has ~50.
-    clients = selectors.client_list(viewer=user, filters=filters, policy=policy).only(*LIST_ROW_FIELDS)
+    clients = (
+        selectors.client_list(viewer=user, filters=filters, policy=policy)
+        .only(*LIST_ROW_FIELDS)
+        .prefetch_related(None)  # the rows read tag names themselves (clients.rows.tag_names)
+    )
     if filters.q:
         # The search condition is the costly part: work it out once (ids), then load the page.
         unsearched = replace(filters, q="")
@@ -226,6 +231,7 @@ def client_list(request: AuthedRequest) -> HttpResponse:
             lambda ids: (
                 selectors.client_list(viewer=user, filters=unsearched, policy=policy)
                 .only(*LIST_ROW_FIELDS)
+                .prefetch_related(None)
                 .filter(pk__in=ids)
             ),
         )
