@@ -1,4 +1,5 @@
-"""Turn business-rule errors that reach the web layer into proper pages, never a 500."""
+"""Turn business-rule errors that reach the web layer into proper pages, never a 500; and keep
+what scoping reads (a head's teams) for the length of a request."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.permissions import request_scope
 
 
 class BusinessErrorMiddleware:
@@ -19,7 +21,8 @@ class BusinessErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with request_scope():  # what scoping reads is read once per request
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/"):

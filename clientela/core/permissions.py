@@ -12,6 +12,9 @@ Records owned this way have an `owner` (the responsible person) and a `team`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -68,6 +71,37 @@ def require(user: Any, capability: str) -> None:
         raise PermissionDeniedError(_("You do not have permission to do this."))
 
 
+# Within a web request, a head's teams are read once (a page asks 3–5 times: scope, owner and
+# team pickers, totals). Outside requests (jobs, the shell, tests calling services) nothing is
+# kept; a saved or deleted team forgets what a request has kept (`forget_headed_teams`).
+_HEADED_TEAMS: ContextVar[dict[int, set[int]] | None] = ContextVar("clientela_headed_teams", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Keep what scoping reads for the length of one request (see `core.middleware`)."""
+    token = _HEADED_TEAMS.set({})
+    try:
+        yield
+    finally:
+        _HEADED_TEAMS.reset(token)
+
+
+def forget_headed_teams(**_signal: Any) -> None:
+    kept = _HEADED_TEAMS.get()
+    if kept is not None:
+        kept.clear()
+
+
+def _headed_team_ids(user: Any) -> set[int]:
+    kept = _HEADED_TEAMS.get()
+    if kept is None:
+        return set(user.headed_teams.values_list("id", flat=True))
+    if user.pk not in kept:
+        kept[user.pk] = set(user.headed_teams.values_list("id", flat=True))
+    return kept[user.pk]
+
+
 def visible_team_ids(user: Any) -> set[int] | None:
     """Teams whose records the user may see; None means every team."""
     role = role_of(user)
@@ -77,7 +111,7 @@ def visible_team_ids(user: Any) -> set[int] | None:
         return None
     teams = {user.team_id} if user.team_id else set()
     if role == Role.HEAD:
-        teams |= set(user.headed_teams.values_list("id", flat=True))
+        teams |= _headed_team_ids(user)
     return teams
 
 

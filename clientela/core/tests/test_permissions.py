@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clientela.conftest import login
-from clientela.core.permissions import scope_queryset, user_can
+from clientela.core.permissions import request_scope, scope_queryset, user_can, visible_team_ids
 from clientela.core.tests.toy.models import ToyRecord
 from clientela.users.choices import Role
 
@@ -127,3 +127,19 @@ def test_marketer_sees_team_records_only_where_model_allows(world, records):
 )
 def test_capabilities_by_role(world, role, capability, allowed):
     assert user_can(world.by_role(role), capability) is allowed
+
+
+def test_a_request_reads_a_heads_teams_once_until_a_team_changes(world, django_assert_num_queries):
+    head = world.head_north
+    with request_scope():
+        with django_assert_num_queries(1):
+            assert visible_team_ids(head) == {world.north.pk}
+            assert visible_team_ids(head) == {world.north.pk}
+        world.south.head = head
+        world.south.save(update_fields=["head"])
+        assert visible_team_ids(head) == {world.north.pk, world.south.pk}
+    # Outside a request (jobs, services called directly) every call reads the teams.
+    world.south.head = None
+    world.south.save(update_fields=["head"])
+    with django_assert_num_queries(1):
+        assert visible_team_ids(head) == {world.north.pk}
