@@ -9,6 +9,7 @@ sum amounts for them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -447,58 +448,74 @@ def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Any]:
 _STAGE_PLACEHOLDER = -2_000_000_011
 
 
+_PARAMETER = re.compile(r"(?<!%)%s")
+
+
+def _parameter_as(sql: str, position: int, expression: str) -> str:
+    """Compiled SQL with its `position`-th parameter replaced by `expression`."""
+    mark = list(_PARAMETER.finditer(sql))[position]
+    return sql[: mark.start()] + expression + sql[mark.end() :]
+
+
 def _column_cards(parts: list[tuple[QuerySet[Deal], int]], limit: int) -> dict[int, list[BoardCard]]:
     """The first `limit` cards of each stage over its (deal set, stage id) parts, in one round trip.
 
     Every column asks the same query but for its stage, so the query is compiled once per deal
-    set (open / recently closed) with a placeholder stage id, and the columns' copies are joined
-    with UNION ALL, each a `SELECT … ORDER BY … LIMIT` for its stage, the client's name joined
-    to its `limit` rows only. Compiling the ORM query for each of 5–8 columns cost more than
-    running them.
+    set (open / recently closed, per part of the viewer's scope) with a placeholder stage id.
+    On PostgreSQL the stage becomes a column of `unnest(stage ids)` and the query a LATERAL
+    subquery: one query to parse and plan per set, walking the board index once per column
+    (7 ms where a UNION ALL of a copy per column took 11–15 ms, half of it planning). Elsewhere
+    the columns' copies are joined with UNION ALL. Either way each column is a
+    `SELECT … ORDER BY … LIMIT` for its stage, the client's name joined to its `limit` rows only.
     """
     if not parts:
         return {}
     database = connections[parts[0][0].db]
     quote = database.ops.quote_name
     client, name, pk, client_id = quote(Client._meta.db_table), quote("name"), quote("id"), quote("client_id")
-    templates: dict[int, tuple[str, list[Any], int | None, Any]] = {}
+    sets: dict[int, tuple[QuerySet[Deal], list[int]]] = {}
+    for deals, stage_id in parts:
+        sets.setdefault(id(deals), (deals, []))[1].append(stage_id)
     sql_parts: list[str] = []
     params: list[Any] = []
     compiler: Any = None
-    for deals, stage_id in parts:
-        key = id(deals)
-        if key not in templates:
-            query = _card_rows(deals.filter(stage_id=_STAGE_PLACEHOLDER))[:limit]
-            compiler = query.query.get_compiler(using=query.db)
-            try:
-                sql, template_params = compiler.as_sql()
-            except EmptyResultSet:
-                continue
-            positions = [i for i, value in enumerate(template_params) if value == _STAGE_PLACEHOLDER]
-            # The placeholder is the one stage parameter; should a filter value ever equal it,
-            # this set's columns are compiled one by one instead (position None).
-            templates[key] = (
-                sql,
-                list(template_params),
-                positions[0] if len(positions) == 1 else None,
-                compiler,
-            )
-        sql, template_params, position, compiler = templates[key]
-        if position is None:
-            query = _card_rows(deals.filter(stage_id=stage_id))[:limit]
-            compiler = query.query.get_compiler(using=query.db)
-            sql, part_params = compiler.as_sql()
-            part_params = list(part_params)
-        else:
-            part_params = list(template_params)
-            part_params[position] = stage_id
+
+    def add(sql: str, part_params: list[Any], source: str = "") -> None:
         # The ORM's own SQL; every value stays a bound parameter.
         alias = f"column_{len(sql_parts)}"
         sql_parts.append(
-            f"SELECT {alias}.*, {client}.{name} FROM ({sql}) AS {alias}"  # noqa: S608
+            f"SELECT {alias}.*, {client}.{name} FROM {source}({sql}) AS {alias}"  # noqa: S608
             f" INNER JOIN {client} ON {client}.{pk} = {alias}.{client_id}"
         )
         params.extend(part_params)
+
+    for deals, stage_ids in sets.values():
+        query = _card_rows(deals.filter(stage_id=_STAGE_PLACEHOLDER))[:limit]
+        compiler = query.query.get_compiler(using=query.db)
+        try:
+            sql, compiled = compiler.as_sql()
+        except EmptyResultSet:
+            continue
+        template = list(compiled)
+        positions = [i for i, value in enumerate(template) if value == _STAGE_PLACEHOLDER]
+        if len(positions) != 1:
+            # Should a filter value ever equal the placeholder: each column compiled on its own.
+            for stage_id in stage_ids:
+                query = _card_rows(deals.filter(stage_id=stage_id))[:limit]
+                compiler = query.query.get_compiler(using=query.db)
+                one_sql, one_params = compiler.as_sql()
+                add(one_sql, list(one_params))
+            continue
+        position = positions[0]
+        if database.vendor == "postgresql":
+            lateral = _parameter_as(sql, position, "board_column.stage")
+            rest = template[:position] + template[position + 1 :]
+            add(
+                lateral, [stage_ids, *rest], "unnest(%s::bigint[]) AS board_column(stage) CROSS JOIN LATERAL "
+            )
+            continue
+        for stage_id in stage_ids:
+            add(sql, [*template[:position], stage_id, *template[position + 1 :]])
     cards: dict[int, list[BoardCard]] = defaultdict(list)
     if not sql_parts:
         return cards

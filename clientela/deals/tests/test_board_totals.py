@@ -15,13 +15,14 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clientela.conftest import login
 from clientela.deals import board_totals, services
 from clientela.deals.choices import DealStatus
 from clientela.deals.client_card import move_deals_on_handover
 from clientela.deals.models import BoardTotal, Deal, LostReason
-from clientela.deals.selectors import DealFilters, board
+from clientela.deals.selectors import BOARD_CARDS, DealFilters, board
 from clientela.deals.tests.conftest import pipeline, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -188,3 +189,18 @@ def test_a_total_below_zero_is_recounted(world, make_deal):
     assert board_totals.ensure(connection) is True
     assert_kept()
     assert stored()
+
+
+def test_a_managers_column_merges_own_and_unassigned_cards_newest_first(world, make_deal):
+    start = timezone.now() - dt.timedelta(days=2)
+    made = []
+    for number in range(BOARD_CARDS + 4):
+        deal = make_deal(title=f"deal {number}")
+        if number % 3 == 0:  # every third one waits in the team queue
+            services.deal_update(by=world.head_north, deal=deal, data={"owner": None}, version=1)
+        Deal.objects.filter(pk=deal.pk).update(stage_entered_at=start + dt.timedelta(minutes=number))
+        made.append(deal.pk)
+    column = board(viewer=world.manager_north, pipeline=pipeline()).columns[0]
+    assert column.count == BOARD_CARDS + 4 and column.more == 4
+    assert [card.pk for card in column.cards] == list(reversed(made))[:BOARD_CARDS]
+    assert {card.owner_id for card in column.cards} == {world.manager_north.pk, None}
