@@ -18,6 +18,7 @@ board skips it.
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "deals_boardtotal"
@@ -121,7 +122,8 @@ def install(connection: BaseDatabaseWrapper) -> None:
     """(Re)create the triggers (PostgreSQL or SQLite) and count the totals from the deals there are."""
     statements = {"postgresql": POSTGRES_SQL, "sqlite": SQLITE_SQL}.get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(f"Board totals need triggers written for {connection.vendor}.")
+        vendor = connection.vendor
+        raise ImproperlyConfigured(f"Board totals have triggers for PostgreSQL and SQLite, not {vendor}.")
     uninstall(connection)
     with connection.cursor() as cursor:
         for statement in statements:
