@@ -727,6 +727,19 @@ def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
     return queryset.order_by("-is_default", "position", "name")
 
 
+def board_pipeline(*, viewer: Any, choices: list[Pipeline]) -> Pipeline:
+    """The board a viewer lands on: the first of `choices` (default pipeline first) where they
+    have open deals, so a field-sales manager opens on their own pipeline, not an empty one;
+    the first choice when they have none (read from the kept totals: a few hundred rows)."""
+    working = set(
+        BoardTotal.objects.visible_to(viewer)
+        .filter(deals__gt=0)
+        .values_list("pipeline_id", flat=True)
+        .distinct()
+    )
+    return next((pipeline for pipeline in choices if pipeline.pk in working), choices[0])
+
+
 def product_list(*, q: str = "", active: bool | None = True) -> QuerySet[Product]:
     products = Product.objects.all()
     if active is not None:

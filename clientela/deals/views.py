@@ -162,7 +162,9 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
     if not pipelines:
         raise Http404(_("No pipeline is set up."))
     wanted = params.get("pipeline", "")
-    pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or pipelines[0]
+    pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or selectors.board_pipeline(
+        viewer=user, choices=pipelines
+    )
     owners, teams = owner_choices(user), team_choices(user)
     form = DealFilterForm(params, owners=owners, teams=teams, pipelines=pipelines)
     form.is_valid()

@@ -54,6 +54,20 @@ def test_board_shows_columns_with_counts_and_totals(client, world, make_deal):
     assert "Sortable.min.js" in page and "kanban.js" in page
 
 
+def test_the_board_opens_on_a_pipeline_where_the_viewer_has_deals(client, world, make_deal, clients):
+    make_deal(pipeline_code="direct", title="Field visit")
+    make_deal(owner=world.manager_south, client=clients["south"], title="South deal")
+    login(client, world.manager_north)
+    page = text_of(client.get(reverse("deals:board")))
+    assert "Field visit" in page and f'data-pipeline="{pipeline("direct").pk}"' in page
+    # Someone without open deals lands on the default pipeline; a chosen one is kept.
+    login(client, world.manager_north2)
+    assert f'data-pipeline="{pipeline().pk}"' in text_of(client.get(reverse("deals:board")))
+    login(client, world.manager_south)
+    assert "South deal" in text_of(client.get(reverse("deals:board")))
+    assert "South deal" not in text_of(client.get(board_url("direct")))
+
+
 def test_marketers_see_the_board_without_amounts(client, world, make_deal):
     make_deal(amount="1234.56")
     login(client, world.marketer_north)
