@@ -573,6 +573,30 @@ def _check_deal_placeholder(spec: DealPlaceholder) -> None:
         raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
 
 
+def _refuse_known_client(by: Any, name: str, country: str) -> None:
+    """A conversion attaches to a company that is already a client instead of duplicating it
+    (SPEC §2): a new client with the name and country of a working one is refused, pointing to
+    that client, or, when the converter cannot see it, to its personal manager."""
+    known = (
+        Client.objects.filter(name__iexact=name, country=country, is_archived=False)
+        .select_related("owner", "team")
+        .order_by("pk")
+        .first()
+    )
+    if known is None:
+        return
+    if Client.objects.visible_to(by).filter(pk=known.pk).exists():
+        message = _("%(client)s is already a client: choose it above to add this person to it.") % {
+            "client": known
+        }
+    else:
+        message = _(
+            "%(client)s is already a client of %(manager)s. Ask them or your head of sales to convert "
+            "this lead onto it; if it is another company, give the new client a distinguishing name."
+        ) % {"client": known, "manager": known.owner or known.team or _("another team")}
+    raise BusinessError(message, errors={"client_name": [message]})
+
+
 @transaction.atomic
 def lead_convert(
     *,
@@ -609,6 +633,7 @@ def lead_convert(
                 _("Some fields are not valid."),
                 errors={"client_name": [_("Too long: at most %(max)d characters.") % {"max": 200}]},
             )
+        _refuse_known_client(by, name, lead.country)
         client = Client.objects.create(
             name=name,
             owner=owner,

@@ -189,7 +189,7 @@ def test_api_convert_with_a_deal_answers_its_id(client, world, api_token):
     assert (deal.source_lead_id, deal.amount, deal.currency) == (lead.pk, Decimal("990.00"), "RON")
     plain = post(
         client,
-        f"/api/v1/leads/{make_lead(world, phone='+40721000111', email='').pk}/convert",
+        f"/api/v1/leads/{make_lead(world, phone='+40721000111', email='', company='Vektor Nord').pk}/convert",
         api_token(world.manager_north),
         {},
     )

@@ -247,6 +247,43 @@ def test_convert_cannot_use_a_client_of_another_team(client, world, lead):
     assert lead.status == "new" and not Contact.objects.exists()
 
 
+def test_convert_does_not_duplicate_a_client_someone_else_manages(client, world, lead, api_token):
+    Client.objects.create(
+        name="Vektor SRL", country=lead.country, owner=world.manager_south, team=world.south
+    )
+    login(client, world.manager_north)
+    response = client.post(f"/leads/{lead.pk}/convert/", {"client_name": " vektor srl "})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f"Vektor SRL is already a client of {world.manager_south}" in page and "invalid-feedback" in page
+    api = client.post(
+        f"/api/v1/leads/{lead.pk}/convert",
+        data={"client_name": "Vektor SRL"},
+        content_type="application/json",
+        headers=api_token(world.manager_north),
+    )
+    assert api.status_code == 422 and "client_name" in api.json()["errors"]
+    lead.refresh_from_db()
+    assert lead.status == "new" and Client.objects.count() == 1 and not Contact.objects.exists()
+    # Another company that happens to share the name converts under a distinguishing one.
+    response = client.post(f"/leads/{lead.pk}/convert/", {"client_name": "Vektor SRL Cluj"})
+    assert response.status_code == 302 and Client.objects.count() == 2
+
+
+def test_convert_points_to_the_visible_client_of_that_name(client, world, lead):
+    existing = Client.objects.create(
+        name="Vektor SRL", country=lead.country, owner=world.manager_north, team=world.north
+    )
+    login(client, world.manager_north)
+    response = client.post(f"/leads/{lead.pk}/convert/", {"client_name": "Vektor SRL"})
+    assert response.status_code == 422
+    assert "Vektor SRL is already a client: choose it above" in response.content.decode()
+    response = client.post(f"/leads/{lead.pk}/convert/", {"client": existing.pk})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.client == existing and Client.objects.count() == 1
+
+
 def test_convert_needs_a_client(client, world, lead):
     login(client, world.manager_north)
     response = client.post(f"/leads/{lead.pk}/convert/", {"client_name": "  "})
