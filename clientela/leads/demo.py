@@ -194,14 +194,22 @@ def load(context: dict[str, Any]) -> None:
             services.lead_qualify(
                 by=actor, lead=lead, answers={"need": True, "budget": True, "authority": True, "timing": True}
             )
-            # A second enquiry from a company that is already a client joins that client.
+            # A second enquiry from a company that is already a client joins that client: when
+            # another manager of the team serves it, the head hands them the lead to convert.
             known = (
-                Client.objects.visible_to(actor)
-                .filter(name__iexact=lead.company_name, team=lead.team)
+                Client.objects.filter(name__iexact=lead.company_name, country=lead.country, is_archived=False)
                 .order_by("id")
                 .first()
             )
-            services.lead_convert(by=actor, lead=lead, client=known)
+            converter = actor
+            if known is not None and not Client.objects.visible_to(actor).filter(pk=known.pk).exists():
+                head = lead.team.head if lead.team else None
+                if known.owner is None or known.team_id != lead.team_id or head is None:
+                    continue  # another team's client: the lead stays qualified
+                services.lead_assign(by=head, lead=lead, owner=known.owner, reason="Already their client")
+                lead.refresh_from_db()
+                converter = known.owner
+            services.lead_convert(by=converter, lead=lead, client=known)
         elif roll < 0.9:
             services.lead_refuse(by=actor, lead=lead, reason=rng.choice(reasons))
         else:
