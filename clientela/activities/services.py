@@ -703,7 +703,7 @@ def task_create(
     audit_create(actor=by, instance=task, fields=TASK_AUDIT_FIELDS)
     _schedule_reminder(task)
     if assignee is not None and by is not None and assignee.pk != by.pk:
-        from clientela.comms.services import in_language_of
+        from clientela.core.language import in_language_of
 
         with in_language_of(assignee):
             text = _("%(who)s gave you a task: %(title)s") % {"who": by, "title": task.title}
@@ -884,7 +884,7 @@ def task_reassign(*, by: Any, task: Task, assignee: Any) -> Task:
     if task.lead_id is None and task.deal_id is None and task.client_id is None and assignee.team_id:
         data["team"] = assignee.team
     task, _changes = model_update(instance=task, data=data, actor=by)
-    from clientela.comms.services import in_language_of
+    from clientela.core.language import in_language_of
 
     url = task_url(task)
     with in_language_of(assignee):
@@ -927,7 +927,7 @@ def task_remind(*, task_id: int, reminder_at: str | None = None, now: dt.datetim
             return
         task.reminded_at = moment
         task.save(update_fields=["reminded_at"])
-        from clientela.comms.services import in_language_of
+        from clientela.core.language import in_language_of
 
         # Written by a background job: in the language of the assignee who reads it.
         with in_language_of(task.assignee):

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.comms.business_hours import (
@@ -56,6 +56,7 @@ from clientela.comms.models import (
 from clientela.comms.templates import template_errors
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can, visible_team_ids
 from clientela.core.tasks import enqueue_on_commit
@@ -218,11 +219,6 @@ def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> Resp
 
 
 # --- Clocks --------------------------------------------------------------------------------
-
-
-def in_language_of(user: Any) -> translation.override:
-    """Write a text for `user` in their language (the site's default when they have none)."""
-    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
 
 
 def _lead_url(lead: Lead | None) -> str:

@@ -1244,7 +1244,7 @@ def _oldest_unpaid(deal: Deal, today: dt.date) -> Payment | None:
 def receivables_notify_overdue(*, today: dt.date | None = None) -> int:
     """Tell each owner (and the head of the deal's team) about an overdue payment — once per
     payment, however often the sweep runs. Returns how many payments were reported now."""
-    from clientela.comms.services import in_language_of
+    from clientela.core.language import in_language_of
     from clientela.core.tasks import run_once
     from clientela.deals.selectors import with_receivables
 

@@ -519,7 +519,7 @@ class RecordsImportRunner(import_jobs.JobRunner):
         job.save(update_fields=["audit_entry"])
 
     def _notify_done(self, job: ImportJob) -> None:
-        from clientela.comms.services import in_language_of
+        from clientela.core.language import in_language_of
 
         with in_language_of(job.owner):  # a job writes it: in the reader's language
             text = _("Import “%(file)s” finished: %(summary)s.") % {

@@ -57,6 +57,7 @@ from clientela.clients.services import clients_touched
 from clientela.comms.models import ResponseClock
 from clientela.core.audit import audit_bulk, json_safe
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.language import reader_language
 from clientela.core.models import AuditEntry
 from clientela.core.normalise import name_key
 from clientela.core.notifications import notify
@@ -85,7 +86,7 @@ from clientela.leads.choices import (
     Source,
     Temperature,
 )
-from clientela.leads.distribution import Candidate, candidates_for, decide, policy_for, reader_language
+from clientela.leads.distribution import Candidate, candidates_for, decide, policy_for
 from clientela.leads.distribution import active_rules as active_rules_for
 from clientela.leads.models import DistributionRule, Interest, Lead, LeadEvent, LeadPolicy
 from clientela.leads.scoring import current_model, lead_features, score_lead

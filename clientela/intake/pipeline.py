@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from clientela.activities.choices import TaskKind
 from clientela.clients.models import Client, Contact
 from clientela.clients.services import clients_touched
-from clientela.comms.services import in_language_of
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.errors import BusinessError
+from clientela.core.language import in_language_of
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.notifications import notify
 from clientela.leads import services as lead_services

@@ -52,6 +52,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client
+from clientela.core.language import reader_language
 from clientela.leads.choices import OPEN_STATUSES, AssignmentStrategy, LeadStatus, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
 from clientela.users.choices import Role
@@ -272,13 +273,6 @@ def decide_owner(lead: Lead) -> Assignment:
         with translation.override(language):
             decision = run()
     return decision
-
-
-def reader_language(owner: Any, team: Team | None) -> str:
-    """Who reads why a lead went where: its owner, else the team's head (the queue), else the
-    site's default — in their language."""
-    reader = owner if owner is not None else (team.head if team is not None and team.head_id else None)
-    return getattr(reader, "language", "") or settings.LANGUAGE_CODE
 
 
 def decide(

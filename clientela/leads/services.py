@@ -22,10 +22,10 @@ from clientela.comms.services import (
     clock_start_first_response,
     clocks_follow_owner,
     clocks_stop_for_lead,
-    in_language_of,
 )
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.language import in_language_of, reader_language
 from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
@@ -39,7 +39,7 @@ from clientela.leads.choices import (
     QualificationItem,
     Temperature,
 )
-from clientela.leads.distribution import decide_owner, policy_for, reader_language, record_choice
+from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.scoring import current_model, score_lead
 from clientela.leads.temperature import evaluate_temperature, reasons_language

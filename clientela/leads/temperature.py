@@ -119,7 +119,7 @@ def rule_matches(rule: TemperatureRule, lead: Lead) -> list[str]:
 def reasons_language(lead: Lead, readers: Readers | None = None) -> str:
     """The language the lead's reasons are written in: its owner's, else its team head's, else
     the site's. A batch run answers from its `Readers` (no query per lead)."""
-    from clientela.leads.distribution import reader_language
+    from clientela.core.language import reader_language
 
     if readers is not None and not Lead.owner.is_cached(lead):
         return readers.language(lead)
