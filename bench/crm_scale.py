@@ -164,8 +164,8 @@ def revenue_band(value: str) -> str:
 
 
 def make_people() -> dict[str, Any]:
+    from clientela.core.roles import Role
     from clientela.users import services as users
-    from clientela.users.choices import Role
 
     teams, heads, managers = [], [], []
     for index, (name, country) in enumerate([("North", "RO"), ("South", "HU"), ("East", "MY")]):

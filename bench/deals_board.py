@@ -61,9 +61,9 @@ def fill(deal_count: int, seed: int = 5) -> dict:
     from django.utils import timezone
 
     from clientela.clients.models import Client
+    from clientela.core.roles import Role
     from clientela.deals.models import Deal, Pipeline, Stage
     from clientela.users import services as users
-    from clientela.users.choices import Role
 
     rng = random.Random(seed)
     teams, managers = [], []

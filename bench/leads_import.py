@@ -126,9 +126,9 @@ def phase_setup(managers: int) -> None:
     """In the bench database: a team with a head, managers and an admin; no capacity cap, so
     the distribution rules spread the whole file (the default cap of 50 would send all but
     the first 50 × managers leads to the team queue)."""
+    from clientela.core.roles import Role
     from clientela.leads.models import LeadPolicy
     from clientela.users import services
-    from clientela.users.choices import Role
 
     password = "bench-password-1"  # noqa: S105 (throwaway benchmark database)
     team = services.team_create(by=None, name="Bench", default_country="RO", check_permission=False)

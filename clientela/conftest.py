@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from clientela.core.roles import Role
 from clientela.users import services
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 (test fixture)

@@ -50,8 +50,8 @@ from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit, run_once
-from clientela.users.choices import Role
 
 ACTIVITY_AUDIT_FIELDS = (
     "kind",

@@ -28,7 +28,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 from clientela.users.selectors import teams_visible_to, users_visible_to
 
 RECORD_KINDS = ("lead", "client", "contact", "deal")

@@ -37,9 +37,9 @@ from clientela.comms.choices import ClockStatus
 from clientela.comms.models import ResponseClock
 from clientela.comms.selectors import STATUS_ORDER, ClockView, open_clocks_for
 from clientela.core.permissions import user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
 from clientela.leads.models import Lead
-from clientela.users.choices import Role
 from clientela.users.models import User
 
 SECTION_LIMIT = 25

@@ -35,7 +35,7 @@ from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 
 TEAM = "team"
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"

@@ -29,7 +29,7 @@ from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembe
 from clientela.clients.status import status_condition, with_status
 from clientela.core.models import AuditEntry
 from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 
 CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
     "name": ("name", "id"),

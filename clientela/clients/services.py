@@ -49,7 +49,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, user_can, visible_team_ids
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 from clientela.users.models import User
 
 # Roles that may be a client's personal manager.

@@ -54,7 +54,7 @@ from clientela.core.lists import (
     team_choices,
 )
 from clientela.core.permissions import role_of, user_can
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 

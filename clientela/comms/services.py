@@ -59,9 +59,9 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.leads.models import Lead
-from clientela.users.choices import Role
 from clientela.users.models import Team
 
 POLICY_FIELDS = [

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 
 from clientela.core.permissions import role_of, visible_team_ids
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import PermissionDeniedError
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 
 M = TypeVar("M", bound=models.Model)
 

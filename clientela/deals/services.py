@@ -28,6 +28,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.normalise import search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
+from clientela.core.roles import Role
 from clientela.deals.choices import (
     DOCUMENT_PREFIX,
     DealEventKind,
@@ -64,7 +65,6 @@ from clientela.deals.money import (
     parse_quantity,
 )
 from clientela.deals.pricing import price_for
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 DEAL_AUDIT_FIELDS = [

@@ -8,11 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.permissions import role_of
+from clientela.core.roles import Role
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm
 from clientela.intake.services import MAX_RATE_LIMIT
 from clientela.leads.choices import Source
-from clientela.users.choices import Role
 from clientela.users.models import Team
 from clientela.users.selectors import teams_visible_to
 

@@ -64,12 +64,12 @@ from clientela.core.models import AuditEntry
 from clientela.core.normalise import clean_text, fold
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.intake import import_jobs
 from clientela.intake.choices import ImportStatus
 from clientela.intake.import_files import Table, fields_for, merge_mapping, open_table, resolve_mapping
 from clientela.intake.models import ExternalRef, ImportJob, ImportKind
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 log = logging.getLogger(__name__)

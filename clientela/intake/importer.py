@@ -62,6 +62,7 @@ from clientela.core.models import AuditEntry
 from clientela.core.normalise import name_key
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.intake import import_jobs
 from clientela.intake.choices import ImportStatus, RowOutcome
@@ -93,7 +94,6 @@ from clientela.leads.scoring import current_model, lead_features, score_lead
 from clientela.leads.search import FTS_INSERT_TRIGGER, FTS_TABLE
 from clientela.leads.services import FIRST_CONTACT_DUE
 from clientela.leads.temperature import active_rules, evaluate_temperature
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import require, role_of, visible_team_ids
+from clientela.core.roles import Role
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm, new_form_key
 from clientela.leads.choices import Source
-from clientela.users.choices import Role
 from clientela.users.models import Team
 
 FORM_AUDIT_FIELDS = [

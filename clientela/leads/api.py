@@ -25,6 +25,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.deals.models import Pipeline
 from clientela.intake.api import IntakeOut, RawLeadFieldsIn
 from clientela.intake.pipeline import IntakeContext, find_duplicate, intake_submit, run_idempotent
@@ -32,7 +33,6 @@ from clientela.leads import selectors
 from clientela.leads import services as lead_services
 from clientela.leads.choices import LeadStatus, Origin, Source, Temperature
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 

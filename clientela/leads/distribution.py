@@ -53,9 +53,9 @@ from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client
 from clientela.core.language import reader_language
+from clientela.core.roles import Role
 from clientela.leads.choices import OPEN_STATUSES, AssignmentStrategy, LeadStatus, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.REFUSED)

@@ -209,7 +209,7 @@ class NoteForm(forms.Form):
 def owner_candidates(viewer: Any, team: Team | None) -> QuerySet[User]:
     """People who may own a lead of `team`, among those the viewer sees."""
     from clientela.core.permissions import role_of
-    from clientela.users.choices import Role
+    from clientela.core.roles import Role
     from clientela.users.selectors import users_visible_to
 
     people = users_visible_to(viewer).filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD, Role.ADMIN])

@@ -171,7 +171,7 @@ def team_load(*, viewer: Any) -> list[Any]:
     from django.db.models import Count, Q
 
     from clientela.core.permissions import visible_team_ids
-    from clientela.users.choices import Role
+    from clientela.core.roles import Role
     from clientela.users.models import User
 
     teams = visible_team_ids(viewer)

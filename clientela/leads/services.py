@@ -29,6 +29,7 @@ from clientela.core.language import in_language_of, reader_language
 from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.deals.models import Deal, Pipeline
 from clientela.leads.choices import (
@@ -43,7 +44,6 @@ from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.scoring import current_model, score_lead
 from clientela.leads.temperature import evaluate_temperature, reasons_language
-from clientela.users.choices import Role
 from clientela.users.models import User
 
 # How soon the first task is due after a lead arrives (SPEC §7: answer within 2 hours).

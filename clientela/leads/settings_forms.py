@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core.roles import Role
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import DistributionRule, LeadPolicy, RefusalReason, TemperatureRule
 from clientela.leads.policy import DEFAULT_REFUSAL_REASONS
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 _separators = re.compile(r"[,;\n]")

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy, RefusalReason, TemperatureRule
 from clientela.leads.policy import DEFAULT_REFUSAL_REASONS
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 Errors = dict[str, list[str]]

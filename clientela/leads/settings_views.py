@@ -23,6 +23,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import role_of, user_can
+from clientela.core.roles import Role
 from clientela.leads import settings_services as services
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source
 from clientela.leads.distribution import policy_for
@@ -33,7 +34,6 @@ from clientela.leads.settings_forms import (
     RefusalReasonForm,
     TemperatureRuleForm,
 )
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 
 

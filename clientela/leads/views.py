@@ -44,6 +44,7 @@ from clientela.core.lists import (
     team_choices,
 )
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.deals.models import Deal
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import selectors, services
@@ -69,7 +70,6 @@ from clientela.leads.scoring import explain
 from clientela.leads.selectors import LEAD_ORDERINGS, LeadFilters
 from clientela.leads.services import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
-from clientela.users.choices import Role
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clientela.core.roles import Role
 from clientela.users import services
-from clientela.users.choices import Role
 
 TEAMS = [
     # name, country, time zone

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.models import BusinessModel
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 
 
 class Team(BusinessModel):

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from clientela.core.permissions import role_of, visible_team_ids
-from clientela.users.choices import Role
+from clientela.core.roles import Role
 from clientela.users.models import Team, User
 
 

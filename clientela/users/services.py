@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError
 from clientela.core.permissions import require
+from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.users.choices import Role
 from clientela.users.models import ApiToken, Team, User
 
 TOKEN_PREFIX = "clt_"  # noqa: S105 (a prefix, not a secret)

@@ -22,8 +22,8 @@ from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import user_can
+from clientela.core.roles import Role
 from clientela.users import selectors, services
-from clientela.users.choices import Role
 from clientela.users.forms import (
     LoginForm,
     PasswordResetRequestForm,

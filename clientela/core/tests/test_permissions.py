@@ -6,8 +6,8 @@ import pytest
 
 from clientela.conftest import login
 from clientela.core.permissions import request_scope, scope_queryset, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.core.tests.toy.models import ToyRecord
-from clientela.users.choices import Role
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def test_api_managers_may_not_import(client, world, api_token, who):
 
 def test_api_imports_are_scoped_to_teams(client, world, api_token):
     from clientela.conftest import make_user
-    from clientela.users.choices import Role
+    from clientela.core.roles import Role
 
     head_south = make_user("hsouth", Role.HEAD, world.south)
     job = import_file(path=_tmp_csv(), by=world.head_north, team=world.north)

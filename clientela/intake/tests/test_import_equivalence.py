@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from clientela.core.normalise import normalise_phone, search_text
+from clientela.core.roles import Role
 from clientela.intake.import_normalise import RowNormaliser, fast_normalise_phone, fast_search_text
 from clientela.intake.importer import BatchDistributor, _Draft
 from clientela.intake.pipeline import IntakeContext, RawLead, normalise
 from clientela.leads.choices import AssignmentStrategy, LeadStatus
 from clientela.leads.distribution import decide_owner
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
-from clientela.users.choices import Role
 from clientela.users.models import User
 
 GENERATOR = Path(__file__).resolve().parents[4] / "shared" / "bench" / "gen_data.py"

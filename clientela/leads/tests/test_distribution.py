@@ -12,11 +12,11 @@ from django.utils import timezone
 from clientela.clients.models import Client
 from clientela.conftest import make_user
 from clientela.core.models import Notification
+from clientela.core.roles import Role
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import AssignmentStrategy, LeadStatus
 from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
-from clientela.users.choices import Role
 
 _phones = itertools.count(100000)
 

@@ -9,11 +9,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from clientela.conftest import make_user
+from clientela.core.roles import Role
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import AssignmentStrategy
 from clientela.leads.distribution import decide_owner, match_reasons, record_choice
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
-from clientela.users.choices import Role
 
 _phones = itertools.count(300000)
 

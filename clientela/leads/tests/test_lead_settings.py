@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from clientela.conftest import login, make_user
 from clientela.core.audit import history_for
+from clientela.core.roles import Role
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy, RefusalReason, TemperatureRule
 from clientela.leads.services import lead_refuse
-from clientela.users.choices import Role
 
 ROLES_STATUS = [("admin", 200), ("head", 200), ("manager", 403), ("marketer", 403)]
 

@@ -6,8 +6,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from clientela.core.errors import BusinessError
+from clientela.core.roles import Role
 from clientela.users import services
-from clientela.users.choices import Role
 from clientela.users.models import Team
 
 

@@ -1,3 +1,6 @@
+"""The four roles of the product (SPEC §1). They live in core because the permission rule
+(`core.permissions`) is written in terms of them; users only carry one."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
