@@ -2,10 +2,23 @@
 
 Two questions, answered here and nowhere else:
 
-* **Scope** — which records of a team-owned model a user may see. Every list, card, search,
-  autocomplete, export and report builds its queryset with `scope_queryset` (or a model's
-  `ScopedQuerySet.visible_to`), so a manager can never reach another team's records by any door.
-* **Capabilities** — which actions a role may take (`user_can`, `require`).
+* **Records** — what a user may do with the records of a team-owned model, by action:
+  `Action.VIEW` (see it), `Action.WORK` (change it: log calls, move stages, edit) and
+  `Action.MANAGE` (decide over it: reassign across the team, settings of the team). Many records
+  at once: `Model.objects.restrict(user, action)` (`visible_to(user)` is `restrict(user, VIEW)`);
+  one record: `can(user, record, action)` or `require_record(user, record, action)`. Every list,
+  card, search, autocomplete, export, report and service asks these, so a manager can never reach
+  another team's records by any door.
+* **Capabilities** — which kinds of action a role may take at all (`user_can`, `require`).
+
+The role rules for records, in one table:
+
+| role      | view                                   | work                 | manage                 |
+|-----------|----------------------------------------|----------------------|------------------------|
+| admin     | everything                             | everything           | everything             |
+| head      | own + the teams they head or belong to | the same             | the same               |
+| manager   | own + the team's unassigned            | the same             | nothing                |
+| marketer  | own; the teams' where the model allows | own where allowed    | nothing                |
 
 Records owned this way have an `owner` (the responsible person) and a `team`.
 """
@@ -15,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -27,6 +41,15 @@ from clientela.core.errors import PermissionDeniedError
 from clientela.core.roles import Role
 
 M = TypeVar("M", bound=models.Model)
+
+
+class Action(StrEnum):
+    """What a user wants to do with a record (see the table above)."""
+
+    VIEW = "view"
+    WORK = "work"
+    MANAGE = "manage"
+
 
 # Capabilities by role. Admins have every capability.
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -178,6 +201,69 @@ def scope_parts(
     return []
 
 
+def scope_options(model: type[models.Model]) -> dict[str, Any]:
+    """How a team-owned model names its owner and team, and whether marketers see its team's
+    records (class attributes `scope_owner_field`, `scope_team_field`,
+    `scope_marketer_sees_team`)."""
+    return {
+        "owner_field": getattr(model, "scope_owner_field", "owner"),
+        "team_field": getattr(model, "scope_team_field", "team"),
+        "marketer_sees_team": getattr(model, "scope_marketer_sees_team", False),
+    }
+
+
+def restrict_queryset(
+    queryset: models.QuerySet[M], user: Any, action: Action = Action.VIEW
+) -> models.QuerySet[M]:
+    """The records of `queryset` on which `user` may take `action` (see the table above)."""
+    options = scope_options(queryset.model)
+    role = role_of(user)
+    if action == Action.VIEW or role == Role.ADMIN or role is None:
+        return scope_queryset(queryset, user, **options)
+    if role == Role.MARKETER:
+        # A marketer works only what is theirs, and manages nothing.
+        if action == Action.MANAGE:
+            return queryset.none()
+        return queryset.filter(**{options["owner_field"]: user})
+    if action == Action.MANAGE and role != Role.HEAD:
+        return queryset.none()
+    return scope_queryset(queryset, user, **options)
+
+
+def can(user: Any, record: models.Model, action: Action = Action.VIEW) -> bool:
+    """May `user` take `action` on this one record? The same rule as `restrict_queryset`, read
+    from the record's own owner and team (no query, except a head's teams once per request)."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role == Role.ADMIN:
+        return True
+    options = scope_options(type(record))
+    owner_id = getattr(record, f"{options['owner_field']}_id", None)
+    team_field = options["team_field"]
+    team_id = getattr(record, f"{team_field}_id", None) if team_field else None
+    own = owner_id is not None and owner_id == user.pk
+    if role == Role.MARKETER:
+        if action == Action.MANAGE:
+            return False
+        if action == Action.WORK or not options["marketer_sees_team"]:
+            return own
+        return own or (team_id is not None and team_id in (visible_team_ids(user) or set()))
+    if role == Role.HEAD:
+        return own or (team_id is not None and team_id in (visible_team_ids(user) or set()))
+    if role == Role.MANAGER:
+        if action == Action.MANAGE:
+            return False
+        return own or (owner_id is None and team_id is not None and team_id == user.team_id)
+    return False
+
+
+def require_record(user: Any, record: models.Model, action: Action = Action.WORK, message: str = "") -> None:
+    """Raise PermissionDeniedError unless `user` may take `action` on `record`."""
+    if not can(user, record, action):
+        raise PermissionDeniedError(message or _("You do not have permission to do this."))
+
+
 class ScopedQuerySet(models.QuerySet[M]):
     """QuerySet for team-owned models: `Model.objects.visible_to(user)`.
 
@@ -186,15 +272,14 @@ class ScopedQuerySet(models.QuerySet[M]):
     """
 
     def _scope_options(self) -> dict[str, Any]:
-        model = self.model
-        return {
-            "owner_field": getattr(model, "scope_owner_field", "owner"),
-            "team_field": getattr(model, "scope_team_field", "team"),
-            "marketer_sees_team": getattr(model, "scope_marketer_sees_team", False),
-        }
+        return scope_options(self.model)
+
+    def restrict(self, user: Any, action: Action = Action.VIEW) -> models.QuerySet[M]:
+        """The records on which `user` may take `action`."""
+        return restrict_queryset(self, user, action)
 
     def visible_to(self, user: Any) -> models.QuerySet[M]:
-        return scope_queryset(self, user, **self._scope_options())
+        return self.restrict(user, Action.VIEW)
 
     def visible_parts(self, user: Any) -> list[models.QuerySet[M]]:
         """`visible_to` as disjoint querysets (see `scope_parts`); their union is the same records."""
