@@ -28,8 +28,3 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_search_index, sender=self, dispatch_uid="clients_ensure_search_index")
-        # Open tasks and e-mail threads follow handed-over clients (models looked up by name).
-        from clientela.clients import extensions, handover_moves
-
-        extensions.register_handover_hook(handover_moves.move_tasks_on_handover)
-        extensions.register_handover_hook(handover_moves.move_threads_on_handover)

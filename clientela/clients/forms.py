@@ -23,7 +23,7 @@ from clientela.clients.choices import (
     ContactRole,
     RevenueBand,
 )
-from clientela.clients.extensions import price_lists
+from clientela.clients.hooks import price_lists
 from clientela.clients.models import Client, ClientPolicy, Contact
 from clientela.clients.services import client_price_list
 from clientela.users.models import Team, User
@@ -190,7 +190,7 @@ class ClientForm(forms.Form):
     def _price_list_setup(self, initial: dict[str, Any], user: Any) -> None:
         """The loyalty price list is kept with the price lists (clients.extensions): offer the
         active lists; people who may not choose it see it read-only."""
-        provider = price_lists()
+        provider = price_lists.one()
         if provider is None:
             del self.fields["price_list"]
             return

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -24,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.clients import search
 from clientela.clients.choices import ClientStatus, CompletenessLevel
 from clientela.clients.completeness import filter_completeness, with_completeness
-from clientela.clients.extensions import CARD_SECTION_TEMPLATES, family_figure_providers
+from clientela.clients.hooks import card_sections, family_figures
 from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
 from clientela.clients.status import status_condition, with_status
 from clientela.core.models import AuditEntry
@@ -206,7 +217,7 @@ def client_family_figures(*, client: Client, viewer: Any) -> FamilyFigures:
     totals = family.aggregate(total_employees=Sum("employees"), known=Count("employees"))
     contacts = Contact.objects.filter(client_id__in=ids, is_archived=False).count()
     extra: list[tuple[Any, Any]] = []
-    for provider in family_figure_providers():
+    for provider in family_figures:
         extra.extend(provider(ids, viewer))
     return FamilyFigures(
         branches=len(ids) - 1,
@@ -318,7 +329,7 @@ def client_timeline(*, client: Client, limit: int = 100) -> list[TimelineEntry]:
 def client_card_sections() -> list[str]:
     """Templates of other capabilities that add a section to the client card (see extensions)."""
     found = []
-    for name in CARD_SECTION_TEMPLATES:
+    for name in card_sections:
         try:
             get_template(name)
         except TemplateDoesNotExist:
@@ -489,3 +500,17 @@ def handovers_for(*, viewer: Any, limit: int = 20) -> list[Handover]:
         .annotate(client_count=Count("items"))
         .order_by("-at", "-id")[:limit]
     )
+
+
+def records_of_clients(model: type[Model], client_ids: list[int]) -> Q:
+    """Rows of another app's `model` linked to these clients directly, through a contact or
+    through a deal (whichever of those links the model has) — what follows a client's handover."""
+    condition = Q(pk__in=[])
+    fields = {field.name for field in model._meta.get_fields()}
+    if "client" in fields:
+        condition |= Q(client_id__in=client_ids)
+    if "contact" in fields:
+        condition |= Q(contact__client_id__in=client_ids)
+    if "deal" in fields:
+        condition |= Q(deal__client_id__in=client_ids)
+    return condition

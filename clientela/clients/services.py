@@ -23,10 +23,11 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.clients.choices import ChurnReason, ClientKind, ContactRole, RevenueBand
 from clientela.clients.completeness import refresh_completeness
-from clientela.clients.extensions import handover_hooks, price_lists
+from clientela.clients.hooks import client_handed_over, price_lists
 from clientela.clients.identifiers import (
     InvalidIdentifier,
     normalise_registration_number,
@@ -48,7 +49,7 @@ from clientela.core.audit import audit_bulk, audit_create, audit_event, model_up
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.notifications import notify
-from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.permissions import Action, can, require, require_record, role_of, visible_team_ids
 from clientela.core.roles import Role
 from clientela.users.models import User
 
@@ -71,16 +72,10 @@ def invalid(errors: dict[str, list[str]]) -> BusinessError:
 # --- Permissions -------------------------------------------------------------------------------
 
 
-def can_work_client(user: Any, client: Client) -> bool:
-    """May `user` change this client (and its contacts)? Those who work records, on clients they see."""
-    if not user_can(user, "work_records"):
-        return False
-    return Client.objects.visible_to(user).filter(pk=client.pk).exists()
-
-
-def require_work_client(user: Any, client: Client) -> None:
-    if not can_work_client(user, client):
-        raise PermissionDeniedError(_("You cannot change this client."))
+# Who may change a client or a contact is the record rule of `core.permissions` (`Action.WORK`);
+# these are the words of its refusal.
+CLIENT_LOCKED = gettext_lazy("You cannot change this client.")
+CONTACT_LOCKED = gettext_lazy("You cannot change this contact.")
 
 
 def can_hand_over(user: Any) -> bool:
@@ -437,7 +432,7 @@ def client_create(
     client.save()
     _set_tags(client, tags, by, audit=False)
     client_refresh_search(client)
-    provider = price_lists()
+    provider = price_lists.one()
     if price_list_id is not None and provider is not None:
         provider.assign(by=by, client=client, price_list_id=price_list_id, check_permission=check_permission)
     entry = audit_create(actor=by, instance=client, fields=[*CLIENT_AUDIT_FIELDS, "headquarters"])
@@ -483,21 +478,21 @@ def _clean_price_list(value: Any) -> int | None:
 
 def client_price_list(client: Client) -> tuple[int, str] | None:
     """The client's loyalty price list as (id, label), or None."""
-    provider = price_lists()
+    provider = price_lists.one()
     if provider is None or client.pk is None:
         return None
     return provider.current([client.pk]).get(client.pk)
 
 
 def client_price_list_labels(client_ids: list[int]) -> dict[int, str]:
-    provider = price_lists()
+    provider = price_lists.one()
     if provider is None:
         return {}
     return {pk: label for pk, (_id, label) in provider.current(client_ids).items()}
 
 
 def _update_price_list(*, by: Any, client: Client, value: Any) -> None:
-    provider = price_lists()
+    provider = price_lists.one()
     if provider is None:
         raise invalid({"price_list": [_("Price lists are not available.")]})
     wanted = _clean_price_list(value)
@@ -519,7 +514,7 @@ def client_update(
 
     The personal manager changes by handover only (`client_handover`).
     """
-    require_work_client(by, client)
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
     unknown = set(data) - UPDATABLE_CLIENT_FIELDS
     if unknown:
         raise invalid({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
@@ -543,7 +538,7 @@ def client_update(
 @transaction.atomic
 def client_archive(*, by: Any, client: Client) -> Client:
     """Archive instead of delete: the card stays (history, links), out of the working lists."""
-    require_work_client(by, client)
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.is_archived:
         return client
     if client.branches.filter(is_archived=False).exists():
@@ -554,7 +549,7 @@ def client_archive(*, by: Any, client: Client) -> Client:
 
 @transaction.atomic
 def client_restore(*, by: Any, client: Client) -> Client:
-    require_work_client(by, client)
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.is_archived:
         model_update(instance=client, data={"is_archived": False, "archived_at": None}, actor=by)
     return client
@@ -593,7 +588,7 @@ def client_delete(*, by: Any, client: Client) -> None:
 @transaction.atomic
 def client_mark_lost(*, by: Any, client: Client, reason: str, note: str = "") -> Client:
     """The client churned: status *lost*, with a reason from the taxonomy (SPEC §8)."""
-    require_work_client(by, client)
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if reason not in ChurnReason.values:
         raise invalid({"reason": [_("Choose one of: %s.") % ", ".join(ChurnReason.values)]})
     if client.lost_at is not None:
@@ -609,7 +604,7 @@ def client_mark_lost(*, by: Any, client: Client, reason: str, note: str = "") ->
 @transaction.atomic
 def client_reactivate(*, by: Any, client: Client) -> Client:
     """A lost client is back: the status is computed again from contacts and purchases."""
-    require_work_client(by, client)
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.lost_at is not None:
         model_update(instance=client, data={"lost_at": None, "lost_reason": "", "lost_note": ""}, actor=by)
     return client
@@ -657,7 +652,7 @@ def _handover_url(handover: Handover) -> str:
 def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: str = "") -> Handover:
     """Give clients a new personal manager in one action.
 
-    Contacts, history and every record registered through `extensions.register_handover_hook`
+    Contacts, history and every record registered through `hooks.client_handed_over`
     move with the client; the previous managers and the new one are notified, and the new one
     gets a summary of each relationship (the handover page). One client is audited on its card;
     several are one bulk audit entry.
@@ -726,7 +721,7 @@ def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: 
             },
         )
     from_user_ids = sorted({c.owner_id for c in moving if c.owner_id})
-    for hook in handover_hooks():
+    for hook in client_handed_over:
         hook(by=by, handover=handover, client_ids=moving_ids, from_user_ids=from_user_ids, to_user=to_user)
     url = _handover_url(handover)
     names = ", ".join(c.name for c in moving[:3]) + ("…" if len(moving) > 3 else "")
@@ -867,7 +862,7 @@ def contact_create(
 ) -> Contact:
     """A new person at a client; their employment history starts today."""
     if check_permission:
-        require_work_client(by, client)
+        require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.is_archived:
         raise ConflictError(_("%(client)s is archived; restore it first.") % {"client": client})
     values = clean_contact_values(data, country=_contact_country(client))
@@ -887,14 +882,9 @@ def contact_create(
     return contact
 
 
-def require_work_contact(user: Any, contact: Contact) -> None:
-    if not can_work_client(user, contact.client):
-        raise PermissionDeniedError(_("You cannot change this contact."))
-
-
 @transaction.atomic
 def contact_update(*, by: Any, contact: Contact, data: Mapping[str, Any]) -> Contact:
-    require_work_contact(by, contact)
+    require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     unknown = set(data) - UPDATABLE_CONTACT_FIELDS
     if unknown:
         raise invalid({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
@@ -913,7 +903,7 @@ def contact_update(*, by: Any, contact: Contact, data: Mapping[str, Any]) -> Con
 
 @transaction.atomic
 def contact_archive(*, by: Any, contact: Contact) -> Contact:
-    require_work_contact(by, contact)
+    require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     if not contact.is_archived:
         model_update(instance=contact, data={"is_archived": True, "archived_at": timezone.now()}, actor=by)
     return contact
@@ -921,7 +911,7 @@ def contact_archive(*, by: Any, contact: Contact) -> Contact:
 
 @transaction.atomic
 def contact_restore(*, by: Any, contact: Contact) -> Contact:
-    require_work_contact(by, contact)
+    require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     if contact.is_archived:
         model_update(instance=contact, data={"is_archived": False, "archived_at": None}, actor=by)
     return contact
@@ -941,8 +931,8 @@ def contact_move(
 
     The history keeps both; the contact follows its new client's visibility from now on.
     """
-    require_work_contact(by, contact)
-    if not can_work_client(by, to_client):
+    require_record(by, contact, Action.WORK, CONTACT_LOCKED)
+    if not can(by, to_client, Action.WORK):
         raise invalid({"to_client": [_("Choose a client you work with.")]})
     contact = Contact.objects.select_for_update(of=("self",)).select_related("client").get(pk=contact.pk)
     if to_client.pk == contact.client_id:

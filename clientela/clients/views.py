@@ -45,18 +45,11 @@ from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
-from clientela.core.lists import (
-    OPTION_FIELDS,
-    paginate_bounded,
-    paginate_matches,
-    querystring,
-    sort_links,
-    team_choices,
-)
-from clientela.core.permissions import role_of, user_can
+from clientela.core.lists import paginate_bounded, paginate_matches, querystring, sort_links
+from clientela.core.permissions import Action, can, role_of, user_can
 from clientela.core.roles import Role
 from clientela.users.models import Team, User
-from clientela.users.selectors import users_visible_to
+from clientela.users.selectors import OPTION_FIELDS, team_choices, users_visible_to
 
 CLIENT_FILTERS = [
     "q",
@@ -348,7 +341,7 @@ def saved_view_delete(request: AuthedRequest) -> HttpResponse:
 
 def _client_for_work(request: AuthedRequest, pk: int) -> Client:
     client = selectors.client_get(viewer=request.user, pk=pk)
-    if not services.can_work_client(request.user, client):
+    if not can(request.user, client, Action.WORK):
         raise PermissionDenied(_("You cannot change this client."))
     return client
 
@@ -358,7 +351,7 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     policy = ClientPolicy.current()
     client = selectors.client_get(viewer=user, pk=pk, policy=policy)
-    may_work = services.can_work_client(user, client)
+    may_work = can(user, client, Action.WORK)
     branches, hidden_branches = selectors.client_branches(viewer=user, client=client)
     is_hq = bool(branches or hidden_branches)
     context = {
@@ -756,7 +749,7 @@ def contact_export(request: AuthedRequest) -> HttpResponseBase:
 
 def _contact_for_work(request: AuthedRequest, pk: int) -> Contact:
     contact = selectors.contact_get(viewer=request.user, pk=pk)
-    if not services.can_work_client(request.user, contact.client):
+    if not can(request.user, contact, Action.WORK):
         raise PermissionDenied(_("You cannot change this contact."))
     return contact
 
@@ -771,7 +764,7 @@ def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "contact": contact,
             "history": selectors.contact_history(contact=contact),
             "source_leads": list(contact.source_leads.select_related("owner").order_by("-converted_at")),
-            "may_work": services.can_work_client(request.user, contact.client),
+            "may_work": can(request.user, contact, Action.WORK),
         },
     )
 

@@ -12,3 +12,7 @@ class Role(models.TextChoices):
     HEAD = "head", _("Head of sales")
     MARKETER = "marketer", _("Marketer")
     ADMIN = "admin", _("Administrator")
+
+
+# Roles that can be the responsible person (owner) of a record.
+OWNING_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)

@@ -25,16 +25,14 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(ensure_board_totals, sender=self, dispatch_uid="deals_ensure_board_totals")
         # Plug into the client card and client handovers (clients never imports deals).
-        try:
-            from clientela.clients import extensions
-        except ImportError:  # an older clients app without extension points
-            return
+        from clientela.clients import hooks
         from clientela.deals import client_card
 
-        extensions.register_family_figures(client_card.deal_family_figures)
-        extensions.register_handover_hook(client_card.move_deals_on_handover)
-        extensions.register_price_lists(
-            extensions.PriceListProvider(
+        hooks.card_sections.register("deals/_client_deals.html")
+        hooks.family_figures.register(client_card.deal_family_figures)
+        hooks.client_handed_over.register(client_card.move_deals_on_handover)
+        hooks.price_lists.provide(
+            hooks.PriceListProvider(
                 choices=client_card.price_list_choices,
                 current=client_card.price_list_current,
                 assign=client_card.price_list_assign,

@@ -30,16 +30,10 @@ from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.forms import add_business_error, perform
 from clientela.core.http import AuthedRequest
-from clientela.core.lists import (
-    OWNING_ROLES,
-    owner_choices,
-    paginate_bounded,
-    querystring,
-    sort_links,
-    team_choices,
-)
+from clientela.core.lists import paginate_bounded, querystring, sort_links
 from clientela.core.normalise import fold
 from clientela.core.permissions import user_can
+from clientela.core.roles import OWNING_ROLES
 from clientela.deals import selectors, services
 from clientela.deals.cards import CardStyle, attach_html, render_cards
 from clientela.deals.choices import DealEventKind, DealStatus, DocumentStatus, PaymentKind
@@ -67,7 +61,7 @@ from clientela.deals.money import format_money
 from clientela.deals.rows import RowStyle, render_rows
 from clientela.leads.models import Lead
 from clientela.users.models import User
-from clientela.users.selectors import users_visible_to
+from clientela.users.selectors import owner_choices, team_choices, users_visible_to
 
 EVENT_ICONS: dict[str, str] = {
     DealEventKind.CREATED: "ti-sparkles",

@@ -35,16 +35,10 @@ from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
-from clientela.core.lists import (
-    OWNING_ROLES,
-    owner_choices,
-    paginate_bounded,
-    querystring,
-    sort_links,
-    team_choices,
-)
-from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
-from clientela.core.roles import Role
+from clientela.core.lists import paginate_bounded, querystring, sort_links
+from clientela.core.permissions import Action as RecordAction
+from clientela.core.permissions import can, get_visible_or_404, role_of, user_can, visible_team_ids
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.deals.models import Deal
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import selectors, services
@@ -71,7 +65,7 @@ from clientela.leads.selectors import LEAD_ORDERINGS, LeadFilters
 from clientela.leads.services import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
 from clientela.users.models import Team, User
-from clientela.users.selectors import users_visible_to
+from clientela.users.selectors import owner_choices, team_choices, users_visible_to
 
 # Saved views live in the clients app's SavedView table under this list name.
 SAVED_VIEWS_LIST = "leads"
@@ -99,14 +93,6 @@ def _optional_url(name: str) -> str:
         return reverse(name)
     except NoReverseMatch:
         return ""
-
-
-def _may_work(user: Any, lead: Lead) -> bool:
-    try:
-        services.require_work(user, lead)
-    except PermissionDeniedError:
-        return False
-    return True
 
 
 def _may_create(user: Any) -> bool:
@@ -518,7 +504,7 @@ def _card_actions(
 def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     lead = selectors.lead_get(viewer=user, pk=pk)
-    may_work = _may_work(user, lead)
+    may_work = can(user, lead, RecordAction.WORK)
     events = list(selectors.lead_history(lead=lead)[: TIMELINE_LIMIT + 1])
     for event in events:
         event.icon = EVENT_ICONS.get(event.kind, "ti-point")  # type: ignore[attr-defined]
@@ -602,7 +588,7 @@ def _render_action(request: AuthedRequest, lead: Lead, act: Action) -> HttpRespo
 def _workable_lead(request: AuthedRequest, pk: int) -> Lead:
     """A visible lead this user may act on (403 if they only may look at it)."""
     lead = selectors.lead_get(viewer=request.user, pk=pk)
-    if not _may_work(request.user, lead):
+    if not can(request.user, lead, RecordAction.WORK):
         raise PermissionDenied(_("You cannot change this lead."))
     return lead
 

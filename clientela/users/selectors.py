@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from clientela.core.permissions import role_of, visible_team_ids
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.users.models import Team, User
 
 
@@ -46,3 +46,30 @@ def user_list(*, viewer: Any, q: str = "", role: str = "", team_id: int | None =
     if team_id:
         users = users.filter(team_id=team_id)
     return users.order_by("first_name", "last_name", "username")
+
+
+OPTION_FIELDS = ("id", "username", "first_name", "last_name", "role", "team_id", "team__name")
+
+
+def owner_choices(user: User) -> list[User]:
+    """Whom an owner filter (and bulk assignment) offers: the active owners of the viewer's
+    teams; nobody for a manager, whose lists are their own."""
+    if role_of(user) not in (Role.HEAD, Role.ADMIN, Role.MARKETER):
+        return []
+    return list(
+        users_visible_to(user)
+        .filter(is_active=True, role__in=OWNING_ROLES)
+        .order_by("first_name", "last_name", "username")
+        # What an option shows (name, team): a full user row and team row cost ~5 ms for 30 people.
+        .only(*OPTION_FIELDS)
+    )
+
+
+def team_choices(user: User) -> list[Team]:
+    """The teams a team filter offers: all for an admin, the viewer's when more than one."""
+    teams = visible_team_ids(user)
+    if teams is None:
+        return list(Team.objects.filter(is_active=True).order_by("name"))
+    if len(teams) > 1:
+        return list(Team.objects.filter(pk__in=teams).order_by("name"))
+    return []

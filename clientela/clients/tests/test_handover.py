@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientela.clients import extensions, selectors, services
+from clientela.clients import hooks, selectors, services
 from clientela.clients.models import Client, Contact, Handover
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.core.audit import history_for
@@ -135,14 +135,14 @@ def test_other_records_follow_through_the_hook(world):
     def move_deals(**kwargs):
         calls.append(kwargs)
 
-    extensions.register_handover_hook(move_deals)
+    hooks.client_handed_over.register(move_deals)
     try:
         client = make_client(world.manager_north)
         handover = services.client_handover(
             by=world.head_north, clients=[client], to_user=world.manager_north2
         )
     finally:
-        extensions._handover_hooks.remove(move_deals)
+        hooks.client_handed_over.unregister(move_deals)
     assert calls == [
         {
             "by": world.head_north,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientela.clients import extensions, selectors
+from clientela.clients import hooks, selectors
 from clientela.clients.tests.factories import make_client, make_contact
 
 
@@ -52,11 +52,11 @@ def test_other_capabilities_add_figures_through_the_extension_point(world, compa
         seen["ids"], seen["viewer"] = sorted(ids), viewer
         return [("Open deals", 7)]
 
-    extensions.register_family_figures(deals_figures)
+    hooks.family_figures.register(deals_figures)
     try:
         figures = selectors.client_family_figures(client=company["hq"], viewer=world.head_north)
     finally:
-        extensions._family_figures.remove(deals_figures)
+        hooks.family_figures.unregister(deals_figures)
     assert ("Open deals", 7) in figures.extra
     assert seen == {"ids": sorted(c.pk for c in company.values()), "viewer": world.head_north}
 

@@ -1,0 +1,42 @@
+"""Open tasks follow handed-over clients (registered on `clients.hooks.client_handed_over`).
+
+Open tasks of the handed-over clients, of their contacts and of their deals that one of the
+previous managers was to do go to the new manager (done tasks keep who did them). Activities
+(calls, meetings …) are history: they keep who did them, and stay on the client's timeline,
+which the new manager sees with the client. Called inside the handover's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from clientela.activities.models import Task
+from clientela.clients.selectors import records_of_clients
+from clientela.core.audit import audit_bulk
+
+
+def move_tasks_on_handover(
+    *, by: Any, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+) -> int:
+    if not from_user_ids:
+        return 0
+    tasks = Task.objects.filter(
+        records_of_clients(Task, client_ids), done_at__isnull=True, assignee_id__in=from_user_ids
+    )
+    ids = list(tasks.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    actor = by if getattr(by, "is_authenticated", False) else None
+    changes: dict[str, Any] = {"assignee": to_user, "updated_at": timezone.now(), "updated_by": actor}
+    if to_user.team_id:
+        changes["team_id"] = to_user.team_id
+    Task.objects.filter(pk__in=ids).update(**changes)
+    audit_bulk(
+        actor=by,
+        model=Task,
+        event="handover",
+        details={"handover": getattr(handover, "pk", None), "tasks": ids, "to_user": to_user.pk},
+    )
+    return len(ids)
