@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,3 +14,13 @@ class ActivitiesConfig(AppConfig):
         from clientela.clients.hooks import client_handed_over
 
         client_handed_over.register(handover.move_tasks_on_handover)
+
+        from clientela.activities import demo, tasks, worklist_views
+        from clientela.core.demo import DEMO_LOADERS, DemoLoader
+        from clientela.core.periodic import PERIODIC_JOBS, Periodic
+        from clientela.core.views import HOME_PAGE
+
+        HOME_PAGE.provide(worklist_views.home_page)
+        PERIODIC_JOBS.register(Periodic(tasks.sweep_reminders, dt.timedelta(minutes=5)))
+        PERIODIC_JOBS.register(Periodic(tasks.sweep_keep_alive, dt.timedelta(hours=1)))
+        DEMO_LOADERS.register(DemoLoader(50, demo.load))

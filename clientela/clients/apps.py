@@ -28,3 +28,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_search_index, sender=self, dispatch_uid="clients_ensure_search_index")
+        from clientela.clients import demo
+        from clientela.core.demo import DEMO_LOADERS, DemoLoader
+
+        DEMO_LOADERS.register(DemoLoader(30, demo.load))

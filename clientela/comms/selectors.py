@@ -8,7 +8,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -17,8 +17,10 @@ from clientela.comms.business_hours import Calendar, business_minutes_between
 from clientela.comms.choices import ANSWERED_REASONS, ClockKind, ClockStatus
 from clientela.comms.models import BusinessCalendar, ResponseClock
 from clientela.comms.services import calendar_for_team, default_calendar
-from clientela.leads.models import Lead
 from clientela.users.models import User
+
+if TYPE_CHECKING:
+    from clientela.leads.models import Lead
 
 # Less than this share of the budget left (in business minutes) is "near".
 NEAR_SHARE = 0.25

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,13 +56,20 @@ from clientela.comms.models import (
 from clientela.comms.templates import template_errors
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.hooks import Hook
 from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.leads.models import Lead
 from clientela.users.models import Team
+
+if TYPE_CHECKING:
+    from clientela.leads.models import Lead
+
+# Someone takes a waiting clock (`clock_assign`): what it is about follows — the leads app assigns
+# the lead, the mail app gives the unowned thread. Called with `by`, `clock`, `owner`.
+CLOCK_TAKEN: Hook[Any] = Hook("comms.clock_taken")
 
 POLICY_FIELDS = [
     "first_response_minutes",
@@ -413,20 +420,9 @@ def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
             _("%(name)s has already taken this.") % {"name": clock.owner},
             errors={"owner": [_("Someone has already taken this.")]},
         )
-    if clock.lead_id is not None:
-        from clientela.leads.services import lead_assign
-
-        lead = (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("owner", "team__head")
-            .get(pk=clock.lead_id)
-        )
-        if lead.owner_id is not None and lead.owner_id != owner.pk:
-            raise ConflictError(
-                _("%(name)s has already taken this.") % {"name": lead.owner},
-                errors={"owner": [_("Someone has already taken this.")]},
-            )
-        lead_assign(by=by, lead=lead, owner=owner)  # tells the new owner ("lead_assigned")
+    # What the clock is about follows it: the lead (leads app), the unowned mail thread (mail app).
+    for follow in CLOCK_TAKEN:
+        follow(by=by, clock=clock, owner=owner)
     moved = _assign_conversation(by=by, clock=clock, owner=owner)
     clock.refresh_from_db()
     if moved and clock.lead_id is None and owner.pk != by.pk:
@@ -445,11 +441,6 @@ def _assign_conversation(*, by: Any, clock: ResponseClock, owner: Any) -> int:
     for each in clocks.select_for_update():
         _instance, changes = model_update(instance=each, data={"owner": owner}, actor=by)
         moved += bool(changes)
-    ref = clock.ref or ""
-    if ref.startswith(MAIL_THREAD_REF) and ref[len(MAIL_THREAD_REF) :].isdigit():
-        from clientela.mail.services import thread_take
-
-        thread_take(by=by, thread_id=int(ref[len(MAIL_THREAD_REF) :]), owner=owner)
     return moved
 
 

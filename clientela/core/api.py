@@ -22,16 +22,23 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from clientela.core.errors import BusinessError, validation_messages
+from clientela.core.hooks import Hook
 
 log = logging.getLogger(__name__)
+
+
+# Who a bearer token belongs to: `token_authenticate(raw_token=...) -> user | None`, provided by
+# the users app (which keeps the tokens).
+TOKEN_AUTHENTICATOR: Hook[Any] = Hook("core.token_authenticator")
 
 
 class BearerTokenAuth(HttpBearer):
     """`Authorization: Bearer <token>` with a token from `clientela token create`."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from clientela.users.services import token_authenticate
-
+        token_authenticate = TOKEN_AUTHENTICATOR.one()
+        if token_authenticate is None:
+            return None
         user = token_authenticate(raw_token=token)
         if user is not None:
             request.user = user

@@ -1,5 +1,7 @@
 """Periodic jobs, declared in code, enqueued by the scheduler that `clientela serve` runs.
 
+Each app registers its sweeps on `PERIODIC_JOBS` (a `core.hooks.Hook`) from its
+`AppConfig.ready()`: `PERIODIC_JOBS.register(Periodic(sweep_clocks, dt.timedelta(minutes=5)))`.
 Time-based rules are scheduled as deferred jobs at their due time (`task.using(run_after=…)`);
 these periodic sweeps are the safety net that catches anything a missed schedule left behind.
 A job is enqueued at most once per interval across all scheduler processes (the row update
@@ -10,36 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import import_module
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clientela.core.hooks import Hook
 from clientela.core.models import PeriodicRun
 from clientela.core.tasks import enqueue_now
 
 
 @dataclass(frozen=True)
 class Periodic:
-    task_path: str  # "module.attribute" of a django-tasks @task
+    task: Any  # a django-tasks @task
     every: dt.timedelta
 
-
-PERIODIC_JOBS: list[Periodic] = [
-    Periodic("clientela.leads.tasks.return_postponed_leads", dt.timedelta(minutes=30)),
-    Periodic("clientela.comms.tasks.sweep_clocks", dt.timedelta(minutes=5)),
-    Periodic("clientela.comms.tasks.send_notification_digests", dt.timedelta(minutes=10)),
-    Periodic("clientela.leads.scoring.rescore_open_leads", dt.timedelta(hours=24)),
-    Periodic("clientela.deals.tasks.notify_overdue_receivables", dt.timedelta(hours=24)),
-    Periodic("clientela.mail.imap.poll_mailbox", import_module("clientela.mail.imap").POLL_EVERY),
-    Periodic("clientela.activities.tasks.sweep_reminders", dt.timedelta(minutes=5)),
-    Periodic("clientela.activities.tasks.sweep_keep_alive", dt.timedelta(hours=1)),
-]
+    @property
+    def task_path(self) -> str:
+        """"module.function" of the task: the name its last run is kept under."""
+        return str(self.task.module_path)
 
 
-def _load(path: str):  # type: ignore[no-untyped-def]
-    module, _, attribute = path.rpartition(".")
-    return getattr(import_module(module), attribute)
+PERIODIC_JOBS: Hook[Any] = Hook("core.periodic_jobs")
 
 
 def enqueue_due(now: dt.datetime | None = None) -> list[str]:
@@ -61,6 +55,6 @@ def enqueue_due(now: dt.datetime | None = None) -> list[str]:
                 ).update(last_enqueued_at=now)
                 if not claimed:
                     continue
-            enqueue_now(_load(job.task_path))
+            enqueue_now(job.task)
             enqueued.append(job.task_path)
     return enqueued

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from clientela import __version__
+from clientela.core.hooks import Hook
 from clientela.core.http import AuthedRequest
 from clientela.core.notifications import mark_all_read, recent_for
+
+# The view that answers the start page (the work list), provided by a higher app.
+HOME_PAGE: Hook[Any] = Hook("core.home_page")
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """The start page is the work list: what to do now, and for heads each manager's list and load."""
-    from clientela.activities.worklist_views import home_page
-
-    return home_page(request)
+    """The start page is the work list: what to do now, and for heads each manager's list and load
+    (provided by the activities app through `HOME_PAGE`)."""
+    page = HOME_PAGE.one()
+    if page is None:
+        return redirect("core:notifications")
+    return page(request)
 
 
 @login_required

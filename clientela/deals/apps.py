@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django.apps import AppConfig
@@ -39,3 +40,10 @@ class DealsConfig(AppConfig):
                 can_assign=client_card.price_list_can_assign,
             )
         )
+
+        from clientela.core.demo import DEMO_LOADERS, DemoLoader
+        from clientela.core.periodic import PERIODIC_JOBS, Periodic
+        from clientela.deals import demo, tasks
+
+        PERIODIC_JOBS.register(Periodic(tasks.notify_overdue_receivables, dt.timedelta(hours=24)))
+        DEMO_LOADERS.register(DemoLoader(40, demo.load))

@@ -417,6 +417,22 @@ def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") ->
     return lead
 
 
+def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
+    """A head gave a waiting response clock to `owner` (`comms.services.clock_assign`): its lead
+    goes with it, unless someone else took the lead meanwhile (registered on `CLOCK_TAKEN`)."""
+    if clock.lead_id is None:
+        return
+    lead = (
+        Lead.objects.select_for_update(of=("self",)).select_related("owner", "team__head").get(pk=clock.lead_id)
+    )
+    if lead.owner_id is not None and lead.owner_id != owner.pk:
+        raise ConflictError(
+            _("%(name)s has already taken this.") % {"name": lead.owner},
+            errors={"owner": [_("Someone has already taken this.")]},
+        )
+    lead_assign(by=by, lead=lead, owner=owner)  # tells the new owner ("lead_assigned")
+
+
 @transaction.atomic
 def lead_start_work(*, by: Any, lead: Lead) -> Lead:
     require_work(by, lead)

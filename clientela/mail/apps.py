@@ -12,3 +12,12 @@ class MailConfig(AppConfig):
         from clientela.mail import handover
 
         client_handed_over.register(handover.move_threads_on_handover)
+
+        from clientela.comms.services import CLOCK_TAKEN
+        from clientela.core.demo import DEMO_LOADERS, DemoLoader
+        from clientela.core.periodic import PERIODIC_JOBS, Periodic
+        from clientela.mail import demo, imap, services
+
+        PERIODIC_JOBS.register(Periodic(imap.poll_mailbox, imap.POLL_EVERY))
+        DEMO_LOADERS.register(DemoLoader(60, demo.load))
+        CLOCK_TAKEN.register(services.thread_follow_clock)

@@ -32,7 +32,7 @@ from django_tasks import task
 
 log = logging.getLogger(__name__)
 
-# How often the scheduler enqueues the poll (`core.periodic.PERIODIC_JOBS`).
+# How often the scheduler enqueues the poll (registered on `core.periodic.PERIODIC_JOBS`).
 POLL_EVERY = dt.timedelta(seconds=max(10, int(getattr(settings, "IMAP_POLL_SECONDS", 60) or 60)))
 # At most this many messages per poll (the rest wait for the next one) and per FETCH command.
 MAX_PER_POLL = 500

@@ -15,3 +15,11 @@ class UsersConfig(AppConfig):
 
         post_save.connect(forget_headed_teams, sender="users.Team", dispatch_uid="forget_teams_saved")
         post_delete.connect(forget_headed_teams, sender="users.Team", dispatch_uid="forget_teams_deleted")
+        # Bearer tokens are kept here; the API in core asks us who a token belongs to.
+        from clientela.core.api import TOKEN_AUTHENTICATOR
+        from clientela.core.demo import DEMO_LOADERS, DemoLoader
+        from clientela.users import demo
+        from clientela.users.services import token_authenticate
+
+        TOKEN_AUTHENTICATOR.provide(token_authenticate)
+        DEMO_LOADERS.register(DemoLoader(10, demo.load))
