@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,7 @@ from clientela.activities.models import Task
 from clientela.comms.choices import ClockStatus
 from clientela.comms.models import ResponseClock
 from clientela.comms.selectors import STATUS_ORDER, ClockView, open_clocks_for
+from clientela.core.hooks import Hook
 from clientela.core.permissions import user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
@@ -603,6 +605,11 @@ def acknowledgement_draft(
     )
 
 
+# Sends the acknowledgement letter of a clock: `fn(by=, clock=, to=, subject=, body=) -> Message`,
+# provided by the mail app (a reply in the client's thread when the clock is about a message).
+ACKNOWLEDGEMENT_LETTER: Hook[Any] = Hook("activities.acknowledgement_letter")
+
+
 @dataclass(frozen=True)
 class AcknowledgementSent:
     stopped: ResponseClock
@@ -623,7 +630,7 @@ def acknowledgement_send(
     """One click: stop the first-response clock, start the promise clock and (optionally) send the
     acknowledgement letter — all or nothing, in one transaction.
 
-    The letter goes to the lead/contact/client address through `mail.services.message_send`
+    The letter goes to the lead/contact/client address through `ACKNOWLEDGEMENT_LETTER` (mail)
     (a reply in the client's thread when the clock is about a message).
     """
     from django.db import transaction
@@ -650,29 +657,8 @@ def acknowledgement_send(
                         "send_email": [_("Add an e-mail address to the record, or do not send a letter.")]
                     },
                 )
-            from clientela.mail.services import message_send
-
-            message = message_send(
-                by=by,
-                to=to,
-                subject=subject,
-                body_text=body,
-                thread=_thread_of(clock),
-                lead=clock.lead,
-                client=getattr(clock, "client", None),
-                contact=getattr(clock, "contact", None),
-                deal=getattr(clock, "deal", None),
-                acknowledgement=True,
-            )
+            send_letter = ACKNOWLEDGEMENT_LETTER.one()
+            if send_letter is None:
+                raise ImproperlyConfigured("No app provides ACKNOWLEDGEMENT_LETTER (the mail app does).")
+            message = send_letter(by=by, clock=clock, to=to, subject=subject, body=body)
     return AcknowledgementSent(stopped=acknowledged.stopped, promise=acknowledged.promise, message=message)
-
-
-def _thread_of(clock: ResponseClock) -> Any:
-    """The mail thread a client-message clock is about ("mail.thread:<id>"), if any."""
-    ref = getattr(clock, "ref", "") or ""
-    prefix = "mail.thread:"
-    if not ref.startswith(prefix) or not ref[len(prefix) :].isdigit():
-        return None
-    from clientela.mail.models import Thread
-
-    return Thread.objects.filter(pk=int(ref[len(prefix) :])).first()

@@ -33,7 +33,7 @@ time-based steps (new → active after `NEW_WITHIN_DAYS`, active → passive aft
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from clientela.clients.choices import ClientStatus
 from clientela.clients.models import Client, Contact
+from clientela.core.hooks import Hook
 from clientela.core.models import AuditEntry
 
 NEW_WITHIN_DAYS = 90
@@ -79,23 +80,21 @@ def _last_touch_subquery() -> Subquery:
     return Subquery(touches.order_by("-at").values("at")[:1], output_field=DateTimeField())
 
 
-def _last_lead_touch_subquery() -> Subquery:
-    from clientela.leads.models import Lead
-
-    leads = Lead.objects.filter(client=OuterRef("pk"), last_touch_at__isnull=False)
-    return Subquery(
-        leads.order_by("-last_touch_at").values("last_touch_at")[:1], output_field=DateTimeField()
-    )
+# More moments that count as contact with a client, owned by higher apps: each provider returns a
+# Subquery of one datetime over the client row (`OuterRef("pk")`) — the leads app: the last touch
+# of the leads the client came from.
+LAST_CONTACT_SOURCES: Hook[Callable[[], Subquery]] = Hook("clients.last_contact_sources")
 
 
 def last_contact_expression() -> Greatest:
     """The rule, as SQL over a client row: the latest of its creation, `last_activity_at`, the
-    touches on it and its contacts, and its source leads' last touch."""
+    touches on it and its contacts, and what higher apps add (`LAST_CONTACT_SOURCES`: the source
+    leads' last touch)."""
     since = F("created_at")
     return Greatest(
         Coalesce("last_activity_at", since),
         Coalesce(_last_touch_subquery(), since),
-        Coalesce(_last_lead_touch_subquery(), since),
+        *(Coalesce(source(), since) for source in LAST_CONTACT_SOURCES),
         output_field=DateTimeField(),
     )
 

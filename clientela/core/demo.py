@@ -2,7 +2,7 @@
 `core.hooks.Hook`) from its `AppConfig.ready()`, with its step in the order below.
 
 A loader is `load(context: dict) -> None`; `context` carries what earlier loaders made (teams,
-users …) so later ones can use it. Steps: users 10, leads 20, clients 30, deals 40,
+users …) so later ones can use it. Steps: users 10, leads (intake) 20, clients 30, deals 40,
 activities 50, mail 60 (leads come before clients: the demo's returning enquiries find the
 clients that the clients step makes from them).
 """

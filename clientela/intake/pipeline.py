@@ -10,13 +10,11 @@ without one becomes an interest; a known e-mail or phone becomes a touch on the 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +27,8 @@ from clientela.core.language import in_language_of
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.notifications import notify
 from clientela.leads import services as lead_services
-from clientela.leads.choices import OPEN_STATUSES, SOURCE_ORIGIN, Origin, Source, Temperature
+from clientela.leads.choices import SOURCE_ORIGIN, Origin, Source, Temperature
+from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import IdempotencyRecord, Interest, Lead
 from clientela.users.models import Team, User
 
@@ -237,55 +236,6 @@ def classify(values: dict[str, Any]) -> tuple[str, str]:
     if values["message"] or values["product"]:
         return "interest", _("no name and no way to reach anyone")
     return "reject", _("Nothing to go on: no name, phone, e-mail or company.")
-
-
-def _listed(field: str, value: str) -> Q:
-    """Rows whose JSON list `field` (other e-mails / other phones) may hold `value`.
-
-    PostgreSQL answers exactly (`jsonb @>`); SQLite has no JSON containment, so the stored
-    JSON text is searched for the encoded value and the caller checks membership exactly.
-    """
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__contains": [value]})
-    return Q(**{f"{field}__icontains": json.dumps(value)})
-
-
-def secondary_match(model: type[Contact] | type[Client], email: str, phone: str) -> Contact | Client | None:
-    """The first contact/client listing this e-mail or phone among its other addresses."""
-    for value, list_field in ((email, "other_emails"), (phone, "other_phones")):
-        if not value:
-            continue
-        for record in model.objects.filter(_listed(list_field, value)).order_by("id")[:20]:
-            if value in (getattr(record, list_field) or []):
-                return record
-    return None
-
-
-def find_duplicate(email: str, phone: str) -> Lead | Contact | Client | None:
-    """An open lead, a contact or a client with this e-mail or phone (in that order).
-
-    Contacts and clients match on their main e-mail/phone and on their other e-mails and
-    phones (stored normalised, like the arriving values).
-    """
-    if not email and not phone:
-        return None
-    found: Lead | Contact | Client | None
-    leads = Lead.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
-    for value, name in ((email, "email"), (phone, "phone")):
-        if value:
-            found = leads.filter(**{name: value}).order_by("created_at").first()
-            if found:
-                return found
-    for model in (Contact, Client):
-        for value, name in ((email, "email"), (phone, "phone")):
-            if value:
-                found = model.objects.filter(**{name: value}).order_by("id").first()
-                if found:
-                    return found
-        found = secondary_match(model, email, phone)
-        if found:
-            return found
-    return None
 
 
 def _lock_identity(email: str, phone: str) -> None:

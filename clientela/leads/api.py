@@ -28,10 +28,11 @@ from clientela.core.permissions import get_visible_or_404, require, role_of, use
 from clientela.core.roles import Role
 from clientela.deals.models import Pipeline
 from clientela.intake.api import IntakeOut, RawLeadFieldsIn
-from clientela.intake.pipeline import IntakeContext, find_duplicate, intake_submit, run_idempotent
+from clientela.intake.pipeline import IntakeContext, intake_submit, run_idempotent
 from clientela.leads import selectors
 from clientela.leads import services as lead_services
 from clientela.leads.choices import LeadStatus, Origin, Source, Temperature
+from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to

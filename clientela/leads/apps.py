@@ -31,12 +31,12 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_search_index, sender=self, dispatch_uid="leads_ensure_search_index")
+        from clientela.clients.status import LAST_CONTACT_SOURCES
         from clientela.comms.services import CLOCK_TAKEN
-        from clientela.core.demo import DEMO_LOADERS, DemoLoader
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
-        from clientela.leads import demo, scoring, services, tasks
+        from clientela.leads import scoring, selectors, services, tasks
 
         PERIODIC_JOBS.register(Periodic(tasks.return_postponed_leads, dt.timedelta(minutes=30)))
         PERIODIC_JOBS.register(Periodic(scoring.rescore_open_leads, dt.timedelta(hours=24)))
-        DEMO_LOADERS.register(DemoLoader(20, demo.load))
         CLOCK_TAKEN.register(services.lead_follow_clock)
+        LAST_CONTACT_SOURCES.register(selectors.client_last_lead_touch)

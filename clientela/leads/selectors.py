@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 
 from clientela.core.normalise import company_key, phone_digits
 from clientela.leads.choices import OPEN_STATUSES
@@ -185,3 +185,11 @@ def team_load(*, viewer: Any) -> list[Any]:
             )
         ).order_by("-open_leads", "first_name")
     )
+
+
+def client_last_lead_touch() -> Subquery:
+    """The last touch of the leads a client came from, over a client row: part of the client's
+    last contact (registered on `clients.status.LAST_CONTACT_SOURCES`)."""
+    leads = Lead.objects.filter(client=OuterRef("pk"), last_touch_at__isnull=False)
+    latest = leads.order_by("-last_touch_at").values("last_touch_at")[:1]
+    return Subquery(latest, output_field=DateTimeField())

@@ -41,6 +41,7 @@ from clientela.leads.choices import (
     Temperature,
 )
 from clientela.leads.distribution import decide_owner, policy_for, record_choice
+from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.scoring import current_model, score_lead
 from clientela.leads.temperature import evaluate_temperature, reasons_language
@@ -422,9 +423,8 @@ def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
     goes with it, unless someone else took the lead meanwhile (registered on `CLOCK_TAKEN`)."""
     if clock.lead_id is None:
         return
-    lead = (
-        Lead.objects.select_for_update(of=("self",)).select_related("owner", "team__head").get(pk=clock.lead_id)
-    )
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("owner", "team__head")
+    lead = locked.get(pk=clock.lead_id)
     if lead.owner_id is not None and lead.owner_id != owner.pk:
         raise ConflictError(
             _("%(name)s has already taken this.") % {"name": lead.owner},
@@ -936,7 +936,6 @@ def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> 
             if not (base.get("first_name") or base.get("last_name"))
             else {"phone": [_("Give a phone or an e-mail.")]},
         )
-    from clientela.intake.pipeline import find_duplicate
 
     existing = find_duplicate(str(base.get("email") or ""), str(base.get("phone") or ""))
     if existing is not None and not (isinstance(existing, Lead) and existing.pk == interest.upgraded_to_id):

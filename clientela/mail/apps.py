@@ -13,6 +13,7 @@ class MailConfig(AppConfig):
 
         client_handed_over.register(handover.move_threads_on_handover)
 
+        from clientela.activities.worklist import ACKNOWLEDGEMENT_LETTER
         from clientela.comms.services import CLOCK_TAKEN
         from clientela.core.demo import DEMO_LOADERS, DemoLoader
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
@@ -21,3 +22,4 @@ class MailConfig(AppConfig):
         PERIODIC_JOBS.register(Periodic(imap.poll_mailbox, imap.POLL_EVERY))
         DEMO_LOADERS.register(DemoLoader(60, demo.load))
         CLOCK_TAKEN.register(services.thread_follow_clock)
+        ACKNOWLEDGEMENT_LETTER.provide(services.acknowledgement_letter_send)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from clientela.clients.models import Client, Contact
 from clientela.deals.models import Deal
 from clientela.leads.choices import OPEN_STATUSES
+from clientela.leads.duplicates import secondary_match
 from clientela.leads.models import Lead
 
 
@@ -63,7 +64,6 @@ def match_address(address: str) -> RecordLinks:
     client = Client.objects.filter(email=address).order_by("id").first()
     if client is not None:
         return RecordLinks(client=client)
-    from clientela.intake.pipeline import secondary_match
 
     # A person writing from one of their other addresses is still the same contact / client.
     other = secondary_match(Contact, address, "")

@@ -481,3 +481,24 @@ def thread_follow_clock(*, by: Any, clock: Any, owner: Any) -> None:
     ref = clock.ref or ""
     if ref.startswith(MAIL_THREAD_REF) and ref[len(MAIL_THREAD_REF) :].isdigit():
         thread_take(by=by, thread_id=int(ref[len(MAIL_THREAD_REF) :]), owner=owner)
+
+
+def acknowledgement_letter_send(*, by: Any, clock: Any, to: str, subject: str, body: str) -> Message:
+    """The one-click acknowledgement's letter (`activities.worklist.ACKNOWLEDGEMENT_LETTER`): to the
+    record's address, as a reply in the client's thread when the clock is about a message."""
+    ref = clock.ref or ""
+    thread = None
+    if ref.startswith(MAIL_THREAD_REF) and ref[len(MAIL_THREAD_REF) :].isdigit():
+        thread = Thread.objects.filter(pk=int(ref[len(MAIL_THREAD_REF) :])).first()
+    return message_send(
+        by=by,
+        to=to,
+        subject=subject,
+        body_text=body,
+        thread=thread,
+        lead=clock.lead,
+        client=getattr(clock, "client", None),
+        contact=getattr(clock, "contact", None),
+        deal=getattr(clock, "deal", None),
+        acknowledgement=True,
+    )

@@ -15,7 +15,7 @@ from clientela.users import demo as users_demo
 def test_demo_logs_calls_meetings_and_plans_next_steps():
     from clientela.clients import demo as clients_demo
     from clientela.deals import demo as deals_demo
-    from clientela.leads import demo as leads_demo
+    from clientela.intake import demo as leads_demo
 
     context = {"password": DEMO_PASSWORD, "deal_count": 12}
     users_demo.load(context)

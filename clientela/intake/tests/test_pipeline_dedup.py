@@ -8,7 +8,8 @@ import pytest
 
 from clientela.clients.models import Client, Contact
 from clientela.core.models import Notification
-from clientela.intake.pipeline import IntakeContext, RawLead, find_duplicate, intake_submit
+from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
+from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import Interest, Lead
 
 

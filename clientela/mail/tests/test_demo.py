@@ -15,7 +15,7 @@ from clientela.mail.models import Direction, Message, Thread
 @pytest.mark.django_db
 def test_demo_mail_has_client_threads_replies_and_a_new_lead(settings):
     from clientela.clients import demo as clients_demo
-    from clientela.leads import demo as leads_demo
+    from clientela.intake import demo as leads_demo
     from clientela.users import demo as users_demo
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
