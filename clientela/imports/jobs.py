@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 
 from clientela.core.errors import BusinessError, ConflictError
 from clientela.core.tasks import enqueue_on_commit
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_files import Table, open_table
-from clientela.intake.models import ImportJob, ImportReportChunk
+from clientela.imports.choices import ImportStatus
+from clientela.imports.files import Table, open_table
+from clientela.imports.models import ImportJob, ImportReportChunk
 
-log = logging.getLogger("clientela.intake.importer")
+log = logging.getLogger("clientela.imports.leads")
 
 # A running import whose heartbeat is older than this lost its runner and may be resumed.
 STALE_AFTER = dt.timedelta(minutes=10)

@@ -15,11 +15,11 @@ from openpyxl import Workbook
 from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact
 from clientela.core.models import AuditEntry, Notification
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_bulk import BulkInserter
-from clientela.intake.import_files import open_table, suggest_mapping
-from clientela.intake.importer import import_file, import_run, pg_text_array, report_lines
-from clientela.intake.models import ImportJob
+from clientela.imports.bulk import BulkInserter
+from clientela.imports.choices import ImportStatus
+from clientela.imports.files import open_table, suggest_mapping
+from clientela.imports.leads import import_file, import_run, pg_text_array, report_lines
+from clientela.imports.models import ImportJob
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import LeadEventKind, LeadStatus
 from clientela.leads.models import Interest, Lead, LeadEvent, LeadPolicy
@@ -403,10 +403,10 @@ def test_resume_after_a_crash_between_batches(generated, roomy):
             raise RuntimeError("worker killed")
 
     with open(generated, "rb") as stream:
-        from clientela.intake.importer import import_job_create
+        from clientela.imports.leads import import_job_create
 
         job = import_job_create(by=roomy.head_north, file=stream, name="leads.csv", team=roomy.north)
-    from clientela.intake.importer import ImportRunner
+    from clientela.imports.leads import ImportRunner
 
     with pytest.raises(RuntimeError):
         ImportRunner(job, by=roomy.head_north, batch_size=500, after_batch=crash_after_first).run()
@@ -433,7 +433,7 @@ def test_resume_after_a_crash_between_batches(generated, roomy):
 
 def test_a_failing_batch_leaves_nothing_half_written(generated, roomy, monkeypatch):
     with open(generated, "rb") as stream:
-        from clientela.intake.importer import ImportRunner, import_job_create
+        from clientela.imports.leads import ImportRunner, import_job_create
 
         job = import_job_create(by=roomy.head_north, file=stream, name="leads.csv", team=roomy.north)
     real_insert = BulkInserter.insert
@@ -460,7 +460,7 @@ def test_a_failing_batch_leaves_nothing_half_written(generated, roomy, monkeypat
 
 def test_a_second_runner_of_the_same_job_is_refused(world, tmp_path):
     from clientela.core.errors import ConflictError
-    from clientela.intake.importer import ImportRunner, import_job_create
+    from clientela.imports.leads import ImportRunner, import_job_create
 
     path = write_csv(tmp_path / "one.csv", [["name", "email"], ["Ana Pop", "ana@example.ro"]])
     with path.open("rb") as stream:

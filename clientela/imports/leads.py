@@ -64,10 +64,11 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.intake import import_jobs
-from clientela.intake.choices import ImportStatus, RowOutcome
-from clientela.intake.import_bulk import BulkInserter, db_datetime
-from clientela.intake.import_files import (
+from clientela.imports import jobs as import_jobs
+from clientela.imports.bulk import BulkInserter, db_datetime
+from clientela.imports.choices import ImportStatus, RowOutcome
+from clientela.imports.fast import RowNormaliser, Translations, fast_search_text
+from clientela.imports.files import (
     IMPORT_FIELDS,
     Table,
     merge_mapping,
@@ -75,8 +76,7 @@ from clientela.intake.import_files import (
     resolve_mapping,
     suggest_mapping,
 )
-from clientela.intake.import_normalise import RowNormaliser, Translations, fast_search_text
-from clientela.intake.models import ImportJob
+from clientela.imports.models import ImportJob
 from clientela.intake.pipeline import IntakeContext, classify
 from clientela.leads.choices import (
     OPEN_STATUSES,
@@ -234,7 +234,7 @@ def import_job_start(
     *, by: Any, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
 ) -> ImportJob:
     """Confirm the mapping and hand the job to a background worker."""
-    from clientela.intake.tasks import run_import
+    from clientela.imports.tasks import run_import
 
     require_import(by)
     return import_jobs.job_queue(
@@ -254,7 +254,7 @@ def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
 def import_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> ImportJob:
     """Queue a failed (or dead) import again; it continues after its last committed batch."""
     require_import(by)
-    from clientela.intake.tasks import run_import
+    from clientela.imports.tasks import run_import
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not can_resume(job, force=force):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.intake import import_views as views
+from clientela.imports import views
 
 app_name = "imports"
 

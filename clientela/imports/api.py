@@ -27,8 +27,9 @@ from ninja.files import UploadedFile
 
 from clientela.core.errors import BusinessError
 from clientela.core.pagination import Page, PageParams, paginate
-from clientela.intake import import_clients, importer
-from clientela.intake.models import ImportJob, ImportKind
+from clientela.imports import leads as importer
+from clientela.imports import records as import_clients
+from clientela.imports.models import ImportJob, ImportKind
 from clientela.leads.choices import Source
 from clientela.users.models import Team
 

@@ -26,11 +26,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from clientela.core.errors import BusinessError
-from clientela.intake import import_clients
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_files import FIELD_NAMES, KIND_FIELD_NAMES
-from clientela.intake.importer import BATCH_SIZE, can_resume, import_file, import_run, summary
-from clientela.intake.models import ImportJob, ImportKind
+from clientela.imports import records as import_clients
+from clientela.imports.choices import ImportStatus
+from clientela.imports.files import FIELD_NAMES, KIND_FIELD_NAMES
+from clientela.imports.leads import BATCH_SIZE, can_resume, import_file, import_run, summary
+from clientela.imports.models import ImportJob, ImportKind
 from clientela.leads.choices import Source
 from clientela.users.models import Team, User
 

@@ -1,7 +1,7 @@
 """Import screens: upload → mapping with a preview → dry run or run → progress → result.
 
 Thin: the importer's services and selectors do the work; the run itself happens in a
-background worker (`intake.tasks.run_import`), the progress page polls its partial.
+background worker (`imports.tasks.run_import`), the progress page polls its partial.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
-from clientela.intake import import_clients, importer
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_forms import ImportUploadForm, MappingForm
-from clientela.intake.models import ImportJob
+from clientela.imports import leads as importer
+from clientela.imports import records as import_clients
+from clientela.imports.choices import ImportStatus
+from clientela.imports.forms import ImportUploadForm, MappingForm
+from clientela.imports.models import ImportJob
 
 RECORD_KINDS = import_clients.RECORD_KINDS
 
@@ -41,7 +42,7 @@ def _job(request: AuthedRequest, pk: int) -> ImportJob:
 def import_list(request: AuthedRequest) -> HttpResponse:
     _require_import(request)
     jobs = import_clients.import_jobs_for(viewer=request.user)[:100]
-    return render(request, "intake/imports/import_list.html", {"jobs": jobs})
+    return render(request, "imports/import_list.html", {"jobs": jobs})
 
 
 @login_required
@@ -74,7 +75,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
             add_business_error(form, exc)
         else:
             return redirect("imports:mapping", pk=job.pk)
-    return render(request, "intake/imports/import_upload.html", {"form": form})
+    return render(request, "imports/import_upload.html", {"form": form})
 
 
 @login_required
@@ -103,7 +104,7 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
         "preview": preview,
         "delimiter": delimiters.get(job.delimiter, job.delimiter),
     }
-    return render(request, "intake/imports/import_mapping.html", context)
+    return render(request, "imports/import_mapping.html", context)
 
 
 @login_required
@@ -118,8 +119,8 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "summary": import_clients.summary_text(job) if records else importer.summary_text(job),
     }
     if request.htmx:
-        return render(request, "intake/imports/import_detail.html#progress", context)
-    return render(request, "intake/imports/import_detail.html", context)
+        return render(request, "imports/import_detail.html#progress", context)
+    return render(request, "imports/import_detail.html", context)
 
 
 @login_required

@@ -17,8 +17,8 @@ import pytest
 
 from clientela.core.normalise import normalise_phone, search_text
 from clientela.core.roles import Role
-from clientela.intake.import_normalise import RowNormaliser, fast_normalise_phone, fast_search_text
-from clientela.intake.importer import BatchDistributor, _Draft
+from clientela.imports.fast import RowNormaliser, fast_normalise_phone, fast_search_text
+from clientela.imports.leads import BatchDistributor, _Draft
 from clientela.intake.pipeline import IntakeContext, RawLead, normalise
 from clientela.leads.choices import AssignmentStrategy, LeadStatus
 from clientela.leads.distribution import decide_owner

@@ -15,9 +15,9 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from clientela.conftest import login
-from clientela.intake.choices import ImportStatus
-from clientela.intake.importer import import_file, summary, summary_text
-from clientela.intake.models import ImportJob
+from clientela.imports.choices import ImportStatus
+from clientela.imports.leads import import_file, summary, summary_text
+from clientela.imports.models import ImportJob
 from clientela.leads.models import Interest, Lead
 
 SUMMARY = re.compile(r"^(\d+) created, (\d+) merged, (\d+) interests, (\d+) rejected$")
@@ -206,7 +206,7 @@ def test_web_upload_mapping_dry_run_and_progress(client, world, django_capture_o
     assert 'hx-trigger="every 1s"' in waiting.content.decode(), "the progress polls while it waits"
     assert b"<html" not in waiting.content, "HTMX gets the partial only"
 
-    from clientela.intake.importer import import_run
+    from clientela.imports.leads import import_run
 
     import_run(job=job)
     done = client.get(f"/imports/{job.pk}/", headers={"HX-Request": "true"}).content.decode()

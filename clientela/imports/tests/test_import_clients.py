@@ -16,11 +16,11 @@ from django.contrib.contenttypes.models import ContentType
 from clientela.clients.models import Client, Contact, ContactMembership
 from clientela.clients.services import client_create
 from clientela.core.models import AuditEntry
-from clientela.intake import import_clients
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_clients import records_import_file, records_import_run, report_lines
-from clientela.intake.import_files import resolve_mapping, suggest_mapping
-from clientela.intake.models import ExternalRef, ImportJob
+from clientela.imports import records as import_clients
+from clientela.imports.choices import ImportStatus
+from clientela.imports.files import resolve_mapping, suggest_mapping
+from clientela.imports.models import ExternalRef, ImportJob
+from clientela.imports.records import records_import_file, records_import_run, report_lines
 
 GENERATOR = Path(__file__).resolve().parents[4] / "shared" / "bench" / "gen_data.py"
 # Valid Romanian CUIs (check digit per the client form's rule).

@@ -8,10 +8,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.intake.import_clients import can_import_records, record_teams
-from clientela.intake.import_files import fields_for
-from clientela.intake.importer import can_import, importable_teams
-from clientela.intake.models import ImportJob, ImportKind
+from clientela.imports.files import fields_for
+from clientela.imports.leads import can_import, importable_teams
+from clientela.imports.models import ImportJob, ImportKind
+from clientela.imports.records import can_import_records, record_teams
 from clientela.leads.choices import Source
 from clientela.users.models import Team
 

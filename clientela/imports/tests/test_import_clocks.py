@@ -14,7 +14,7 @@ from clientela.comms.choices import ClockKind
 from clientela.comms.models import ResponseClock, ResponsePolicy
 from clientela.comms.services import calendar_for_team, clock_start_first_response
 from clientela.core.models import AuditEntry
-from clientela.intake.importer import import_file
+from clientela.imports.leads import import_file
 from clientela.leads.models import Lead, LeadPolicy, TemperatureRule
 
 
@@ -52,7 +52,7 @@ def test_imported_leads_have_a_running_clock_with_the_right_deadline(hot_fairs, 
         ],
     )
     at = _tuesday_ten(world)
-    with mock.patch("clientela.intake.importer.timezone.now", return_value=at):
+    with mock.patch("clientela.imports.leads.timezone.now", return_value=at):
         job = import_file(path=path, by=world.head_north, team=world.north)
     assert job.created_count == 3
     clocks = {c.lead_id: c for c in ResponseClock.objects.all()}
@@ -79,7 +79,7 @@ def test_bulk_clocks_match_the_one_by_one_clock(hot_fairs, tmp_path):
     world = hot_fairs
     at = _tuesday_ten(world)
     path = write(tmp_path / "one.csv", ["Ana Pop,+40721000011,,exhibition"])
-    with mock.patch("clientela.intake.importer.timezone.now", return_value=at):
+    with mock.patch("clientela.imports.leads.timezone.now", return_value=at):
         import_file(path=path, by=world.head_north, team=world.north)
     lead = Lead.objects.get()
     bulk = ResponseClock.objects.get(lead=lead)
@@ -95,8 +95,8 @@ def test_checks_are_scheduled_as_one_sweep_per_due_minute(hot_fairs, tmp_path):
     path = write(tmp_path / "many.csv", rows)
     at = _tuesday_ten(world)
     with (
-        mock.patch("clientela.intake.importer.timezone.now", return_value=at),
-        mock.patch("clientela.intake.importer.enqueue_on_commit") as enqueue,
+        mock.patch("clientela.imports.leads.timezone.now", return_value=at),
+        mock.patch("clientela.imports.leads.enqueue_on_commit") as enqueue,
     ):
         job = import_file(path=path, by=world.head_north, team=world.north, batch_size=10)
     assert job.created_count == 40 and ResponseClock.objects.count() == 40

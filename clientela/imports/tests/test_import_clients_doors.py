@@ -16,9 +16,10 @@ from django_tasks_db.models import DBTaskResult
 
 from clientela.clients.models import Client, Contact
 from clientela.conftest import login
-from clientela.intake.choices import ImportStatus
-from clientela.intake.import_clients import records_import_file, run_records_import
-from clientela.intake.models import ImportJob
+from clientela.imports.choices import ImportStatus
+from clientela.imports.models import ImportJob
+from clientela.imports.records import records_import_file
+from clientela.imports.tasks import run_records_import
 
 CUI_A = "RO18547290"
 COMPANIES = [
@@ -86,7 +87,7 @@ def test_cli_dry_run_and_mapping(world, companies_csv):
 def test_cli_refuses_unknown_fields_and_resumes_a_failed_records_import(world, companies_csv, monkeypatch):
     with pytest.raises(CommandError, match="Unknown fields in --mapping: temperature"):
         call_command("import", "clients", str(companies_csv), "--mapping", "CUI=temperature")
-    from clientela.intake import import_clients
+    from clientela.imports import records as import_clients
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("disk full")
