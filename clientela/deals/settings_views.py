@@ -26,6 +26,7 @@ from clientela.core.http import AuthedRequest
 from clientela.core.permissions import user_can
 from clientela.deals import settings_services as services
 from clientela.deals.choices import DocumentKind
+from clientela.deals.documents.pdf import document_labels, html_to_pdf, render_document
 from clientela.deals.models import (
     ClientPriceList,
     DocumentTemplate,
@@ -37,7 +38,6 @@ from clientela.deals.models import (
     Product,
     Stage,
 )
-from clientela.deals.pdf import document_labels, html_to_pdf, render_document
 from clientela.deals.settings_forms import (
     ClientPriceListForm,
     CompanyForm,

@@ -8,7 +8,7 @@ plain string formatting, every value passed through `html.escape` — exactly wh
 `escape` does, without its wrappers. This is the one piece of HTML of the deals pages kept out
 of a template, for that reason only; the markup mirrors what a template would produce.
 
-Cards come from `deals.selectors` as `BoardCard` rows (plain tuples, no model instances).
+Cards come from `deals.board.selectors` as `BoardCard` rows (plain tuples, no model instances).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from clientela.deals.board.selectors import BoardCard
 from clientela.deals.choices import DealStatus
 from clientela.deals.money import format_money
-from clientela.deals.selectors import BoardCard
 
 
 @dataclass
