@@ -3,7 +3,7 @@
 Every data row gets exactly one outcome — created, merged into an existing record (a lead,
 contact or client with the same e-mail or phone, or an earlier row of the same file), became
 an interest, or rejected with the reason — and the same rules as every other door decide it:
-`pipeline.normalise` (here its faster twin `RowNormaliser`), `pipeline.classify`, and the
+`pipeline.RowNormaliser` (the normaliser of every door), `pipeline.classify`, and the
 duplicate order of `pipeline.find_duplicate`.
 
 What differs is how the work is done, so that a million rows import in minutes, not hours:
@@ -67,7 +67,7 @@ from clientela.core.tasks import enqueue_on_commit
 from clientela.imports import jobs as import_jobs
 from clientela.imports.bulk import BulkInserter, db_datetime
 from clientela.imports.choices import ImportStatus, RowOutcome
-from clientela.imports.fast import RowNormaliser, Translations, fast_search_text
+from clientela.imports.fast import Translations, fast_search_text
 from clientela.imports.files import (
     IMPORT_FIELDS,
     Table,
@@ -77,7 +77,7 @@ from clientela.imports.files import (
     suggest_mapping,
 )
 from clientela.imports.models import ImportJob
-from clientela.intake.pipeline import IntakeContext, classify
+from clientela.intake.pipeline import IntakeContext, RowNormaliser, classify
 from clientela.leads.choices import (
     OPEN_STATUSES,
     AssignmentStrategy,

@@ -1,9 +1,10 @@
-"""The import's fast twins give the same answers as the pipeline functions they stand in for.
+"""The import's fast paths give the same answers as the functions they stand in for.
 
-The bulk import does not call `pipeline.normalise`, `normalise_phone`, `search_text` and
-`decide_owner` per row (too slow at a million rows); these tests pin that its versions agree
-with them, on the generated data set and on edge cases, so a change to one without the other
-fails here.
+Rows are normalised by the one normaliser every door uses (`pipeline.RowNormaliser`): a file's
+row as a dict of texts and a door's `RawLead` (`pipeline.normalise`) must come out the same.
+The bulk import does not call `normalise_phone`, `search_text` and `decide_owner` per row (too
+slow at a million rows); these tests pin that its versions agree with them, on the generated
+data set and on edge cases, so a change to one without the other fails here.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import pytest
 
 from clientela.core.normalise import normalise_phone, search_text
 from clientela.core.roles import Role
-from clientela.imports.fast import RowNormaliser, fast_normalise_phone, fast_search_text
+from clientela.imports.fast import fast_search_text
 from clientela.imports.leads import BatchDistributor, _Draft
-from clientela.intake.pipeline import IntakeContext, RawLead, normalise
+from clientela.intake.phones import fast_normalise_phone
+from clientela.intake.pipeline import IntakeContext, RawLead, RowNormaliser, normalise
 from clientela.leads.choices import AssignmentStrategy, LeadStatus
 from clientela.leads.distribution import decide_owner
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
