@@ -17,13 +17,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
 from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
 from clientela.deals import selectors, services
@@ -91,7 +91,7 @@ def _with_related(deals: QuerySet[Deal]) -> QuerySet[Deal]:
 
 
 @router.get("/deals", response=Page[DealOut], summary="Deals visible to you")
-def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
+def list_deals(request: AuthedRequest, query: Query[DealQuery]) -> dict[str, Any]:
     """Filter by pipeline, stage, status (open/won/lost), owner (or `unassigned=true`), team,
     client, overdue receivables and overdue next steps; `q` searches the title and the client's
     name (or a deal number). `ordering`: -created, created, -amount, amount, title, close,
@@ -104,7 +104,7 @@ def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
 
 
 @router.get("/deals/{deal_id}", response=DealDetailOut, summary="One deal with its lines")
-def get_deal(request: HttpRequest, deal_id: int) -> Deal:
+def get_deal(request: AuthedRequest, deal_id: int) -> Deal:
     return deal_for(request, deal_id)
 
 
@@ -134,7 +134,7 @@ def _contacts(client: Client, ids: list[int]) -> list[Contact]:
     return contacts
 
 
-def _owner(request: HttpRequest, owner_id: int | None) -> User | None:
+def _owner(request: AuthedRequest, owner_id: int | None) -> User | None:
     if owner_id is None:
         return None
     owner = users_visible_to(request.user).filter(pk=owner_id).first()
@@ -149,7 +149,7 @@ def _prefixed(exc: BusinessError, prefix: str) -> BusinessError:
 
 
 @router.post("/deals", response={201: DealDetailOut}, summary="Start a deal")
-def create_deal(request: HttpRequest, payload: DealCreateIn) -> Status[Deal]:
+def create_deal(request: AuthedRequest, payload: DealCreateIn) -> Status[Deal]:
     """Starts in the first open stage of `pipeline` (the default one if not given), or in
     `stage`. `lines` are added in the same transaction: a bad line writes nothing."""
     require(request.user, "work_records")
@@ -209,7 +209,7 @@ class DealPatchIn(Schema):
 
 
 @router.patch("/deals/{deal_id}", response=DealDetailOut, summary="Change a deal's fields")
-def update_deal(request: HttpRequest, deal_id: int, payload: DealPatchIn) -> Deal:
+def update_deal(request: AuthedRequest, deal_id: int, payload: DealPatchIn) -> Deal:
     """Only the fields sent change. `version` (required) is the one you read; when the deal
     changed since, the answer is 409 and nothing is written. Stage changes go through `/move`."""
     deal = deal_for(request, deal_id)

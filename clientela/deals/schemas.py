@@ -8,11 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Schema
 
 from clientela.clients.models import Client
+from clientela.core.http import AuthedRequest
 from clientela.deals import selectors
 from clientela.deals.models import Deal, DealLine
 from clientela.deals.money import invalid
@@ -147,11 +147,11 @@ class DealDetailOut(DealOut):
         return list(obj.lines.all())
 
 
-def deal_for(request: HttpRequest, deal_id: int) -> Deal:
+def deal_for(request: AuthedRequest, deal_id: int) -> Deal:
     return selectors.deal_get(viewer=request.user, pk=deal_id)
 
 
-def client_for(request: HttpRequest, client_id: int | None, field: str = "client") -> Client:
+def client_for(request: AuthedRequest, client_id: int | None, field: str = "client") -> Client:
     client = Client.objects.visible_to(request.user).filter(pk=client_id).first() if client_id else None
     if client is None:
         raise invalid(field, _("No such client."))

@@ -7,12 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
 from clientela.deals import selectors
@@ -90,7 +91,7 @@ class StageChangeOut(Schema):
     summary="A deal's moves between stages",
     operation_id="clientela_deals_api_deal_stage_history",
 )
-def deal_stage_history(request: HttpRequest, deal_id: int) -> list[DealStageChange]:
+def deal_stage_history(request: AuthedRequest, deal_id: int) -> list[DealStageChange]:
     """Each move with the time spent in the stage it left (`seconds_in_previous`)."""
     return selectors.stage_history(deal_for(request, deal_id))
 
@@ -148,7 +149,7 @@ def _schedule(rows: list[ScheduleIn]) -> list[services.ScheduledPayment]:
     summary="Move a deal to a stage",
     operation_id="clientela_deals_api_move_deal",
 )
-def move_deal(request: HttpRequest, deal_id: int, payload: MoveIn) -> Deal:
+def move_deal(request: AuthedRequest, deal_id: int, payload: MoveIn) -> Deal:
     """Moving to a lost stage needs `lost_reason` (a code: price, competitor, no_budget, timing,
     no_decision, quality, staff_attitude, other or one configured); to a won stage an amount
     above zero (`amount`, when the deal has no lines) and, where the pipeline asks, `payments`
@@ -182,7 +183,7 @@ class WinIn(Schema):
     summary="Close a deal as won",
     operation_id="clientela_deals_api_win_deal",
 )
-def win_deal(request: HttpRequest, deal_id: int, payload: WinIn) -> Deal:
+def win_deal(request: AuthedRequest, deal_id: int, payload: WinIn) -> Deal:
     deal = deal_for(request, deal_id)
     require(request.user, "work_records")
     services.deal_win(
@@ -207,7 +208,7 @@ class LoseIn(Schema):
     summary="Close a deal as lost",
     operation_id="clientela_deals_api_lose_deal",
 )
-def lose_deal(request: HttpRequest, deal_id: int, payload: LoseIn) -> Deal:
+def lose_deal(request: AuthedRequest, deal_id: int, payload: LoseIn) -> Deal:
     """`reason` is required: a lost-reason code."""
     deal = deal_for(request, deal_id)
     require(request.user, "work_records")
@@ -253,7 +254,7 @@ class RaisedOut(Schema):
     summary="Record an objection raised",
     operation_id="clientela_deals_api_raise_objection",
 )
-def raise_objection(request: HttpRequest, deal_id: int, payload: ObjectionIn) -> Status[Any]:
+def raise_objection(request: AuthedRequest, deal_id: int, payload: ObjectionIn) -> Status[Any]:
     deal = deal_for(request, deal_id)
     objection = Objection.objects.filter(pk=payload.objection).first()
     if objection is None:
@@ -282,7 +283,7 @@ class PipelineQuery(PageParams):
     summary="Pipelines and their stages",
     operation_id="clientela_deals_api_list_pipelines",
 )
-def list_pipelines(request: HttpRequest, query: Query[PipelineQuery]) -> dict[str, Any]:
+def list_pipelines(request: AuthedRequest, query: Query[PipelineQuery]) -> dict[str, Any]:
     pipelines = _pipelines().order_by("-is_default", "position", "name")
     if query.active is not None:
         pipelines = pipelines.filter(is_active=query.active)
@@ -295,7 +296,7 @@ def list_pipelines(request: HttpRequest, query: Query[PipelineQuery]) -> dict[st
     summary="One pipeline",
     operation_id="clientela_deals_api_get_pipeline",
 )
-def get_pipeline(request: HttpRequest, pipeline_id: int) -> Pipeline:
+def get_pipeline(request: AuthedRequest, pipeline_id: int) -> Pipeline:
     pipeline = _pipelines().filter(pk=pipeline_id).first()
     if pipeline is None:
         raise Http404
@@ -337,7 +338,7 @@ def _stage_data(row: StageIn | dict[str, Any]) -> dict[str, Any]:
     summary="Create a pipeline (admins)",
     operation_id="clientela_deals_api_create_pipeline",
 )
-def create_pipeline(request: HttpRequest, payload: PipelineIn) -> Status[Pipeline]:
+def create_pipeline(request: AuthedRequest, payload: PipelineIn) -> Status[Pipeline]:
     data = payload.model_dump(exclude={"stages"})
     stages = [_stage_data(row) for row in payload.stages] or None
     pipeline = config.pipeline_create(by=request.user, data=data, stages=stages)
@@ -364,7 +365,7 @@ class PipelinePatchIn(Schema):
     summary="Change a pipeline (admins)",
     operation_id="clientela_deals_api_update_pipeline",
 )
-def update_pipeline(request: HttpRequest, pipeline_id: int, payload: PipelinePatchIn) -> Pipeline:
+def update_pipeline(request: AuthedRequest, pipeline_id: int, payload: PipelinePatchIn) -> Pipeline:
     pipeline = get_pipeline(request, pipeline_id)
     data = {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
     config.pipeline_update(by=request.user, pipeline=pipeline, data=data)
@@ -377,7 +378,7 @@ def update_pipeline(request: HttpRequest, pipeline_id: int, payload: PipelinePat
     summary="Add a stage (admins)",
     operation_id="clientela_deals_api_create_stage",
 )
-def create_stage(request: HttpRequest, pipeline_id: int, payload: StageIn) -> Status[Pipeline]:
+def create_stage(request: AuthedRequest, pipeline_id: int, payload: StageIn) -> Status[Pipeline]:
     pipeline = get_pipeline(request, pipeline_id)
     config.stage_create(by=request.user, pipeline=pipeline, data=_stage_data(payload))
     return Status(201, get_pipeline(request, pipeline_id))
@@ -398,7 +399,7 @@ class StagePatchIn(Schema):
     summary="Change a stage (admins)",
     operation_id="clientela_deals_api_update_stage",
 )
-def update_stage(request: HttpRequest, pipeline_id: int, stage_id: int, payload: StagePatchIn) -> Pipeline:
+def update_stage(request: AuthedRequest, pipeline_id: int, stage_id: int, payload: StagePatchIn) -> Pipeline:
     stage = Stage.objects.filter(pk=stage_id, pipeline_id=pipeline_id).select_related("pipeline").first()
     if stage is None:
         raise Http404
@@ -423,5 +424,5 @@ class LostReasonOut(Schema):
     summary="Why deals are lost: the configured list",
     operation_id="clientela_deals_api_list_lost_reasons",
 )
-def list_lost_reasons(request: HttpRequest) -> QuerySet[LostReason]:
+def list_lost_reasons(request: AuthedRequest) -> QuerySet[LostReason]:
     return LostReason.objects.order_by("position", "name")

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.deals import selectors
 from clientela.deals import settings_services as config
@@ -51,7 +52,7 @@ class LineCreateIn(LineIn):
     summary="Add a product line",
     operation_id="clientela_deals_api_add_line",
 )
-def add_line(request: HttpRequest, deal_id: int, payload: LineCreateIn) -> Status[Deal]:
+def add_line(request: AuthedRequest, deal_id: int, payload: LineCreateIn) -> Status[Deal]:
     """Without `unit_price` the client's loyalty price list (or the default list of the deal's
     currency) gives the price. The deal's amount becomes the sum of its lines."""
     deal = deal_for(request, deal_id)
@@ -74,7 +75,7 @@ def add_line(request: HttpRequest, deal_id: int, payload: LineCreateIn) -> Statu
     summary="Remove a product line",
     operation_id="clientela_deals_api_remove_line",
 )
-def remove_line(request: HttpRequest, deal_id: int, line_id: int, version: int | None = None) -> Deal:
+def remove_line(request: AuthedRequest, deal_id: int, line_id: int, version: int | None = None) -> Deal:
     deal = deal_for(request, deal_id)
     line = DealLine.objects.filter(pk=line_id, deal=deal).select_related("deal").first()
     if line is None:
@@ -140,7 +141,7 @@ class ProductQuery(PageParams):
     summary="Products with their prices",
     operation_id="clientela_deals_api_list_products",
 )
-def list_products(request: HttpRequest, query: Query[ProductQuery]) -> dict[str, Any]:
+def list_products(request: AuthedRequest, query: Query[ProductQuery]) -> dict[str, Any]:
     products = selectors.product_list(q=query.q, active=query.active).prefetch_related(
         Prefetch(
             "prices",
@@ -156,7 +157,7 @@ def list_products(request: HttpRequest, query: Query[ProductQuery]) -> dict[str,
     summary="One product",
     operation_id="clientela_deals_api_get_product",
 )
-def get_product(request: HttpRequest, product_id: int) -> Product:
+def get_product(request: AuthedRequest, product_id: int) -> Product:
     product = _products().filter(pk=product_id).first()
     if product is None:
         raise Http404
@@ -177,7 +178,7 @@ class ProductIn(Schema):
     summary="Add a product (admins)",
     operation_id="clientela_deals_api_create_product",
 )
-def create_product(request: HttpRequest, payload: ProductIn) -> Status[Product]:
+def create_product(request: AuthedRequest, payload: ProductIn) -> Status[Product]:
     product = config.product_create(by=request.user, data=payload.model_dump())
     return Status(201, get_product(request, product.pk))
 
@@ -196,7 +197,7 @@ class ProductPatchIn(Schema):
     summary="Change a product (admins)",
     operation_id="clientela_deals_api_update_product",
 )
-def update_product(request: HttpRequest, product_id: int, payload: ProductPatchIn) -> Product:
+def update_product(request: AuthedRequest, product_id: int, payload: ProductPatchIn) -> Product:
     product = get_product(request, product_id)
     data = {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
     config.product_update(by=request.user, product=product, data=data)

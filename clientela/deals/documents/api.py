@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.deals import selectors
 from clientela.deals.choices import DocumentKind, DocumentStatus
@@ -59,7 +60,7 @@ class DocumentOut(Schema):
         return list(obj.versions.all())
 
 
-def _documents(request: HttpRequest) -> QuerySet[Document]:
+def _documents(request: AuthedRequest) -> QuerySet[Document]:
     return selectors.documents_visible_to(request.user).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("-version"))
     )
@@ -88,7 +89,7 @@ class DocumentQuery(PageParams):
     summary="Proposals and other deal documents",
     operation_id="clientela_deals_api_list_documents",
 )
-def list_documents(request: HttpRequest, query: Query[DocumentQuery]) -> dict[str, Any]:
+def list_documents(request: AuthedRequest, query: Query[DocumentQuery]) -> dict[str, Any]:
     """All kinds (proposal, agreement, invoice, act) unless `kind` says; `q` matches the number
     or the deal's client."""
     documents = _documents(request)
@@ -104,7 +105,7 @@ def list_documents(request: HttpRequest, query: Query[DocumentQuery]) -> dict[st
     return paginate(documents.order_by("-created_at", "-id"), query)
 
 
-def _document(request: HttpRequest, document_id: int) -> Document:
+def _document(request: AuthedRequest, document_id: int) -> Document:
     document = _documents(request).select_related("deal").filter(pk=document_id).first()
     if document is None:
         raise Http404
@@ -117,7 +118,7 @@ def _document(request: HttpRequest, document_id: int) -> Document:
     summary="One document with its versions",
     operation_id="clientela_deals_api_get_document",
 )
-def get_document(request: HttpRequest, document_id: int) -> Document:
+def get_document(request: AuthedRequest, document_id: int) -> Document:
     return _document(request, document_id)
 
 
@@ -136,7 +137,7 @@ class DocumentIn(Schema):
     summary="Prepare a proposal (or agreement, invoice, act)",
     operation_id="clientela_deals_api_create_document",
 )
-def create_document(request: HttpRequest, payload: DocumentIn) -> Status[Document]:
+def create_document(request: AuthedRequest, payload: DocumentIn) -> Status[Document]:
     """Numbered per kind and year (P-2026-0001) and rendered to PDF from the deal's lines."""
     deal = deal_for(request, payload.deal)
     if not selectors.can_see_amounts(request.user):
@@ -170,7 +171,7 @@ class DocumentPatchIn(Schema):
     summary="Change a document",
     operation_id="clientela_deals_api_update_document",
 )
-def update_document(request: HttpRequest, document_id: int, payload: DocumentPatchIn) -> Document:
+def update_document(request: AuthedRequest, document_id: int, payload: DocumentPatchIn) -> Document:
     """`status` records the client's answer (accepted/declined). A new `title` or
     `valid_until` issues a new version; earlier versions stay as they were."""
     document = _document(request, document_id)
@@ -192,7 +193,7 @@ def update_document(request: HttpRequest, document_id: int, payload: DocumentPat
     summary="Issue a new version",
     operation_id="clientela_deals_api_revise_document",
 )
-def revise_document(request: HttpRequest, document_id: int) -> Status[Document]:
+def revise_document(request: AuthedRequest, document_id: int) -> Status[Document]:
     """A new version from the deal's current lines."""
     services.document_revise(by=request.user, document=_document(request, document_id))
     return Status(201, _document(request, document_id))
@@ -209,7 +210,7 @@ class SendIn(Schema):
     summary="Record that a version was sent",
     operation_id="clientela_deals_api_send_document",
 )
-def send_document(request: HttpRequest, document_id: int, payload: SendIn) -> Document:
+def send_document(request: AuthedRequest, document_id: int, payload: SendIn) -> Document:
     document = _document(request, document_id)
     number = payload.version or document.current_version
     version = document.versions.filter(version=number).first()
@@ -225,7 +226,7 @@ def send_document(request: HttpRequest, document_id: int, payload: SendIn) -> Do
     response={200: None},
     operation_id="clientela_deals_api_document_pdf",
 )
-def document_pdf(request: HttpRequest, document_id: int, version: int | None = None) -> FileResponse:
+def document_pdf(request: AuthedRequest, document_id: int, version: int | None = None) -> FileResponse:
     document = _document(request, document_id)
     row = document.versions.filter(version=version or document.current_version).first()
     if row is None or not row.pdf:

@@ -6,12 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.deals import selectors
 from clientela.deals.choices import PaymentKind
@@ -61,7 +62,7 @@ class PaymentQuery(PageParams):
     summary="Expected and received payments",
     operation_id="clientela_deals_api_list_payments",
 )
-def list_payments(request: HttpRequest, query: Query[PaymentQuery]) -> dict[str, Any]:
+def list_payments(request: AuthedRequest, query: Query[PaymentQuery]) -> dict[str, Any]:
     """`overdue=true`: expected payments of deals whose receivables are overdue, due before today."""
     payments = selectors.payments_visible_to(request.user)
     if query.deal:
@@ -82,7 +83,7 @@ def list_payments(request: HttpRequest, query: Query[PaymentQuery]) -> dict[str,
     return paginate(payments.order_by("due_date", "paid_on", "id"), query)
 
 
-def _payment(request: HttpRequest, payment_id: int) -> Payment:
+def _payment(request: AuthedRequest, payment_id: int) -> Payment:
     payment = selectors.payments_visible_to(request.user).select_related("deal").filter(pk=payment_id).first()
     if payment is None:
         raise Http404
@@ -95,7 +96,7 @@ def _payment(request: HttpRequest, payment_id: int) -> Payment:
     summary="One payment",
     operation_id="clientela_deals_api_get_payment",
 )
-def get_payment(request: HttpRequest, payment_id: int) -> Payment:
+def get_payment(request: AuthedRequest, payment_id: int) -> Payment:
     return _payment(request, payment_id)
 
 
@@ -114,7 +115,7 @@ class PaymentIn(Schema):
     summary="Schedule or record a payment",
     operation_id="clientela_deals_api_create_payment",
 )
-def create_payment(request: HttpRequest, payload: PaymentIn) -> Status[Payment]:
+def create_payment(request: AuthedRequest, payload: PaymentIn) -> Status[Payment]:
     """`kind` expected (with `due_date`) or received (with `paid_on`, today by default), in the
     deal's currency."""
     deal = deal_for(request, payload.deal)
@@ -146,7 +147,7 @@ class PaymentPatchIn(Schema):
     summary="Change a payment",
     operation_id="clientela_deals_api_update_payment",
 )
-def update_payment(request: HttpRequest, payment_id: int, payload: PaymentPatchIn) -> Payment:
+def update_payment(request: AuthedRequest, payment_id: int, payload: PaymentPatchIn) -> Payment:
     payment = _payment(request, payment_id)
     data = payload.model_dump(exclude_unset=True)
     if "amount" in data and data["amount"] is None:
@@ -195,7 +196,7 @@ class ReceivableOut(Schema):
     operation_id="clientela_deals_api_list_receivables",
 )
 def list_receivables(
-    request: HttpRequest, query: Query[PageParams], client: int | None = None
+    request: AuthedRequest, query: Query[PageParams], client: int | None = None
 ) -> dict[str, Any]:
     if not selectors.can_see_amounts(request.user):
         return {"count": 0, "items": []}
