@@ -55,16 +55,14 @@ from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact
 from clientela.clients.services import clients_touched
 from clientela.comms.models import ResponseClock
-from clientela.core.audit import audit_bulk, json_safe
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.language import reader_language
-from clientela.core.models import AuditEntry
 from clientela.core.normalise import name_key
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.imports import jobs as import_jobs
+from clientela.imports import jobs
 from clientela.imports.bulk import BulkInserter, db_datetime
 from clientela.imports.choices import ImportStatus, RowOutcome
 from clientela.imports.fast import Translations, fast_search_text
@@ -77,6 +75,7 @@ from clientela.imports.files import (
     suggest_mapping,
 )
 from clientela.imports.models import ImportJob
+from clientela.imports.runner import JobRunner, ProgressCallback
 from clientela.intake.pipeline import IntakeContext, RowNormaliser, classify
 from clientela.leads.choices import (
     OPEN_STATUSES,
@@ -215,7 +214,7 @@ def import_job_create(
     # Unknown columns or fields are errors now; a mapping that does not name anybody yet is
     # allowed until the import starts (the mapping page lets people complete it).
     resolve_mapping(table.headers, mapping, require_identity=False)
-    return import_jobs.job_store(
+    return jobs.job_store(
         by=by,
         file=file,
         name=name,
@@ -237,7 +236,7 @@ def import_job_start(
     from clientela.imports.tasks import run_import
 
     require_import(by)
-    return import_jobs.job_queue(
+    return jobs.job_queue(
         by=by, job=job, mapping=mapping, dry_run=dry_run, check_mapping=resolve_mapping, runner=run_import
     )
 
@@ -246,7 +245,7 @@ def import_job_start(
 def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import(by)
-    copy = import_jobs.job_copy_for_real(by=by, job=job, extra_fields=("default_source", "default_campaign"))
+    copy = jobs.job_copy_for_real(by=by, job=job, extra_fields=("default_source", "default_campaign"))
     return import_job_start(by=by, job=copy)
 
 
@@ -266,7 +265,7 @@ def import_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> Import
     return job
 
 
-can_resume = import_jobs.can_resume
+can_resume = jobs.can_resume
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -289,12 +288,12 @@ def import_job_get(*, viewer: Any, pk: int) -> ImportJob:
 
 def import_preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
     """The first data rows of the job's file, for the mapping page."""
-    return import_jobs.preview(job, limit)
+    return jobs.preview(job, limit)
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:
-    """The report as CSV text, header first (see `import_jobs.report_lines`)."""
-    return import_jobs.report_lines(job, REPORT_HEADER)
+    """The report as CSV text, header first (see `jobs.report_lines`)."""
+    return jobs.report_lines(job, REPORT_HEADER)
 
 
 # --- Running ---------------------------------------------------------------------------------
@@ -759,10 +758,7 @@ def _listing_any(model: type[Contact] | type[Client], field: str, values: set[st
     )
 
 
-ProgressCallback = import_jobs.ProgressCallback
-
-
-class ImportRunner(import_jobs.JobRunner):
+class ImportRunner(JobRunner):
     """Runs (or resumes) one lead import job. `import_run` is the entry point."""
 
     report_header = REPORT_HEADER
@@ -871,39 +867,28 @@ class ImportRunner(import_jobs.JobRunner):
         self.distributor.save_round_robin()
         self._audit(job, status=ImportStatus.RUNNING)
 
-    def _audit(self, job: ImportJob, *, status: str) -> None:
-        if job.dry_run:
-            return
-        details: dict[str, Any] = {
-            "import_job": job.pk,
-            "file": job.original_name,
-            "team": job.team_id,
-            "status": status,
-            "rows": job.processed_rows,
+    def audit_model(self, job: ImportJob) -> type[Lead]:
+        return Lead
+
+    def audit_details(self, job: ImportJob, previous: dict[str, Any]) -> dict[str, Any]:
+        """Counts, the contacts and clients the file touched (capped), the clocks started."""
+        return {
             "created": job.created_count,
             "merged": job.merged_count,
             "interests": job.interest_count,
             "rejected": job.rejected_count,
-            "touched_contacts": sorted(self.touched_other["contact"])[:1000],
-            "touched_clients": sorted(self.touched_other["client"])[:1000],
+            **{
+                key: sorted(set(previous.get(key, [])) | self.touched_other[kind])[:1000]
+                for key, kind in (("touched_contacts", "contact"), ("touched_clients", "client"))
+            },
             "response_clocks": self.clocks.started_total,
         }
-        if job.audit_entry_id:
-            entry = AuditEntry.objects.filter(pk=job.audit_entry_id).first()
-            if entry is not None:
-                previous: dict[str, Any] = entry.changes or {}
-                for key in ("touched_contacts", "touched_clients"):
-                    details[key] = sorted(set(previous.get(key, [])) | set(details[key]))[:1000]
-                AuditEntry.objects.filter(pk=entry.pk).update(changes=json_safe(details))
-                return
-        entry = audit_bulk(actor=self.by or job.owner, model=Lead, event="import", details=details)
-        job.audit_entry = entry
-        job.save(update_fields=["audit_entry"])
 
-    def _notify_done(self, job: ImportJob) -> None:
-        if job.dry_run:
-            return
-        url = reverse("imports:detail", args=[job.pk])
+    def summary_text(self, job: ImportJob) -> str:
+        return summary_text(job)
+
+    def notify_others(self, job: ImportJob) -> None:
+        """The new leads' owners (and the head, for leads left in the team's queue)."""
         per_owner = (
             Lead.objects.filter(import_job=job)
             .values("owner_id")
@@ -934,12 +919,6 @@ class ImportRunner(import_jobs.JobRunner):
                     "file": job.original_name,
                 }
             notify(user=owner, verb="leads_imported", text=text, url=leads_url)
-        with translation.override(reader_language(job.owner, None)):
-            text = _("Import “%(file)s” finished: %(summary)s.") % {
-                "file": job.original_name,
-                "summary": summary_text(job),
-            }
-        notify(user=job.owner, verb="import_done", text=text, url=url)
 
     # -- one batch --
 

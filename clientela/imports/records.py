@@ -40,7 +40,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,17 +56,15 @@ from clientela.clients.services import (
     contact_search_text,
     owner_candidates,
 )
-from clientela.core.audit import audit_bulk, json_safe
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
-from clientela.core.models import AuditEntry
 from clientela.core.normalise import clean_text, fold
-from clientela.core.notifications import notify
 from clientela.core.permissions import role_of
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.imports import jobs as import_jobs
+from clientela.imports import jobs
 from clientela.imports.files import Table, fields_for, merge_mapping, open_table, resolve_mapping
 from clientela.imports.models import ExternalRef, ImportJob, ImportKind
+from clientela.imports.runner import JobRunner, ProgressCallback
 from clientela.users.models import Team, User
 
 log = logging.getLogger(__name__)
@@ -161,7 +158,7 @@ def records_job_create(
     table.close()
     mapping = merge_mapping(table.headers, mapping, kind=kind)
     resolve_mapping(table.headers, mapping, require_identity=False, kind=kind)
-    return import_jobs.job_store(
+    return jobs.job_store(
         by=by,
         file=file,
         name=name,
@@ -182,7 +179,7 @@ def records_job_start(
     from clientela.imports.tasks import run_records_import  # the task runs this module's runner
 
     require_import_records(by)
-    return import_jobs.job_queue(
+    return jobs.job_queue(
         by=by,
         job=job,
         mapping=mapping,
@@ -196,10 +193,10 @@ def records_job_start(
 def records_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import_records(by)
-    return records_job_start(by=by, job=import_jobs.job_copy_for_real(by=by, job=job))
+    return records_job_start(by=by, job=jobs.job_copy_for_real(by=by, job=job))
 
 
-can_resume = import_jobs.can_resume
+can_resume = jobs.can_resume
 
 
 @transaction.atomic
@@ -265,12 +262,12 @@ def summary(job: ImportJob) -> str:
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:
-    """The report as CSV text, header first (see `import_jobs.report_lines`)."""
-    return import_jobs.report_lines(job, REPORT_HEADER)
+    """The report as CSV text, header first (see `jobs.report_lines`)."""
+    return jobs.report_lines(job, REPORT_HEADER)
 
 
 def records_preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
-    return import_jobs.preview(job, limit)
+    return jobs.preview(job, limit)
 
 
 # --- Cell values -------------------------------------------------------------------------------
@@ -392,7 +389,6 @@ def _tax_keys(raw: str, country: str) -> set[str]:
 
 # --- Running -----------------------------------------------------------------------------------
 
-ProgressCallback = Callable[[ImportJob], None]
 
 CLIENT_FIELD_LABELS = dict(fields_for(ImportKind.CLIENTS))
 CONTACT_FIELD_LABELS = dict(fields_for(ImportKind.CONTACTS))
@@ -440,7 +436,7 @@ class RowRejected(Exception):
     """This row cannot be imported; the message is the report's reason."""
 
 
-class RecordsImportRunner(import_jobs.JobRunner):
+class RecordsImportRunner(JobRunner):
     """Runs (or resumes) one clients or contacts import job."""
 
     report_header = REPORT_HEADER
@@ -491,44 +487,27 @@ class RecordsImportRunner(import_jobs.JobRunner):
             results = self._process(batch)
         return [(r.outcome, [r.line, r.outcome, r.record_id or "", r.reason]) for r in results]
 
-    def _audit(self, job: ImportJob, *, status: str) -> None:
-        """The import's one audit entry: counts and the ids it created or updated (capped)."""
-        if job.dry_run:
-            return
-        model = Client if job.kind == ImportKind.CLIENTS else Contact
-        details: dict[str, Any] = {
-            "import_job": job.pk,
+    notify_dry_run = True
+
+    def audit_model(self, job: ImportJob) -> type[Client] | type[Contact]:
+        return Client if job.kind == ImportKind.CLIENTS else Contact
+
+    def audit_details(self, job: ImportJob, previous: dict[str, Any]) -> dict[str, Any]:
+        """Counts and the ids the import created or updated (capped)."""
+        details = {
             "kind": job.kind,
-            "file": job.original_name,
-            "team": job.team_id,
-            "status": status,
-            "rows": job.processed_rows,
             "created": job.created_count,
             "updated": job.merged_count,
             "unchanged": job.unchanged_count,
             "rejected": job.rejected_count,
+            "created_ids": sorted(set(previous.get("created_ids", [])) | set(self.created_ids))[:5000],
+            "updated_ids": sorted(set(previous.get("updated_ids", [])) | set(self.updated_ids))[:5000],
         }
-        entry = AuditEntry.objects.filter(pk=job.audit_entry_id).first() if job.audit_entry_id else None
-        previous: dict[str, Any] = (entry.changes or {}) if entry is not None else {}
-        details["created_ids"] = sorted(set(previous.get("created_ids", [])) | set(self.created_ids))[:5000]
-        details["updated_ids"] = sorted(set(previous.get("updated_ids", [])) | set(self.updated_ids))[:5000]
         self.created_ids, self.updated_ids = [], []
-        if entry is not None:
-            AuditEntry.objects.filter(pk=entry.pk).update(changes=json_safe(details))
-            return
-        entry = audit_bulk(actor=self.by or job.owner, model=model, event="import", details=details)
-        job.audit_entry = entry
-        job.save(update_fields=["audit_entry"])
+        return details
 
-    def _notify_done(self, job: ImportJob) -> None:
-        from clientela.core.language import in_language_of
-
-        with in_language_of(job.owner):  # a job writes it: in the reader's language
-            text = _("Import “%(file)s” finished: %(summary)s.") % {
-                "file": job.original_name,
-                "summary": summary_text(job),
-            }
-        notify(user=job.owner, verb="import_done", text=text, url=reverse("imports:detail", args=[job.pk]))
+    def summary_text(self, job: ImportJob) -> str:
+        return summary_text(job)
 
     # -- rows --
 
