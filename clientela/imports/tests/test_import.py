@@ -18,7 +18,8 @@ from clientela.core.models import AuditEntry, Notification
 from clientela.imports.bulk import BulkInserter
 from clientela.imports.choices import ImportStatus
 from clientela.imports.files import open_table, suggest_mapping
-from clientela.imports.leads import import_file, import_run, pg_text_array, report_lines
+from clientela.imports.lead_stages import pg_text_array
+from clientela.imports.leads import import_file, import_run, report_lines
 from clientela.imports.models import ImportJob
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import LeadEventKind, LeadStatus

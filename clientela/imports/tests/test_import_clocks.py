@@ -96,7 +96,7 @@ def test_checks_are_scheduled_as_one_sweep_per_due_minute(hot_fairs, tmp_path):
     at = _tuesday_ten(world)
     with (
         mock.patch("clientela.imports.leads.timezone.now", return_value=at),
-        mock.patch("clientela.imports.leads.enqueue_on_commit") as enqueue,
+        mock.patch("clientela.imports.lead_stages.enqueue_on_commit") as enqueue,
     ):
         job = import_file(path=path, by=world.head_north, team=world.north, batch_size=10)
     assert job.created_count == 40 and ResponseClock.objects.count() == 40

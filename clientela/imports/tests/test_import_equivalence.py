@@ -19,7 +19,7 @@ import pytest
 from clientela.core.normalise import normalise_phone, search_text
 from clientela.core.roles import Role
 from clientela.imports.fast import fast_search_text
-from clientela.imports.leads import BatchDistributor, _Draft
+from clientela.imports.lead_stages import BatchDistributor, _Draft
 from clientela.intake.phones import fast_normalise_phone
 from clientela.intake.pipeline import IntakeContext, RawLead, RowNormaliser, normalise
 from clientela.leads.choices import AssignmentStrategy, LeadStatus
