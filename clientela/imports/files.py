@@ -1,4 +1,7 @@
-"""Reading import files (leads, clients, contacts): CSV in whatever encoding and delimiter it
+"""(Over 600 lines: two thirds are the header-alias tables of the five languages, kept beside
+the mapping that reads them.)
+
+Reading import files (leads, clients, contacts): CSV in whatever encoding and delimiter it
 came in, or XLSX; and the column mapping with suggestions from header names in several languages.
 
 A table is read as a stream of `(line, cells)`: `line` is the line (CSV) or row (XLSX) number a

@@ -1,4 +1,6 @@
-"""File import of leads (CSV/XLSX): the intake pipeline, a batch at a time.
+"""(About 650 lines: the lead import's doors and its runner, whose batch steps read as one story.)
+
+File import of leads (CSV/XLSX): the intake pipeline, a batch at a time.
 
 Every data row gets exactly one outcome — created, merged into an existing record (a lead,
 contact or client with the same e-mail or phone, or an earlier row of the same file), became
