@@ -261,7 +261,7 @@ def phase_queries() -> None:
 
 def phase_progress() -> None:
     """How far an import stopped at the time limit got (its committed batches)."""
-    from clientela.intake.models import ImportJob
+    from clientela.imports.models import ImportJob
 
     job = ImportJob.objects.order_by("-pk").first()
     assert job is not None

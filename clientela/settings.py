@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "clientela.leads",
     "clientela.activities",
     "clientela.intake",
+    "clientela.imports",
     "clientela.comms",
     "clientela.deals",
     "clientela.mail",

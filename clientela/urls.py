@@ -8,7 +8,7 @@ from clientela.core.api import api
 from clientela.core.views import health
 from clientela.deals.api import router as deals_router
 from clientela.intake.api import router as intake_router
-from clientela.intake.import_api import router as imports_router
+from clientela.imports.api import router as imports_router
 from clientela.leads.api import router as leads_router
 from clientela.mail.api import router as mail_router
 from clientela.users.api import router as users_router
@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include("clientela.leads.urls")),
     path("", include("clientela.leads.settings_urls")),
     path("", include("clientela.intake.urls")),
-    path("", include("clientela.intake.import_urls")),
+    path("", include("clientela.imports.urls")),
     path("", include("clientela.clients.urls")),
     path("", include("clientela.deals.urls")),
     path("", include("clientela.activities.urls")),

@@ -25,8 +25,9 @@ from clientela.core.audit import audit_bulk
 from clientela.core.permissions import user_can
 from clientela.deals.choices import DealEventKind, DealStatus
 from clientela.deals.models import ClientPriceList, Deal, DealEvent, PriceList
-from clientela.deals.money import format_money
+from clientela.deals.money import format_money, invalid
 from clientela.deals.selectors import can_see_amounts, deals_visible_to, overdue_receivables
+from clientela.deals.settings_services import client_price_list_set
 
 WON_WINDOW_DAYS = 365
 
@@ -148,9 +149,6 @@ def price_list_current(client_ids: list[int]) -> dict[int, tuple[int, str]]:
 def price_list_assign(
     *, by: Any, client: Any, price_list_id: int | None, check_permission: bool = True
 ) -> None:
-    from clientela.deals.money import invalid
-    from clientela.deals.settings_services import client_price_list_set
-
     price_list = None
     if price_list_id is not None:
         price_list = PriceList.objects.filter(pk=price_list_id).first()

@@ -19,7 +19,11 @@ from django.utils import timezone
 from clientela.clients.models import Client, Contact
 from clientela.deals import services
 from clientela.deals import settings_services as config
+from clientela.deals.board import services as board_services
+from clientela.deals.catalogue import services as catalogue_services
+from clientela.deals.documents import services as document_services
 from clientela.deals.models import Deal, LostReason, Objection, Pipeline, PriceList, Product, Stage
+from clientela.deals.payments import services as payment_services
 
 PRODUCTS = [
     # code, name, unit, prices (RON, HUF, MYR, EUR)
@@ -154,14 +158,14 @@ def _library(admin: Any) -> list[Objection]:
     return library
 
 
-def _schedule(amount: Decimal, start: dt.date, parts: int) -> list[services.ScheduledPayment]:
+def _schedule(amount: Decimal, start: dt.date, parts: int) -> list[board_services.ScheduledPayment]:
     share = (amount / parts).quantize(Decimal("0.01"))
     rows = [
-        services.ScheduledPayment(due_date=start + dt.timedelta(days=30 * i), amount=share)
+        board_services.ScheduledPayment(due_date=start + dt.timedelta(days=30 * i), amount=share)
         for i in range(parts - 1)
     ]
     rows.append(
-        services.ScheduledPayment(
+        board_services.ScheduledPayment(
             due_date=start + dt.timedelta(days=30 * (parts - 1)), amount=amount - share * (parts - 1)
         )
     )
@@ -229,7 +233,7 @@ def load(context: dict[str, Any]) -> None:
             at=started,
         )
         for code in codes:
-            services.line_add(
+            catalogue_services.line_add(
                 by=owner,
                 deal=deal,
                 product=products[code],
@@ -244,31 +248,33 @@ def load(context: dict[str, Any]) -> None:
             moment += dt.timedelta(days=rng.randrange(2, 15), hours=rng.randrange(0, 8))
             if moment >= now:
                 break
-            deal = services.deal_move(by=owner, deal=deal, stage=stage, at=moment)
+            deal = board_services.deal_move(by=owner, deal=deal, stage=stage, at=moment)
         if rng.random() < 0.35 and library:
-            services.objection_record(by=owner, deal=deal, objection=rng.choice(library))
+            board_services.objection_record(by=owner, deal=deal, objection=rng.choice(library))
         if pipeline.code == "corporate" and deal.stage.position >= 2 and deal.lines.exists():
-            document = services.document_create(by=owner, deal=deal, title=f"Offer for {client.name}"[:200])
-            services.document_send(
+            document = document_services.document_create(
+                by=owner, deal=deal, title=f"Offer for {client.name}"[:200]
+            )
+            document_services.document_send(
                 by=owner, version=document.versions.get(version=1), to=f"office@{client.pk}.example"
             )
             if rng.random() < 0.4:
-                version = services.document_revise(by=owner, document=document)
-                services.document_send(by=owner, version=version)
+                version = document_services.document_revise(by=owner, document=document)
+                document_services.document_send(by=owner, version=version)
         closing = rng.random()
         moment += dt.timedelta(days=rng.randrange(1, 10))
         if moment >= now:
             moment = now - dt.timedelta(hours=1)
         if closing < 0.3:
             won = next(s for s in stages if s.is_won)
-            schedule: list[services.ScheduledPayment] = []
+            schedule: list[board_services.ScheduledPayment] = []
             if pipeline.requires_payment_schedule:
                 schedule = _schedule(
                     deal.amount, (moment + dt.timedelta(days=10)).date(), rng.choice([1, 2, 3])
                 )
-            deal = services.deal_move(by=owner, deal=deal, stage=won, payments=schedule, at=moment)
+            deal = board_services.deal_move(by=owner, deal=deal, stage=won, payments=schedule, at=moment)
             if not schedule:
-                services.payment_create(
+                payment_services.payment_create(
                     by=owner,
                     deal=deal,
                     kind="expected",
@@ -277,11 +283,11 @@ def load(context: dict[str, Any]) -> None:
                 )
             _receive_some(rng, owner, deal, today)
             if pipeline.code == "corporate":
-                invoice = services.document_create(by=owner, deal=deal, kind="invoice")
-                services.document_send(by=owner, version=invoice.versions.get(version=1))
+                invoice = document_services.document_create(by=owner, deal=deal, kind="invoice")
+                document_services.document_send(by=owner, version=invoice.versions.get(version=1))
         elif closing < 0.45:
             lost = next(s for s in stages if s.is_lost)
-            deal = services.deal_move(
+            deal = board_services.deal_move(
                 by=owner,
                 deal=deal,
                 stage=lost,
@@ -300,7 +306,7 @@ def _receive_some(rng: random.Random, owner: Any, deal: Deal, today: dt.date) ->
             break
         if rng.random() < 0.7:
             paid_on = min(today, payment.due_date + dt.timedelta(days=rng.randrange(0, 6)))
-            services.payment_create(
+            payment_services.payment_create(
                 by=owner, deal=deal, kind="received", amount=payment.amount, paid_on=paid_on
             )
         else:

@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients.models import Client, Contact
+from clientela.deals.board.services import ScheduledPayment
 from clientela.deals.choices import DealStatus, DocumentKind, PaymentKind
 from clientela.deals.models import Deal, DocumentTemplate, LostReason, Objection, Pipeline, Product, Stage
-from clientela.deals.services import ScheduledPayment
 from clientela.users.models import Team, User
 
 # Rows of the payment schedule the win form offers.

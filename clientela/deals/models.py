@@ -1,5 +1,8 @@
 """Deals on configurable pipelines, their products, documents, payments and objections.
 
+Over 600 lines: one models module per app keeps the migrations' and the admin's view of the
+schema in one place; it holds fields, constraints, indexes and display helpers, no business rules.
+
 Money is `DecimalField` everywhere (never float); a deal's `version` makes concurrent edits
 conflict instead of silently overwriting each other (see `services.deal_update`). Stage history
 (`DealStageChange`) records how long each deal spent in each stage, for funnel analytics.

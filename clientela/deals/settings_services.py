@@ -17,6 +17,7 @@ from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, validation_messages
 from clientela.core.permissions import require
 from clientela.deals.choices import DealStatus
+from clientela.deals.documents.pdf import MAX_LOGO_BYTES, check_template_body
 from clientela.deals.models import (
     ClientPriceList,
     CompanyProfile,
@@ -30,7 +31,6 @@ from clientela.deals.models import (
     Stage,
 )
 from clientela.deals.money import clean_currency, invalid, parse_amount
-from clientela.deals.pdf import MAX_LOGO_BYTES, check_template_body
 
 M = TypeVar("M", bound=models.Model)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clientela.core.tasks import durable_task
-from clientela.deals import services
+from clientela.deals.payments import services
 
 
 @durable_task()

@@ -3,34 +3,44 @@
 from django.urls import path
 
 from clientela.deals import settings_views, views
+from clientela.deals.board import views as board_views
+from clientela.deals.catalogue import views as catalogue_views
+from clientela.deals.documents import views as document_views
+from clientela.deals.payments import views as payment_views
 
 app_name = "deals"
 
 urlpatterns = [
     path("deals/", views.deal_list, name="list"),
-    path("deals/board/", views.deal_board, name="board"),
-    path("deals/board/stages/<int:stage_id>/more/", views.board_more, name="board_more"),
+    path("deals/board/", board_views.deal_board, name="board"),
+    path("deals/board/stages/<int:stage_id>/more/", board_views.board_more, name="board_more"),
     path("deals/new/", views.deal_create, name="create"),
-    path("deals/receivables/", views.receivables, name="receivables"),
-    path("deals/analytics/", views.pipeline_stats, name="stats"),
+    path("deals/receivables/", payment_views.receivables, name="receivables"),
+    path("deals/analytics/", board_views.pipeline_stats, name="stats"),
     path("deals/pickers/clients/", views.client_options, name="client_options"),
     path("deals/pickers/contacts/", views.contact_options, name="contact_options"),
     path("deals/<int:pk>/", views.deal_detail, name="detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="edit"),
-    path("deals/<int:pk>/move/", views.deal_move, name="move"),
-    path("deals/<int:pk>/win/", views.deal_move, {"target": "won"}, name="win"),
-    path("deals/<int:pk>/lose/", views.deal_move, {"target": "lost"}, name="lose"),
-    path("deals/<int:pk>/lines/", views.line_add, name="line_add"),
-    path("deals/<int:pk>/lines/<int:line_id>/remove/", views.line_remove, name="line_remove"),
-    path("deals/<int:pk>/payments/", views.payment_add, name="payment_add"),
-    path("deals/<int:pk>/payments/<int:payment_id>/remove/", views.payment_delete, name="payment_delete"),
-    path("deals/<int:pk>/objections/", views.objection_add, name="objection_add"),
+    path("deals/<int:pk>/move/", board_views.deal_move, name="move"),
+    path("deals/<int:pk>/win/", board_views.deal_move, {"target": "won"}, name="win"),
+    path("deals/<int:pk>/lose/", board_views.deal_move, {"target": "lost"}, name="lose"),
+    path("deals/<int:pk>/lines/", catalogue_views.line_add, name="line_add"),
+    path("deals/<int:pk>/lines/<int:line_id>/remove/", catalogue_views.line_remove, name="line_remove"),
+    path("deals/<int:pk>/payments/", payment_views.payment_add, name="payment_add"),
+    path(
+        "deals/<int:pk>/payments/<int:payment_id>/remove/",
+        payment_views.payment_delete,
+        name="payment_delete",
+    ),
+    path("deals/<int:pk>/objections/", board_views.objection_add, name="objection_add"),
     path("deals/<int:pk>/notes/", views.note_add, name="note_add"),
-    path("deals/<int:pk>/documents/new/", views.document_create, name="document_create"),
-    path("deals/documents/<int:document_id>/revise/", views.document_revise, name="document_revise"),
-    path("deals/documents/<int:document_id>/status/", views.document_status, name="document_status"),
-    path("deals/documents/versions/<int:version_id>/send/", views.document_send, name="document_send"),
-    path("deals/documents/versions/<int:version_id>/pdf/", views.document_pdf, name="document_pdf"),
+    path("deals/<int:pk>/documents/new/", document_views.document_create, name="document_create"),
+    path("deals/documents/<int:document_id>/revise/", document_views.document_revise, name="document_revise"),
+    path("deals/documents/<int:document_id>/status/", document_views.document_status, name="document_status"),
+    path(
+        "deals/documents/versions/<int:version_id>/send/", document_views.document_send, name="document_send"
+    ),
+    path("deals/documents/versions/<int:version_id>/pdf/", document_views.document_pdf, name="document_pdf"),
     # Sales settings (admins; heads curate the objections library).
     path("settings/sales/", settings_views.index, name="settings"),
     path("settings/sales/pipelines/new/", settings_views.pipeline_form, name="pipeline_create"),

@@ -1,48 +1,46 @@
-"""Deal pages: the kanban board, the list, the deal card with its products, payments, documents
-and objections, moves between stages (won/lost ask for what they need), the receivables list.
+"""Deal pages: the list, starting and editing a deal, the deal card with its products, payments,
+documents and objections, notes — and what every deal page shares (a deal the user may change,
+the answer after a change, the list filters). The sub-domains' pages live beside: the board and
+moves between stages (`deals.board.views`), product lines (`deals.catalogue.views`), documents
+(`deals.documents.views`), payments and receivables (`deals.payments.views`).
 
-Thin doors: forms parse, `deals.selectors` read (scoped to the viewer), `deals.services`
-write. Invisible deals are 404; visible ones the user may not change are 403; business rules
-broken show next to their field (422 for HTMX so the dialog shows them).
+Thin doors: forms parse, `deals.selectors` read (scoped to the viewer), the services write.
+Invisible deals are 404; visible ones the user may not change are 403; business rules broken show
+next to their field (422 for HTMX so the dialog shows them).
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from clientela.clients.models import Client, Contact
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
-from clientela.core.forms import add_business_error, perform
+from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest
-from clientela.core.lists import paginate_bounded, querystring, sort_links
+from clientela.core.lists import paginate_bounded, sort_links
 from clientela.core.normalise import fold
-from clientela.core.permissions import user_can
+from clientela.core.permissions import Action, can, user_can
 from clientela.core.roles import OWNING_ROLES
 from clientela.deals import selectors, services
-from clientela.deals.cards import CardStyle, attach_html, render_cards
-from clientela.deals.choices import DealEventKind, DealStatus, DocumentStatus, PaymentKind
+from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.forms import (
     DealFilterForm,
     DealForm,
     DocumentForm,
     LineForm,
-    MoveForm,
     NoteForm,
     ObjectionRecordForm,
     PaymentForm,
@@ -50,16 +48,14 @@ from clientela.deals.forms import (
 )
 from clientela.deals.models import (
     Deal,
-    DealLine,
     DealObjection,
     Document,
     DocumentVersion,
-    Payment,
+    Objection,
     Stage,
 )
-from clientela.deals.money import format_money
 from clientela.deals.rows import RowStyle, render_rows
-from clientela.leads.models import Lead
+from clientela.deals.services import CANNOT_CHANGE
 from clientela.users.models import User
 from clientela.users.selectors import owner_choices, team_choices, users_visible_to
 
@@ -84,22 +80,22 @@ TIMELINE_LIMIT = 200
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
+def done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
     messages.success(request, message)
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
-def _form_status(form: Form) -> int:
+def form_status(form: Form) -> int:
     return 422 if form.is_bound and form.errors else 200
 
 
-def _workable(request: AuthedRequest, pk: int) -> Deal:
+def workable_deal(request: AuthedRequest, pk: int) -> Deal:
     """A visible deal (404 otherwise) this user may change (403 otherwise)."""
     deal = selectors.deal_get(viewer=request.user, pk=pk)
-    if not services.can_work(request.user, deal):
-        raise PermissionDenied(_("You cannot change this deal."))
+    if not can(request.user, deal, Action.WORK):
+        raise PermissionDenied(str(CANNOT_CHANGE))
     return deal
 
 
@@ -114,7 +110,7 @@ def _owner_choices(user: User) -> list[User] | None:
     )
 
 
-def _filters(user: User, form: DealFilterForm, ordering: str = "-created") -> selectors.DealFilters:
+def deal_filters(user: User, form: DealFilterForm, ordering: str = "-created") -> selectors.DealFilters:
     data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
     owner = data.get("owner") or ""
     team = data.get("team") or ""
@@ -132,93 +128,6 @@ def _filters(user: User, form: DealFilterForm, ordering: str = "-created") -> se
         overdue_receivables=attention == "overdue_receivables",
         ordering=ordering,
     )
-
-
-def _card_style(user: User) -> CardStyle:
-    """What every board card needs, computed once per page (a board has hundreds of cards)."""
-    return CardStyle(
-        root=reverse("deals:list"),  # cards link to <root><pk>/ and <root><pk>/move/ (urls.py)
-        show_amounts=selectors.can_see_amounts(user),
-        may_move=user_can(user, "work_records"),
-    )
-
-
-def _money_totals(rows: list[tuple[str, Decimal]]) -> str:
-    return " · ".join(format_money(total, currency) for currency, total in rows)
-
-
-# --- the board -----------------------------------------------------------------------------
-
-
-def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
-    user = request.user
-    pipelines = list(selectors.pipelines())
-    if not pipelines:
-        raise Http404(_("No pipeline is set up."))
-    wanted = params.get("pipeline", "")
-    pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or selectors.board_pipeline(
-        viewer=user, choices=pipelines
-    )
-    owners, teams = owner_choices(user), team_choices(user)
-    form = DealFilterForm(params, owners=owners, teams=teams, pipelines=pipelines)
-    form.is_valid()
-    filters = _filters(user, form)
-    board = selectors.board(viewer=user, pipeline=pipeline, filters=filters)
-    attach_html(board.columns, _card_style(user))
-    query = params.copy()
-    query["pipeline"] = str(pipeline.pk)
-    for column in board.columns:
-        column.total_label = _money_totals(column.totals)  # type: ignore[attr-defined]
-    return {
-        "board": board,
-        "pipeline": pipeline,
-        "pipelines": pipelines,
-        "form": form,
-        "show_team": bool(teams),
-        "show_owner_list": bool(owners),
-        "board_query": query.urlencode(),
-        "filter_query": querystring(query, pipeline=None).lstrip("?"),
-        "can_create": user_can(user, "work_records"),
-    }
-
-
-@login_required
-@vary_on_headers("HX-Request")
-def deal_board(request: AuthedRequest) -> HttpResponse:
-    context = _board_context(request, request.GET)
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "deals/board.html#board", context)
-    return render(request, "deals/board.html", context)
-
-
-@login_required
-@require_GET
-def board_more(request: AuthedRequest, stage_id: int) -> HttpResponse:
-    """More cards of one column (the "show more" button replaces itself with them)."""
-    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id, is_active=True)
-    user = request.user
-    form = DealFilterForm(
-        request.GET,
-        owners=owner_choices(user),
-        teams=team_choices(user),
-        pipelines=list(selectors.pipelines()),
-    )
-    form.is_valid()
-    try:
-        offset = max(0, int(request.GET.get("offset", "0")))
-    except ValueError:
-        offset = 0
-    cards, more = selectors.board_column_cards(
-        viewer=user, stage=stage, filters=_filters(user, form), offset=offset
-    )
-    query = request.GET.copy()
-    query["offset"] = str(offset + len(cards))
-    context = {
-        "cards_html": render_cards(cards, _card_style(user)),
-        "more": more,
-        "more_url": reverse("deals:board_more", args=[stage.pk]) + "?" + query.urlencode(),
-    }
-    return render(request, "deals/_board_cards.html", context)
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -279,7 +188,7 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
     show_amounts = selectors.can_see_amounts(user)
     if sort not in selectors.DEAL_ORDERINGS or (sort in selectors.AMOUNT_ORDERINGS and not show_amounts):
         sort = "-created"
-    filters = _filters(user, form, sort)
+    filters = deal_filters(user, form, sort)
     # A row shows the deal, its client's name and its owner: stages and pipelines come from the
     # handful already known (their labels computed once), not joined to every row.
     deals = (
@@ -320,34 +229,6 @@ def deal_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "deals/deal_list.html", context)
 
 
-@login_required
-def receivables(request: AuthedRequest) -> HttpResponse:
-    """Deals with overdue payments, largest debt first, with totals per currency."""
-    user = request.user
-    if not selectors.can_see_amounts(user):
-        raise PermissionDenied(_("Your role does not see deal amounts."))
-    deals = selectors.overdue_receivables(user)
-    rows, pager = paginate_bounded(deals, request)
-    totals = (
-        selectors.overdue_receivables(user)
-        .order_by()
-        .values("currency")
-        .annotate(total=Sum("overdue_amount"), n=Count("id"))
-    )
-    today = timezone.localdate()
-    for deal in rows:
-        deal.overdue_from = selectors.overdue_since(deal, today=today)  # type: ignore[attr-defined]
-    context = {
-        "deals": rows,
-        "pager": pager,
-        "totals": [
-            (row["currency"], format_money(row["total"], row["currency"]), row["n"]) for row in totals
-        ],
-        "today": today,
-    }
-    return render(request, "deals/receivables.html", context)
-
-
 # --- create and edit -----------------------------------------------------------------------
 
 
@@ -375,10 +256,10 @@ def deal_create(request: AuthedRequest) -> HttpResponse:
     if not user_can(user, "work_records"):
         raise PermissionDenied(_("Your role cannot start deals."))
     initial: dict[str, Any] = {"owner": user.pk}
-    lead: Lead | None = None
+    lead: Any = None  # the lead the deal comes from (leads sit above deals: no model import)
     lead_id = request.GET.get("lead", "")
     if lead_id.isdigit():
-        lead = Lead.objects.visible_to(user).filter(pk=int(lead_id)).first()
+        lead = selectors.source_lead_visible(viewer=user, pk=int(lead_id))
         if lead is not None and lead.client_id:
             initial.update(client=lead.client_id, title=lead.product or lead.company_name)
             if lead.contact_id:
@@ -423,7 +304,7 @@ def deal_create(request: AuthedRequest) -> HttpResponse:
             ),
         )
         if deal:
-            return _done(
+            return done(
                 request,
                 reverse("deals:detail", args=[deal.pk]),
                 _("Deal “%(deal)s” started.") % {"deal": deal},
@@ -436,13 +317,13 @@ def deal_create(request: AuthedRequest) -> HttpResponse:
         "title": _("New deal"),
         "client_choices": _client_choices(user, selected),
     }
-    return render(request, "deals/deal_form.html", context, status=_form_status(form))
+    return render(request, "deals/deal_form.html", context, status=form_status(form))
 
 
 @login_required
 def deal_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
-    deal = _workable(request, pk)
+    deal = workable_deal(request, pk)
     initial = {
         "title": deal.title,
         "client": deal.client,
@@ -467,7 +348,7 @@ def deal_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         values = form.values()
         version = form.cleaned_data.get("version")
         if perform(form, lambda: services.deal_update(by=user, deal=deal, data=values, version=version)):
-            return _done(request, reverse("deals:detail", args=[pk]), _("Deal saved."))
+            return done(request, reverse("deals:detail", args=[pk]), _("Deal saved."))
     selected = form.data.get("client") if form.is_bound else deal.client_id
     context = {
         "form": form,
@@ -476,7 +357,7 @@ def deal_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "conflict": "version" in form.errors,
         "client_choices": _client_choices(user, selected),
     }
-    return render(request, "deals/deal_form.html", context, status=_form_status(form))
+    return render(request, "deals/deal_form.html", context, status=form_status(form))
 
 
 @login_required
@@ -539,7 +420,7 @@ def _stage_path(deal: Deal, history: list[Any]) -> list[dict[str, Any]]:
 def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     deal = selectors.deal_get(viewer=user, pk=pk)
-    may_work = services.can_work(user, deal)
+    may_work = can(user, deal, Action.WORK)
     show_amounts = selectors.can_see_amounts(user)
     events = selectors.deal_timeline(deal, limit=TIMELINE_LIMIT + 1, show_amounts=show_amounts)
     for event in events:
@@ -580,7 +461,7 @@ def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "payment_form": PaymentForm(initial={"kind": PaymentKind.EXPECTED})
         if may_work and show_amounts
         else None,
-        "objection_form": ObjectionRecordForm(objections=_all_objections().order_by("text"))
+        "objection_form": ObjectionRecordForm(objections=active_objections().order_by("text"))
         if may_work
         else None,
         "note_form": NoteForm() if may_work else None,
@@ -606,113 +487,7 @@ def _optional_url(name: str, pk: int | None) -> str:
         return ""
 
 
-# --- moving between stages -----------------------------------------------------------------
-
-
-def _move_stages() -> QuerySet[Stage]:
-    return (
-        Stage.objects.filter(is_active=True, pipeline__is_active=True)
-        .select_related("pipeline")
-        .order_by("pipeline__position", "pipeline_id", "position", "id")
-    )
-
-
-def _board_response(
-    request: AuthedRequest, *, status: int = 200, alert: str = "", alert_level: str = "success"
-) -> HttpResponse:
-    params = QueryDict(request.POST.get("board_query", ""), mutable=True)
-    context = _board_context(request, params)
-    context.update(alert=alert, alert_level=alert_level)
-    return render(request, "deals/board.html#board", context, status=status)
-
-
-def _schedule_errors(exc: BusinessError) -> BusinessError:
-    """The service names schedule rows `payments.N.amount`; the form's fields are pay_N/due_N."""
-    errors: dict[str, list[str]] = {}
-    for field, texts in exc.errors.items():
-        match = re.fullmatch(r"payments\.(\d+)\.(amount|due_date)", field)
-        name = f"{'pay' if match.group(2) == 'amount' else 'due'}_{match.group(1)}" if match else field
-        errors.setdefault(name, []).extend(texts)
-    return BusinessError(exc.message, errors=errors, status=exc.status)
-
-
-@login_required
-def deal_move(request: AuthedRequest, pk: int, target: str = "") -> HttpResponse:
-    """Move a deal (the board's drag and drop, the card's buttons, or this page without JS).
-
-    From the board (`board=1`): success answers the refreshed board; when the target stage
-    needs input (lost reason, won amount or payment schedule) the answer is this form (422)
-    for the board to show in a dialog; a stale card (someone moved or edited the deal) gets
-    the refreshed board with a message (409).
-    """
-    user = request.user
-    deal = _workable(request, pk)
-    stages = _move_stages()
-    from_board = (request.POST.get("board") or request.GET.get("board")) == "1"
-    initial_stage: Stage | None = None
-    if target in ("won", "lost"):
-        initial_stage = (
-            deal.pipeline.stages.filter(is_active=True, **{f"is_{target}": True}).order_by("position").first()
-        )
-    wanted = request.GET.get("stage", "")
-    if wanted.isdigit():
-        initial_stage = stages.filter(pk=int(wanted)).first() or initial_stage
-    form = MoveForm(
-        request.POST or None,
-        deal=deal,
-        stages=stages,
-        initial={"stage": initial_stage or deal.stage, "version": deal.version},
-    )
-    if request.method == "POST" and form.is_valid():
-        schedule = form.schedule()
-        data = form.cleaned_data
-        if not form.errors:
-            try:
-                services.deal_move(
-                    by=user,
-                    deal=deal,
-                    stage=data["stage"],
-                    version=data.get("version"),
-                    lost_reason=data.get("lost_reason"),
-                    lost_note=data.get("lost_note") or "",
-                    amount=(data.get("amount") or "").strip() or None,
-                    payments=schedule,
-                )
-            except PermissionDeniedError as exc:
-                raise PermissionDenied(exc.message) from exc
-            except ConflictError as exc:
-                if from_board:
-                    return _board_response(request, status=409, alert=exc.message, alert_level="warning")
-                add_business_error(form, exc)
-            except BusinessError as exc:
-                add_business_error(form, _schedule_errors(exc))
-            else:
-                text = _("%(deal)s moved to %(stage)s.") % {"deal": deal, "stage": data["stage"]}
-                if from_board:
-                    response = _board_response(request, alert=text)
-                    if request.htmx:
-                        response = reswap(retarget(response, "#deal-board"), "innerHTML")
-                        response = trigger_client_event(response, "dealMoved", {"deal": deal.pk})
-                    return response
-                return _done(request, reverse("deals:detail", args=[pk]), text)
-    context = {
-        "deal": deal,
-        "form": form,
-        "from_board": from_board,
-        "board_query": request.POST.get("board_query", "") or request.GET.get("board_query", ""),
-        "target": target,
-        "requires_schedule": deal.pipeline.requires_payment_schedule,
-    }
-    status = _form_status(form)
-    if request.htmx or from_board:
-        return render(request, "deals/_move_form.html", context, status=status)
-    return render(request, "deals/deal_move.html", context, status=status)
-
-
-# --- lines, payments, objections, notes --------------------------------------------------------
-
-
-def _card_action_failed(request: AuthedRequest, pk: int, form: Form) -> HttpResponse:
+def card_action_failed(request: AuthedRequest, pk: int, form: Form) -> HttpResponse:
     for field, errors in form.errors.items():
         for error in errors:
             label = form.fields[field].label if field in form.fields else ""
@@ -720,279 +495,18 @@ def _card_action_failed(request: AuthedRequest, pk: int, form: Form) -> HttpResp
     return redirect(reverse("deals:detail", args=[pk]))
 
 
-@login_required
-@require_POST
-def line_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    form = LineForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        done = perform(
-            form,
-            lambda: services.line_add(
-                by=request.user,
-                deal=deal,
-                product=data["product"],
-                name=data["name"],
-                quantity=data["quantity"],
-                unit_price=data["unit_price"] or None,
-                discount_percent=data["discount_percent"] or 0,
-                version=data.get("version"),
-            ),
-        )
-        if done:
-            messages.success(request, _("Product added."))
-            return redirect(reverse("deals:detail", args=[pk]) + "#deal-lines")
-    return _card_action_failed(request, pk, form)
-
-
-@login_required
-@require_POST
-def line_remove(request: AuthedRequest, pk: int, line_id: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    line = get_object_or_404(DealLine, pk=line_id, deal=deal)
-    form = Form(request.POST)
-    version = request.POST.get("version", "")
-    if perform(
-        form,
-        lambda: services.line_remove(
-            by=request.user, line=line, version=int(version) if version.isdigit() else None
-        ),
-    ):
-        messages.success(request, _("Product removed."))
-        return redirect(reverse("deals:detail", args=[pk]) + "#deal-lines")
-    return _card_action_failed(request, pk, form)
-
-
-@login_required
-@require_POST
-def payment_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    if not selectors.can_see_amounts(request.user):
-        raise PermissionDenied
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        if perform(
-            form,
-            lambda: services.payment_create(
-                by=request.user,
-                deal=deal,
-                kind=data["kind"],
-                amount=data["amount"],
-                due_date=data["due_date"],
-                paid_on=data["paid_on"],
-                note=data["note"],
-            ),
-        ):
-            messages.success(request, _("Payment recorded."))
-            return redirect(reverse("deals:detail", args=[pk]) + "#deal-payments")
-    return _card_action_failed(request, pk, form)
-
-
-@login_required
-@require_POST
-def payment_delete(request: AuthedRequest, pk: int, payment_id: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    payment = get_object_or_404(Payment, pk=payment_id, deal=deal)
-    form = Form(request.POST)
-    if perform(form, lambda: services.payment_delete(by=request.user, payment=payment)):
-        messages.success(request, _("Payment removed."))
-    return redirect(reverse("deals:detail", args=[pk]) + "#deal-payments")
-
-
-@login_required
-@require_POST
-def objection_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    form = ObjectionRecordForm(request.POST, objections=_all_objections())
-    if form.is_valid():
-        data = form.cleaned_data
-        if perform(
-            form,
-            lambda: services.objection_record(
-                by=request.user, deal=deal, objection=data["objection"], note=data["note"]
-            ),
-        ):
-            messages.success(request, _("Objection recorded."))
-            return redirect(reverse("deals:detail", args=[pk]) + "#deal-objections")
-    return _card_action_failed(request, pk, form)
-
-
-def _all_objections() -> QuerySet[Any]:
-    from clientela.deals.models import Objection
-
+def active_objections() -> QuerySet[Objection]:
     return Objection.objects.filter(is_active=True)
 
 
 @login_required
 @require_POST
 def note_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    deal = _workable(request, pk)
+    deal = workable_deal(request, pk)
     form = NoteForm(request.POST)
     if form.is_valid() and perform(
         form, lambda: services.deal_note(by=request.user, deal=deal, text=form.cleaned_data["text"])
     ):
         messages.success(request, _("Note added."))
         return redirect("deals:detail", pk=pk)
-    return _card_action_failed(request, pk, form)
-
-
-# --- documents -----------------------------------------------------------------------------
-
-
-@login_required
-def document_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    deal = _workable(request, pk)
-    if not selectors.can_see_amounts(request.user):
-        raise PermissionDenied
-    form = DocumentForm(
-        request.POST or None, initial={"language": deal.owner.language if deal.owner else "en"}
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        document = perform(
-            form,
-            lambda: services.document_create(
-                by=request.user,
-                deal=deal,
-                kind=data["kind"],
-                title=data["title"],
-                language=data["language"],
-                valid_until=data["valid_until"],
-                template=data["template"],
-            ),
-        )
-        if document:
-            return _done(
-                request,
-                reverse("deals:detail", args=[pk]) + "#deal-documents",
-                _("%(number)s prepared.") % {"number": document.number},
-            )
-    context = {"deal": deal, "form": form}
-    status = _form_status(form)
-    if request.htmx:
-        return render(request, "deals/_document_form.html", context, status=status)
-    return render(request, "deals/document_form.html", context, status=status)
-
-
-def _visible_document(request: AuthedRequest, document_id: int) -> Document:
-    document = (
-        selectors.documents_visible_to(request.user).select_related("deal").filter(pk=document_id).first()
-    )
-    if document is None:
-        raise Http404(_("Not found."))
-    return document
-
-
-@login_required
-@require_POST
-def document_revise(request: AuthedRequest, document_id: int) -> HttpResponse:
-    document = _visible_document(request, document_id)
-    form = Form(request.POST)
-    version = perform(form, lambda: services.document_revise(by=request.user, document=document))
-    if version:
-        messages.success(
-            request,
-            _("Version %(version)s of %(number)s prepared.")
-            % {"version": version.version, "number": document.number},
-        )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect(reverse("deals:detail", args=[document.deal_id]) + "#deal-documents")
-
-
-@login_required
-@require_POST
-def document_send(request: AuthedRequest, version_id: int) -> HttpResponse:
-    version = get_object_or_404(
-        DocumentVersion.objects.select_related("document__deal"),
-        pk=version_id,
-        document__in=selectors.documents_visible_to(request.user),
-    )
-    form = SendForm(request.POST)
-    if form.is_valid() and perform(
-        form, lambda: services.document_send(by=request.user, version=version, to=form.cleaned_data["to"])
-    ):
-        messages.success(
-            request,
-            _("%(number)s version %(version)s marked as sent.")
-            % {"number": version.document.number, "version": version.version},
-        )
-        return redirect(reverse("deals:detail", args=[version.document.deal_id]) + "#deal-documents")
-    return _card_action_failed(request, version.document.deal_id, form)
-
-
-@login_required
-@require_POST
-def document_status(request: AuthedRequest, document_id: int) -> HttpResponse:
-    document = _visible_document(request, document_id)
-    status = request.POST.get("status", "")
-    form = Form(request.POST)
-    if perform(form, lambda: services.document_set_status(by=request.user, document=document, status=status)):
-        messages.success(
-            request,
-            _("%(number)s: %(status)s.")
-            % {"number": document.number, "status": DocumentStatus(status).label},
-        )
-        return redirect(reverse("deals:detail", args=[document.deal_id]) + "#deal-documents")
-    return _card_action_failed(request, document.deal_id, form)
-
-
-@login_required
-@require_GET
-def document_pdf(request: AuthedRequest, version_id: int) -> FileResponse:
-    """The PDF of one version exactly as issued (inline with ?inline=1, else a download)."""
-    version = get_object_or_404(
-        DocumentVersion.objects.select_related("document"),
-        pk=version_id,
-        document__in=selectors.documents_visible_to(request.user),
-    )
-    if not version.pdf:
-        raise Http404(_("This version has no PDF."))
-    return FileResponse(
-        version.pdf.open("rb"),
-        as_attachment=request.GET.get("inline") != "1",
-        filename=version.filename,
-        content_type="application/pdf",
-    )
-
-
-# --- analytics -----------------------------------------------------------------------------
-
-
-@login_required
-def pipeline_stats(request: AuthedRequest) -> HttpResponse:
-    """Stage conversion and time in stage for a pipeline, and how often objections come up."""
-    user = request.user
-    pipelines = list(selectors.pipelines(active_only=False))
-    if not pipelines:
-        raise Http404
-    wanted = request.GET.get("pipeline", "")
-    pipeline = next((p for p in pipelines if str(p.pk) == wanted), pipelines[0])
-    stats = selectors.stage_statistics(viewer=user, pipeline=pipeline)
-    for row in stats:
-        row["avg_days"] = round(row["avg_seconds"] / 86400, 1) if row["avg_seconds"] is not None else None
-    lost = (
-        selectors.deals_visible_to(user)
-        .filter(pipeline=pipeline, status=DealStatus.LOST)
-        .order_by()
-        .values("lost_reason__code", "lost_reason__name")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
-    from clientela.deals.defaults import LOST_REASON_LABELS
-
-    context = {
-        "pipeline": pipeline,
-        "pipelines": pipelines,
-        "stats": stats,
-        "objections": selectors.objection_counts(viewer=user, pipeline=pipeline),
-        "lost": [
-            (str(LOST_REASON_LABELS.get(row["lost_reason__code"], row["lost_reason__name"] or "—")), row["n"])
-            for row in lost
-        ],
-    }
-    return render(request, "deals/stats.html", context)
+    return card_action_failed(request, pk, form)

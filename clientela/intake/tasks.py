@@ -1,33 +1,11 @@
-"""Background jobs of the intake app: file imports run in a worker, never in the request."""
+"""Where the import task lived before file imports became their own app (`clientela.imports`).
 
-from __future__ import annotations
+A queued job is stored as its task's path (database queue, Redis, the outbox, failed jobs kept
+for retry): jobs queued before the move name `clientela.intake.tasks.run_import`, and this name
+keeps them runnable. Remove once no such job can be waiting (one release after the move). The
+only import of `imports` from `intake`, a documented exception of the layer contract.
+"""
 
-from typing import Any
+from clientela.imports.tasks import run_import
 
-from django_tasks import task
-
-from clientela.intake.choices import ImportStatus
-from clientela.intake.importer import import_run
-from clientela.intake.models import ImportJob
-
-
-@task()
-def run_import(*, job_id: int, force: bool = False) -> dict[str, Any]:
-    """Run (or resume after its last committed batch) one import job.
-
-    Safe to deliver twice: a finished job is not run again, and a job another worker is
-    running is refused (its batches check the run token before they commit).
-    """
-    job = ImportJob.objects.select_related("team", "owner").filter(pk=job_id).first()
-    if job is None:
-        return {"job": job_id, "status": "missing"}
-    if job.status != ImportStatus.DONE:
-        job = import_run(job=job, force=force)
-    return {
-        "job": job.pk,
-        "status": job.status,
-        "created": job.created_count,
-        "merged": job.merged_count,
-        "interests": job.interest_count,
-        "rejected": job.rejected_count,
-    }
+__all__ = ["run_import"]

@@ -23,7 +23,7 @@ If nobody is left, the lead waits in the team queue (owner None) and `lead_creat
 the head of sales.
 
 The rules live in one function, `decide`, which works on data already loaded: `decide_owner`
-loads it for one lead, the file import (`intake.importer.BatchDistributor`) loads it once per
+loads it for one lead, the file import (`imports.leads.BatchDistributor`) loads it once per
 run and keeps loads and pointers current in memory between its calls.
 
 Cost: a fixed number of queries whatever the number of leads — the policy, the rules with

@@ -68,7 +68,7 @@ class Interest(BusinessModel, ContactPointsMixin):
     )
     upgraded_at = models.DateTimeField(_("upgraded at"), null=True, blank=True)
     intake_form = models.ForeignKey("intake.IntakeForm", null=True, blank=True, on_delete=models.SET_NULL)
-    import_job = models.ForeignKey("intake.ImportJob", null=True, blank=True, on_delete=models.SET_NULL)
+    import_job = models.ForeignKey("imports.ImportJob", null=True, blank=True, on_delete=models.SET_NULL)
 
     objects = ScopedQuerySet.as_manager()
     scope_marketer_sees_team = True
@@ -214,7 +214,7 @@ class Lead(BusinessModel, ContactPointsMixin):
     # Not indexed: read once at the end of an import (who received how many); every imported
     # lead would otherwise pay for an index entry.
     import_job = models.ForeignKey(
-        "intake.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+        "imports.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     # Inherited from BusinessModel, without their automatic indexes: nothing lists leads by
     # who created or last changed them (deleting a user, which the product never does, scans).

@@ -102,7 +102,7 @@ def test_team_policy_days_and_switch(world, records):
 
 
 def test_closed_deals_are_left_alone(world, records):
-    from clientela.deals import services as deal_services
+    from clientela.deals.board import services as deal_services
     from clientela.deals.models import LostReason
 
     deal = records["deal"]

@@ -14,7 +14,7 @@ from clientela.activities.services import NextStep, Promise
 from clientela.comms.models import ResponseClock
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.models import AuditEntry, Notification
-from clientela.deals import services as deal_services
+from clientela.deals.board import services as deal_services
 from clientela.deals.models import LostReason
 from clientela.leads.choices import LeadStatus
 from clientela.leads.models import Lead

@@ -2,7 +2,7 @@
 
 The duplicate check of every intake door asks whether an arriving e-mail or phone is one of a
 contact's or a client's other addresses: `@>` for one value (`intake.pipeline.secondary_match`),
-`?|` for a whole import batch (`intake.importer`). Without an index both read every row; with
+`?|` for a whole import batch (`imports.leads`). Without an index both read every row; with
 a GIN index (`jsonb_ops`, which serves both operators) they read the matching rows only.
 SQLite has no such index: there the lookups read the rows whose lists are not empty.
 """

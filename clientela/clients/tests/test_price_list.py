@@ -17,8 +17,8 @@ from clientela.clients.tests.factories import make_client
 from clientela.conftest import login
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError
+from clientela.deals.catalogue.pricing import price_for
 from clientela.deals.models import ClientPriceList, PriceList, PriceListItem, Product
-from clientela.deals.pricing import price_for
 
 pytestmark = pytest.mark.urls("clientela.clients.tests.urls")
 

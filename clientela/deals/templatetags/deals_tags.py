@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from clientela.deals.client_card import client_deal_summary as summary
 from clientela.deals.money import format_money
 
 register = template.Library()
@@ -50,10 +52,6 @@ def duration(seconds: Any) -> str:
 def client_deal_summary(context: Any, client: Any) -> dict[str, Any]:
     """`{% client_deal_summary client as summary %}` — the client card's deals section data,
     scoped to the viewer (the context's `viewer`, else the signed-in user)."""
-    from django.urls import NoReverseMatch, reverse
-
-    from clientela.deals.client_card import client_deal_summary as summary
-
     try:
         urls = {
             "root": reverse("deals:list"),

@@ -8,9 +8,20 @@ from decimal import Decimal
 import pytest
 
 from clientela.clients.models import Client, Contact
+from clientela.core.audit import history_for
 from clientela.deals import services
 from clientela.deals.defaults import ensure_defaults
-from clientela.deals.models import Deal, Pipeline, PriceList, PriceListItem, Product, Stage
+from clientela.deals.models import (
+    Deal,
+    DealEvent,
+    DealStageChange,
+    Payment,
+    Pipeline,
+    PriceList,
+    PriceListItem,
+    Product,
+    Stage,
+)
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
 
@@ -87,3 +98,15 @@ def days_ago(days: int) -> dt.datetime:
     from django.utils import timezone
 
     return timezone.now() - dt.timedelta(days=days)
+
+
+def snapshot(deal: Deal) -> dict:
+    """Everything a failed write must leave as it was."""
+    deal = Deal.objects.get(pk=deal.pk)
+    return {
+        "row": {f.attname: getattr(deal, f.attname) for f in Deal._meta.concrete_fields},
+        "changes": DealStageChange.objects.filter(deal=deal).count(),
+        "events": DealEvent.objects.filter(deal=deal).count(),
+        "payments": Payment.objects.filter(deal=deal).count(),
+        "audit": history_for(deal).count(),
+    }

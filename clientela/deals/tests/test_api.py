@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from clientela.deals import services
+from clientela.deals.catalogue import services as catalogue_services
 from clientela.deals.models import Deal, DealStageChange, Document, Objection, Payment, Pipeline, Product
 from clientela.deals.tests.conftest import stage
 
@@ -37,7 +37,7 @@ def ids(response) -> set[int]:
 def deals(world, make_deal, clients, products):
     """Two of Mara's (one with lines), one of Nelu's, one South deal of Sándor."""
     mine = make_deal(title="Audit Cluj", amount="0")
-    services.line_add(by=world.manager_north, deal=mine, product=products["audit"], quantity="2")
+    catalogue_services.line_add(by=world.manager_north, deal=mine, product=products["audit"], quantity="2")
     return {
         "mine": Deal.objects.get(pk=mine.pk),
         "other": make_deal(title="Licences", amount="500", pipeline_code="direct"),

@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from clientela.conftest import login
 from clientela.deals import board_totals, services
+from clientela.deals.board import services as board_services
+from clientela.deals.board.selectors import BOARD_CARDS, board
 from clientela.deals.choices import DealStatus
 from clientela.deals.client_card import move_deals_on_handover
 from clientela.deals.models import BoardTotal, Deal, LostReason
-from clientela.deals.selectors import BOARD_CARDS, DealFilters, board
+from clientela.deals.selectors import DealFilters
 from clientela.deals.tests.conftest import pipeline, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -73,11 +75,11 @@ def test_every_way_of_writing_deals_keeps_the_totals(world, make_deal, clients):
     assert_kept()
     services.deal_update(by=north, deal=b, data={"next_step_subject": "Call the CFO"}, version=1)
     assert_kept()
-    services.deal_move(by=north, deal=Deal.objects.get(pk=b.pk), stage=stage("negotiation"))
+    board_services.deal_move(by=north, deal=Deal.objects.get(pk=b.pk), stage=stage("negotiation"))
     assert_kept()
-    schedule = [services.ScheduledPayment(dt.date(2030, 1, 1), "1000.20")]
-    services.deal_win(by=north, deal=Deal.objects.get(pk=a.pk), payments=schedule)
-    services.deal_lose(by=north, deal=Deal.objects.get(pk=c.pk), reason=LostReason.objects.first())
+    schedule = [board_services.ScheduledPayment(dt.date(2030, 1, 1), "1000.20")]
+    board_services.deal_win(by=north, deal=Deal.objects.get(pk=a.pk), payments=schedule)
+    board_services.deal_lose(by=north, deal=Deal.objects.get(pk=c.pk), reason=LostReason.objects.first())
     assert_kept()
     assert stored() == {(corporate, stage("negotiation").pk, "RON", north.pk, team): (1, 25045)}
     d = make_deal(amount="10.01", pipeline_code="direct")

@@ -14,9 +14,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clientela.core.errors import BusinessError
-from clientela.deals import services
 from clientela.deals import settings_services as config
+from clientela.deals.catalogue import services as catalogue_services
 from clientela.deals.choices import DealEventKind, DocumentStatus
+from clientela.deals.documents import services as document_services
+from clientela.deals.documents.pdf import _link_callback, html_to_pdf
 from clientela.deals.models import (
     Deal,
     DealEvent,
@@ -25,7 +27,6 @@ from clientela.deals.models import (
     DocumentTemplate,
     DocumentVersion,
 )
-from clientela.deals.pdf import _link_callback, html_to_pdf
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
 
@@ -48,11 +49,11 @@ def version_text(version: DocumentVersion) -> str:
 @pytest.fixture
 def deal(world, clients, products, make_deal) -> Deal:
     deal = make_deal(amount="0", title="Audit Țară")
-    services.line_add(
+    catalogue_services.line_add(
         by=world.manager_north, deal=deal, product=products["audit"], quantity="2", discount_percent="10"
     )
-    services.line_add(by=world.manager_north, deal=deal, product=products["licence"], quantity="3")
-    services.line_add(
+    catalogue_services.line_add(by=world.manager_north, deal=deal, product=products["licence"], quantity="3")
+    catalogue_services.line_add(
         by=world.manager_north, deal=deal, name="Árvíztűrő tükörfúrógép", quantity="1", unit_price="12.50"
     )
     return Deal.objects.get(pk=deal.pk)
@@ -68,7 +69,9 @@ def test_a_proposal_pdf_shows_client_lines_and_totals_in_any_script(world, deal)
             "bank_details": "IBAN RO49",
         },
     )
-    document = services.document_create(by=world.manager_north, deal=deal, title="Ofertă pentru Ștefan")
+    document = document_services.document_create(
+        by=world.manager_north, deal=deal, title="Ofertă pentru Ștefan"
+    )
     version = document.versions.get()
     text = version_text(version)
     assert document.number == f"P-{timezone.localdate().year}-0001"
@@ -91,15 +94,15 @@ def test_a_proposal_pdf_shows_client_lines_and_totals_in_any_script(world, deal)
 def test_pdf_fonts_are_embedded_whatever_the_working_directory(world, deal, monkeypatch, tmp_path):
     # A server started from another directory still writes "Ș" and Cyrillic, not Helvetica's boxes.
     monkeypatch.chdir(tmp_path)
-    document = services.document_create(by=world.manager_north, deal=deal, title="Ofertă")
+    document = document_services.document_create(by=world.manager_north, deal=deal, title="Ofertă")
     text = version_text(document.versions.get())
     assert "Ștefan & Fiii" in text and "Аудит безопасности" in text
 
 
 def test_numbers_run_per_kind_and_year_and_versions_are_kept(world, deal):
-    first = services.document_create(by=world.manager_north, deal=deal)
-    second = services.document_create(by=world.manager_north, deal=deal)
-    invoice = services.document_create(by=world.manager_north, deal=deal, kind="invoice")
+    first = document_services.document_create(by=world.manager_north, deal=deal)
+    second = document_services.document_create(by=world.manager_north, deal=deal)
+    invoice = document_services.document_create(by=world.manager_north, deal=deal, kind="invoice")
     year = timezone.localdate().year
     assert [first.number, second.number, invoice.number] == [
         f"P-{year}-0001",
@@ -107,9 +110,11 @@ def test_numbers_run_per_kind_and_year_and_versions_are_kept(world, deal):
         f"INV-{year}-0001",
     ]
     DocumentCounter.objects.filter(prefix="P", year=year).update(last=41)
-    assert services.document_create(by=world.manager_north, deal=deal).number == f"P-{year}-0042"
-    services.line_add(by=world.manager_north, deal=deal, name="Extra day", quantity="1", unit_price="1000")
-    v2 = services.document_revise(by=world.manager_north, document=first)
+    assert document_services.document_create(by=world.manager_north, deal=deal).number == f"P-{year}-0042"
+    catalogue_services.line_add(
+        by=world.manager_north, deal=deal, name="Extra day", quantity="1", unit_price="1000"
+    )
+    v2 = document_services.document_revise(by=world.manager_north, document=first)
     assert v2.version == 2
     versions = list(DocumentVersion.objects.filter(document=first).order_by("version"))
     assert [v.version for v in versions] == [1, 2]
@@ -119,17 +124,17 @@ def test_numbers_run_per_kind_and_year_and_versions_are_kept(world, deal):
 
 
 def test_each_sent_version_is_on_the_deals_timeline(world, deal):
-    document = services.document_create(by=world.manager_north, deal=deal)
-    services.document_send(
+    document = document_services.document_create(by=world.manager_north, deal=deal)
+    document_services.document_send(
         by=world.manager_north, version=document.versions.get(version=1), to="ioana@example.ro"
     )
-    v2 = services.document_revise(by=world.manager_north, document=document)
-    services.document_send(by=world.manager_north, version=v2)
+    v2 = document_services.document_revise(by=world.manager_north, document=document)
+    document_services.document_send(by=world.manager_north, version=v2)
     sent = DealEvent.objects.filter(deal=deal, kind=DealEventKind.DOCUMENT_SENT).order_by("at", "id")
     assert [event.document_version.version for event in sent] == [1, 2]
     assert "ioana@example.ro" in sent[0].text
     assert Document.objects.get(pk=document.pk).status == DocumentStatus.SENT
-    services.document_set_status(
+    document_services.document_set_status(
         by=world.manager_north, document=Document.objects.get(pk=document.pk), status="accepted"
     )
     assert Document.objects.get(pk=document.pk).status == DocumentStatus.ACCEPTED
@@ -138,13 +143,13 @@ def test_each_sent_version_is_on_the_deals_timeline(world, deal):
 def test_documents_need_lines_and_a_valid_validity_date(world, make_deal, deal):
     empty = make_deal()
     with pytest.raises(BusinessError) as caught:
-        services.document_create(by=world.manager_north, deal=empty)
+        document_services.document_create(by=world.manager_north, deal=empty)
     assert "lines" in caught.value.errors
     with pytest.raises(BusinessError) as caught:
-        services.document_create(by=world.manager_north, deal=deal, valid_until=dt.date(2000, 1, 1))
+        document_services.document_create(by=world.manager_north, deal=deal, valid_until=dt.date(2000, 1, 1))
     assert "valid_until" in caught.value.errors
     with pytest.raises(BusinessError) as caught:
-        services.document_create(by=world.manager_north, deal=deal, language="xx")
+        document_services.document_create(by=world.manager_north, deal=deal, language="xx")
     assert "language" in caught.value.errors
     assert not Document.objects.exists() and not DocumentCounter.objects.filter(last__gt=0).exists()
 
@@ -156,12 +161,12 @@ def test_agreements_invoices_and_acts_use_their_templates(world, deal):
         ("invoice", "IBAN RO49 AAAA 1B31"),
         ("act", "Act of acceptance"),
     ]:
-        document = services.document_create(by=world.manager_north, deal=deal, kind=kind)
+        document = document_services.document_create(by=world.manager_north, deal=deal, kind=kind)
         assert words in version_text(document.versions.get())
 
 
 def test_documents_are_written_in_the_chosen_language(world, deal):
-    document = services.document_create(by=world.manager_north, deal=deal, language="ro")
+    document = document_services.document_create(by=world.manager_north, deal=deal, language="ro")
     assert document.language == "ro"
     template = DocumentTemplate.objects.create(
         kind="proposal",
@@ -173,7 +178,7 @@ def test_documents_are_written_in_the_chosen_language(world, deal):
             "{% for line in lines %}<p>{{ line.name }}</p>{% endfor %}</body></html>"
         ),
     )
-    russian = services.document_create(by=world.manager_north, deal=deal, language="ru")
+    russian = document_services.document_create(by=world.manager_north, deal=deal, language="ru")
     assert russian.template == template
     assert "Коммерческое предложение" in version_text(russian.versions.get())
 
@@ -181,7 +186,7 @@ def test_documents_are_written_in_the_chosen_language(world, deal):
 def test_the_company_logo_is_embedded(world, deal):
     logo = SimpleUploadedFile("logo.png", PNG, content_type="image/png")
     config.company_update(by=world.admin, data={"name": "Northwind"}, logo=logo)
-    document = services.document_create(by=world.manager_north, deal=deal)
+    document = document_services.document_create(by=world.manager_north, deal=deal)
     version = document.versions.get()
     assert "data:image/png;base64," in version.html
     reader = PdfReader(io.BytesIO(version.pdf.open("rb").read()))
@@ -224,7 +229,7 @@ def test_template_errors_are_field_errors_and_write_nothing(world, deal):
         kind="act", language="en", name="Include", body='{% include "base.html" %}'
     )
     with pytest.raises(BusinessError) as caught:
-        services.document_create(by=world.manager_north, deal=deal, kind="act", template=template)
+        document_services.document_create(by=world.manager_north, deal=deal, kind="act", template=template)
     assert "template" in caught.value.errors
     assert not Document.objects.exists()
 
@@ -236,6 +241,6 @@ def test_templates_see_plain_values_not_records(world, deal):
         name="Probe",
         body="<html><body>[{{ deal.owner.password }}][{{ client.owner }}][{{ deal.owner }}]</body></html>",
     )
-    document = services.document_create(by=world.manager_north, deal=deal, template=template)
+    document = document_services.document_create(by=world.manager_north, deal=deal, template=template)
     html = document.versions.get().html
     assert "[][][Mara]" in html

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.core.models import Notification
-from clientela.deals import services
 from clientela.deals.money import format_money
+from clientela.deals.payments import services as payment_services
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
 
@@ -24,9 +24,9 @@ def test_the_overdue_notice_is_written_per_reader_in_their_language(world, make_
     world.manager_north.save(update_fields=["language"])
     deal = make_deal()
     due = timezone.localdate() - dt.timedelta(days=5)
-    services.payment_create(by=world.admin, deal=deal, kind="expected", amount="100", due_date=due)
+    payment_services.payment_create(by=world.admin, deal=deal, kind="expected", amount="100", due_date=due)
     with translation.override("en"):  # the job runs in the site's language
-        assert services.receivables_notify_overdue() == 1
+        assert payment_services.receivables_notify_overdue() == 1
     params: dict[str, Any] = {
         "deal": deal,
         "amount": format_money(Decimal("100"), deal.currency),

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clientela.conftest import login
-from clientela.deals import selectors, services
+from clientela.deals import selectors
+from clientela.deals.board import selectors as board_selectors
+from clientela.deals.board import services as board_services
+from clientela.deals.board.services import ScheduledPayment
 from clientela.deals.models import Deal, LostReason
-from clientela.deals.services import ScheduledPayment
 from clientela.deals.tests.conftest import pipeline, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -40,21 +42,21 @@ def test_every_column_gets_its_newest_cards_from_one_query(world, make_deal, dja
         deal = make_deal(title=f"Open {index}")
         Deal.objects.filter(pk=deal.pk).update(stage_entered_at=now - dt.timedelta(days=days))
     moved = make_deal(title="Negotiating")
-    services.deal_move(by=world.manager_north, deal=moved, stage=stage("negotiation"))
+    board_services.deal_move(by=world.manager_north, deal=moved, stage=stage("negotiation"))
     won = make_deal(title="Won lately", amount="10")
-    services.deal_move(by=world.manager_north, deal=won, stage=stage("won"), amount="10", payments=PAID)
-    board = selectors.board(viewer=world.manager_north, pipeline=pipeline())
-    since = now - dt.timedelta(days=selectors.BOARD_CLOSED_DAYS)
+    board_services.deal_move(by=world.manager_north, deal=won, stage=stage("won"), amount="10", payments=PAID)
+    board = board_selectors.board(viewer=world.manager_north, pipeline=pipeline())
+    since = now - dt.timedelta(days=board_selectors.BOARD_CLOSED_DAYS)
     sets = {
-        closed: selectors._board_deals(
+        closed: board_selectors._board_deals(
             world.manager_north, pipeline(), selectors.DealFilters(), since, closed=closed, cards=True
         )
         for closed in (False, True)
     }
     with django_assert_num_queries(1):
-        cards = selectors._column_cards(
+        cards = board_selectors._column_cards(
             [(sets[column.stage.is_closed], column.stage.pk) for column in board.columns if column.count],
-            selectors.BOARD_CARDS,
+            board_selectors.BOARD_CARDS,
         )
     assert [card.title for card in cards[stage("first_contact").pk]] == ["Open 1", "Open 2", "Open 0"]
     assert [card.title for card in cards[stage("negotiation").pk]] == ["Negotiating"]
@@ -71,7 +73,7 @@ def test_every_column_gets_its_newest_cards_from_one_query(world, make_deal, dja
 def test_closed_columns_show_only_deals_closed_in_the_last_30_days(client, world, make_deal):
     reason = LostReason.objects.get(code="price")
     old = make_deal(title="Lost long ago")
-    services.deal_move(
+    board_services.deal_move(
         by=world.manager_north,
         deal=old,
         stage=stage("lost"),
@@ -79,7 +81,7 @@ def test_closed_columns_show_only_deals_closed_in_the_last_30_days(client, world
         at=timezone.now() - dt.timedelta(days=45),
     )
     recent = make_deal(title="Lost last week")
-    services.deal_move(
+    board_services.deal_move(
         by=world.manager_north,
         deal=recent,
         stage=stage("lost"),
@@ -119,7 +121,7 @@ def test_cards_escape_everything_and_show_owner_and_next_step(client, world, mak
 def test_list_rows_show_labels_owner_status_and_escape(client, world, make_deal):
     evil = make_deal(title="<i>Big</i> deal", amount="1234.5")
     won = make_deal(title="Done deal", amount="10")
-    services.deal_move(by=world.manager_north, deal=won, stage=stage("won"), amount="10", payments=PAID)
+    board_services.deal_move(by=world.manager_north, deal=won, stage=stage("won"), amount="10", payments=PAID)
     queued = make_deal(title="Queued deal")
     Deal.objects.filter(pk=queued.pk).update(owner=None)
     login(client, world.manager_north)
@@ -141,10 +143,12 @@ def test_list_rows_show_labels_owner_status_and_escape(client, world, make_deal)
 def test_card_query_falls_back_when_a_filter_value_equals_the_placeholder(world, make_deal):
     first = make_deal(title="First")
     second = make_deal(title="Second")
-    services.deal_move(by=world.manager_north, deal=second, stage=stage("negotiation"))
-    odd = Deal.objects.filter(pipeline=pipeline(), status="open").exclude(pk=selectors._STAGE_PLACEHOLDER)
-    cards = selectors._column_cards(
-        [(odd, stage("first_contact").pk), (odd, stage("negotiation").pk)], selectors.BOARD_CARDS
+    board_services.deal_move(by=world.manager_north, deal=second, stage=stage("negotiation"))
+    odd = Deal.objects.filter(pipeline=pipeline(), status="open").exclude(
+        pk=board_selectors._STAGE_PLACEHOLDER
+    )
+    cards = board_selectors._column_cards(
+        [(odd, stage("first_contact").pk), (odd, stage("negotiation").pk)], board_selectors.BOARD_CARDS
     )
     assert [card.pk for card in cards[stage("first_contact").pk]] == [first.pk]
     assert [card.pk for card in cards[stage("negotiation").pk]] == [second.pk]

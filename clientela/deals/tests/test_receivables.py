@@ -8,13 +8,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from clientela.deals import selectors, services
+from clientela.deals import selectors
+from clientela.deals.board import services as board_services
+from clientela.deals.payments import services as payment_services
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
 
 
 def expected(world, deal, amount, days_from_today):
-    return services.payment_create(
+    return payment_services.payment_create(
         by=world.admin,
         deal=deal,
         kind="expected",
@@ -24,7 +26,7 @@ def expected(world, deal, amount, days_from_today):
 
 
 def received(world, deal, amount, days_ago=0):
-    return services.payment_create(
+    return payment_services.payment_create(
         by=world.admin,
         deal=deal,
         kind="received",
@@ -72,7 +74,9 @@ def test_lost_deals_do_not_count(world, make_deal):
 
     deal = make_deal()
     expected(world, deal, "500", -5)
-    services.deal_lose(by=world.manager_north, deal=deal, reason=LostReason.objects.get(code="no_budget"))
+    board_services.deal_lose(
+        by=world.manager_north, deal=deal, reason=LostReason.objects.get(code="no_budget")
+    )
     assert not selectors.overdue_receivables(world.admin).exists()
 
 
@@ -110,8 +114,8 @@ def test_owners_and_heads_hear_once_about_each_overdue_payment(world, make_deal)
     first = expected(world, deal, "100", -10)
     expected(world, deal, "100", -2)
     expected(world, make_deal(), "100", +3)  # not due yet
-    assert services.receivables_notify_overdue() == 1
-    assert services.receivables_notify_overdue() == 0  # the same payment is not reported twice
+    assert payment_services.receivables_notify_overdue() == 1
+    assert payment_services.receivables_notify_overdue() == 0  # the same payment is not reported twice
     notes = Notification.objects.filter(verb="payment_overdue")
     assert {n.user for n in notes} == {world.manager_north, world.head_north}
     assert "200.00" in notes.first().text and first.due_date.isoformat() in notes.first().text

@@ -1,5 +1,5 @@
-"""Deal services: creation, optimistic locking, stage history, the won/lost rules, lines and
-prices, payments, objections, notifications and who may do what."""
+"""Deal services: creation, optimistic locking, who may change a deal, scoping, and the client
+card's deal figures and handovers."""
 
 from __future__ import annotations
 
@@ -7,41 +7,24 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.models import AuditEntry, Notification
+from clientela.core.permissions import Action, can
 from clientela.deals import selectors, services
-from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
+from clientela.deals.board import services as board_services
+from clientela.deals.catalogue import services as catalogue_services
+from clientela.deals.choices import DealEventKind, DealStatus
 from clientela.deals.client_card import client_deal_summary, deal_family_figures, move_deals_on_handover
 from clientela.deals.models import (
-    ClientPriceList,
     Deal,
     DealEvent,
     DealStageChange,
-    LostReason,
-    Objection,
-    Payment,
-    PriceList,
-    PriceListItem,
 )
-from clientela.deals.services import ScheduledPayment
-from clientela.deals.tests.conftest import days_ago, pipeline, stage
+from clientela.deals.tests.conftest import snapshot, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
-
-
-def snapshot(deal: Deal) -> dict:
-    """Everything a failed write must leave as it was."""
-    deal = Deal.objects.get(pk=deal.pk)
-    return {
-        "row": {f.attname: getattr(deal, f.attname) for f in Deal._meta.concrete_fields},
-        "changes": DealStageChange.objects.filter(deal=deal).count(),
-        "events": DealEvent.objects.filter(deal=deal).count(),
-        "payments": Payment.objects.filter(deal=deal).count(),
-        "audit": history_for(deal).count(),
-    }
 
 
 # --- creation ------------------------------------------------------------------------------------
@@ -184,10 +167,12 @@ def test_bad_fields_of_an_edit_write_nothing(world, make_deal):
 
 def test_the_amount_follows_the_lines(world, make_deal, products):
     deal = make_deal(amount="0")
-    services.line_add(
+    catalogue_services.line_add(
         by=world.manager_north, deal=deal, product=products["audit"], quantity="2", discount_percent="10"
     )
-    services.line_add(by=world.manager_north, deal=deal, name="Travel", quantity="1", unit_price="150.25")
+    catalogue_services.line_add(
+        by=world.manager_north, deal=deal, name="Travel", quantity="1", unit_price="150.25"
+    )
     deal = Deal.objects.get(pk=deal.pk)
     assert deal.amount == Decimal("2850.25")  # 2 × 1500 − 10% + 150.25
     with pytest.raises(BusinessError) as caught:
@@ -199,269 +184,20 @@ def test_the_amount_follows_the_lines(world, make_deal, products):
         )
     assert "currency" in caught.value.errors
     line = deal.lines.get(name="Travel")
-    services.line_remove(by=world.manager_north, line=line)
+    catalogue_services.line_remove(by=world.manager_north, line=line)
     assert Deal.objects.get(pk=deal.pk).amount == Decimal("2700.00")
 
 
 def test_moves_bump_the_version_so_open_edit_forms_go_stale(world, make_deal):
     deal = make_deal()
-    services.deal_move(by=world.manager_north, deal=deal, stage=stage("needs_identified"))
+    board_services.deal_move(by=world.manager_north, deal=deal, stage=stage("needs_identified"))
     with pytest.raises(ConflictError):
         services.deal_update(by=world.manager_north, deal=deal, data={"title": "Old form"}, version=1)
     with pytest.raises(ConflictError):
-        services.deal_move(
+        board_services.deal_move(
             by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), stage=stage("negotiation"), version=1
         )
     assert Deal.objects.get(pk=deal.pk).stage.code == "needs_identified"
-
-
-# --- stage history -------------------------------------------------------------------------------
-
-
-def test_stage_history_records_the_time_spent_in_each_stage(world, make_deal):
-    start = days_ago(10)
-    deal = make_deal(at=start)
-    services.deal_move(
-        by=world.manager_north, deal=deal, stage=stage("needs_identified"), at=start + dt.timedelta(days=3)
-    )
-    services.deal_move(
-        by=world.manager_north,
-        deal=Deal.objects.get(pk=deal.pk),
-        stage=stage("proposal_sent"),
-        at=start + dt.timedelta(days=3, hours=12),
-    )
-    changes = list(DealStageChange.objects.filter(deal=deal).order_by("at"))
-    assert [(c.from_stage and c.from_stage.code, c.to_stage.code) for c in changes] == [
-        (None, "first_contact"),
-        ("first_contact", "needs_identified"),
-        ("needs_identified", "proposal_sent"),
-    ]
-    assert [c.seconds_in_previous for c in changes] == [None, 3 * 86400, 12 * 3600]
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.stage_entered_at == start + dt.timedelta(days=3, hours=12)
-    stats = {
-        row["stage"].code: row for row in selectors.stage_statistics(viewer=world.admin, pipeline=pipeline())
-    }
-    assert stats["first_contact"]["entered"] == 1 and stats["first_contact"]["advanced"] == 1
-    assert stats["first_contact"]["conversion"] == 100
-    assert stats["first_contact"]["avg_seconds"] == 3 * 86400
-    assert stats["needs_identified"]["avg_seconds"] == 12 * 3600
-    assert stats["proposal_sent"]["entered"] == 1 and stats["proposal_sent"]["advanced"] == 0
-
-
-def test_moving_to_the_current_stage_changes_nothing(world, make_deal):
-    deal = make_deal()
-    before = snapshot(deal)
-    services.deal_move(by=world.manager_north, deal=deal, stage=deal.stage)
-    assert snapshot(deal) == before
-
-
-# --- lost and won ---------------------------------------------------------------------------------
-
-
-def test_lost_needs_a_reason_and_writes_nothing_without_one(world, make_deal):
-    deal = make_deal()
-    before = snapshot(deal)
-    with pytest.raises(BusinessError) as caught:
-        services.deal_lose(by=world.manager_north, deal=deal, reason=None)
-    assert caught.value.status == 422 and "lost_reason" in caught.value.errors
-    with pytest.raises(BusinessError):
-        services.deal_move(by=world.manager_north, deal=deal, stage=stage("lost"))
-    assert snapshot(deal) == before
-
-
-def test_lost_with_a_reason_closes_the_deal(world, make_deal):
-    deal = make_deal()
-    reason = LostReason.objects.get(code="staff_attitude")
-    services.deal_lose(by=world.manager_north, deal=deal, reason=reason, note="  Rude   reply ")
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.status == DealStatus.LOST and stored.stage.code == "lost"
-    assert stored.lost_reason == reason and stored.lost_note == "Rude reply"
-    assert stored.closed_at is not None
-    assert DealEvent.objects.filter(deal=deal, kind=DealEventKind.LOST).exists()
-    assert history_for(stored).filter(event="moved_lost").exists()
-
-
-def test_a_switched_off_reason_is_refused(world, make_deal):
-    deal = make_deal()
-    reason = LostReason.objects.get(code="price")
-    reason.is_active = False
-    reason.save()
-    with pytest.raises(BusinessError) as caught:
-        services.deal_lose(by=world.manager_north, deal=deal, reason=reason)
-    assert "lost_reason" in caught.value.errors
-
-
-def test_won_needs_an_amount_above_zero(world, make_deal):
-    deal = make_deal(amount="0", pipeline_code="direct")
-    before = snapshot(deal)
-    with pytest.raises(BusinessError) as caught:
-        services.deal_win(by=world.manager_north, deal=deal)
-    assert "amount" in caught.value.errors
-    assert snapshot(deal) == before
-    services.deal_win(by=world.manager_north, deal=deal, amount="700")
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.status == DealStatus.WON and stored.amount == Decimal("700.00")
-
-
-def test_corporate_won_needs_a_payment_schedule_covering_the_amount(world, make_deal):
-    deal = make_deal(amount="1000.00")
-    assert deal.pipeline.requires_payment_schedule
-    before = snapshot(deal)
-    with pytest.raises(BusinessError) as caught:
-        services.deal_win(by=world.manager_north, deal=deal)
-    assert "payments" in caught.value.errors
-    short = [ScheduledPayment(dt.date(2030, 1, 1), "400"), ScheduledPayment(dt.date(2030, 2, 1), "500")]
-    with pytest.raises(BusinessError) as caught:
-        services.deal_win(by=world.manager_north, deal=deal, payments=short)
-    assert "payments" in caught.value.errors and "900.00" in caught.value.errors["payments"][0]
-    bad_row = [ScheduledPayment(dt.date(2030, 1, 1), "1000"), ScheduledPayment(dt.date(2030, 2, 1), "0")]
-    with pytest.raises(BusinessError) as caught:
-        services.deal_win(by=world.manager_north, deal=deal, payments=bad_row)
-    assert "payments.1.amount" in caught.value.errors
-    assert snapshot(deal) == before  # no partial writes: no payments, no move
-    full = [ScheduledPayment(dt.date(2030, 1, 1), "400"), ScheduledPayment(dt.date(2030, 2, 1), "600.00")]
-    services.deal_win(by=world.manager_north, deal=deal, payments=full)
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.status == DealStatus.WON and stored.closed_at is not None
-    assert sorted(p.amount for p in stored.payments.filter(kind=PaymentKind.EXPECTED)) == [
-        Decimal("400.00"),
-        Decimal("600.00"),
-    ]
-
-
-def test_payments_already_scheduled_count_towards_the_schedule(world, make_deal):
-    deal = make_deal(amount="1000.00")
-    services.payment_create(
-        by=world.manager_north, deal=deal, kind="expected", amount="1000", due_date=dt.date(2030, 1, 1)
-    )
-    services.deal_win(by=world.manager_north, deal=deal)
-    assert Deal.objects.get(pk=deal.pk).status == DealStatus.WON
-
-
-def test_reopening_a_lost_deal_clears_the_loss(world, make_deal):
-    deal = make_deal()
-    services.deal_lose(by=world.manager_north, deal=deal, reason=LostReason.objects.get(code="price"))
-    services.deal_move(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), stage=stage("negotiation"))
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.status == DealStatus.OPEN and stored.lost_reason is None and stored.closed_at is None
-    assert DealEvent.objects.filter(deal=deal, kind=DealEventKind.REOPENED).exists()
-
-
-def test_a_deal_can_move_to_another_pipeline(world, make_deal):
-    deal = make_deal()
-    services.deal_move(by=world.manager_north, deal=deal, stage=stage("quote", "retail"))
-    stored = Deal.objects.get(pk=deal.pk)
-    assert stored.pipeline.code == "retail" and stored.stage.code == "quote"
-    assert DealStageChange.objects.filter(deal=deal, pipeline=stored.pipeline).exists()
-
-
-# --- notifications ---------------------------------------------------------------------------------
-
-
-def test_the_head_hears_of_stage_changes_when_the_pipeline_says_so(world, make_deal):
-    corporate = make_deal()
-    services.deal_move(by=world.manager_north, deal=corporate, stage=stage("needs_identified"))
-    assert Notification.objects.filter(user=world.head_north, verb="deal_stage").count() == 1
-    direct = make_deal(pipeline_code="direct")
-    services.deal_move(by=world.manager_north, deal=direct, stage=stage("meeting", "direct"))
-    assert Notification.objects.filter(user=world.head_north, verb="deal_stage").count() == 1
-    assert not Notification.objects.filter(user=world.manager_north, verb="deal_stage").exists()
-
-
-def test_the_owner_hears_when_someone_else_moves_their_deal(world, make_deal):
-    deal = make_deal()
-    services.deal_move(by=world.head_north, deal=deal, stage=stage("negotiation"))
-    assert Notification.objects.filter(user=world.manager_north, verb="deal_stage").exists()
-    assert not Notification.objects.filter(user=world.head_north, verb="deal_stage").exists()
-
-
-# --- lines and prices ----------------------------------------------------------------------------
-
-
-def test_prices_come_from_the_default_list_unless_the_client_has_a_loyalty_list(world, make_deal, products):
-    deal = make_deal(amount="0")
-    line = services.line_add(by=world.manager_north, deal=deal, product=products["licence"], quantity="10")
-    assert line.unit_price == Decimal("99.90") and line.total == Decimal("999.00") and line.unit == "pcs"
-    loyal = PriceList.objects.create(name="Loyal RON", currency="RON")
-    PriceListItem.objects.create(price_list=loyal, product=products["licence"], price=Decimal("80.00"))
-    ClientPriceList.objects.create(client=deal.client, price_list=loyal)
-    line = services.line_add(by=world.manager_north, deal=deal, product=products["licence"], quantity="1")
-    assert line.unit_price == Decimal("80.00")
-    line = services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
-    assert line.unit_price == Decimal("1500.00")  # not on the loyalty list: the default list applies
-
-
-def test_no_price_in_the_deals_currency_is_a_field_error(world, make_deal, products):
-    deal = make_deal(currency="HUF")
-    with pytest.raises(BusinessError) as caught:
-        services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
-    assert "unit_price" in caught.value.errors and "HUF" in caught.value.errors["unit_price"][0]
-    assert not deal.lines.exists()
-
-
-@pytest.mark.parametrize(
-    ("field", "values"),
-    [
-        ("quantity", {"quantity": "0"}),
-        ("quantity", {"quantity": 1.5}),
-        ("discount_percent", {"discount_percent": "101"}),
-        ("unit_price", {"unit_price": "1.999"}),
-        ("name", {"name": ""}),
-    ],
-)
-def test_bad_lines_are_field_errors(world, make_deal, field, values):
-    deal = make_deal()
-    kwargs = {"name": "Service", "quantity": "1", "unit_price": "10", **values}
-    with pytest.raises(BusinessError) as caught:
-        services.line_add(by=world.manager_north, deal=deal, **kwargs)
-    assert field in caught.value.errors
-    assert not deal.lines.exists() and Deal.objects.get(pk=deal.pk).version == 1
-
-
-def test_closed_deals_keep_their_lines(world, make_deal):
-    deal = make_deal(pipeline_code="direct")
-    services.deal_win(by=world.manager_north, deal=deal)
-    with pytest.raises(ConflictError):
-        services.line_add(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), name="X", unit_price="1")
-
-
-# --- payments and objections ---------------------------------------------------------------------
-
-
-def test_payments_are_in_the_deals_currency_with_their_dates(world, make_deal):
-    deal = make_deal()
-    with pytest.raises(BusinessError) as caught:
-        services.payment_create(by=world.manager_north, deal=deal, kind="expected", amount="10")
-    assert "due_date" in caught.value.errors
-    with pytest.raises(BusinessError) as caught:
-        services.payment_create(
-            by=world.manager_north,
-            deal=deal,
-            kind="received",
-            amount="10",
-            paid_on=timezone.localdate() + dt.timedelta(days=1),
-        )
-    assert "paid_on" in caught.value.errors
-    with pytest.raises(BusinessError) as caught:
-        services.payment_create(by=world.manager_north, deal=deal, kind="received", amount="0")
-    assert "amount" in caught.value.errors
-    payment = services.payment_create(by=world.manager_north, deal=deal, kind="received", amount="10")
-    assert payment.currency == "RON" and payment.paid_on == timezone.localdate()
-    assert DealEvent.objects.filter(deal=deal, kind=DealEventKind.PAYMENT).count() == 1
-
-
-def test_objections_are_recorded_at_the_current_stage_and_counted(world, make_deal):
-    deal = make_deal()
-    objection = Objection.objects.create(text="Too expensive", answer="Show the value.")
-    services.deal_move(by=world.manager_north, deal=deal, stage=stage("negotiation"))
-    services.objection_record(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), objection=objection)
-    services.objection_record(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), objection=objection)
-    counts = selectors.objection_counts(viewer=world.head_north, pipeline=pipeline())
-    assert [(row["objection"], row["stage"].code, row["count"]) for row in counts] == [
-        ("Too expensive", "negotiation", 2)
-    ]
-    assert selectors.objection_counts(viewer=world.manager_south) == []
 
 
 # --- who may do what ------------------------------------------------------------------------------
@@ -481,11 +217,11 @@ def test_objections_are_recorded_at_the_current_stage_and_counted(world, make_de
 def test_who_may_change_a_deal(world, make_deal, who, allowed):
     deal = make_deal()
     user = getattr(world, who)
-    assert services.can_work(user, deal) is allowed
+    assert can(user, deal, Action.WORK) is allowed
     if not allowed:
         before = snapshot(deal)
         with pytest.raises(PermissionDeniedError):
-            services.deal_move(by=user, deal=deal, stage=stage("negotiation"))
+            board_services.deal_move(by=user, deal=deal, stage=stage("negotiation"))
         with pytest.raises(PermissionDeniedError):
             services.deal_update(by=user, deal=deal, data={"title": "x"}, version=1)
         assert snapshot(deal) == before
@@ -522,7 +258,7 @@ def test_scoping_of_deals(world, make_deal, clients):
 
 def test_client_card_summary_and_family_figures(world, make_deal, clients):
     won = make_deal(amount="500", pipeline_code="direct")
-    services.deal_win(by=world.manager_north, deal=won)
+    board_services.deal_win(by=world.manager_north, deal=won)
     make_deal(amount="300")
     summary = client_deal_summary(client=clients["north"], viewer=world.manager_north)
     assert (summary["open"], summary["won"], summary["total"]) == (1, 1, 2)
@@ -541,7 +277,7 @@ def test_client_card_summary_and_family_figures(world, make_deal, clients):
 def test_handover_moves_open_deals_of_the_previous_manager(world, make_deal, clients):
     open_deal = make_deal()
     closed = make_deal(pipeline_code="direct")
-    services.deal_win(by=world.manager_north, deal=closed)
+    board_services.deal_win(by=world.manager_north, deal=closed)
     moved = move_deals_on_handover(
         by=world.head_north,
         handover=None,

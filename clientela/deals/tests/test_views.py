@@ -16,8 +16,12 @@ from django.utils import timezone
 
 from clientela.conftest import login
 from clientela.deals import services
+from clientela.deals.board import services as board_services
+from clientela.deals.board.selectors import BOARD_CARDS
+from clientela.deals.catalogue import services as catalogue_services
+from clientela.deals.documents import services as document_services
 from clientela.deals.models import Deal, DealStageChange, Document, LostReason, Objection, Payment
-from clientela.deals.selectors import BOARD_CARDS
+from clientela.deals.payments import services as payment_services
 from clientela.deals.tests.conftest import pipeline, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -40,7 +44,7 @@ def test_board_shows_columns_with_counts_and_totals(client, world, make_deal):
     make_deal(amount="250.50")
     make_deal(amount="99", currency="EUR")
     moved = make_deal(amount="10")
-    services.deal_move(by=world.manager_north, deal=moved, stage=stage("negotiation"))
+    board_services.deal_move(by=world.manager_north, deal=moved, stage=stage("negotiation"))
     login(client, world.manager_north)
     response = client.get(board_url())
     assert response.status_code == 200
@@ -268,7 +272,7 @@ def test_list_is_scoped_and_shows_amounts_only_to_sellers(
 
 def test_list_filters(client, world, make_deal):
     overdue = make_deal(title="Owes money")
-    services.payment_create(
+    payment_services.payment_create(
         by=world.manager_north,
         deal=overdue,
         kind="expected",
@@ -290,9 +294,9 @@ def test_list_filters(client, world, make_deal):
 
 def test_card_shows_lines_payments_documents_and_history(client, world, make_deal, products):
     deal = make_deal(amount="0")
-    services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="2")
-    document = services.document_create(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
-    services.payment_create(
+    catalogue_services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="2")
+    document = document_services.document_create(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
+    payment_services.payment_create(
         by=world.manager_north,
         deal=deal,
         kind="expected",
@@ -351,7 +355,7 @@ def test_card_actions_add_lines_payments_objections_and_notes(client, world, mak
 
 def test_documents_from_the_card(client, world, make_deal, products):
     deal = make_deal(amount="0")
-    services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
+    catalogue_services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
     login(client, world.manager_north)
     response = client.post(
         reverse("deals:document_create", args=[deal.pk]),
@@ -453,7 +457,7 @@ def test_pickers_are_scoped(client, world, clients):
 
 def test_receivables_page(client, world, make_deal, clients):
     deal = make_deal(title="Late payer")
-    services.payment_create(
+    payment_services.payment_create(
         by=world.manager_north,
         deal=deal,
         kind="expected",
@@ -461,7 +465,7 @@ def test_receivables_page(client, world, make_deal, clients):
         due_date=timezone.localdate() - dt.timedelta(days=9),
     )
     south = make_deal(owner=world.manager_south, client=clients["south"], title="Southern debt")
-    services.payment_create(
+    payment_services.payment_create(
         by=world.manager_south,
         deal=south,
         kind="expected",
@@ -477,7 +481,7 @@ def test_receivables_page(client, world, make_deal, clients):
 
 def test_analytics_page(client, world, make_deal):
     deal = make_deal()
-    services.deal_move(by=world.manager_north, deal=deal, stage=stage("needs_identified"))
+    board_services.deal_move(by=world.manager_north, deal=deal, stage=stage("needs_identified"))
     login(client, world.head_north)
     page = text_of(client.get(reverse("deals:stats") + f"?pipeline={pipeline().pk}"))
     assert "Needs identified" in page and "100%" in page
@@ -506,8 +510,8 @@ def test_the_card_queries_do_not_grow_with_its_history(
     client, world, make_deal, products, django_assert_max_num_queries
 ):
     deal = make_deal(amount="0")
-    services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
-    services.document_create(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
+    catalogue_services.line_add(by=world.manager_north, deal=deal, product=products["audit"], quantity="1")
+    document_services.document_create(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
     login(client, world.manager_north)
     url = reverse("deals:detail", args=[deal.pk])
     client.get(url)
@@ -515,15 +519,19 @@ def test_the_card_queries_do_not_grow_with_its_history(
         client.get(url)
     objection = Objection.objects.create(text="Too expensive", answer="Value.")
     for index in range(5):
-        services.line_add(
+        catalogue_services.line_add(
             by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), name=f"Extra {index}", unit_price="5"
         )
-        services.payment_create(by=world.manager_north, deal=deal, kind="received", amount="1")
-        services.objection_record(by=world.manager_north, deal=deal, objection=objection)
+        payment_services.payment_create(by=world.manager_north, deal=deal, kind="received", amount="1")
+        board_services.objection_record(by=world.manager_north, deal=deal, objection=objection)
     document = Document.objects.get()
     for _ in range(3):
-        services.document_revise(by=world.manager_north, document=document)
-    services.document_create(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), kind="invoice")
-    services.deal_move(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), stage=stage("negotiation"))
+        document_services.document_revise(by=world.manager_north, document=document)
+    document_services.document_create(
+        by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), kind="invoice"
+    )
+    board_services.deal_move(
+        by=world.manager_north, deal=Deal.objects.get(pk=deal.pk), stage=stage("negotiation")
+    )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200

@@ -1,0 +1,1 @@
+"""What deals sell: products, price lists and a deal's product lines (its amount is their sum)."""

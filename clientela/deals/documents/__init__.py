@@ -1,0 +1,2 @@
+"""A deal's documents — proposals, agreements, invoices, acts — numbered, versioned and rendered
+to PDF from database templates."""

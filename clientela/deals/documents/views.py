@@ -1,0 +1,155 @@
+"""Pages of a deal's documents: preparing one, issuing a new version, recording that a version was
+sent and the client's answer, and the PDF of a version exactly as issued."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clientela.core.forms import perform
+from clientela.core.http import AuthedRequest
+from clientela.deals import selectors
+from clientela.deals.choices import DocumentStatus
+from clientela.deals.documents import services
+from clientela.deals.forms import (
+    DocumentForm,
+    SendForm,
+)
+from clientela.deals.models import (
+    Document,
+    DocumentVersion,
+)
+from clientela.deals.views import (
+    card_action_failed,
+    done,
+    form_status,
+    workable_deal,
+)
+
+# --- documents -----------------------------------------------------------------------------
+
+
+@login_required
+def document_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    deal = workable_deal(request, pk)
+    if not selectors.can_see_amounts(request.user):
+        raise PermissionDenied
+    form = DocumentForm(
+        request.POST or None, initial={"language": deal.owner.language if deal.owner else "en"}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        document = perform(
+            form,
+            lambda: services.document_create(
+                by=request.user,
+                deal=deal,
+                kind=data["kind"],
+                title=data["title"],
+                language=data["language"],
+                valid_until=data["valid_until"],
+                template=data["template"],
+            ),
+        )
+        if document:
+            return done(
+                request,
+                reverse("deals:detail", args=[pk]) + "#deal-documents",
+                _("%(number)s prepared.") % {"number": document.number},
+            )
+    context = {"deal": deal, "form": form}
+    status = form_status(form)
+    if request.htmx:
+        return render(request, "deals/_document_form.html", context, status=status)
+    return render(request, "deals/document_form.html", context, status=status)
+
+
+def _visible_document(request: AuthedRequest, document_id: int) -> Document:
+    document = (
+        selectors.documents_visible_to(request.user).select_related("deal").filter(pk=document_id).first()
+    )
+    if document is None:
+        raise Http404(_("Not found."))
+    return document
+
+
+@login_required
+@require_POST
+def document_revise(request: AuthedRequest, document_id: int) -> HttpResponse:
+    document = _visible_document(request, document_id)
+    form = Form(request.POST)
+    version = perform(form, lambda: services.document_revise(by=request.user, document=document))
+    if version:
+        messages.success(
+            request,
+            _("Version %(version)s of %(number)s prepared.")
+            % {"version": version.version, "number": document.number},
+        )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect(reverse("deals:detail", args=[document.deal_id]) + "#deal-documents")
+
+
+@login_required
+@require_POST
+def document_send(request: AuthedRequest, version_id: int) -> HttpResponse:
+    version = get_object_or_404(
+        DocumentVersion.objects.select_related("document__deal"),
+        pk=version_id,
+        document__in=selectors.documents_visible_to(request.user),
+    )
+    form = SendForm(request.POST)
+    if form.is_valid() and perform(
+        form, lambda: services.document_send(by=request.user, version=version, to=form.cleaned_data["to"])
+    ):
+        messages.success(
+            request,
+            _("%(number)s version %(version)s marked as sent.")
+            % {"number": version.document.number, "version": version.version},
+        )
+        return redirect(reverse("deals:detail", args=[version.document.deal_id]) + "#deal-documents")
+    return card_action_failed(request, version.document.deal_id, form)
+
+
+@login_required
+@require_POST
+def document_status(request: AuthedRequest, document_id: int) -> HttpResponse:
+    document = _visible_document(request, document_id)
+    status = request.POST.get("status", "")
+    form = Form(request.POST)
+    if perform(form, lambda: services.document_set_status(by=request.user, document=document, status=status)):
+        messages.success(
+            request,
+            _("%(number)s: %(status)s.")
+            % {"number": document.number, "status": DocumentStatus(status).label},
+        )
+        return redirect(reverse("deals:detail", args=[document.deal_id]) + "#deal-documents")
+    return card_action_failed(request, document.deal_id, form)
+
+
+@login_required
+@require_GET
+def document_pdf(request: AuthedRequest, version_id: int) -> FileResponse:
+    """The PDF of one version exactly as issued (inline with ?inline=1, else a download)."""
+    version = get_object_or_404(
+        DocumentVersion.objects.select_related("document"),
+        pk=version_id,
+        document__in=selectors.documents_visible_to(request.user),
+    )
+    if not version.pdf:
+        raise Http404(_("This version has no PDF."))
+    return FileResponse(
+        version.pdf.open("rb"),
+        as_attachment=request.GET.get("inline") != "1",
+        filename=version.filename,
+        content_type="application/pdf",
+    )
