@@ -7,8 +7,8 @@ from clientela.comms.api import router as comms_router
 from clientela.core.api import api
 from clientela.core.views import health
 from clientela.deals.api import router as deals_router
-from clientela.intake.api import router as intake_router
 from clientela.imports.api import router as imports_router
+from clientela.intake.api import router as intake_router
 from clientela.leads.api import router as leads_router
 from clientela.mail.api import router as mail_router
 from clientela.users.api import router as users_router

@@ -10,17 +10,17 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from clientela.activities import handover
+        # What this app does for the apps below it (core.hooks); imported here, once models exist.
+        from clientela.activities import demo, handover, selectors, tasks, worklist_views
         from clientela.clients.hooks import client_handed_over
-
-        client_handed_over.register(handover.move_tasks_on_handover)
-
-        from clientela.activities import demo, tasks, worklist_views
+        from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
         from clientela.core.demo import DEMO_LOADERS, DemoLoader
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
         from clientela.core.views import HOME_PAGE
 
         HOME_PAGE.provide(worklist_views.home_page)
+        client_handed_over.register(handover.move_tasks_on_handover)
+        HANDOVER_SUMMARY_PARTS.register(selectors.client_lead_open_tasks)
         PERIODIC_JOBS.register(Periodic(tasks.sweep_reminders, dt.timedelta(minutes=5)))
         PERIODIC_JOBS.register(Periodic(tasks.sweep_keep_alive, dt.timedelta(hours=1)))
         DEMO_LOADERS.register(DemoLoader(50, demo.load))

@@ -12,6 +12,7 @@ Visibility:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,3 +147,17 @@ def records_without_next_step(
 def last_outbound_touch(*, client: Any = None, deal: Any = None, lead: Any = None) -> Activity | None:
     where = _record_filter(lead=lead, client=client, deal=deal)
     return Activity.objects.filter(where, direction="out").order_by("-occurred_at", "-id").first()
+
+
+def client_lead_open_tasks(client_ids: list[int]) -> dict[str, dict[int, list[Any]]]:
+    """Open tasks on the leads each client came from, soonest first, for a handover summary
+    (registered on `clients.selectors.HANDOVER_SUMMARY_PARTS`)."""
+    tasks: dict[int, list[Any]] = defaultdict(list)
+    for task in (
+        Task.objects.filter(lead__client_id__in=client_ids, done_at__isnull=True)
+        .select_related("assignee", "lead")
+        .order_by("due_at")
+    ):
+        if task.lead is not None and task.lead.client_id is not None:
+            tasks[task.lead.client_id].append(task)
+    return {"open_tasks": dict(tasks)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from clientela.clients.completeness import filter_completeness, with_completenes
 from clientela.clients.hooks import card_sections, family_figures
 from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
 from clientela.clients.status import status_condition, with_status
+from clientela.core.hooks import Hook
 from clientela.core.models import AuditEntry
 from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
 from clientela.core.roles import Role
@@ -412,6 +414,14 @@ def handover_get(*, viewer: Any, pk: int) -> Handover:
     raise Http404
 
 
+# What a handover summary shows of other apps' records, per client: a provider takes the client
+# ids and returns {part name: {client id: [records]}} — the leads app its "source_leads", the
+# activities app the "open_tasks" of those leads. One query per provider.
+HANDOVER_SUMMARY_PARTS: Hook[Callable[[list[int]], dict[str, dict[int, list[Any]]]]] = Hook(
+    "clients.handover_summary_parts"
+)
+
+
 @dataclass
 class HandoverClient:
     client: Client
@@ -425,9 +435,6 @@ class HandoverClient:
 def handover_summary(*, viewer: Any, handover: Handover, events_per_client: int = 5) -> list[HandoverClient]:
     """The relationship of each handed-over client the viewer may see: contacts with roles, the
     leads it came from, open tasks and the latest events — a fixed number of queries in all."""
-    from clientela.activities.models import Task
-    from clientela.leads.models import Lead
-
     items = list(handover.items.select_related("from_user").order_by("id"))
     ids = [item.client_id for item in items]
     clients = {
@@ -442,18 +449,10 @@ def handover_summary(*, viewer: Any, handover: Handover, events_per_client: int 
             )
         )
     }
-    leads: dict[int, list[Any]] = defaultdict(list)
-    for lead in Lead.objects.filter(client_id__in=clients).select_related("owner").order_by("-converted_at"):
-        if lead.client_id is not None:
-            leads[lead.client_id].append(lead)
-    tasks: dict[int, list[Any]] = defaultdict(list)
-    for task in (
-        Task.objects.filter(lead__client_id__in=clients, done_at__isnull=True)
-        .select_related("assignee", "lead")
-        .order_by("due_at")
-    ):
-        if task.lead is not None and task.lead.client_id is not None:
-            tasks[task.lead.client_id].append(task)
+    # Per client, what higher apps add: {"source_leads": {client id: [...]}, "open_tasks": {...}}.
+    parts: dict[str, dict[int, list[Any]]] = {}
+    for provider in HANDOVER_SUMMARY_PARTS:
+        parts.update(provider(list(clients)))
     client_type = ContentType.objects.get_for_model(Client)
     events: dict[int, list[TimelineEntry]] = defaultdict(list)
     recent = (
@@ -484,8 +483,8 @@ def handover_summary(*, viewer: Any, handover: Handover, events_per_client: int 
                 client=client,
                 from_user=item.from_user,
                 contacts=list(client.contacts.all()),
-                source_leads=leads[client.pk],
-                open_tasks=tasks[client.pk],
+                source_leads=parts.get("source_leads", {}).get(client.pk, []),
+                open_tasks=parts.get("open_tasks", {}).get(client.pk, []),
                 events=events[client.pk],
             )
         )

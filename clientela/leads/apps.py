@@ -31,6 +31,8 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_search_index, sender=self, dispatch_uid="leads_ensure_search_index")
+        # What this app does for the apps below it (core.hooks); imported here, once models exist.
+        from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
         from clientela.clients.status import LAST_CONTACT_SOURCES
         from clientela.comms.services import CLOCK_TAKEN
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
@@ -40,3 +42,4 @@ class LeadsConfig(AppConfig):
         PERIODIC_JOBS.register(Periodic(scoring.rescore_open_leads, dt.timedelta(hours=24)))
         CLOCK_TAKEN.register(services.lead_follow_clock)
         LAST_CONTACT_SOURCES.register(selectors.client_last_lead_touch)
+        HANDOVER_SUMMARY_PARTS.register(selectors.client_source_leads)

@@ -7,6 +7,7 @@ and permissions behave the same everywhere.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,3 +194,14 @@ def client_last_lead_touch() -> Subquery:
     leads = Lead.objects.filter(client=OuterRef("pk"), last_touch_at__isnull=False)
     latest = leads.order_by("-last_touch_at").values("last_touch_at")[:1]
     return Subquery(latest, output_field=DateTimeField())
+
+
+def client_source_leads(client_ids: list[int]) -> dict[str, dict[int, list[Any]]]:
+    """The leads each client came from, newest conversion first, for a handover summary
+    (registered on `clients.selectors.HANDOVER_SUMMARY_PARTS`)."""
+    leads: dict[int, list[Any]] = defaultdict(list)
+    converted = Lead.objects.filter(client_id__in=client_ids).select_related("owner")
+    for lead in converted.order_by("-converted_at"):
+        if lead.client_id is not None:
+            leads[lead.client_id].append(lead)
+    return {"source_leads": dict(leads)}
