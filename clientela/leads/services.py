@@ -10,11 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.activities.choices import Priority, TaskKind
-from clientela.activities.models import Task
 from clientela.clients.models import Client, Contact, ContactMembership
 from clientela.clients.services import client_refresh_search, clients_touched, contact_refresh_search
 from clientela.comms.choices import StopReason
@@ -38,10 +36,10 @@ from clientela.leads.choices import (
     LeadEventKind,
     LeadStatus,
     QualificationItem,
-    Temperature,
 )
 from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.duplicates import find_duplicate
+from clientela.leads.hooks import LEAD_CLOSED, LEAD_OWNER_CHANGED, LEAD_TASK_DUE, LEADS_MERGED
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.scoring import current_model, score_lead
 from clientela.leads.temperature import evaluate_temperature, reasons_language
@@ -167,36 +165,10 @@ def _set_status(
     )
 
 
-def _first_task(lead: Lead, *, kind: str = TaskKind.FIRST_CONTACT, by: Any = None) -> Task:
-    now = timezone.now()
-    if kind == TaskKind.CALL_BACK:
-        title = _("Call back %(name)s now") % {"name": lead}
-        due, priority = now + CALL_BACK_DUE, Priority.URGENT
-    else:
-        title = _("First contact with %(name)s") % {"name": lead}
-        hot = lead.temperature == Temperature.HOT
-        due, priority = now + FIRST_CONTACT_DUE, Priority.HIGH if hot else Priority.NORMAL
-    return _system_task(
-        by=by,
-        kind=kind,
-        title=title[:200],  # a lead's name may be 200 characters on its own
-        due_at=due,
-        priority=priority,
-        assignee=lead.owner,
-        team=lead.team,
-        lead=lead,
-    )
-
-
-def _system_task(*, by: Any = None, **fields: Any) -> Task:
-    """A task the rules create for a lead (first contact, call-back, re-contact): the lead's
-    owner or, for a lead in the team queue, nobody yet; audited like every other task."""
-    from clientela.activities.services import TASK_AUDIT_FIELDS
-
-    actor = by if getattr(by, "is_authenticated", False) else None
-    task = Task.objects.create(created_by=actor, updated_by=actor, **fields)
-    audit_create(actor=actor, instance=task, fields=TASK_AUDIT_FIELDS)
-    return task
+def _first_task(lead: Lead, *, kind: str = "first_contact", by: Any = None) -> None:
+    """The lead's first task (first contact, or call back now), made by the activities app."""
+    for task_due in LEAD_TASK_DUE:
+        task_due(lead=lead, kind=kind, by=by)
 
 
 def _apply_assignment(
@@ -207,7 +179,8 @@ def _apply_assignment(
     lead.assigned_at = timezone.now() if owner else None
     lead.assignment_reason = reason[:300]
     lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at", *also_save])
-    Task.objects.filter(lead=lead, done_at__isnull=True).update(assignee=owner)
+    for owner_changed in LEAD_OWNER_CHANGED:
+        owner_changed(lead=lead)
     clocks_follow_owner(lead=lead, by=by)
     lead_event(
         lead,
@@ -258,7 +231,7 @@ def lead_create(
     by: Any,
     fields: dict[str, Any],
     owner: User | None = None,
-    first_task_kind: str = TaskKind.FIRST_CONTACT,
+    first_task_kind: str = "first_contact",
 ) -> Lead:
     """Create a lead from normalised fields, classify it, assign it and give it its first task.
 
@@ -712,9 +685,8 @@ def lead_convert(
         deal=started.pk if started is not None else None,
         _fields=["client", "contact", "converted_at", "converted_by"],
     )
-    Task.objects.filter(lead=lead, done_at__isnull=True).update(
-        done_at=timezone.now(), done_by=lead.converted_by
-    )
+    for closed in LEAD_CLOSED:
+        closed(lead=lead, done_by=lead.converted_by)
     if client.owner and client.owner != lead.owner:
         with in_language_of(client.owner):
             text = _("You are the personal manager of %(client)s") % {"client": client}
@@ -766,7 +738,8 @@ def lead_refuse(
         postpone_until=postpone_until.isoformat() if postpone_until else None,
         _fields=["refusal_reason", "refusal_note", "postponed_until"],
     )
-    Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    for closed in LEAD_CLOSED:
+        closed(lead=lead, done_by=None)
     if postpone_until:
         _schedule_return(lead, postpone_until)
     if farewell:
@@ -797,7 +770,8 @@ def lead_postpone(*, by: Any, lead: Lead, until: dt.date, note: str = "") -> Lea
         note=note,
         _fields=["postponed_until"],
     )
-    Task.objects.filter(lead=lead, done_at__isnull=True).update(done_at=timezone.now())
+    for closed in LEAD_CLOSED:
+        closed(lead=lead, done_by=None)
     _schedule_return(lead, until)
     return lead
 
@@ -818,19 +792,9 @@ def lead_return_from_postponement(*, lead: Lead, today: dt.date | None = None) -
         kind=LeadEventKind.RETURNED,
         _fields=["postponed_until"],
     )
-    # A job writes these: the task's title in its reader's language (the owner, else the head
-    # of the team queue), the notice in the owner's.
-    with translation.override(reader_language(lead.owner, lead.team)):
-        title = (_("Re-contact %(name)s") % {"name": lead})[:200]
-    _system_task(
-        kind=TaskKind.RECONTACT,
-        title=title,
-        due_at=timezone.now(),
-        priority=Priority.HIGH,
-        assignee=lead.owner,
-        team=lead.team,
-        lead=lead,
-    )
+    # A job writes these: the task (activities) in its reader's language, the notice in the owner's.
+    for task_due in LEAD_TASK_DUE:
+        task_due(lead=lead, kind="recontact", by=None)
     with in_language_of(lead.owner):
         text = _("%(lead)s is back on your list today") % {"lead": lead}
     notify(user=lead.owner, verb="lead_returned", text=text, url=lead_url(lead))
@@ -888,7 +852,8 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
     refresh_derived(target)
     target.save()
     LeadEvent.objects.filter(lead=other).update(lead=target)
-    Task.objects.filter(lead=other, done_at__isnull=True).update(lead=target, assignee=target.owner)
+    for merged in LEADS_MERGED:
+        merged(other=other, target=target)
     Interest.objects.filter(upgraded_to=other).update(upgraded_to=target)
     other.merged_into = target
     other.save(update_fields=["merged_into", "updated_at"])
