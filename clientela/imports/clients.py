@@ -4,7 +4,7 @@ number) and created or completed. A mixin of `records.RecordsImportRunner`, whic
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clientela.clients.choices import RevenueBand
 from clientela.clients.completeness import filled_count
-from clientela.clients.models import Client, Tag
+from clientela.clients.models import Client, Contact, Tag
 from clientela.clients.services import (
     clean_client_values,
     client_search_text,
@@ -39,6 +39,16 @@ class ClientRows:
     dry_seen: dict[str, _DrySeen]
     created_ids: list[int]
     updated_ids: list[int]
+
+    if TYPE_CHECKING:  # what the records runner provides
+        labels: dict[str, Any]
+
+        def _label(self, name: str) -> str: ...
+        def _visible(self, model: type[Client] | type[Contact], pk: int) -> bool: ...
+        def _owner(self, value: str) -> User | None: ...
+        def _external(self, kind: str, external_id: str) -> int | None: ...
+        def _remember(self, kind: str, external_id: str, pk: int) -> None: ...
+        def _dry_key(self, *parts: str) -> str: ...
 
     def _client_row(self, line: int, row: dict[str, str]) -> RowResult:
         job = self.job

@@ -5,7 +5,7 @@ mixin of `records.RecordsImportRunner`, which runs the job.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +34,7 @@ from clientela.imports.rows import (
     parse_role,
     split_list,
 )
+from clientela.users.models import User
 
 
 class ContactRows:
@@ -44,6 +45,16 @@ class ContactRows:
     dry_seen: dict[str, _DrySeen]
     created_ids: list[int]
     updated_ids: list[int]
+
+    if TYPE_CHECKING:  # what the records runner provides
+        labels: dict[str, Any]
+
+        def _label(self, name: str) -> str: ...
+        def _visible(self, model: type[Client] | type[Contact], pk: int) -> bool: ...
+        def _owner(self, value: str) -> User | None: ...
+        def _external(self, kind: str, external_id: str) -> int | None: ...
+        def _remember(self, kind: str, external_id: str, pk: int) -> None: ...
+        def _dry_key(self, *parts: str) -> str: ...
 
     def _find_client(self, row: dict[str, str]) -> Client:
         tried: list[str] = []

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
 from django.urls import reverse
@@ -79,6 +79,10 @@ class LeadWrites:
     clocks: Any
     _pending_merges: list[tuple[Outcome, _Draft]]
     _touch_texts: dict[str, str]
+
+    if TYPE_CHECKING:  # what the runner provides
+
+        def timer(self, phase: str) -> Any: ...  # a context manager timing a phase
 
     def _prepare_writers(self) -> None:
         self.lead_writer = BulkInserter(
