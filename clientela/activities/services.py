@@ -49,7 +49,7 @@ from clientela.activities.models import Activity, KeepAlivePolicy, Task
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.notifications import notify
-from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.permissions import Action, can, require, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit, run_once
 
@@ -605,16 +605,12 @@ def _check_assignee(by: Any, assignee: Any) -> None:
         )
 
 
-def _may_edit_task(by: Any, task: Task) -> bool:
-    if by is None:
-        return True
-    if not user_can(by, "work_records"):
-        return False
-    return Task.objects.visible_to(by).filter(pk=task.pk).exists() or task.created_by_id == by.pk
-
-
 def _require_task(by: Any, task: Task) -> None:
-    if not _may_edit_task(by, task):
+    """Who may work the task (`core.permissions`: its assignee, the team's head, an admin, a
+    manager of the team for an unassigned one), and whoever gave it. `by=None` is the system."""
+    if by is None or can(by, task, Action.WORK):
+        return
+    if not (user_can(by, "work_records") and task.created_by_id == by.pk):
         raise PermissionDeniedError(_("You cannot change this task."))
 
 

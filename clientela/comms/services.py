@@ -36,6 +36,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.comms.business_hours import (
     BusinessHoursError,
@@ -59,7 +60,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.hooks import Hook
 from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
-from clientela.core.permissions import role_of, user_can, visible_team_ids
+from clientela.core.permissions import Action, can, can_manage_team, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.users.models import Team
@@ -134,18 +135,9 @@ class TeamRules:
 # --- Settings: who may change a team's calendar and policy ---------------------------------
 
 
-def may_manage_team(user: Any, team: Team) -> bool:
-    """Admins change any team's calendar and policy; heads of sales their own teams'."""
-    role = role_of(user)
-    if role == Role.ADMIN:
-        return True
-    if role != Role.HEAD or not user_can(user, "view_team_settings"):
-        return False
-    return team.pk in (visible_team_ids(user) or set())
-
-
 def _require_manage(user: Any, team: Team) -> None:
-    if not may_manage_team(user, team):
+    """Admins change any team's calendar and policy; heads of sales their own teams'."""
+    if not can_manage_team(user, team):
         raise PermissionDeniedError(_("You cannot change this team's working hours or response policy."))
 
 
@@ -248,22 +240,15 @@ def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
     enqueue_on_commit(check_clock.using(run_after=at), clock_id=clock.pk)
 
 
-def _may_work_clock(user: Any, clock: ResponseClock) -> bool:
-    """The owner, the team's head, an admin, or a manager of the team for an unassigned clock."""
-    role = role_of(user)
-    if role is None or not user_can(user, "work_records"):
-        return False
-    if role == Role.ADMIN or clock.owner_id == user.pk:
-        return True
-    if role == Role.HEAD:
-        return clock.team_id is not None and clock.team_id in (visible_team_ids(user) or set())
-    return clock.owner_id is None and clock.team_id is not None and clock.team_id == user.team_id
+CLOCK_LOCKED = gettext_lazy("You cannot act on this response clock.")
 
 
 def _require_work(by: Any, clock: ResponseClock) -> None:
-    """`by=None` is the system (a job, a lead service acting for the system) and may act."""
-    if by is not None and not _may_work_clock(by, clock):
-        raise PermissionDeniedError(_("You cannot act on this response clock."))
+    """`by=None` is the system (a job, a lead service acting for the system) and may act; a
+    person acts on a clock they may work (`core.permissions`: the owner, the team's head, an
+    admin, or a manager of the team for an unassigned clock)."""
+    if by is not None:
+        require_record(by, clock, Action.WORK, CLOCK_LOCKED)
 
 
 @transaction.atomic
@@ -398,8 +383,8 @@ def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
     `ref`). Someone else having taken it first is a conflict, not a silent reassignment.
     """
     clock = ResponseClock.objects.select_for_update().get(pk=clock.pk)
-    if by is None or not _may_work_clock(by, clock):
-        raise PermissionDeniedError(_("You cannot act on this response clock."))
+    if by is None or not can(by, clock, Action.WORK):
+        raise PermissionDeniedError(str(CLOCK_LOCKED))
     taking_own = owner is not None and owner.pk == by.pk
     if not user_can(by, "distribute_leads") and not taking_own:
         raise PermissionDeniedError(_("Only a head of sales can assign this to someone else."))

@@ -33,7 +33,7 @@ from clientela.core import notifications
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
-from clientela.core.permissions import user_can, visible_team_ids
+from clientela.core.permissions import can_manage_team, user_can, visible_team_ids
 from clientela.users.models import Team
 
 # --- Message templates -------------------------------------------------------------------
@@ -116,7 +116,7 @@ def _managed_teams(user: Any) -> Any:
 
 def _team_or_404(request: AuthedRequest, team_id: int) -> Team:
     team = get_object_or_404(_managed_teams(request.user), pk=team_id)
-    if not services.may_manage_team(request.user, team):
+    if not can_manage_team(request.user, team):
         raise PermissionDenied
     return team
 

@@ -18,9 +18,14 @@ The role rules for records, in one table:
 | admin     | everything                             | everything           | everything             |
 | head      | own + the teams they head or belong to | the same             | the same               |
 | manager   | own + the team's unassigned            | the same             | nothing                |
-| marketer  | own; the teams' where the model allows | own where allowed    | nothing                |
+| marketer  | own; the teams' where the model allows | nothing              | nothing                |
 
-Records owned this way have an `owner` (the responsible person) and a `team`.
+Work is for the roles with the `work_records` capability (marketers run sources, forms and
+campaigns; they do not work leads, clients or deals, even one that names them). Managing a team
+(its settings, calendar, policies): `can_manage_team`, the manage column read for a team.
+
+Records owned this way have an `owner` (the responsible person) and a `team`; a record that
+belongs to another one names the path (`scope_owner_field = "client__owner"`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import PermissionDeniedError
@@ -221,10 +227,7 @@ def restrict_queryset(
     if action == Action.VIEW or role == Role.ADMIN or role is None:
         return scope_queryset(queryset, user, **options)
     if role == Role.MARKETER:
-        # A marketer works only what is theirs, and manages nothing.
-        if action == Action.MANAGE:
-            return queryset.none()
-        return queryset.filter(**{options["owner_field"]: user})
+        return queryset.none()  # a marketer works and manages no records
     if action == Action.MANAGE and role != Role.HEAD:
         return queryset.none()
     return scope_queryset(queryset, user, **options)
@@ -239,14 +242,13 @@ def can(user: Any, record: models.Model, action: Action = Action.VIEW) -> bool:
     if role == Role.ADMIN:
         return True
     options = scope_options(type(record))
-    owner_id = getattr(record, f"{options['owner_field']}_id", None)
-    team_field = options["team_field"]
-    team_id = getattr(record, f"{team_field}_id", None) if team_field else None
+    owner_id = _related_id(record, options["owner_field"])
+    team_id = _related_id(record, options["team_field"]) if options["team_field"] else None
     own = owner_id is not None and owner_id == user.pk
     if role == Role.MARKETER:
-        if action == Action.MANAGE:
+        if action != Action.VIEW:
             return False
-        if action == Action.WORK or not options["marketer_sees_team"]:
+        if not options["marketer_sees_team"]:
             return own
         return own or (team_id is not None and team_id in (visible_team_ids(user) or set()))
     if role == Role.HEAD:
@@ -258,10 +260,37 @@ def can(user: Any, record: models.Model, action: Action = Action.VIEW) -> bool:
     return False
 
 
-def require_record(user: Any, record: models.Model, action: Action = Action.WORK, message: str = "") -> None:
-    """Raise PermissionDeniedError unless `user` may take `action` on `record`."""
+def _related_id(record: models.Model, path: str) -> Any:
+    """The id behind a scope field: `owner` reads `owner_id`; `client__owner` reads the
+    record's client's `owner_id` (loading the client if it is not loaded yet)."""
+    *hops, last = path.split("__")
+    target: Any = record
+    for hop in hops:
+        target = getattr(target, hop, None)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id", None)
+
+
+def can_manage_team(user: Any, team: Any) -> bool:
+    """May `user` manage this team (its settings, working hours, policies)? The manage column of
+    the table read for a team: admins any team, heads the teams they head or belong to. `team`
+    None means the company-wide settings, which only admins manage."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if role != Role.HEAD or team is None:
+        return False
+    return team.pk in (visible_team_ids(user) or set())
+
+
+def require_record(
+    user: Any, record: models.Model, action: Action = Action.WORK, message: str | Promise = ""
+) -> None:
+    """Raise PermissionDeniedError unless `user` may take `action` on `record`; `message` (a lazy
+    text is read in the language of the moment) says what was refused."""
     if not can(user, record, action):
-        raise PermissionDeniedError(message or _("You do not have permission to do this."))
+        raise PermissionDeniedError(str(message) if message else _("You do not have permission to do this."))
 
 
 class ScopedQuerySet(models.QuerySet[M]):

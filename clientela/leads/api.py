@@ -24,7 +24,15 @@ from clientela.core.api import api
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.pagination import Page, PageParams, paginate
-from clientela.core.permissions import get_visible_or_404, require, role_of, user_can, visible_team_ids
+from clientela.core.permissions import (
+    Action,
+    get_visible_or_404,
+    require,
+    require_record,
+    role_of,
+    user_can,
+    visible_team_ids,
+)
 from clientela.core.roles import Role
 from clientela.deals.models import Pipeline
 from clientela.intake.api import IntakeOut, RawLeadFieldsIn
@@ -458,7 +466,7 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatchIn) -> Lea
     """Only the fields sent change. Phone and e-mail are normalised (raw values kept); setting
     `temperature` counts as set by hand (an empty one returns it to the rules)."""
     lead = selectors.lead_get(viewer=request.user, pk=lead_id)
-    lead_services.require_work(request.user, lead)
+    require_record(request.user, lead, Action.WORK, lead_services.LEAD_LOCKED)
     values = _patch_values(lead, payload.model_dump(exclude_unset=True))
     lead_services.lead_update(by=request.user, lead=lead, data=values)
     return selectors.lead_get(viewer=request.user, pk=lead_id)

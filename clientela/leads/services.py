@@ -12,6 +12,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.clients.models import Client, Contact, ContactMembership
 from clientela.clients.services import client_refresh_search, clients_touched, contact_refresh_search
@@ -26,7 +27,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.language import in_language_of, reader_language
 from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
-from clientela.core.permissions import role_of, user_can
+from clientela.core.permissions import Action, can, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.deals.models import Deal, Pipeline
@@ -106,27 +107,7 @@ def refresh_derived(lead: Lead) -> None:
     lead.score, lead.score_factors = score_lead(lead, current_model())
 
 
-def _can_work(user: Any, lead: Lead) -> bool:
-    """May `user` act on this lead? Owner, the team's head, an admin, or a manager taking the queue."""
-    role = role_of(user)
-    if role is None:
-        return False
-    if role == Role.ADMIN:
-        return True
-    if lead.owner_id == user.pk:
-        return True
-    if role == Role.HEAD:
-        return lead.team_id is not None and (
-            lead.team_id == user.team_id or user.headed_teams.filter(pk=lead.team_id).exists()
-        )
-    if role == Role.MANAGER:
-        return lead.owner_id is None and lead.team_id == user.team_id
-    return False
-
-
-def require_work(user: Any, lead: Lead) -> None:
-    if not _can_work(user, lead):
-        raise PermissionDeniedError(_("You cannot change this lead."))
+LEAD_LOCKED = gettext_lazy("You cannot change this lead.")
 
 
 def require_open(lead: Lead) -> None:
@@ -312,7 +293,7 @@ def lead_touch(
 @transaction.atomic
 def lead_note_add(*, by: Any, lead: Lead, text: str) -> LeadEvent:
     """A note on the lead's timeline, by someone who may work the lead."""
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if lead.merged_into_id:
         raise ConflictError(
             _("This lead was merged into #%(id)s; add the note there.") % {"id": lead.merged_into_id}
@@ -328,7 +309,7 @@ def lead_note_add(*, by: Any, lead: Lead, text: str) -> LeadEvent:
 @transaction.atomic
 def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
     """Edit a lead's fields (already normalised). Temperature set here counts as set by hand."""
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if "temperature" in data:
         data["temperature_manual"] = bool(data["temperature"])
         if data["temperature"]:
@@ -364,7 +345,7 @@ def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
 def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") -> Lead:
     """Reassign by hand (heads, admins), or a manager taking an unassigned lead of their team."""
     taking_own = owner is not None and owner.pk == getattr(by, "pk", None) and lead.owner_id is None
-    if not user_can(by, "distribute_leads") and not (taking_own and _can_work(by, lead)):
+    if not user_can(by, "distribute_leads") and not (taking_own and can(by, lead, Action.WORK)):
         raise PermissionDeniedError(_("Only a head of sales can reassign leads."))
     if owner is not None and (not owner.is_active or owner.role not in (Role.MANAGER, Role.HEAD, Role.ADMIN)):
         raise BusinessError(
@@ -408,7 +389,7 @@ def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
 
 @transaction.atomic
 def lead_start_work(*, by: Any, lead: Lead) -> Lead:
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if lead.status != LeadStatus.NEW:
         raise ConflictError(_("Only a new lead can be taken into work."))
     if lead.owner_id is None and role_of(by) == Role.MANAGER:
@@ -424,7 +405,7 @@ def lead_qualify(*, by: Any, lead: Lead, answers: dict[str, bool]) -> tuple[Lead
 
     Returns the lead and the required items still missing.
     """
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
     unknown = sorted(set(answers) - set(QualificationItem.values))
     if unknown:
@@ -604,7 +585,7 @@ def lead_convert(
     deal starts in the same transaction (owned by the client's personal manager, linked to the
     lead and the new contact): if it cannot start, nothing of the conversion is kept.
     """
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
     if deal is not None:
         _check_deal_placeholder(deal)
@@ -705,7 +686,7 @@ def lead_refuse(
     postpone_until: dt.date | None = None,
 ) -> Lead:
     """The lead declines: kept, with a reason; optionally a farewell letter and a re-contact date."""
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
     if not reason.is_active:
         raise BusinessError(
@@ -752,7 +733,7 @@ def lead_refuse(
 @transaction.atomic
 def lead_postpone(*, by: Any, lead: Lead, until: dt.date, note: str = "") -> Lead:
     """Not now: the lead returns to its owner's work list on `until`."""
-    require_work(by, lead)
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
     if until <= timezone.localdate():
         raise BusinessError(
@@ -836,8 +817,8 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
         raise BusinessError(
             _("A lead cannot be merged into itself."), errors={"other": [_("Choose another lead.")]}
         )
-    require_work(by, target)
-    require_work(by, other)
+    require_record(by, target, Action.WORK, LEAD_LOCKED)
+    require_record(by, other, Action.WORK, LEAD_LOCKED)
     require_open(target)
     require_open(other)
     filled = {

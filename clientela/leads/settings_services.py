@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
-from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.permissions import can_manage_team, require, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy, RefusalReason, TemperatureRule
@@ -73,15 +73,9 @@ def teams_managed_by(user: Any) -> QuerySet[Team]:
     return Team.objects.all() if ids is None else Team.objects.filter(pk__in=ids)
 
 
-def may_manage_team(user: Any, team: Team | None) -> bool:
-    """May `user` change lead settings of `team` (None: the company-wide ones)?"""
-    if team is None:
-        return role_of(user) == Role.ADMIN
-    return teams_managed_by(user).filter(pk=team.pk).exists()
-
-
 def require_team(user: Any, team: Team | None) -> None:
-    if not may_manage_team(user, team):
+    """`user` may change lead settings of `team` (None: the company-wide ones)."""
+    if not can_manage_team(user, team):
         raise PermissionDeniedError(_("You cannot change the lead settings of this team."))
 
 

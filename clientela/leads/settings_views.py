@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
-from clientela.core.permissions import role_of, user_can
+from clientela.core.permissions import can_manage_team, role_of, user_can
 from clientela.core.roles import Role
 from clientela.leads import settings_services as services
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source
@@ -290,7 +290,7 @@ def _temperature_form(request: AuthedRequest, rule: TemperatureRule | None) -> T
 def temperature_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     _require_settings(request)
     rule = get_object_or_404(_temperature_rules_visible(request), pk=pk) if pk is not None else None
-    if rule is not None and not services.may_manage_team(request.user, rule.team):
+    if rule is not None and not can_manage_team(request.user, rule.team):
         raise PermissionDenied
     form = _temperature_form(request, rule)
     if request.method == "POST" and form.is_valid():
@@ -318,7 +318,7 @@ def temperature_form(request: AuthedRequest, pk: int | None = None) -> HttpRespo
 def _managed_temperature_rule(request: AuthedRequest, pk: int) -> TemperatureRule:
     _require_settings(request)
     rule = get_object_or_404(_temperature_rules_visible(request), pk=pk)
-    if not services.may_manage_team(request.user, rule.team):
+    if not can_manage_team(request.user, rule.team):
         raise PermissionDenied
     return rule
 

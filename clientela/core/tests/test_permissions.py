@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from clientela.conftest import login
-from clientela.core.permissions import request_scope, scope_queryset, user_can, visible_team_ids
+from clientela.core.errors import PermissionDeniedError
+from clientela.core.permissions import (
+    Action,
+    can,
+    can_manage_team,
+    request_scope,
+    require_record,
+    scope_queryset,
+    user_can,
+    visible_team_ids,
+)
 from clientela.core.roles import Role
 from clientela.core.tests.toy.models import ToyRecord
 
@@ -143,3 +153,59 @@ def test_a_request_reads_a_heads_teams_once_until_a_team_changes(world, django_a
     world.south.save(update_fields=["head"])
     with django_assert_num_queries(1):
         assert visible_team_ids(head) == {world.north.pk}
+
+
+WORK = {
+    # role: the records that role's user in the North team may change
+    Role.ADMIN: EXPECTED[Role.ADMIN],
+    Role.HEAD: EXPECTED[Role.HEAD],
+    Role.MANAGER: EXPECTED[Role.MANAGER],
+    Role.MARKETER: set(),
+}
+MANAGE = {
+    Role.ADMIN: EXPECTED[Role.ADMIN],
+    Role.HEAD: EXPECTED[Role.HEAD],
+    Role.MANAGER: set(),
+    Role.MARKETER: set(),
+}
+
+
+@pytest.mark.parametrize("action", [Action.VIEW, Action.WORK, Action.MANAGE])
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_record_rule_by_action_one_and_many_agree(world, records, role, action):
+    user = world.by_role(role)
+    expected = {Action.VIEW: EXPECTED, Action.WORK: WORK, Action.MANAGE: MANAGE}[action][role]
+    many = set(ToyRecord.objects.restrict(user, action).values_list("title", flat=True))
+    one = {record.title for record in records.values() if can(user, record, action)}
+    assert many == one == {records[key].title for key in expected}
+
+
+def test_a_marketer_works_no_record_even_one_that_names_them(world, records):
+    own = ToyRecord.objects.create(title="marketer-owned", owner=world.marketer_north, team=world.north)
+    assert can(world.marketer_north, own, Action.VIEW)
+    assert not can(world.marketer_north, own, Action.WORK)
+    assert not ToyRecord.objects.restrict(world.marketer_north, Action.WORK).exists()
+    with pytest.raises(PermissionDeniedError, match="Not yours"):
+        require_record(world.marketer_north, own, Action.WORK, "Not yours")
+
+
+def test_a_contact_is_read_through_its_client(world):
+    from clientela.clients.models import Client, Contact
+
+    north = Client.objects.create(name="North SRL", owner=world.manager_north, team=world.north)
+    south = Client.objects.create(name="South Kft", owner=world.manager_south, team=world.south)
+    mine = Contact.objects.create(client=north, first_name="Ana", last_name="Pop")
+    theirs = Contact.objects.create(client=south, first_name="Éva", last_name="Kiss")
+    assert can(world.manager_north, mine, Action.WORK)
+    assert not can(world.manager_north, theirs, Action.WORK)
+    assert not can(world.head_north, theirs, Action.VIEW)
+
+
+def test_managing_a_team_is_for_its_head_and_admins(world):
+    assert can_manage_team(world.admin, world.south)
+    assert can_manage_team(world.head_north, world.north)
+    assert not can_manage_team(world.head_north, world.south)
+    assert not can_manage_team(world.head_north, None)  # company-wide settings: admins only
+    assert can_manage_team(world.admin, None)
+    assert not can_manage_team(world.manager_north, world.north)
+    assert not can_manage_team(world.marketer_north, world.north)
