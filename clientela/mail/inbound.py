@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create
 from clientela.core.errors import BusinessError
 from clientela.core.notifications import notify
-from clientela.mail import hooks
+from clientela.mail import effects
 from clientela.mail.links import RecordLinks, match_address, record_url
 from clientela.mail.models import Attachment, Direction, LastWord, Message, SendStatus, Thread
 from clientela.mail.parsing import MalformedMessage, ParsedMessage, our_addresses, parse, subject_key
@@ -193,11 +193,11 @@ def _store(raw: bytes, parsed: ParsedMessage, *, source: str) -> InboundResult:
     thread.last_message_at, thread.last_word = now, LastWord.THEM
     thread.message_count += 1
     url = reverse("mail:thread", args=[thread.pk])
-    hooks.log_email_activity(by=None, thread=thread, message=message)
+    effects.log_email_activity(by=None, thread=thread, message=message)
     if previous_word != LastWord.THEM and not created_lead and thread.record is not None:
         # A new lead's intake already started its first-response clock; a known client's
         # message starts one now (once per unanswered stretch of the conversation).
-        hooks.start_clock(thread=thread, at=now, url=url, subject=parsed.subject)
+        effects.start_clock(thread=thread, at=now, url=url, subject=parsed.subject)
     if thread.owner is not None:
         # Received by a job or the inbound endpoint: written in the owner's language.
         with translation.override(getattr(thread.owner, "language", "") or settings.LANGUAGE_CODE):

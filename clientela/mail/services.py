@@ -35,7 +35,7 @@ from clientela.core.normalise import normalise_email
 from clientela.core.notifications import notify
 from clientela.core.permissions import user_can
 from clientela.core.tasks import enqueue_on_commit
-from clientela.mail import hooks
+from clientela.mail import effects
 from clientela.mail.inbound import storage_name
 from clientela.mail.links import RecordLinks, match_address
 from clientela.mail.models import Attachment, Direction, LastWord, Message, SendStatus, Signature, Thread
@@ -330,7 +330,7 @@ def message_send(
         )
         audit_create(actor=by, instance=message, fields=["thread", "to", "cc", "subject", "status"])
         if not acknowledgement:
-            hooks.stop_clock(thread=thread, by=by)
+            effects.stop_clock(thread=thread, by=by)
         from clientela.mail.tasks import send_message
 
         enqueue_on_commit(send_message, message_id=message.pk)
@@ -413,7 +413,7 @@ def message_deliver(*, message_id: int) -> bool:
             Message.objects.filter(pk=message_id).update(raw=message.raw.name)
         except Exception:
             log.exception("Could not store the raw copy of %s", message.message_id)
-        hooks.log_email_activity(by=message.author, thread=message.thread, message=message)
+        effects.log_email_activity(by=message.author, thread=message.thread, message=message)
     return True
 
 

@@ -1,7 +1,8 @@
-"""Calls into the activities timeline and the response clocks.
+"""What a stored message does to the records below mail: an activity on the timeline, and the
+response clocks started or stopped.
 
-Both are owned by other apps and may be absent in an older install; a missing function is
-logged and skipped, never allowed to lose an e-mail. Errors inside them are not swallowed.
+A business rule those services raise is logged and skipped (in a savepoint), never allowed to
+lose an e-mail that is already stored; other errors are not swallowed.
 """
 
 from __future__ import annotations
@@ -13,22 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clientela.activities.services import activity_log
+from clientela.comms.services import clock_start_for_message, clocks_stop_for_lead, clocks_stop_for_ref
 from clientela.core.errors import BusinessError
 from clientela.mail.models import Message, Thread
 
 log = logging.getLogger(__name__)
-
-
-def _function(module: str, name: str) -> Any:
-    try:
-        mod = __import__(module, fromlist=[name])
-    except ImportError:
-        log.warning("%s is not available; skipping %s", module, name)
-        return None
-    func = getattr(mod, name, None)
-    if func is None:
-        log.warning("%s.%s is not available; skipping", module, name)
-    return func
 
 
 def _guarded(what: str, call: Any, **kwargs: Any) -> Any:
@@ -43,8 +34,7 @@ def _guarded(what: str, call: Any, **kwargs: Any) -> Any:
 
 
 def log_email_activity(*, by: Any, thread: Thread, message: Message) -> None:
-    activity_log = _function("clientela.activities.services", "activity_log")
-    if activity_log is None or thread.record is None:
+    if thread.record is None:
         return
     inbound = message.direction == "in"
     _guarded(
@@ -73,12 +63,9 @@ def log_email_activity(*, by: Any, thread: Thread, message: Message) -> None:
 
 
 def start_clock(*, thread: Thread, at: dt.datetime, url: str, subject: str = "") -> None:
-    start = _function("clientela.comms.services", "clock_start_for_message")
-    if start is None:
-        return
     _guarded(
         "First-response clock",
-        start,
+        clock_start_for_message,
         owner=thread.owner,
         team=thread.team,
         at=at,
@@ -93,12 +80,9 @@ def start_clock(*, thread: Thread, at: dt.datetime, url: str, subject: str = "")
 
 
 def stop_clock(*, thread: Thread, by: Any) -> None:
-    stop = _function("clientela.comms.services", "clocks_stop_for_ref")
-    if stop is None:
-        return
-    _guarded("Stopping the clock", stop, ref=thread.clock_ref, by=by, reason="responded")
+    _guarded("Stopping the clock", clocks_stop_for_ref, ref=thread.clock_ref, by=by, reason="responded")
     if thread.lead is not None:
         # Writing to a new lead is the first contact the lead's own clock waits for.
-        stop_lead = _function("clientela.comms.services", "clocks_stop_for_lead")
-        if stop_lead is not None:
-            _guarded("Stopping the lead's clocks", stop_lead, lead=thread.lead, by=by, reason="responded")
+        _guarded(
+            "Stopping the lead's clocks", clocks_stop_for_lead, lead=thread.lead, by=by, reason="responded"
+        )
