@@ -6,7 +6,7 @@ Rules enforced here, for every door (pages, API, other apps):
   is filled in, the team follows the record (scope).
 * **First contact stops the clock**: an outbound e-mail or meeting, or an outbound call that reached
   the person (reached / left a message / asked to call back), on a lead stops its open response
-  clocks (`comms.services.clocks_stop_for_lead`). A call nobody answered is not a contact.
+  clocks (`comms.clocks.clocks_stop_for_lead`). A call nobody answered is not a contact.
 * **Next-step rule** (SPEC §6): closing a call or meeting — logging it with `call_log` /
   `meeting_log`, or completing a call/meeting task — needs the agreed next contact (date and
   subject), created as a `next_step` task; refused with a field error when missing, unless every
@@ -302,7 +302,7 @@ def activity_log(
         activity.participant_contacts.set(contacts)
     audit_create(actor=by, instance=activity, fields=ACTIVITY_AUDIT_FIELDS)
     if _is_contact(activity) and records.lead is not None and not activity.details.get("acknowledgement"):
-        from clientela.comms.services import clocks_stop_for_lead
+        from clientela.comms.clocks import clocks_stop_for_lead
 
         clocks_stop_for_lead(lead=records.lead, by=by, at=moment)
     if records.client is not None and (

@@ -5,7 +5,7 @@ Sections, in order (SPEC §6, UI.md "work list"):
 1. response clocks that are breached or nearly due (business time, `comms.selectors`);
 1b. for heads and admins (their own or the whole team's list): every running clock nobody owns
    yet — leads waiting in the team queue and client messages without an owner — with
-   one-click assign-to-me / assign-to-a-manager (`comms.services.clock_assign`);
+   one-click assign-to-me / assign-to-a-manager (`comms.clocks.clock_assign`);
 2. overdue tasks;
 3. call-backs (a client asked to be called: always on top of the day, overdue or not);
 4. today's tasks (until local midnight in the person's time zone);
@@ -513,7 +513,7 @@ def promise_resolve(
 ) -> PromiseChoice:
     """Turn a preset (or a chosen moment) into the promise, in the clock's team business time."""
     from clientela.comms.business_hours import BusinessHoursError, add_business_time
-    from clientela.comms.services import calendar_for_team
+    from clientela.comms.team_settings import calendar_for_team
     from clientela.core.errors import BusinessError
 
     calendar = calendar_for_team(clock.team)
@@ -635,7 +635,7 @@ def acknowledgement_send(
     """
     from django.db import transaction
 
-    from clientela.comms.services import clock_acknowledge
+    from clientela.comms.clocks import clock_acknowledge
     from clientela.core.errors import BusinessError
 
     with transaction.atomic():

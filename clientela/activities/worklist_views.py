@@ -399,7 +399,7 @@ def assign_clock(request: AuthedRequest, pk: int) -> HttpResponse:
     Redirects back to the list; a refused choice (someone took it first, not of the team, not
     allowed) is said in a message on the list, never a 500.
     """
-    from clientela.comms.services import clock_assign
+    from clientela.comms.clocks import clock_assign
     from clientela.users.models import User
 
     require(request.user, "work_records")

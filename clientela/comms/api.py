@@ -18,9 +18,15 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from clientela.comms import services
+from clientela.comms import clocks
 from clientela.comms.models import MessageTemplate, ResponseClock
-from clientela.comms.templates import TemplateTextError, render_text, sample_context, variables_for
+from clientela.comms.templates import (
+    TemplateTextError,
+    message_template_update,
+    render_text,
+    sample_context,
+    variables_for,
+)
 from clientela.core import notifications
 from clientela.core.errors import BusinessError
 from clientela.core.models import DigestFrequency, Notification
@@ -91,9 +97,7 @@ class TemplateIn(Schema):
 @router.patch("/templates/{template_id}", response=TemplateOut, summary="Change a template's subject or text")
 def template_update(request: HttpRequest, template_id: int, payload: TemplateIn) -> dict[str, Any]:
     row = get_object_or_404(MessageTemplate, pk=template_id)
-    services.message_template_update(
-        by=request.user, template=row, subject=payload.subject, body=payload.body
-    )
+    message_template_update(by=request.user, template=row, subject=payload.subject, body=payload.body)
     return _template_out(row)
 
 
@@ -331,5 +335,5 @@ def clock_assign(request: HttpRequest, clock_id: int, payload: ClockAssignIn) ->
         raise BusinessError(
             _("Choose who answers."), errors={"owner": [_("Choose an active manager.")]}, status=422
         )
-    clock = services.clock_assign(by=request.user, clock=clock, owner=owner)
+    clock = clocks.clock_assign(by=request.user, clock=clock, owner=owner)
     return _clock_out(clock)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.comms.business_hours import WEEKDAYS, BusinessHoursError, Calendar
 from clientela.comms.models import ResponsePolicy
-from clientela.comms.services import POLICY_FIELDS
+from clientela.comms.team_settings import POLICY_FIELDS
 from clientela.core.models import DigestFrequency
 
 DAY_LABELS = {

@@ -16,7 +16,7 @@ from django.utils import timezone
 from clientela.comms.business_hours import Calendar, business_minutes_between
 from clientela.comms.choices import ANSWERED_REASONS, ClockKind, ClockStatus
 from clientela.comms.models import BusinessCalendar, ResponseClock
-from clientela.comms.services import calendar_for_team, default_calendar
+from clientela.comms.team_settings import calendar_for_team, default_calendar
 from clientela.users.models import User
 
 if TYPE_CHECKING:

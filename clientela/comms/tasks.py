@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
-from clientela.comms import services
+from clientela.comms import clocks
 from clientela.comms.models import ResponseClock
 from clientela.core.notifications import digests_send
 from clientela.core.tasks import durable_task
@@ -18,14 +18,14 @@ def check_clock(*, clock_id: int) -> str:
     clock = ResponseClock.objects.filter(pk=clock_id).first()
     if clock is None:
         return "missing"
-    result = services.clock_check(clock=clock, now=timezone.now())
+    result = clocks.clock_check(clock=clock, now=timezone.now())
     return ",".join(name for name in ("breached", "escalated") if getattr(result, name)) or "nothing"
 
 
 @task()
 def sweep_clocks() -> int:
     """Periodic safety net over every open clock that is due."""
-    return services.clocks_sweep(now=timezone.now())
+    return clocks.clocks_sweep(now=timezone.now())
 
 
 @durable_task(queue_name="email")

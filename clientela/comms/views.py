@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clientela.comms import services
 from clientela.comms.api import preview
 from clientela.comms.forms import (
     HolidayForm,
@@ -28,7 +27,14 @@ from clientela.comms.forms import (
     WorkingHoursForm,
 )
 from clientela.comms.models import BusinessCalendar, Holiday, MessageTemplate
-from clientela.comms.templates import variables_for
+from clientela.comms.team_settings import (
+    business_calendar_update,
+    holiday_add,
+    holiday_remove,
+    policy_for_team,
+    response_policy_update,
+)
+from clientela.comms.templates import may_edit_templates, message_template_update, variables_for
 from clientela.core import notifications
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import add_business_error
@@ -51,7 +57,7 @@ def template_list(request: AuthedRequest) -> HttpResponse:
         "comms/template_list.html",
         {
             "groups": list(grouped.values()),
-            "can_edit": services.may_edit_templates(request.user),
+            "can_edit": may_edit_templates(request.user),
             "show_team_tab": user_can(request.user, "view_team_settings"),
         },
     )
@@ -60,7 +66,7 @@ def template_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def template_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(MessageTemplate, pk=pk)
-    can_edit = services.may_edit_templates(request.user)
+    can_edit = may_edit_templates(request.user)
     rendered: dict[str, str] | None = None
     if request.method == "POST":
         form = MessageTemplateForm(request.POST)
@@ -75,9 +81,7 @@ def template_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 if not can_edit:
                     raise PermissionDenied
                 try:
-                    services.message_template_update(
-                        by=request.user, template=row, subject=subject, body=body
-                    )
+                    message_template_update(by=request.user, template=row, subject=subject, body=body)
                 except PermissionDeniedError as exc:
                     raise PermissionDenied from exc
                 except BusinessError as exc:
@@ -132,7 +136,7 @@ def settings_index(request: AuthedRequest) -> HttpResponse:
     rows = [
         {
             "team": team,
-            "policy": getattr(team, "response_policy", None) or services.policy_for_team(None),
+            "policy": getattr(team, "response_policy", None) or policy_for_team(None),
             "calendar": getattr(team, "business_calendar", None),
         }
         for team in teams
@@ -146,7 +150,7 @@ def team_settings(request: AuthedRequest, team_id: int) -> HttpResponse:
     calendar_row = BusinessCalendar.objects.filter(team=team).first()
     weekly = calendar_row.weekly_hours if calendar_row else BusinessCalendar().weekly_hours
     hours_initial = WorkingHoursForm.initial_for(weekly, calendar_row.time_zone if calendar_row else "")
-    policy = services.policy_for_team(team)
+    policy = policy_for_team(team)
     hours_form = WorkingHoursForm(initial=hours_initial, team_time_zone=team.time_zone)
     holiday_form = HolidayForm()
     policy_form = ResponsePolicyForm(instance=policy)
@@ -157,7 +161,7 @@ def team_settings(request: AuthedRequest, team_id: int) -> HttpResponse:
                 hours_form = WorkingHoursForm(request.POST, team_time_zone=team.time_zone)
                 if hours_form.is_valid() and _apply(
                     hours_form,
-                    services.business_calendar_update,
+                    business_calendar_update,
                     by=request.user,
                     team=team,
                     weekly_hours=hours_form.cleaned_data["weekly_hours"],
@@ -169,7 +173,7 @@ def team_settings(request: AuthedRequest, team_id: int) -> HttpResponse:
                 holiday_form = HolidayForm(request.POST)
                 if holiday_form.is_valid() and _apply(
                     holiday_form,
-                    services.holiday_add,
+                    holiday_add,
                     by=request.user,
                     team=team,
                     **holiday_form.cleaned_data,
@@ -177,10 +181,10 @@ def team_settings(request: AuthedRequest, team_id: int) -> HttpResponse:
                     messages.success(request, _("Holiday added."))
                     return redirect("comms:team_settings", team_id=team.pk)
             elif which == "policy":
-                policy_form = ResponsePolicyForm(request.POST, instance=services.policy_for_team(team))
+                policy_form = ResponsePolicyForm(request.POST, instance=policy_for_team(team))
                 if policy_form.is_valid() and _apply(
                     policy_form,
-                    services.response_policy_update,
+                    response_policy_update,
                     by=request.user,
                     team=team,
                     data={name: policy_form.cleaned_data[name] for name in policy_form.Meta.fields},
@@ -219,7 +223,7 @@ def holiday_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     holiday = get_object_or_404(Holiday.objects.select_related("calendar__team"), pk=pk)
     team = _team_or_404(request, holiday.calendar.team_id)
     try:
-        services.holiday_remove(by=request.user, holiday=holiday)
+        holiday_remove(by=request.user, holiday=holiday)
     except PermissionDeniedError as exc:
         raise PermissionDenied from exc
     messages.success(request, _("Holiday removed."))

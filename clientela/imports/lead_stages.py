@@ -261,7 +261,7 @@ class BulkClocks:
     """
 
     def __init__(self, team: Team | None, *, translate: Callable[[str], str]) -> None:
-        from clientela.comms.services import calendar_for_team, policy_for_team
+        from clientela.comms.team_settings import calendar_for_team, policy_for_team
 
         self.team = team
         self.translate = translate

@@ -34,7 +34,7 @@ class LeadsConfig(AppConfig):
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
         from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
         from clientela.clients.status import LAST_CONTACT_SOURCES
-        from clientela.comms.services import CLOCK_TAKEN
+        from clientela.comms.clocks import CLOCK_TAKEN
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
         from clientela.leads import scoring, selectors, services, tasks
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from clientela.clients.models import Client, Contact, ContactMembership
 from clientela.clients.services import client_refresh_search, clients_touched, contact_refresh_search
 from clientela.comms.choices import StopReason
-from clientela.comms.services import (
+from clientela.comms.clocks import (
     clock_start_first_response,
     clocks_follow_owner,
     clocks_stop_for_lead,
@@ -373,7 +373,7 @@ def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") ->
 
 
 def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
-    """A head gave a waiting response clock to `owner` (`comms.services.clock_assign`): its lead
+    """A head gave a waiting response clock to `owner` (`comms.clocks.clock_assign`): its lead
     goes with it, unless someone else took the lead meanwhile (registered on `CLOCK_TAKEN`)."""
     if clock.lead_id is None:
         return

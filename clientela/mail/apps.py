@@ -11,7 +11,7 @@ class MailConfig(AppConfig):
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
         from clientela.activities.worklist import ACKNOWLEDGEMENT_LETTER
         from clientela.clients.hooks import client_handed_over
-        from clientela.comms.services import CLOCK_TAKEN
+        from clientela.comms.clocks import CLOCK_TAKEN
         from clientela.core.demo import DEMO_LOADERS, DemoLoader
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
         from clientela.mail import demo, handover, imap, services

@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from clientela.comms.services import MAIL_THREAD_REF
+from clientela.comms.clocks import MAIL_THREAD_REF
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.normalise import normalise_email
@@ -477,7 +477,7 @@ def thread_take(*, by: Any, thread_id: int, owner: Any) -> Thread | None:
 
 def thread_follow_clock(*, by: Any, clock: Any, owner: Any) -> None:
     """A head gave the response clock of a client's message to `owner`: the conversation nobody
-    owned goes with it (registered on `comms.services.CLOCK_TAKEN`)."""
+    owned goes with it (registered on `comms.clocks.CLOCK_TAKEN`)."""
     ref = clock.ref or ""
     if ref.startswith(MAIL_THREAD_REF) and ref[len(MAIL_THREAD_REF) :].isdigit():
         thread_take(by=by, thread_id=int(ref[len(MAIL_THREAD_REF) :]), owner=owner)

@@ -22,7 +22,7 @@ from clientela.activities.worklist import user_time_zone
 from clientela.comms.choices import ClockKind, ClockStatus, StopReason
 from clientela.comms.models import ResponseClock
 from clientela.comms.selectors import ClockView, clock_status, clock_time_left
-from clientela.comms.services import calendar_for_team
+from clientela.comms.team_settings import calendar_for_team
 from clientela.core.permissions import user_can
 from clientela.leads.models import Lead
 

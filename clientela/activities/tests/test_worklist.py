@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from clientela.activities import worklist
 from clientela.activities.choices import ActivityKind, Outcome, TaskKind
 from clientela.activities.models import Activity, Task
-from clientela.comms import services as clocks
+from clientela.comms import clocks
 from clientela.comms.models import ResponseClock
 from clientela.conftest import login
 from clientela.leads.models import Lead

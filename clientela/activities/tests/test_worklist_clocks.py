@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from clientela.activities import worklist
 from clientela.activities.tests.test_worklist import local, make_lead
-from clientela.comms import services as clocks
+from clientela.comms import clocks
 from clientela.comms.choices import ClockKind, StopReason
 from clientela.comms.models import ResponseClock
 from clientela.conftest import login

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from clientela.activities import worklist
 from clientela.activities.tests.test_worklist import NOW, local, make_lead
-from clientela.comms import services as clocks
+from clientela.comms import clocks
 from clientela.comms.models import ResponseClock
 from clientela.conftest import login
 from clientela.core.models import Notification

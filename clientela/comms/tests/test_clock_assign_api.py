@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clientela.comms import services
+from clientela.comms import clocks
 from clientela.comms.models import ResponseClock
 from clientela.comms.tests.conftest import local
 from clientela.core.models import Notification
@@ -28,7 +28,7 @@ def queue_lead_clock(make_lead):
         lead = make_lead()
         Lead.objects.filter(pk=lead.pk).update(owner=None)
         lead.refresh_from_db()
-        return services.clock_start_first_response(lead=lead, at=MONDAY_10)
+        return clocks.clock_start_first_response(lead=lead, at=MONDAY_10)
 
     return make
 
@@ -41,7 +41,7 @@ def message_clock(north_in_bucharest):
         thread = Thread.objects.create(
             subject=subject, counterpart="client@acme.ro", team=north_in_bucharest.north
         )
-        return services.clock_start_for_message(
+        return clocks.clock_start_for_message(
             owner=None,
             team=north_in_bucharest.north,
             at=MONDAY_10,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from clientela.comms import services
+from clientela.comms import clocks
 from clientela.comms.tests.conftest import local
 from clientela.core.tests.languages import romanian, text
 from clientela.leads.distribution import decide_owner
@@ -22,14 +22,14 @@ MONDAY_10 = local(2025, 3, 3, 10, 0)
 
 def test_breach_notice_is_in_the_owners_language(world, make_lead):
     romanian(world.manager_north)
-    clock = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
+    clock = clocks.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
     with translation.override("en"):  # the job runs in the site's language
-        services.clocks_sweep(now=local(2025, 3, 3, 12, 5))
+        clocks.clocks_sweep(now=local(2025, 3, 3, 12, 5))
     assert text(world.manager_north, "clock_breached").startswith("Primul răspuns depășit: ")
     assert str(clock.lead) in text(world.manager_north, "clock_breached")
     # The head reads English: the escalation (for the same clock) is in English.
     with translation.override("ro"):
-        services.clocks_sweep(now=local(2025, 3, 3, 12, 35))
+        clocks.clocks_sweep(now=local(2025, 3, 3, 12, 35))
     assert "has not answered" in text(world.head_north, "clock_escalated")
 
 
@@ -38,16 +38,16 @@ def test_escalation_to_the_head_is_in_the_heads_language(world, make_lead):
     lead = make_lead()
     Lead.objects.filter(pk=lead.pk).update(owner=None)
     lead.refresh_from_db()
-    services.clock_start_first_response(lead=lead, at=MONDAY_10)
+    clocks.clock_start_first_response(lead=lead, at=MONDAY_10)
     with translation.override("en"):
-        services.clocks_sweep(now=local(2025, 3, 3, 12, 5))
+        clocks.clocks_sweep(now=local(2025, 3, 3, 12, 5))
     assert text(world.head_north, "clock_escalated").startswith("Nimeni nu a răspuns la timp pentru ")
 
 
 def test_promise_overdue_is_in_the_owners_language(world, make_lead):
     romanian(world.manager_north)
-    clock = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
-    promise = services.clock_acknowledge(
+    clock = clocks.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
+    promise = clocks.clock_acknowledge(
         clock=clock,
         by=world.manager_north,
         promised_minutes=30,
@@ -55,7 +55,7 @@ def test_promise_overdue_is_in_the_owners_language(world, make_lead):
         at=local(2025, 3, 3, 10, 5),
     ).promise
     with translation.override("en"):
-        services.clock_check(clock=promise, now=local(2025, 3, 3, 11, 0))
+        clocks.clock_check(clock=promise, now=local(2025, 3, 3, 11, 0))
     assert text(world.manager_north, "clock_breached") == "Promisiune depășită: Oferta azi"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from clientela.clients.tests.factories import make_client, make_contact
-from clientela.comms import services
+from clientela.comms import clocks
 from clientela.comms.choices import ClockKind, StopReason
 from clientela.comms.models import ResponseClock
 from clientela.comms.tests.conftest import local
@@ -25,7 +25,7 @@ def client_card(north_in_bucharest):
 
 
 def start(world, client_card, *, ref="mail.thread:42", at=MONDAY_10, **extra):
-    return services.clock_start_for_message(
+    return clocks.clock_start_for_message(
         owner=world.manager_north,
         team=world.north,
         at=at,
@@ -62,7 +62,7 @@ def test_a_second_message_on_the_same_thread_keeps_the_running_clock(world, clie
 
 def test_a_contact_gives_its_client(world, client_card):
     contact = make_contact(client_card)
-    clock = services.clock_start_for_message(
+    clock = clocks.clock_start_for_message(
         owner=world.manager_north, team=world.north, at=MONDAY_10, ref="mail.thread:9", contact=contact
     )
     assert clock.client == client_card
@@ -71,7 +71,7 @@ def test_a_contact_gives_its_client(world, client_card):
 def test_our_answer_stops_the_clock_by_ref_and_records_the_time_taken(world, client_card):
     clock = start(world, client_card)
     untouched = start(world, client_card, ref="mail.thread:99")
-    stopped = services.clocks_stop_for_ref(
+    stopped = clocks.clocks_stop_for_ref(
         ref="mail.thread:42", by=world.manager_north, at=local(2025, 3, 3, 10, 40)
     )
     assert stopped == 1
@@ -79,29 +79,29 @@ def test_our_answer_stops_the_clock_by_ref_and_records_the_time_taken(world, cli
     assert (clock.stop_reason, clock.minutes_taken) == (StopReason.RESPONDED, 40)
     untouched.refresh_from_db()
     assert untouched.stopped_at is None
-    assert services.clocks_stop_for_ref(ref="mail.thread:42", by=world.manager_north) == 0, "quiet when none"
+    assert clocks.clocks_stop_for_ref(ref="mail.thread:42", by=world.manager_north) == 0, "quiet when none"
 
 
 def test_breach_tells_the_owner_with_a_link_to_the_message_then_escalates(world, client_card):
     clock = start(world, client_card)
-    result = services.clock_check(clock=clock, now=local(2025, 3, 3, 12, 1))
+    result = clocks.clock_check(clock=clock, now=local(2025, 3, 3, 12, 1))
     assert result.breached and not result.escalated
     note = Notification.objects.get(user=world.manager_north, verb="clock_breached")
     assert note.url == "/mail/threads/42/"
-    later = services.clock_check(clock=clock, now=local(2025, 3, 3, 12, 31))
+    later = clocks.clock_check(clock=clock, now=local(2025, 3, 3, 12, 31))
     assert later.escalated
     assert Notification.objects.get(user=world.head_north, verb="clock_escalated").url == "/mail/threads/42/"
 
 
 def test_acknowledging_a_message_clock_keeps_the_ref_on_the_promise(world, client_card):
     clock = start(world, client_card)
-    ack = services.clock_acknowledge(clock=clock, by=world.manager_north, promised_minutes=240, at=MONDAY_10)
+    ack = clocks.clock_acknowledge(clock=clock, by=world.manager_north, promised_minutes=240, at=MONDAY_10)
     assert (ack.promise.ref, ack.promise.client, ack.promise.url) == (
         "mail.thread:42",
         client_card,
         clock.url,
     )
-    assert services.clocks_stop_for_ref(ref="mail.thread:42", by=world.manager_north) == 1
+    assert clocks.clocks_stop_for_ref(ref="mail.thread:42", by=world.manager_north) == 1
     ack.promise.refresh_from_db()
     assert ack.promise.stopped_at is not None
 

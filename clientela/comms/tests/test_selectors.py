@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from clientela.comms import selectors, services
+from clientela.comms import clocks, selectors, team_settings
 from clientela.comms.choices import ClockStatus, StopReason
 from clientela.comms.models import ResponseClock
 from clientela.comms.tests.conftest import local
@@ -18,7 +18,7 @@ MONDAY_10 = local(2025, 3, 3, 10, 0)
 
 
 def test_time_left_is_in_business_minutes_and_negative_once_overdue(make_lead):
-    clock = services.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 17, 0))
+    clock = clocks.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 17, 0))
     assert clock.due_at == local(2025, 3, 4, 10, 0)
     assert selectors.clock_time_left(clock, now=local(2025, 3, 3, 17, 0)) == 120
     assert selectors.clock_time_left(clock, now=local(2025, 3, 3, 22, 0)) == 60, "paused overnight"
@@ -26,19 +26,19 @@ def test_time_left_is_in_business_minutes_and_negative_once_overdue(make_lead):
 
 
 def test_status_ok_near_breached(make_lead):
-    clock = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)  # 120 min, due 12:00
+    clock = clocks.clock_start_first_response(lead=make_lead(), at=MONDAY_10)  # 120 min, due 12:00
     assert selectors.clock_status(clock, now=local(2025, 3, 3, 10, 0)) == ClockStatus.OK
     assert selectors.clock_status(clock, now=local(2025, 3, 3, 11, 30)) == ClockStatus.OK  # 30 left = 25%
     assert selectors.clock_status(clock, now=local(2025, 3, 3, 11, 31)) == ClockStatus.NEAR  # 29 left
     assert selectors.clock_status(clock, now=local(2025, 3, 3, 12, 0)) == ClockStatus.BREACHED
-    hot = services.clock_start_first_response(lead=make_lead(temperature="hot"), at=MONDAY_10)  # 15 min
+    hot = clocks.clock_start_first_response(lead=make_lead(temperature="hot"), at=MONDAY_10)  # 15 min
     assert selectors.clock_status(hot, now=local(2025, 3, 3, 10, 11)) == ClockStatus.OK
     assert selectors.clock_status(hot, now=local(2025, 3, 3, 10, 12)) == ClockStatus.NEAR
 
 
 def test_a_stopped_clock_answers_as_of_its_stop(world, make_lead):
-    clock = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
-    services.clock_stop(clock=clock, by=world.manager_north, at=local(2025, 3, 3, 10, 45))
+    clock = clocks.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
+    clocks.clock_stop(clock=clock, by=world.manager_north, at=local(2025, 3, 3, 10, 45))
     clock.refresh_from_db()
     assert selectors.clock_time_left(clock, now=local(2025, 3, 5, 10, 0)) == 75
     assert selectors.clock_status(clock, now=local(2025, 3, 5, 10, 0)) == ClockStatus.OK
@@ -49,16 +49,16 @@ def test_open_clocks_list_is_scoped_ordered_and_query_bounded(
 ):
     world.south.time_zone = "Asia/Kuala_Lumpur"
     world.south.save(update_fields=["time_zone"])
-    services.holiday_add(by=world.admin, team=world.south, date=dt.date(2025, 3, 4), name="Holiday")
-    ok = services.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 10, 30))
-    near = services.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 9, 0))
-    late = services.clock_start_first_response(lead=make_lead(temperature="hot"), at=local(2025, 3, 3, 10, 0))
-    other = services.clock_start_first_response(lead=make_lead(owner=world.manager_north2), at=MONDAY_10)
-    south = services.clock_start_first_response(
+    team_settings.holiday_add(by=world.admin, team=world.south, date=dt.date(2025, 3, 4), name="Holiday")
+    ok = clocks.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 10, 30))
+    near = clocks.clock_start_first_response(lead=make_lead(), at=local(2025, 3, 3, 9, 0))
+    late = clocks.clock_start_first_response(lead=make_lead(temperature="hot"), at=local(2025, 3, 3, 10, 0))
+    other = clocks.clock_start_first_response(lead=make_lead(owner=world.manager_north2), at=MONDAY_10)
+    south = clocks.clock_start_first_response(
         lead=make_lead(owner=world.manager_south, team=world.south), at=local(2025, 3, 3, 11, 0)
     )
-    done = services.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
-    services.clock_stop(clock=done, by=world.manager_north, at=local(2025, 3, 3, 10, 1))
+    done = clocks.clock_start_first_response(lead=make_lead(), at=MONDAY_10)
+    clocks.clock_stop(clock=done, by=world.manager_north, at=local(2025, 3, 3, 10, 1))
     now = local(2025, 3, 3, 10, 40)
 
     views = selectors.open_clocks_for(user=world.manager_north, now=now)
@@ -86,24 +86,24 @@ def test_open_clocks_list_is_scoped_ordered_and_query_bounded(
 def test_lead_clock_shows_the_running_clock_then_the_last_one(world, make_lead):
     lead = make_lead()
     assert selectors.lead_clock(lead=lead) is None
-    clock = services.clock_start_first_response(lead=lead, at=MONDAY_10)
+    clock = clocks.clock_start_first_response(lead=lead, at=MONDAY_10)
     view = selectors.lead_clock(lead=lead, now=local(2025, 3, 3, 11, 0))
     assert view is not None and view.clock == clock and view.minutes_left == 60 and view.is_open
-    ack = services.clock_acknowledge(
+    ack = clocks.clock_acknowledge(
         clock=clock, by=world.manager_north, promised_minutes=30, at=local(2025, 3, 3, 11, 0)
     )
     view = selectors.lead_clock(lead=lead, now=local(2025, 3, 3, 11, 10))
     assert view is not None and view.clock == ack.promise and view.minutes_left == 20
-    services.clock_stop(clock=ack.promise, by=world.manager_north, reason=StopReason.PROMISE_KEPT)
+    clocks.clock_stop(clock=ack.promise, by=world.manager_north, reason=StopReason.PROMISE_KEPT)
     view = selectors.lead_clock(lead=lead)
     assert view is not None and view.clock == ack.promise and not view.is_open
 
 
 def _answered(make_lead, owner, start, minutes, *, breach=False):
-    clock = services.clock_start_first_response(lead=make_lead(owner=owner), at=start)
+    clock = clocks.clock_start_first_response(lead=make_lead(owner=owner), at=start)
     if breach:
-        services.clock_check(clock=clock, now=clock.due_at)
-    services.clock_stop(clock=clock, by=owner, at=start + dt.timedelta(minutes=minutes))
+        clocks.clock_check(clock=clock, now=clock.due_at)
+    clocks.clock_stop(clock=clock, by=owner, at=start + dt.timedelta(minutes=minutes))
     return clock
 
 
@@ -112,15 +112,15 @@ def test_first_response_stats_per_manager(world, make_lead, django_assert_max_nu
     _answered(make_lead, mara, MONDAY_10, 30)
     _answered(make_lead, mara, local(2025, 3, 4, 10, 0), 90)
     _answered(make_lead, mara, local(2025, 3, 5, 9, 0), 200, breach=True)
-    services.clocks_stop_for_lead(
-        lead=services.clock_start_first_response(lead=make_lead(owner=mara), at=MONDAY_10).lead,
+    clocks.clocks_stop_for_lead(
+        lead=clocks.clock_start_first_response(lead=make_lead(owner=mara), at=MONDAY_10).lead,
         by=None,
         reason=StopReason.CANCELLED,
         at=local(2025, 3, 3, 10, 5),
     )
-    services.clock_start_first_response(lead=make_lead(owner=nelu), at=MONDAY_10)  # still open
-    unanswered = services.clock_start_first_response(lead=make_lead(owner=nelu), at=MONDAY_10)
-    services.clock_check(clock=unanswered, now=local(2025, 3, 3, 13, 0))
+    clocks.clock_start_first_response(lead=make_lead(owner=nelu), at=MONDAY_10)  # still open
+    unanswered = clocks.clock_start_first_response(lead=make_lead(owner=nelu), at=MONDAY_10)
+    clocks.clock_check(clock=unanswered, now=local(2025, 3, 3, 13, 0))
     _answered(make_lead, nelu, MONDAY_10, 10)
     _answered(make_lead, nelu, dt.datetime(2025, 2, 1, 10, 0, tzinfo=dt.UTC), 10)  # before the period
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from clientela.comms import services
+from clientela.comms import clocks, team_settings
 from clientela.comms.models import ResponseClock
 from clientela.core.models import Notification
 
@@ -25,12 +25,12 @@ def test_the_worker_runs_the_deferred_check_and_records_the_breach(world, make_l
     lead = make_lead()
     DBTaskResult.objects.all().delete()
     # A clock started a week ago (24/7 calendar so it is due whatever day the test runs).
-    services.business_calendar_update(
+    team_settings.business_calendar_update(
         by=world.admin,
         team=world.north,
         weekly_hours={day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
     )
-    clock = services.clock_start_first_response(lead=lead, at=timezone.now() - dt.timedelta(days=7))
+    clock = clocks.clock_start_first_response(lead=lead, at=timezone.now() - dt.timedelta(days=7))
     job = DBTaskResult.objects.get(task_path="clientela.comms.tasks.check_clock")
     assert job.run_after == clock.due_at
     run_worker()
@@ -46,7 +46,7 @@ def test_the_worker_runs_the_deferred_check_and_records_the_breach(world, make_l
 def test_a_check_for_a_future_deadline_waits(world, make_lead):
     lead = make_lead()
     DBTaskResult.objects.all().delete()
-    clock = services.clock_start_first_response(lead=lead, at=timezone.now() + dt.timedelta(days=30))
+    clock = clocks.clock_start_first_response(lead=lead, at=timezone.now() + dt.timedelta(days=30))
     run_worker()
     assert DBTaskResult.objects.get(task_path="clientela.comms.tasks.check_clock").status == "READY"
     clock.refresh_from_db()
@@ -56,7 +56,7 @@ def test_a_check_for_a_future_deadline_waits(world, make_lead):
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_job_catches_clocks_whose_check_was_lost(world, make_lead):
     lead = make_lead()
-    clock = services.clock_start_first_response(lead=lead, at=timezone.now() - dt.timedelta(days=10))
+    clock = clocks.clock_start_first_response(lead=lead, at=timezone.now() - dt.timedelta(days=10))
     DBTaskResult.objects.all().delete()  # the deferred check is lost
     from clientela.comms.tasks import sweep_clocks
 

@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from clientela.comms import services
 from clientela.comms.choices import TemplateKey
 from clientela.comms.models import MessageTemplate
-from clientela.comms.templates import render_message, template_errors
+from clientela.comms.templates import message_template_update, render_message, template_errors
 from clientela.conftest import login
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, PermissionDeniedError
@@ -77,7 +76,7 @@ def test_records_are_reduced_to_their_allowed_fields(world):
 def test_bad_texts_are_field_errors_at_save_time(world, body, expected):
     row = farewell()
     with pytest.raises(BusinessError) as exc:
-        services.message_template_update(by=world.admin, template=row, body=body)
+        message_template_update(by=world.admin, template=row, body=body)
     assert expected in exc.value.errors["body"][0]
     row.refresh_from_db()
     assert "{{ questionnaire_url }}" in row.body, "nothing changed"
@@ -87,10 +86,8 @@ def test_heads_and_admins_edit_managers_and_marketers_cannot(world):
     row = farewell()
     for person in (world.manager_north, world.marketer_north):
         with pytest.raises(PermissionDeniedError):
-            services.message_template_update(by=person, template=row, subject="Nope")
-    services.message_template_update(
-        by=world.head_north, template=row, subject="Thanks, {{ recipient_name }}"
-    )
+            message_template_update(by=person, template=row, subject="Nope")
+    message_template_update(by=world.head_north, template=row, subject="Thanks, {{ recipient_name }}")
     row.refresh_from_db()
     assert row.subject == "Thanks, {{ recipient_name }}"
     assert row.updated_by == world.head_north

@@ -11,8 +11,9 @@ import pytest
 
 from clientela.comms.business_hours import add_business_time
 from clientela.comms.choices import ClockKind
+from clientela.comms.clocks import clock_start_first_response
 from clientela.comms.models import ResponseClock, ResponsePolicy
-from clientela.comms.services import calendar_for_team, clock_start_first_response
+from clientela.comms.team_settings import calendar_for_team
 from clientela.core.models import AuditEntry
 from clientela.imports.leads import import_file
 from clientela.leads.models import Lead, LeadPolicy, TemperatureRule

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from clientela.comms import services
+from clientela.comms import team_settings
 from clientela.comms.models import BusinessCalendar, Holiday, ResponsePolicy
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
@@ -19,27 +19,29 @@ SPLIT = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "tue": [["10:00", "16:
 def test_defaults_without_rows(world):
     world.north.time_zone = "Asia/Kuala_Lumpur"
     world.north.save(update_fields=["time_zone"])
-    policy = services.policy_for_team(world.north)
+    policy = team_settings.policy_for_team(world.north)
     assert policy.pk is None
     assert (policy.first_response_minutes, policy.target_minutes, policy.hot_minutes) == (120, 60, 15)
     assert (policy.escalation_delay_minutes, policy.keep_alive_days) == (30, 3)
     assert (
         policy.budget_for("hot") == 15 and policy.budget_for("warm") == 120 and policy.budget_for("") == 120
     )
-    calendar = services.calendar_for_team(world.north)
+    calendar = team_settings.calendar_for_team(world.north)
     assert str(calendar.zone) == "Asia/Kuala_Lumpur"
     assert calendar.week[0] == ((9 * 60, 18 * 60),) and calendar.week[5] == ()
     assert not BusinessCalendar.objects.exists() and not ResponsePolicy.objects.exists()
 
 
 def test_head_changes_own_team_calendar_and_it_follows_the_team_time_zone(world):
-    row = services.business_calendar_update(by=world.head_north, team=world.north, weekly_hours=SPLIT)
+    row = team_settings.business_calendar_update(by=world.head_north, team=world.north, weekly_hours=SPLIT)
     assert row.weekly_hours == SPLIT and row.time_zone == ""
     world.north.time_zone = "Europe/Bucharest"
     world.north.save(update_fields=["time_zone"])
-    assert str(services.calendar_for_team(world.north).zone) == "Europe/Bucharest"
-    services.business_calendar_update(by=world.head_north, team=world.north, time_zone="Asia/Kuala_Lumpur")
-    assert str(services.calendar_for_team(world.north).zone) == "Asia/Kuala_Lumpur"
+    assert str(team_settings.calendar_for_team(world.north).zone) == "Europe/Bucharest"
+    team_settings.business_calendar_update(
+        by=world.head_north, team=world.north, time_zone="Asia/Kuala_Lumpur"
+    )
+    assert str(team_settings.calendar_for_team(world.north).zone) == "Asia/Kuala_Lumpur"
     assert history_for(row).filter(action="update").count() == 2
 
 
@@ -53,9 +55,9 @@ def test_head_changes_own_team_calendar_and_it_follows_the_team_time_zone(world)
     ],
 )
 def test_bad_calendars_are_field_errors_and_change_nothing(world, kwargs, field):
-    services.business_calendar_update(by=world.admin, team=world.north, weekly_hours=SPLIT)
+    team_settings.business_calendar_update(by=world.admin, team=world.north, weekly_hours=SPLIT)
     with pytest.raises(BusinessError) as caught:
-        services.business_calendar_update(by=world.admin, team=world.north, **kwargs)
+        team_settings.business_calendar_update(by=world.admin, team=world.north, **kwargs)
     assert field in caught.value.errors
     row = BusinessCalendar.objects.get(team=world.north)
     assert row.weekly_hours == SPLIT and row.time_zone == ""
@@ -65,19 +67,19 @@ def test_bad_calendars_are_field_errors_and_change_nothing(world, kwargs, field)
 def test_only_admins_and_the_team_head_change_settings(world, who):
     user = getattr(world, who)
     with pytest.raises(PermissionDeniedError):
-        services.business_calendar_update(by=user, team=world.north, weekly_hours=SPLIT)
+        team_settings.business_calendar_update(by=user, team=world.north, weekly_hours=SPLIT)
     with pytest.raises(PermissionDeniedError):
-        services.response_policy_update(by=user, team=world.north, data={"first_response_minutes": 60})
+        team_settings.response_policy_update(by=user, team=world.north, data={"first_response_minutes": 60})
     with pytest.raises(PermissionDeniedError):
-        services.holiday_add(by=user, team=world.north, date=dt.date(2025, 12, 25))
+        team_settings.holiday_add(by=user, team=world.north, date=dt.date(2025, 12, 25))
     with pytest.raises(PermissionDeniedError):
-        services.response_policy_update(by=world.head_north, team=world.south, data={"hot_minutes": 5})
+        team_settings.response_policy_update(by=world.head_north, team=world.south, data={"hot_minutes": 5})
     assert not BusinessCalendar.objects.exists() and not ResponsePolicy.objects.exists()
     assert not Holiday.objects.exists()
 
 
 def test_policy_update_validates_per_field(world):
-    policy = services.response_policy_update(
+    policy = team_settings.response_policy_update(
         by=world.head_north, team=world.north, data={"hot_minutes": 5, "cold_minutes": 240}
     )
     assert policy.budget_for("hot") == 5 and policy.budget_for("cold") == 240
@@ -88,7 +90,7 @@ def test_policy_update_validates_per_field(world):
         ({"colour": "red"}, "colour"),
     ]:
         with pytest.raises(BusinessError) as caught:
-            services.response_policy_update(by=world.head_north, team=world.north, data=data)
+            team_settings.response_policy_update(by=world.head_north, team=world.north, data=data)
         assert field in caught.value.errors, data
     policy.refresh_from_db()
     assert (policy.target_minutes, policy.first_response_minutes, policy.keep_alive_days) == (60, 120, 3)
@@ -96,17 +98,17 @@ def test_policy_update_validates_per_field(world):
 
 
 def test_holidays_add_and_remove(world):
-    holiday = services.holiday_add(
+    holiday = team_settings.holiday_add(
         by=world.head_north, team=world.north, date=dt.date(2025, 12, 25), name="Xmas"
     )
     with pytest.raises(ConflictError) as caught:
-        services.holiday_add(by=world.head_north, team=world.north, date=dt.date(2025, 12, 25))
+        team_settings.holiday_add(by=world.head_north, team=world.north, date=dt.date(2025, 12, 25))
     assert "date" in caught.value.errors
-    assert dt.date(2025, 12, 25) in services.calendar_for_team(world.north).holidays
+    assert dt.date(2025, 12, 25) in team_settings.calendar_for_team(world.north).holidays
     with pytest.raises(PermissionDeniedError):
-        services.holiday_remove(by=world.manager_north, holiday=holiday)
-    services.holiday_remove(by=world.head_north, holiday=holiday)
-    assert services.calendar_for_team(world.north).holidays == frozenset()
+        team_settings.holiday_remove(by=world.manager_north, holiday=holiday)
+    team_settings.holiday_remove(by=world.head_north, holiday=holiday)
+    assert team_settings.calendar_for_team(world.north).holidays == frozenset()
     row = BusinessCalendar.objects.get(team=world.north)
     assert list(history_for(row).filter(action="event").values_list("event", flat=True)) == [
         "holiday_removed",

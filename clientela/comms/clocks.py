@@ -1,26 +1,24 @@
-"""Writes of the communication discipline: working calendars, response policies and clocks.
-
-Clocks:
+"""Response clocks: how long a lead or a client message waits for our answer, in business time.
 
 * `clock_start_first_response` — a new lead starts a clock whose budget (team policy, tightened
   by the lead's temperature) is counted in the team's business time; a check is deferred to the
   due moment;
 * `clock_stop` / `clocks_stop_for_lead` — the answer came (or the clock is no longer needed);
+  `clocks_follow_owner` — a reassigned lead's clocks move with it;
 * `clock_acknowledge` — a one-click acknowledgement stops the first-response clock and starts a
   promise clock with the promised time;
 * `clock_start_for_message` / `clocks_stop_for_ref` — a client message starts a clock keyed by
-  the message's `ref`; our answer to that message stops it;
+  the message's `ref` (`MAIL_THREAD_REF` + the thread's id for mail); our answer stops it;
 * `clock_check` — idempotent: marks the breach once and tells the owner, then after the
   escalation delay tells the team's head once; `clocks_sweep` runs it over every open clock
   that is due, as the safety net for a missed schedule;
-* `clock_assign` — a clock waiting in the team queue (no owner) gets one: the lead is assigned
-  (its clocks follow), a client message's thread and clocks move to the new owner.
+* `clock_assign` — a clock waiting in the team queue (no owner) gets one: what it is about
+  follows through `CLOCK_TAKEN` (the leads app assigns the lead, the mail app gives the thread),
+  and every open clock of the same message `ref` moves to the new owner.
 
+The team's calendar and policy the clocks count with are read from `team_settings.py`.
 Texts a job writes for a person (breach and escalation notices) are written in that person's
 language (`in_language_of`), not in the language of whatever process runs the job.
-
-Message templates: `message_template_update` (admins and heads; texts checked in the sandbox).
-
 Every change is audited; notifications are written in the same transaction.
 """
 
@@ -30,8 +28,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -43,24 +39,16 @@ from clientela.comms.business_hours import (
     Calendar,
     add_business_time,
     business_minutes_between,
-    default_weekly_hours,
 )
 from clientela.comms.choices import ClockKind, StopReason
-from clientela.comms.models import (
-    MAX_BUDGET_MINUTES,
-    BusinessCalendar,
-    Holiday,
-    MessageTemplate,
-    ResponseClock,
-    ResponsePolicy,
-)
-from clientela.comms.templates import template_errors
+from clientela.comms.models import MAX_BUDGET_MINUTES, ResponseClock, ResponsePolicy
+from clientela.comms.team_settings import TeamRules, calendar_for_team, policy_for_team
 from clientela.core.audit import audit_create, audit_event, model_update
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.hooks import Hook
 from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
-from clientela.core.permissions import Action, can, can_manage_team, require_record, role_of, user_can
+from clientela.core.permissions import Action, can, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.users.models import Team
@@ -72,152 +60,7 @@ if TYPE_CHECKING:
 # the lead, the mail app gives the unowned thread. Called with `by`, `clock`, `owner`.
 CLOCK_TAKEN: Hook[Any] = Hook("comms.clock_taken")
 
-POLICY_FIELDS = [
-    "first_response_minutes",
-    "target_minutes",
-    "hot_minutes",
-    "warm_minutes",
-    "cold_minutes",
-    "escalation_delay_minutes",
-    "keep_alive_days",
-]
 CLOCK_AUDIT_FIELDS = ["kind", "lead", "subject", "owner", "team", "budget_minutes", "started_at", "due_at"]
-
-
-# --- Calendars and policies as the clocks read them ----------------------------------------
-
-
-def default_calendar(time_zone: str) -> Calendar:
-    """Monday–Friday 09:00–18:00 in `time_zone` (the site's when empty), no holidays."""
-    return Calendar.build(weekly_hours=default_weekly_hours(), time_zone=time_zone or settings.TIME_ZONE)
-
-
-def calendar_for_team(team: Team | None) -> Calendar:
-    """The team's working calendar; the default week without a team or a calendar row."""
-    if team is None:
-        return default_calendar("")
-    row = BusinessCalendar.objects.filter(team=team).prefetch_related("holidays").first()
-    if row is None:
-        return default_calendar(team.time_zone)
-    row.team = team
-    return row.as_calendar()
-
-
-def policy_for_team(team: Team | None) -> ResponsePolicy:
-    """The team's response policy; an unsaved one with the defaults when it has none."""
-    if team is not None:
-        policy = ResponsePolicy.objects.filter(team=team).first()
-        if policy is not None:
-            return policy
-    return ResponsePolicy(team=team)
-
-
-class TeamRules:
-    """Calendars and policies by team, each read once — for loops over many clocks."""
-
-    def __init__(self) -> None:
-        self._calendars: dict[int | None, Calendar] = {}
-        self._policies: dict[int | None, ResponsePolicy] = {}
-
-    def calendar(self, team: Team | None) -> Calendar:
-        key = team.pk if team is not None else None
-        if key not in self._calendars:
-            self._calendars[key] = calendar_for_team(team)
-        return self._calendars[key]
-
-    def policy(self, team: Team | None) -> ResponsePolicy:
-        key = team.pk if team is not None else None
-        if key not in self._policies:
-            self._policies[key] = policy_for_team(team)
-        return self._policies[key]
-
-
-# --- Settings: who may change a team's calendar and policy ---------------------------------
-
-
-def _require_manage(user: Any, team: Team) -> None:
-    """Admins change any team's calendar and policy; heads of sales their own teams'."""
-    if not can_manage_team(user, team):
-        raise PermissionDeniedError(_("You cannot change this team's working hours or response policy."))
-
-
-def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
-    row, created = BusinessCalendar.objects.get_or_create(
-        team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
-    )
-    if created:
-        audit_create(actor=by, instance=row, fields=["team", "weekly_hours", "time_zone"])
-    return row
-
-
-@transaction.atomic
-def business_calendar_update(
-    *, by: Any, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
-) -> BusinessCalendar:
-    """Change a team's working hours and/or time zone (empty time zone: follow the team's)."""
-    _require_manage(by, team)
-    row = _calendar_row(team, by)
-    data: dict[str, Any] = {}
-    if weekly_hours is not None:
-        data["weekly_hours"] = weekly_hours
-    if time_zone is not None:
-        data["time_zone"] = time_zone.strip()
-    try:
-        model_update(instance=row, data=data, actor=by)
-    except ValidationError as exc:
-        raise BusinessError(_("Check the working hours."), errors=validation_messages(exc)) from exc
-    return row
-
-
-@transaction.atomic
-def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holiday:
-    """Close the team's calendar on `date`."""
-    _require_manage(by, team)
-    row = _calendar_row(team, by)
-    if row.holidays.filter(date=date).exists():
-        raise ConflictError(
-            _("%(date)s is already a holiday.") % {"date": date.isoformat()},
-            errors={"date": [_("This day is already a holiday.")]},
-        )
-    holiday = Holiday.objects.create(calendar=row, date=date, name=name.strip()[:120])
-    audit_event(actor=by, instance=row, event="holiday_added", changes={"date": date, "name": holiday.name})
-    return holiday
-
-
-@transaction.atomic
-def holiday_remove(*, by: Any, holiday: Holiday) -> None:
-    """Open the team's calendar again on that day."""
-    row = holiday.calendar
-    _require_manage(by, row.team)
-    audit_event(
-        actor=by, instance=row, event="holiday_removed", changes={"date": holiday.date, "name": holiday.name}
-    )
-    holiday.delete()
-
-
-@transaction.atomic
-def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> ResponsePolicy:
-    """Change a team's response budgets, escalation delay or keep-alive days."""
-    _require_manage(by, team)
-    unknown = sorted(set(data) - set(POLICY_FIELDS))
-    if unknown:
-        raise BusinessError(
-            _("Unknown settings: %(names)s.") % {"names": ", ".join(unknown)},
-            errors={name: [_("Not a response policy setting.")] for name in unknown},
-        )
-    policy, created = ResponsePolicy.objects.get_or_create(
-        team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
-    )
-    if created:
-        audit_create(actor=by, instance=policy, fields=POLICY_FIELDS)
-    try:
-        model_update(instance=policy, data=data, actor=by)
-    except ValidationError as exc:
-        raise BusinessError(_("Check the response policy."), errors=validation_messages(exc)) from exc
-    return policy
-
-
-# --- Clocks --------------------------------------------------------------------------------
 
 
 def _lead_url(lead: Lead | None) -> str:
@@ -704,31 +547,3 @@ def clocks_stop_for_ref(
     for clock in ResponseClock.objects.filter(ref=ref, stopped_at__isnull=True).select_related("team"):
         count += _stop(clock, by=by, reason=reason, at=moment, calendar=rules.calendar(clock.team))
     return count
-
-
-# --- Message templates ---------------------------------------------------------------------
-
-
-def may_edit_templates(user: Any) -> bool:
-    """Admins and heads of sales edit the message templates; everyone signed in reads them."""
-    return role_of(user) in (Role.ADMIN, Role.HEAD)
-
-
-@transaction.atomic
-def message_template_update(
-    *, by: Any, template: MessageTemplate, subject: str | None = None, body: str | None = None
-) -> MessageTemplate:
-    """Change the subject and/or text of one language variant of a message template.
-
-    Texts are checked in the sandbox: a syntax error or an unknown variable is a field error now,
-    not a failed letter later.
-    """
-    if not may_edit_templates(by):
-        raise PermissionDeniedError(_("Only administrators and heads of sales can change message templates."))
-    new_subject = template.subject if subject is None else subject.strip()
-    new_body = template.body if body is None else body.replace("\r\n", "\n").strip() + "\n"
-    errors = template_errors(key=template.key, subject=new_subject, body=new_body)
-    if errors:
-        raise BusinessError(_("Check the template."), errors=errors)
-    model_update(instance=template, data={"subject": new_subject, "body": new_body}, actor=by)
-    return template
