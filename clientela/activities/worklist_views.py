@@ -25,8 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from clientela.activities import acknowledgement, ical, worklist
 from clientela.activities import calendar as work_calendar
-from clientela.activities import ical, worklist
 from clientela.activities.choices import Outcome
 from clientela.activities.models import Task
 from clientela.comms.choices import ClockKind
@@ -257,7 +257,7 @@ def task_row_actions(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 class AcknowledgeForm(forms.Form):
-    promise = forms.ChoiceField(label=gettext_lazy("Promise"), choices=worklist.PromisePreset.choices)
+    promise = forms.ChoiceField(label=gettext_lazy("Promise"), choices=acknowledgement.PromisePreset.choices)
     promised_until = _datetime_field(gettext_lazy("Answer by"))
     promise_text = forms.CharField(
         label=gettext_lazy("What you promise"),
@@ -277,7 +277,7 @@ class AcknowledgeForm(forms.Form):
         promise = self.fields["promise"]
         language = self.fields["language"]
         assert isinstance(promise, forms.ChoiceField) and isinstance(language, forms.ChoiceField)
-        promise.choices = worklist.PromisePreset.choices()
+        promise.choices = acknowledgement.PromisePreset.choices()
         language.choices = languages or [("", "—")]
 
 
@@ -297,11 +297,11 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This clock is no longer waiting for an acknowledgement."))
         return redirect(back)
     zone = worklist.user_time_zone(request.user)
-    languages = worklist.acknowledgement_languages()
-    recipient = worklist.acknowledgement_recipient(clock)
+    languages = acknowledgement.acknowledgement_languages()
+    recipient = acknowledgement.acknowledgement_recipient(clock)
     default_language = request.user.language if request.user.language in dict(languages) else ""
     initial = {
-        "promise": worklist.PromisePreset.TODAY,
+        "promise": acknowledgement.PromisePreset.TODAY,
         "send_email": bool(recipient and languages),
         "language": default_language or (languages[0][0] if languages else ""),
     }
@@ -317,7 +317,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             now = timezone.now()
             try:
-                promise = worklist.promise_resolve(
+                promise = acknowledgement.promise_resolve(
                     clock=clock,
                     preset=data["promise"],
                     until=data["promised_until"],
@@ -327,12 +327,12 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
                 if request.POST.get("action") == "send":
                     subject, body = data["subject"], data["body"]
                     if data["send_email"] and not (subject.strip() and body.strip()):
-                        draft = worklist.acknowledgement_draft(
+                        draft = acknowledgement.acknowledgement_draft(
                             clock=clock, by=request.user, language=data["language"], promise=promise
                         )
                         subject = subject or (draft.subject if draft else "")
                         body = body or (draft.body if draft else "")
-                    sent = worklist.acknowledgement_send(
+                    sent = acknowledgement.acknowledgement_send(
                         by=request.user,
                         clock=clock,
                         promise=promise,
@@ -350,7 +350,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
                     return redirect(back)
                 stage = "preview"
                 if data["send_email"]:
-                    draft = worklist.acknowledgement_draft(
+                    draft = acknowledgement.acknowledgement_draft(
                         clock=clock, by=request.user, language=data["language"], promise=promise
                     )
                     if draft is None:

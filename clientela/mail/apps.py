@@ -9,7 +9,7 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
-        from clientela.activities.worklist import ACKNOWLEDGEMENT_LETTER
+        from clientela.activities.acknowledgement import ACKNOWLEDGEMENT_LETTER
         from clientela.clients.hooks import client_handed_over
         from clientela.comms.clocks import CLOCK_TAKEN
         from clientela.core.demo import DEMO_LOADERS, DemoLoader

@@ -484,7 +484,7 @@ def thread_follow_clock(*, by: Any, clock: Any, owner: Any) -> None:
 
 
 def acknowledgement_letter_send(*, by: Any, clock: Any, to: str, subject: str, body: str) -> Message:
-    """The one-click acknowledgement's letter (`activities.worklist.ACKNOWLEDGEMENT_LETTER`): to the
+    """The one-click acknowledgement's letter (`activities.acknowledgement.ACKNOWLEDGEMENT_LETTER`): to the
     record's address, as a reply in the client's thread when the clock is about a message."""
     ref = clock.ref or ""
     thread = None

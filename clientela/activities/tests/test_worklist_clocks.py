@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from freezegun import freeze_time
 
-from clientela.activities import worklist
+from clientela.activities import acknowledgement
 from clientela.activities.tests.test_worklist import local, make_lead
 from clientela.comms import clocks
 from clientela.comms.choices import ClockKind, StopReason
@@ -97,13 +97,13 @@ def test_lead_card_shows_the_clock_and_the_acknowledge_button(client, north):
 def test_promise_presets_resolve_in_business_time(north):
     clock = clocks.clock_start_first_response(lead=make_lead(north.manager_north), at=FRIDAY_17)
     now = local(2025, 3, 7, 17, 30)
-    two_hours = worklist.promise_resolve(clock=clock, preset="2h", now=now)
+    two_hours = acknowledgement.promise_resolve(clock=clock, preset="2h", now=now)
     assert (two_hours.minutes, two_hours.due_at) == (120, local(2025, 3, 10, 10, 30))
-    today = worklist.promise_resolve(clock=clock, preset="today", now=now)
+    today = acknowledgement.promise_resolve(clock=clock, preset="today", now=now)
     assert today.until == local(2025, 3, 7, 18, 0)
-    tomorrow = worklist.promise_resolve(clock=clock, preset="tomorrow", now=now)
+    tomorrow = acknowledgement.promise_resolve(clock=clock, preset="tomorrow", now=now)
     assert tomorrow.until == local(2025, 3, 10, 18, 0), "the next business day is Monday"
-    after_hours = worklist.promise_resolve(clock=clock, preset="today", now=local(2025, 3, 7, 19, 0))
+    after_hours = acknowledgement.promise_resolve(clock=clock, preset="today", now=local(2025, 3, 7, 19, 0))
     assert after_hours.until == local(2025, 3, 10, 18, 0)
 
 
