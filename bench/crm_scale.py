@@ -421,7 +421,7 @@ def load_activities(data: Path) -> dict[str, Any]:
     """`activities.csv` → `activities.Activity` on the deals loaded before (deal `D%08d` is row
     n + 1 of deals.csv, so id n + 1), done by the deal's owner for its team, linked to the deal
     and its client; calls, e-mails and meetings are outbound touches. Then every client's
-    `last_activity_at` follows its latest touch, as `activities.services.activity_log` keeps it."""
+    `last_activity_at` follows its latest touch, as `activities.services.log.activity_log` keeps it."""
     from django.db import connection, transaction
 
     from clientela.activities.models import Activity

@@ -18,9 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from clientela.activities import selectors, services
+from clientela.activities import selectors
 from clientela.activities.choices import ActivityKind, Priority, Recurrence, TaskKind
 from clientela.activities.models import Activity, Task
+from clientela.activities.services.log import Promise, activity_log, call_log, meeting_log
+from clientela.activities.services.next_step import NextStep
+from clientela.activities.services.task import (
+    task_complete,
+    task_create,
+    task_reassign,
+    task_reopen,
+    task_update,
+)
 from clientela.core.errors import BusinessError
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
@@ -116,8 +125,8 @@ class NextStepIn(Schema):
     subject: str = ""
     no_next_step_reason: str = ""
 
-    def as_next_step(self) -> services.NextStep:
-        return services.NextStep(
+    def as_next_step(self) -> NextStep:
+        return NextStep(
             due_at=self.due_at, subject=self.subject, no_next_step_reason=self.no_next_step_reason
         )
 
@@ -197,7 +206,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     require(request.user, "work_records")
     records = _records(request, payload)
     step = payload.next_step.as_next_step() if payload.next_step else None
-    promises = [services.Promise(p.title, p.due_at, p.due_in_minutes) for p in payload.promises]
+    promises = [Promise(p.title, p.due_at, p.due_in_minutes) for p in payload.promises]
     common: dict[str, Any] = {
         "by": request.user,
         "outcome": payload.outcome,
@@ -210,18 +219,16 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
         **records,
     }
     if payload.kind == ActivityKind.CALL:
-        activity = services.call_log(direction=payload.direction or "out", **common).activity
+        activity = call_log(direction=payload.direction or "out", **common).activity
     elif payload.kind == ActivityKind.MEETING:
-        activity = services.meeting_log(
-            place=payload.place, participants=payload.participants, **common
-        ).activity
+        activity = meeting_log(place=payload.place, participants=payload.participants, **common).activity
     else:
         if promises:
             raise BusinessError(
                 _("Promises are given on calls and meetings."),
                 errors={"promises": [_("Log a call or a meeting to record promises.")]},
             )
-        activity = services.activity_log(
+        activity = activity_log(
             by=request.user,
             kind=payload.kind,
             direction=payload.direction,
@@ -378,7 +385,7 @@ def get_task(request: HttpRequest, task_id: int) -> Task:
 @router.post("/tasks", response={201: TaskOut}, summary="Plan a task")
 def create_task(request: HttpRequest, payload: TaskIn) -> Status[Task]:
     require(request.user, "work_records")
-    task = services.task_create(
+    task = task_create(
         by=request.user,
         title=payload.title,
         due_at=payload.due_at,
@@ -407,9 +414,9 @@ def update_task(request: HttpRequest, task_id: int, payload: TaskPatchIn) -> Tas
                 _("Please correct the task."), errors={required: [_("This field is required.")]}
             )
     if sent:
-        task = services.task_update(by=request.user, task=task, data=sent)
+        task = task_update(by=request.user, task=task, data=sent)
     if assignee is not None:
-        task = services.task_reassign(by=request.user, task=task, assignee=_user(request, assignee))
+        task = task_reassign(by=request.user, task=task, assignee=_user(request, assignee))
     task.refresh_from_db()
     return task
 
@@ -419,7 +426,7 @@ def complete_task(request: HttpRequest, task_id: int, payload: CompleteIn) -> di
     """A call/meeting task needs `next_step` (or `next_step.no_next_step_reason`) unless its record
     is closed. A recurring task answers its `next_occurrence`."""
     task = _task(request, task_id)
-    done = services.task_complete(
+    done = task_complete(
         by=request.user,
         task=task,
         result=payload.result,
@@ -430,4 +437,4 @@ def complete_task(request: HttpRequest, task_id: int, payload: CompleteIn) -> di
 
 @router.post("/tasks/{task_id}/reopen", response=TaskOut, summary="Reopen a done task")
 def reopen_task(request: HttpRequest, task_id: int) -> Task:
-    return services.task_reopen(by=request.user, task=_task(request, task_id))
+    return task_reopen(by=request.user, task=_task(request, task_id))

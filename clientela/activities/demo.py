@@ -14,10 +14,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from clientela.activities import services
 from clientela.activities.choices import ActivityKind, Direction, Outcome, Priority, Recurrence, TaskKind
 from clientela.activities.models import Activity
-from clientela.activities.services import NextStep, Promise
+from clientela.activities.services.log import Promise, activity_log, call_log, meeting_log
+from clientela.activities.services.next_step import NextStep
+from clientela.activities.services.task import task_create
 
 CALL_NOTES = [
     "Asked about delivery times to Cluj; wants a quote for 20 units.",
@@ -76,7 +77,7 @@ def load(context: dict[str, Any]) -> None:
         when = _past(rng, 5)
         if index % 4 == 3:
             # An unanswered attempt and no plan: shows on the "without next step" page.
-            services.call_log(
+            call_log(
                 by=owner,
                 lead=lead,
                 outcome=Outcome.NO_ANSWER,
@@ -84,7 +85,7 @@ def load(context: dict[str, Any]) -> None:
                 next_step=NextStep(no_next_step_reason="Try again when the campaign restarts"),
             )
             continue
-        services.call_log(
+        call_log(
             by=owner,
             lead=lead,
             outcome=Outcome.REACHED,
@@ -99,7 +100,7 @@ def load(context: dict[str, Any]) -> None:
     for index, deal in enumerate(_deals(context)[:40]):
         owner = deal.owner
         contact = deal.client.contacts.order_by("pk").first()
-        services.meeting_log(
+        meeting_log(
             by=owner,
             deal=deal,
             contact=contact,
@@ -111,7 +112,7 @@ def load(context: dict[str, Any]) -> None:
             body=rng.choice(CALL_NOTES),
             next_step=NextStep(due_at=_future(rng), subject=rng.choice(NEXT_STEPS)),
         )
-        services.activity_log(
+        activity_log(
             by=owner,
             kind=ActivityKind.PROPOSAL,
             direction=Direction.OUT,
@@ -122,7 +123,7 @@ def load(context: dict[str, Any]) -> None:
         )
         if index % 3 == 0:
             # The client asked something four days ago and heard nothing since: keep-alive fires.
-            services.activity_log(
+            activity_log(
                 by=None,
                 kind=ActivityKind.EMAIL,
                 direction=Direction.IN,
@@ -134,7 +135,7 @@ def load(context: dict[str, Any]) -> None:
     managers = {lead.owner for lead in _leads(context)[:40]} | {deal.owner for deal in _deals(context)[:40]}
     for owner in sorted(managers, key=lambda user: user.pk):
         first_monday = timezone.localtime() + dt.timedelta(days=7 - timezone.localtime().weekday())
-        services.task_create(
+        task_create(
             by=owner,
             title="Weekly pipeline review",
             due_at=first_monday.replace(hour=9, minute=0, second=0, microsecond=0),

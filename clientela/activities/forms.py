@@ -19,7 +19,8 @@ from clientela.activities.choices import (
     Recurrence,
     TaskKind,
 )
-from clientela.activities.services import NextStep, Promise
+from clientela.activities.services.log import Promise
+from clientela.activities.services.next_step import NextStep
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

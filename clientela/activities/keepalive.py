@@ -21,6 +21,9 @@ Definitions (per open deal, evaluated by the periodic sweep):
   the silence started: it is raised once per waiting period (`run_once`), never while a
   keep-alive task of the deal is still open, and again only after a new touch starts a new
   period.
+
+The team's policy (on or off, the number of days) is read with `keep_alive_policy` and changed by
+the team's head or an admin with `keep_alive_policy_update`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,12 @@ from django.utils.translation import gettext as _
 
 from clientela.activities.choices import Direction, TaskKind
 from clientela.activities.models import KEEP_ALIVE_DEFAULT_DAYS, Activity, KeepAlivePolicy, Task
+from clientela.activities.services.task import task_create
+from clientela.core.audit import audit_create, model_update
+from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.notifications import notify
+from clientela.core.permissions import require, role_of, visible_team_ids
+from clientela.core.roles import Role
 from clientela.core.tasks import run_once
 
 BATCH = 2000
@@ -155,8 +163,6 @@ def keep_alive_url(deal: Any) -> str:
 
 def keep_alive_raise(*, deal: Any, silence_since: dt.datetime, now: dt.datetime) -> Task | None:
     """Raise the deal's keep-alive reminder for this waiting period (once). Returns the task if raised."""
-    from clientela.activities.services import task_create
-
     created: list[Task] = []
 
     def effect() -> None:
@@ -244,3 +250,35 @@ def keep_alive_compose_url(*, deal: Any, language: str, days_waiting: int | str 
     if contact is not None:
         params["contact"] = contact.pk
     return f"{base}?{urlencode(params)}"
+
+
+# --- The team's policy ---------------------------------------------------------------------------
+
+
+def keep_alive_policy(team: Any) -> KeepAlivePolicy:
+    """The team's keep-alive policy (the defaults when the team has none yet)."""
+    if team is None:
+        return KeepAlivePolicy()
+    policy = KeepAlivePolicy.objects.filter(team=team).first()
+    return policy or KeepAlivePolicy(team=team)
+
+
+@transaction.atomic
+def keep_alive_policy_update(*, by: Any, team: Any, enabled: bool, days: int) -> KeepAlivePolicy:
+    require(by, "view_team_settings")
+    teams = visible_team_ids(by)
+    if teams is not None and team.pk not in teams:
+        raise PermissionDeniedError(_("You cannot change another team's settings."))
+    if role_of(by) != Role.ADMIN and team.head_id != by.pk:
+        raise PermissionDeniedError(_("Only the team's head of sales can change this."))
+    if not 1 <= int(days) <= 60:
+        raise BusinessError(_("Please correct the policy."), errors={"days": [_("Between 1 and 60 days.")]})
+    policy = KeepAlivePolicy.objects.filter(team=team).first()
+    if policy is None:
+        policy = KeepAlivePolicy.objects.create(
+            team=team, enabled=enabled, days=days, created_by=by, updated_by=by
+        )
+        audit_create(actor=by, instance=policy, fields=("team", "enabled", "days"))
+        return policy
+    policy, _changes = model_update(instance=policy, data={"enabled": enabled, "days": int(days)}, actor=by)
+    return policy

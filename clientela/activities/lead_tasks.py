@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
-from clientela.activities.services import TASK_AUDIT_FIELDS
+from clientela.activities.services.task import TASK_AUDIT_FIELDS
 from clientela.core.audit import audit_create
 from clientela.core.language import reader_language
 from clientela.leads.choices import Temperature

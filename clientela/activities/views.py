@@ -20,10 +20,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from clientela.activities import keepalive, selectors, services
+from clientela.activities import keepalive, selectors
 from clientela.activities.choices import CONVERSATION_TASK_KINDS, ActivityKind, Recurrence, TaskKind
 from clientela.activities.forms import CompleteForm, KeepAliveForm, LogForm, TaskForm
+from clientela.activities.keepalive import keep_alive_policy, keep_alive_policy_update
 from clientela.activities.models import Activity, Task
+from clientela.activities.services.log import activity_log, call_log, meeting_log, summary_compose_url
+from clientela.activities.services.records import Records, record_closed, records_of
+from clientela.activities.services.task import (
+    task_complete,
+    task_create,
+    task_reassign,
+    task_reopen,
+    task_update,
+)
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
@@ -75,9 +85,7 @@ def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
 def panel_context(request: AuthedRequest, record: Any, **extra: Any) -> dict[str, Any]:
     kind = record_kind(record)
     timeline = selectors.timeline_for(viewer=request.user, **{kind: record})
-    closed = (
-        services._record_closed(services.Records(**{kind: record})) if kind in ("lead", "deal") else False
-    )
+    closed = record_closed(Records(**{kind: record})) if kind in ("lead", "deal") else False
     tomorrow = (timezone.localtime() + dt.timedelta(days=1)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
@@ -157,11 +165,9 @@ def log_activity(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
                 **links,
             }
             if data["kind"] == ActivityKind.CALL:
-                return services.call_log(
-                    outcome=data["outcome"], direction=data["direction"] or "out", **common
-                )
+                return call_log(outcome=data["outcome"], direction=data["direction"] or "out", **common)
             if data["kind"] == ActivityKind.MEETING:
-                return services.meeting_log(
+                return meeting_log(
                     outcome=data["outcome"], place=data["place"], participants=data["participants"], **common
                 )
             if form.promises():
@@ -169,7 +175,7 @@ def log_activity(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
                     _("Promises are given on calls and meetings."),
                     errors={"promise_title": [_("Log a call or a meeting to record promises.")]},
                 )
-            return services.activity_log(
+            return activity_log(
                 by=request.user,
                 kind=data["kind"],
                 direction=data["direction"],
@@ -212,7 +218,7 @@ def _create_task(request: AuthedRequest, form: TaskForm, links: dict[str, Any]) 
     assignee = (
         users_visible_to(request.user).filter(pk=data["assignee"]).first() if data["assignee"] else None
     )
-    return services.task_create(
+    return task_create(
         by=request.user,
         title=data["title"],
         due_at=data["due_at"],
@@ -259,7 +265,7 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         done = perform(
             form,
-            lambda: services.task_complete(
+            lambda: task_complete(
                 by=request.user, task=task, result=form.cleaned_data["result"], next_step=form.next_step()
             ),
         )
@@ -272,7 +278,7 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
         "form": form,
         "asks_next_step": task.kind in CONVERSATION_TASK_KINDS
         and record is not None
-        and not services._record_closed(services._records_of(task)),
+        and not record_closed(records_of(task)),
         "next": safe_next(request, ""),
     }
     status = 422 if request.method == "POST" else 200
@@ -285,7 +291,7 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
 def reopen_task(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
     try:
-        services.task_reopen(by=request.user, task=task)
+        task_reopen(by=request.user, task=task)
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from exc
     except BusinessError as exc:
@@ -403,12 +409,12 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         data["recurrence"] = data["recurrence"] or Recurrence.NONE
 
         def act() -> Task:
-            updated = services.task_update(by=request.user, task=task, data=data)
+            updated = task_update(by=request.user, task=task, data=data)
             if assignee_id != updated.assignee_id:
                 assignee = users_visible_to(request.user).filter(pk=assignee_id).first()
                 if assignee is None:
                     raise BusinessError(_("Unknown person."), errors={"assignee": [_("No such user.")]})
-                updated = services.task_reassign(by=request.user, task=updated, assignee=assignee)
+                updated = task_reassign(by=request.user, task=updated, assignee=assignee)
             return updated
 
         if perform(form, act):
@@ -463,7 +469,7 @@ def summary_email(request: AuthedRequest, pk: int) -> HttpResponse:
     found = activity.filter(pk=pk).first()
     if found is None:
         raise Http404(_("Not found."))
-    url = services.summary_compose_url(found)
+    url = summary_compose_url(found)
     if not url:
         messages.warning(request, _("E-mail is not set up yet."))
         record = found.deal or found.lead or found.contact or found.client
@@ -495,7 +501,7 @@ def keep_alive_settings(request: AuthedRequest) -> HttpResponse:
     team = next((t for t in teams if str(t.pk) == team_param), teams[0] if teams else None)
     if team is None or (team_ids is not None and team.pk not in team_ids):
         raise Http404(_("No team."))
-    policy = services.keep_alive_policy(team)
+    policy = keep_alive_policy(team)
     form = KeepAliveForm(request.POST or None, initial={"enabled": policy.enabled, "days": policy.days})
     may_edit = role_of(request.user) == Role.ADMIN or team.head_id == request.user.pk
     if request.method == "POST":
@@ -503,7 +509,7 @@ def keep_alive_settings(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied(_("Only the team's head of sales can change this."))
         if form.is_valid() and perform(
             form,
-            lambda: services.keep_alive_policy_update(
+            lambda: keep_alive_policy_update(
                 by=request.user,
                 team=team,
                 enabled=form.cleaned_data["enabled"],

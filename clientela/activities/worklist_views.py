@@ -29,6 +29,9 @@ from clientela.activities import acknowledgement, ical, worklist
 from clientela.activities import calendar as work_calendar
 from clientela.activities.choices import Outcome
 from clientela.activities.models import Task
+from clientela.activities.services.log import call_log
+from clientela.activities.services.next_step import NextStep
+from clientela.activities.services.task import task_complete
 from clientela.comms.choices import ClockKind
 from clientela.comms.models import ResponseClock
 from clientela.core.errors import BusinessError
@@ -146,8 +149,6 @@ def _outcome_initial(task: Task, outcome: str, now: dt.datetime) -> dict[str, An
 def outcome_log(*, by: Any, task: Task, outcome: str, notes: str, next_step: Any) -> Any:
     """Log what came of a task in one transaction: a call (reached / no answer) with the agreed
     next step through `call_log`, then the task done through `task_complete`."""
-    from clientela.activities.services import NextStep, call_log, task_complete
-
     with transaction.atomic():
         if outcome in (REACHED, NO_ANSWER):
             logged = call_log(
@@ -201,8 +202,6 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
         form = OutcomeForm(request.POST or None, initial=_outcome_initial(task, outcome, now))
         status = 200
         if request.method == "POST" and form.is_valid():
-            from clientela.activities.services import NextStep
-
             data = form.cleaned_data
             step = NextStep(
                 due_at=data["next_step_at"],

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from clientela.activities.services import activity_log
+from clientela.activities.services.log import activity_log
 from clientela.comms.clocks import clock_start_for_message, clocks_stop_for_lead, clocks_stop_for_ref
 from clientela.core.errors import BusinessError
 from clientela.mail.models import Message, Thread

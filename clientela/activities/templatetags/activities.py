@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from clientela.activities import selectors
+from clientela.activities.services.records import Records, record_closed
 
 register = template.Library()
 
@@ -31,11 +32,9 @@ def activity_panel(context: template.Context, record: Any) -> SafeString:
 @register.inclusion_tag("activities/_next_step_flag.html")
 def next_step_flag(record: Any) -> dict[str, Any]:
     """A warning badge when an open lead or deal has no open future task."""
-    from clientela.activities.services import Records, _record_closed
-
     kind = record._meta.model_name
     if kind not in ("lead", "deal"):
         return {"missing": False}
-    if _record_closed(Records(**{kind: record})) or (kind == "lead" and not record.is_open):
+    if record_closed(Records(**{kind: record})) or (kind == "lead" and not record.is_open):
         return {"missing": False}
     return {"missing": not selectors.has_future_step(**{kind: record})}

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from clientela.activities import services
 from clientela.activities.choices import ActivityKind, Direction, TaskKind
 from clientela.activities.models import Activity, Task
+from clientela.activities.services.log import activity_log
+from clientela.activities.services.task import task_create
 
 pytestmark = pytest.mark.django_db
 
@@ -72,13 +73,9 @@ def test_a_record_you_cannot_see_is_404(client, world, records, api_token):
 
 
 def test_lists_are_scoped_and_filtered(client, world, records, api_token):
-    services.activity_log(
-        by=world.manager_north, kind=ActivityKind.NOTE, client=records["north"], body="mine"
-    )
-    services.activity_log(
-        by=world.manager_south, kind=ActivityKind.NOTE, client=records["south"], body="theirs"
-    )
-    services.activity_log(
+    activity_log(by=world.manager_north, kind=ActivityKind.NOTE, client=records["north"], body="mine")
+    activity_log(by=world.manager_south, kind=ActivityKind.NOTE, client=records["south"], body="theirs")
+    activity_log(
         by=world.manager_north, kind=ActivityKind.EMAIL, direction=Direction.OUT, deal=records["deal"]
     )
     mara = api_token(world.manager_north)
@@ -127,9 +124,9 @@ def test_tasks_create_patch_complete(client, world, records, make_lead, api_toke
 
 
 def test_task_of_someone_else_is_404_and_reassign_via_patch(client, world, api_token):
-    task = services.task_create(by=world.manager_south, title="South task", due_at=timezone.now())
+    task = task_create(by=world.manager_south, title="South task", due_at=timezone.now())
     assert client.get(f"/api/v1/tasks/{task.pk}", headers=api_token(world.manager_north)).status_code == 404
-    mine = services.task_create(
+    mine = task_create(
         by=world.head_north, title="Visit", due_at=timezone.now(), assignee=world.manager_north
     )
     answer = client.patch(
@@ -143,17 +140,13 @@ def test_task_of_someone_else_is_404_and_reassign_via_patch(client, world, api_t
 
 def test_task_list_has_no_n_plus_one(client, world, records, api_token, django_assert_max_num_queries):
     for n in range(15):
-        services.task_create(
-            by=world.manager_north, title=f"T{n}", due_at=timezone.now(), deal=records["deal"]
-        )
+        task_create(by=world.manager_north, title=f"T{n}", due_at=timezone.now(), deal=records["deal"])
     headers = api_token(world.manager_north)
     client.get("/api/v1/tasks", headers=headers)
     with django_assert_max_num_queries(8):
         answer = client.get("/api/v1/tasks?limit=100", headers=headers)
     assert answer.json()["count"] >= 15
     for n in range(15):
-        services.activity_log(
-            by=world.manager_north, kind=ActivityKind.NOTE, deal=records["deal"], body=str(n)
-        )
+        activity_log(by=world.manager_north, kind=ActivityKind.NOTE, deal=records["deal"], body=str(n))
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/activities?limit=100", headers=headers).json()["count"] == 15

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from clientela.activities import services
+from clientela.activities.services.reminders import reminders_sweep
+from clientela.activities.services.task import task_create, task_reassign
 from clientela.core.tests.languages import in_ro, romanian, text
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_task_given_by_a_colleague_is_announced_in_the_assignees_language(world):
     romanian(world.manager_north)
     with translation.override("en"):  # the head works in English
-        task = services.task_create(
+        task = task_create(
             by=world.head_north,
             title="Sună clientul",
             due_at=timezone.now() + dt.timedelta(days=1),
@@ -31,10 +32,10 @@ def test_a_task_given_by_a_colleague_is_announced_in_the_assignees_language(worl
 def test_reassigning_tells_each_person_in_their_own_language(world):
     romanian(world.manager_north2)
     with translation.override("en"):
-        task = services.task_create(
+        task = task_create(
             by=world.head_north, title="Offer", due_at=timezone.now(), assignee=world.manager_north
         )
-        services.task_reassign(by=world.head_north, task=task, assignee=world.manager_north2)
+        task_reassign(by=world.head_north, task=task, assignee=world.manager_north2)
     assert text(world.manager_north2, "task_assigned") == in_ro(
         "%(who)s gave you a task: %(title)s", {"who": world.head_north, "title": "Offer"}
     )
@@ -48,10 +49,10 @@ def test_reassigning_tells_each_person_in_their_own_language(world):
 def test_the_previous_assignee_hears_of_the_move_in_their_language(world):
     romanian(world.manager_north)
     with translation.override("en"):
-        task = services.task_create(
+        task = task_create(
             by=world.head_north, title="Offer", due_at=timezone.now(), assignee=world.manager_north
         )
-        services.task_reassign(by=world.head_north, task=task, assignee=world.manager_north2)
+        task_reassign(by=world.head_north, task=task, assignee=world.manager_north2)
     assert text(world.manager_north, "task_reassigned") == in_ro(
         "Your task %(title)s now belongs to %(who)s", {"title": "Offer", "who": world.manager_north2}
     )
@@ -61,9 +62,9 @@ def test_the_previous_assignee_hears_of_the_move_in_their_language(world):
 def test_the_reminder_job_writes_in_the_assignees_language(world):
     romanian(world.manager_north)
     past = timezone.now() - dt.timedelta(minutes=5)
-    task = services.task_create(by=world.manager_north, title="Ofertă", due_at=past, reminder_at=past)
+    task = task_create(by=world.manager_north, title="Ofertă", due_at=past, reminder_at=past)
     with translation.override("en"):  # the job runs in the site's language
-        assert services.reminders_sweep() == 1
+        assert reminders_sweep() == 1
     due = f"{timezone.localtime(task.due_at):%Y-%m-%d %H:%M}"
     assert text(world.manager_north, "task_reminder") == in_ro(
         "Reminder: %(title)s (due %(due)s)", {"title": "Ofertă", "due": due}
@@ -72,7 +73,7 @@ def test_the_reminder_job_writes_in_the_assignees_language(world):
 
 def test_an_english_reader_keeps_english_when_the_job_runs_in_romanian(world):
     past = timezone.now() - dt.timedelta(minutes=5)
-    services.task_create(by=world.manager_north, title="Offer", due_at=past, reminder_at=past)
+    task_create(by=world.manager_north, title="Offer", due_at=past, reminder_at=past)
     with translation.override("ro"):
-        services.reminders_sweep()
+        reminders_sweep()
     assert text(world.manager_north, "task_reminder").startswith("Reminder: Offer (due ")

@@ -7,9 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from clientela.activities import keepalive, services
+from clientela.activities import keepalive
 from clientela.activities.choices import ActivityKind, Direction, TaskKind
+from clientela.activities.keepalive import keep_alive_policy_update
 from clientela.activities.models import Activity, KeepAlivePolicy, Task
+from clientela.activities.services.log import activity_log
+from clientela.activities.services.task import task_complete, task_create
 from clientela.core.errors import PermissionDeniedError
 from clientela.core.models import Notification
 
@@ -20,7 +23,7 @@ T0 = timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0))
 
 def touch(deal, direction: str, at: dt.datetime, kind: str = ActivityKind.EMAIL, **links) -> Activity:
     links = links or {"deal": deal}
-    activity = services.activity_log(by=None, kind=kind, direction=direction, **links)
+    activity = activity_log(by=None, kind=kind, direction=direction, **links)
     Activity.objects.filter(pk=activity.pk).update(occurred_at=at)
     return activity
 
@@ -41,7 +44,7 @@ def test_fires_after_three_days_only_when_waiting_on_us_and_only_once(world, rec
     assert note.url == f"/deals/{deal.pk}/keep-alive/"
     # Still silent a day later: no second reminder (open task), nor after it is done (same period).
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=5)) == 0
-    services.task_complete(by=world.manager_north, task=task)
+    task_complete(by=world.manager_north, task=task)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=6)) == 0
     assert keep_alive_tasks(deal).count() == 1
 
@@ -58,7 +61,7 @@ def test_our_answer_ends_the_period_and_a_new_question_starts_another(world, rec
     touch(deal, Direction.IN, T0)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=3)) == 1
     task = keep_alive_tasks(deal).get()
-    services.task_complete(by=world.manager_north, task=task)
+    task_complete(by=world.manager_north, task=task)
     touch(deal, Direction.OUT, T0 + dt.timedelta(days=3, hours=1))
     touch(deal, Direction.IN, T0 + dt.timedelta(days=4))
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=6)) == 0
@@ -69,7 +72,7 @@ def test_our_answer_ends_the_period_and_a_new_question_starts_another(world, rec
 def test_an_open_promise_makes_the_client_wait(world, records):
     deal = records["deal"]
     touch(deal, Direction.OUT, T0 - dt.timedelta(days=10))
-    promise = services.task_create(
+    promise = task_create(
         by=world.manager_north,
         title="Send stock list",
         due_at=timezone.now(),
@@ -93,9 +96,9 @@ def test_an_outbound_touch_on_the_clients_contact_counts_as_hearing_from_us(worl
 def test_team_policy_days_and_switch(world, records):
     deal = records["deal"]
     touch(deal, Direction.IN, T0)
-    services.keep_alive_policy_update(by=world.head_north, team=world.north, enabled=True, days=5)
+    keep_alive_policy_update(by=world.head_north, team=world.north, enabled=True, days=5)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=4)) == 0
-    services.keep_alive_policy_update(by=world.head_north, team=world.north, enabled=False, days=5)
+    keep_alive_policy_update(by=world.head_north, team=world.north, enabled=False, days=5)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=6)) == 0
     KeepAlivePolicy.objects.filter(team=world.north).update(enabled=True)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=6)) == 1
@@ -113,9 +116,9 @@ def test_closed_deals_are_left_alone(world, records):
 
 def test_only_heads_of_the_team_change_the_policy(world):
     with pytest.raises(PermissionDeniedError):
-        services.keep_alive_policy_update(by=world.manager_north, team=world.north, enabled=True, days=2)
+        keep_alive_policy_update(by=world.manager_north, team=world.north, enabled=True, days=2)
     with pytest.raises(PermissionDeniedError):
-        services.keep_alive_policy_update(by=world.head_north, team=world.south, enabled=True, days=2)
+        keep_alive_policy_update(by=world.head_north, team=world.south, enabled=True, days=2)
 
 
 def test_compose_url_uses_the_template_or_is_empty(world, records):

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from clientela.activities import services
 from clientela.activities.models import Task
+from clientela.activities.services.reminders import reminders_sweep, task_remind
+from clientela.activities.services.task import task_complete, task_create, task_update
 from clientela.core.models import Notification
 from clientela.core.periodic import PERIODIC_JOBS
 
@@ -29,7 +30,7 @@ def reminders(user) -> int:
 def test_the_deferred_job_reminds_once_at_its_moment(world):
     DBTaskResult.objects.all().delete()
     now = timezone.now()
-    task = services.task_create(
+    task = task_create(
         by=world.manager_north, title="Call Ioana", due_at=now + dt.timedelta(hours=1), reminder_at=now
     )
     job = DBTaskResult.objects.get(task_path="clientela.activities.tasks.send_task_reminder")
@@ -39,8 +40,8 @@ def test_the_deferred_job_reminds_once_at_its_moment(world):
     assert task.reminded_at is not None
     assert reminders(world.manager_north) == 1
     # A re-delivered job and the sweep change nothing.
-    assert services.task_remind(task_id=task.pk, reminder_at=task.reminder_at.isoformat()) is False
-    assert services.reminders_sweep() == 0
+    assert task_remind(task_id=task.pk, reminder_at=task.reminder_at.isoformat()) is False
+    assert reminders_sweep() == 0
     assert reminders(world.manager_north) == 1
 
 
@@ -48,7 +49,7 @@ def test_the_deferred_job_reminds_once_at_its_moment(world):
 def test_a_future_reminder_waits(world):
     DBTaskResult.objects.all().delete()
     later = timezone.now() + dt.timedelta(days=2)
-    services.task_create(by=world.manager_north, title="Later", due_at=later, reminder_at=later)
+    task_create(by=world.manager_north, title="Later", due_at=later, reminder_at=later)
     run_worker()
     assert (
         DBTaskResult.objects.get(task_path="clientela.activities.tasks.send_task_reminder").status == "READY"
@@ -59,13 +60,11 @@ def test_a_future_reminder_waits(world):
 @pytest.mark.django_db
 def test_the_sweep_catches_a_lost_job_and_skips_done_tasks(world):
     past = timezone.now() - dt.timedelta(minutes=10)
-    lost = services.task_create(
-        by=world.manager_north, title="Lost job", due_at=timezone.now(), reminder_at=past
-    )
-    done = services.task_create(by=world.manager_north, title="Done", due_at=timezone.now(), reminder_at=past)
-    services.task_complete(by=world.manager_north, task=done)
-    assert services.reminders_sweep() == 1
-    assert services.reminders_sweep() == 0
+    lost = task_create(by=world.manager_north, title="Lost job", due_at=timezone.now(), reminder_at=past)
+    done = task_create(by=world.manager_north, title="Done", due_at=timezone.now(), reminder_at=past)
+    task_complete(by=world.manager_north, task=done)
+    assert reminders_sweep() == 1
+    assert reminders_sweep() == 0
     lost.refresh_from_db()
     assert lost.reminded_at is not None
     assert reminders(world.manager_north) == 1
@@ -74,21 +73,17 @@ def test_the_sweep_catches_a_lost_job_and_skips_done_tasks(world):
 @pytest.mark.django_db
 def test_moving_the_reminder_reminds_again_and_the_old_job_is_void(world):
     now = timezone.now()
-    task = services.task_create(
+    task = task_create(
         by=world.manager_north, title="Offer", due_at=now + dt.timedelta(days=1), reminder_at=now
     )
     old_moment = task.reminder_at.isoformat()
-    assert services.task_remind(task_id=task.pk, reminder_at=old_moment)
+    assert task_remind(task_id=task.pk, reminder_at=old_moment)
     new_moment = now + dt.timedelta(minutes=1)
-    services.task_update(by=world.manager_north, task=task, data={"reminder_at": new_moment})
+    task_update(by=world.manager_north, task=task, data={"reminder_at": new_moment})
     task.refresh_from_db()
     assert task.reminded_at is None
-    assert not services.task_remind(
-        task_id=task.pk, reminder_at=old_moment, now=now + dt.timedelta(minutes=2)
-    )
-    assert services.task_remind(
-        task_id=task.pk, reminder_at=new_moment.isoformat(), now=now + dt.timedelta(minutes=2)
-    )
+    assert not task_remind(task_id=task.pk, reminder_at=old_moment, now=now + dt.timedelta(minutes=2))
+    assert task_remind(task_id=task.pk, reminder_at=new_moment.isoformat(), now=now + dt.timedelta(minutes=2))
     assert reminders(world.manager_north) == 2
 
 
@@ -105,12 +100,8 @@ def test_overdue_tasks_are_listed_as_overdue(world, client):
     from clientela.conftest import login
 
     Task.objects.all().delete()
-    services.task_create(
-        by=world.manager_north, title="Late one", due_at=timezone.now() - dt.timedelta(hours=3)
-    )
-    services.task_create(
-        by=world.manager_north, title="Next week", due_at=timezone.now() + dt.timedelta(days=7)
-    )
+    task_create(by=world.manager_north, title="Late one", due_at=timezone.now() - dt.timedelta(hours=3))
+    task_create(by=world.manager_north, title="Next week", due_at=timezone.now() + dt.timedelta(days=7))
     login(client, world.manager_north)
     page = client.get("/tasks/?status=overdue").content.decode()
     assert "Late one" in page and "Next week" not in page

@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from clientela.activities import selectors, services
+from clientela.activities import selectors
 from clientela.activities.choices import Outcome, TaskKind
 from clientela.activities.models import Activity, KeepAlivePolicy, Task
-from clientela.activities.services import NextStep
+from clientela.activities.services.log import activity_log, call_log
+from clientela.activities.services.next_step import NextStep
+from clientela.activities.services.task import task_create
 from clientela.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -116,11 +118,9 @@ def test_add_and_complete_a_task_from_the_panel(client, world, records):
 def test_task_list_mine_and_team_and_no_n_plus_one(client, world, records, django_assert_max_num_queries):
     Task.objects.all().delete()
     for n in range(12):
-        services.task_create(
-            by=world.manager_north, title=f"Mara {n}", due_at=timezone.now(), deal=records["deal"]
-        )
-    services.task_create(by=world.manager_north2, title="Nelu's", due_at=timezone.now())
-    services.task_create(by=world.manager_south, title="Sándor's", due_at=timezone.now())
+        task_create(by=world.manager_north, title=f"Mara {n}", due_at=timezone.now(), deal=records["deal"])
+    task_create(by=world.manager_north2, title="Nelu's", due_at=timezone.now())
+    task_create(by=world.manager_south, title="Sándor's", due_at=timezone.now())
     login(client, world.manager_north)
     client.get("/tasks/")
     with django_assert_max_num_queries(14):
@@ -134,7 +134,7 @@ def test_task_list_mine_and_team_and_no_n_plus_one(client, world, records, djang
 
 
 def test_task_edit_is_scoped_and_saves(client, world):
-    task = services.task_create(by=world.manager_north2, title="Nelu's", due_at=timezone.now())
+    task = task_create(by=world.manager_north2, title="Nelu's", due_at=timezone.now())
     login(client, world.manager_north)
     assert client.get(f"/tasks/{task.pk}/").status_code == 404
     login(client, world.manager_north2)
@@ -157,10 +157,10 @@ def test_records_without_next_step(client, world, records, make_lead):
     flagged = make_lead(keep_clock=False)
     planned = make_lead(keep_clock=False)
     Task.objects.filter(lead__in=[flagged, planned]).delete()
-    services.task_create(
+    task_create(
         by=world.manager_north, title="Call", due_at=timezone.now() + dt.timedelta(days=1), lead=planned
     )
-    services.task_create(
+    task_create(
         by=world.manager_north, title="Old", due_at=timezone.now() - dt.timedelta(days=1), lead=flagged
     )
     found = selectors.records_without_next_step(world.manager_north)
@@ -170,7 +170,7 @@ def test_records_without_next_step(client, world, records, make_lead):
     page = client.get("/next-steps/").content.decode()
     assert str(flagged) in page and str(planned) not in page and "Licences" not in page
     # Logging a call with a next step takes the lead off the list.
-    services.call_log(
+    call_log(
         by=world.manager_north,
         lead=flagged,
         outcome=Outcome.REACHED,
@@ -182,7 +182,7 @@ def test_records_without_next_step(client, world, records, make_lead):
 
 
 def test_summary_email_redirects_to_compose(client, world, records):
-    logged = services.call_log(
+    logged = call_log(
         by=world.manager_north,
         contact=records["ioana"],
         outcome=Outcome.REACHED,
@@ -214,8 +214,8 @@ def test_panel_queries_do_not_grow_with_the_timeline(client, world, records, dja
 
     def fill(n: int) -> None:
         for i in range(n):
-            services.activity_log(by=world.manager_north, kind="note", deal=deal, body=f"note {i}")
-            services.task_create(by=world.manager_north, title=f"task {i}", due_at=timezone.now(), deal=deal)
+            activity_log(by=world.manager_north, kind="note", deal=deal, body=f"note {i}")
+            task_create(by=world.manager_north, title=f"task {i}", due_at=timezone.now(), deal=deal)
 
     login(client, world.manager_north)
     fill(2)
@@ -238,7 +238,7 @@ def test_next_step_flag_tag(world, records):
         Context({"deal": records["deal"]})
     )
     assert "No next step" in rendered
-    services.task_create(
+    task_create(
         by=world.manager_north,
         title="Call",
         due_at=timezone.now() + dt.timedelta(days=1),
