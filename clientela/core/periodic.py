@@ -29,7 +29,7 @@ class Periodic:
 
     @property
     def task_path(self) -> str:
-        """"module.function" of the task: the name its last run is kept under."""
+        """ "module.function" of the task: the name its last run is kept under."""
         return str(self.task.module_path)
 
 
