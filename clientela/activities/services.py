@@ -52,6 +52,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, require, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit, run_once
+from clientela.users.models import User
 
 ACTIVITY_AUDIT_FIELDS = (
     "kind",
@@ -154,18 +155,18 @@ class Promise:
 # --- Permissions and records ---------------------------------------------------------------------
 
 
-def _require_worker(by: Any) -> None:
+def _require_worker(by: User | None) -> None:
     """`by=None` is the system (inbound mail, a job); a person needs the right to work records."""
     if by is not None:
         require(by, "work_records")
 
 
-def _visible(by: Any, record: Model) -> bool:
+def _visible(by: User, record: Model) -> bool:
     return type(record)._default_manager.visible_to(by).filter(pk=record.pk).exists()  # type: ignore[attr-defined]
 
 
 def resolve_records(
-    *, by: Any, lead: Any = None, client: Any = None, contact: Any = None, deal: Any = None
+    *, by: User | None, lead: Any = None, client: Any = None, contact: Any = None, deal: Any = None
 ) -> Records:
     """Check the links (the author sees each record, they agree) and fill in the implied client."""
     if deal is not None and client is None:
@@ -231,7 +232,7 @@ def _check_next_step(next_step: NextStep | None, records: Records, *, after: dt.
 @transaction.atomic
 def activity_log(
     *,
-    by: Any,
+    by: User | None,
     kind: str,
     lead: Any = None,
     client: Any = None,
@@ -326,7 +327,7 @@ def _is_contact(activity: Activity) -> bool:
 
 
 def _promise_tasks(
-    *, by: Any, activity: Activity, promises: Sequence[Promise], records: Records
+    *, by: User, activity: Activity, promises: Sequence[Promise], records: Records
 ) -> list[Task]:
     tasks = []
     for index, promise in enumerate(promises):
@@ -359,7 +360,7 @@ def _promise_tasks(
     return tasks
 
 
-def _next_step_task(*, by: Any, activity: Activity | None, step: NextStep, records: Records) -> Task | None:
+def _next_step_task(*, by: User, activity: Activity | None, step: NextStep, records: Records) -> Task | None:
     if not step.given:
         return None
     assert step.due_at is not None
@@ -382,7 +383,7 @@ class LoggedContact:
 
 def _conversation_log(
     *,
-    by: Any,
+    by: User,
     kind: str,
     records: Records,
     outcome: str,
@@ -433,7 +434,7 @@ def _conversation_log(
 @transaction.atomic
 def call_log(
     *,
-    by: Any,
+    by: User,
     outcome: str,
     lead: Any = None,
     client: Any = None,
@@ -470,7 +471,7 @@ def call_log(
 @transaction.atomic
 def meeting_log(
     *,
-    by: Any,
+    by: User,
     outcome: str,
     lead: Any = None,
     client: Any = None,
@@ -590,7 +591,7 @@ def _moment(value: dt.datetime) -> str:
 # --- Tasks ---------------------------------------------------------------------------------------
 
 
-def _check_assignee(by: Any, assignee: Any) -> None:
+def _check_assignee(by: User | None, assignee: Any) -> None:
     if assignee is None or by is None:
         return
     if not assignee.is_active:
@@ -605,7 +606,7 @@ def _check_assignee(by: Any, assignee: Any) -> None:
         )
 
 
-def _require_task(by: Any, task: Task) -> None:
+def _require_task(by: User, task: Task) -> None:
     """Who may work the task (`core.permissions`: its assignee, the team's head, an admin, a
     manager of the team for an unassigned one), and whoever gave it. `by=None` is the system."""
     if by is None or can(by, task, Action.WORK):
@@ -643,7 +644,7 @@ def _validate_task_values(values: Mapping[str, Any]) -> None:
 @transaction.atomic
 def task_create(
     *,
-    by: Any,
+    by: User | None,
     title: str,
     due_at: dt.datetime,
     assignee: Any = None,
@@ -727,7 +728,7 @@ def _schedule_reminder(task: Task) -> None:
 
 
 @transaction.atomic
-def task_update(*, by: Any, task: Task, data: Mapping[str, Any]) -> Task:
+def task_update(*, by: User, task: Task, data: Mapping[str, Any]) -> Task:
     """Change a task's title, description, due date, priority, kind, reminder or repetition."""
     _require_worker(by)
     task = Task.objects.select_for_update().get(pk=task.pk)
@@ -766,7 +767,7 @@ def _records_of(task: Task) -> Records:
 @transaction.atomic
 def task_complete(
     *,
-    by: Any,
+    by: User,
     task: Task,
     result: str = "",
     next_step: NextStep | None = None,
@@ -826,7 +827,7 @@ def next_due(task: Task) -> dt.datetime | None:
     return timezone.make_aware(following, local_due.tzinfo)  # type: ignore[arg-type]
 
 
-def _next_occurrence(*, by: Any, task: Task) -> Task | None:
+def _next_occurrence(*, by: User, task: Task) -> Task | None:
     due = next_due(task)
     if due is None or Task.objects.filter(previous=task).exists():
         return None
@@ -851,7 +852,7 @@ def _next_occurrence(*, by: Any, task: Task) -> Task | None:
 
 
 @transaction.atomic
-def task_reopen(*, by: Any, task: Task) -> Task:
+def task_reopen(*, by: User, task: Task) -> Task:
     _require_worker(by)
     task = Task.objects.select_for_update().get(pk=task.pk)
     _require_task(by, task)
@@ -865,7 +866,7 @@ def task_reopen(*, by: Any, task: Task) -> Task:
 
 
 @transaction.atomic
-def task_reassign(*, by: Any, task: Task, assignee: Any) -> Task:
+def task_reassign(*, by: User, task: Task, assignee: Any) -> Task:
     """Give the task to someone else; both the previous and the new assignee are told."""
     _require_worker(by)
     task = Task.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=task.pk)
@@ -968,7 +969,7 @@ def keep_alive_policy(team: Any) -> KeepAlivePolicy:
 
 
 @transaction.atomic
-def keep_alive_policy_update(*, by: Any, team: Any, enabled: bool, days: int) -> KeepAlivePolicy:
+def keep_alive_policy_update(*, by: User, team: Any, enabled: bool, days: int) -> KeepAlivePolicy:
     require(by, "view_team_settings")
     teams = visible_team_ids(by)
     if teams is not None and team.pk not in teams:

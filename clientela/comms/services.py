@@ -63,7 +63,7 @@ from clientela.core.permissions import Action, can, can_manage_team, require_rec
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.leads.models import Lead
-from clientela.users.models import Team
+from clientela.users.models import Team, User
 
 POLICY_FIELDS = [
     "first_response_minutes",
@@ -134,7 +134,7 @@ def _require_manage(user: Any, team: Team) -> None:
         raise PermissionDeniedError(_("You cannot change this team's working hours or response policy."))
 
 
-def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
+def _calendar_row(team: Team, by: User) -> BusinessCalendar:
     row, created = BusinessCalendar.objects.get_or_create(
         team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
     )
@@ -145,7 +145,7 @@ def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
 
 @transaction.atomic
 def business_calendar_update(
-    *, by: Any, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
+    *, by: User, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
 ) -> BusinessCalendar:
     """Change a team's working hours and/or time zone (empty time zone: follow the team's)."""
     _require_manage(by, team)
@@ -163,7 +163,7 @@ def business_calendar_update(
 
 
 @transaction.atomic
-def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holiday:
+def holiday_add(*, by: User, team: Team, date: dt.date, name: str = "") -> Holiday:
     """Close the team's calendar on `date`."""
     _require_manage(by, team)
     row = _calendar_row(team, by)
@@ -178,7 +178,7 @@ def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holida
 
 
 @transaction.atomic
-def holiday_remove(*, by: Any, holiday: Holiday) -> None:
+def holiday_remove(*, by: User, holiday: Holiday) -> None:
     """Open the team's calendar again on that day."""
     row = holiday.calendar
     _require_manage(by, row.team)
@@ -189,7 +189,7 @@ def holiday_remove(*, by: Any, holiday: Holiday) -> None:
 
 
 @transaction.atomic
-def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> ResponsePolicy:
+def response_policy_update(*, by: User, team: Team, data: dict[str, Any]) -> ResponsePolicy:
     """Change a team's response budgets, escalation delay or keep-alive days."""
     _require_manage(by, team)
     unknown = sorted(set(data) - set(POLICY_FIELDS))
@@ -236,7 +236,7 @@ def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
 CLOCK_LOCKED = gettext_lazy("You cannot act on this response clock.")
 
 
-def _require_work(by: Any, clock: ResponseClock) -> None:
+def _require_work(by: User | None, clock: ResponseClock) -> None:
     """`by=None` is the system (a job, a lead service acting for the system) and may act; a
     person acts on a clock they may work (`core.permissions`: the owner, the team's head, an
     admin, or a manager of the team for an unassigned clock)."""
@@ -281,7 +281,7 @@ def clock_start_first_response(*, lead: Lead, at: dt.datetime | None = None) -> 
 
 
 def _stop(
-    clock: ResponseClock, *, by: Any, reason: str, at: dt.datetime, calendar: Calendar | None = None
+    clock: ResponseClock, *, by: User | None, reason: str, at: dt.datetime, calendar: Calendar | None = None
 ) -> bool:
     """Stop an open clock once (a concurrent stop wins or loses cleanly). Returns whether it stopped."""
     calendar = calendar or calendar_for_team(clock.team)
@@ -311,7 +311,7 @@ def _require_reason(reason: str) -> None:
 
 @transaction.atomic
 def clock_stop(
-    *, clock: ResponseClock, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, clock: ResponseClock, by: User, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> ResponseClock:
     """The answer came (or the clock is no longer needed): stop it and record the business time taken."""
     _require_reason(reason)
@@ -324,7 +324,7 @@ def clock_stop(
 
 @transaction.atomic
 def clocks_stop_for_lead(
-    *, lead: Lead, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, lead: Lead, by: User | None, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> int:
     """Stop every open clock of a lead (answered, refused, merged …). Returns how many stopped.
 
@@ -345,7 +345,7 @@ def clocks_stop_for_lead(
 
 
 @transaction.atomic
-def clocks_follow_owner(*, lead: Lead, by: Any = None) -> int:
+def clocks_follow_owner(*, lead: Lead, by: User | None = None) -> int:
     """A reassigned lead's open clocks move to its new owner and team (keeping their deadlines)."""
     changed = 0
     for clock in ResponseClock.objects.filter(lead=lead, stopped_at__isnull=True):
@@ -366,7 +366,7 @@ def _may_own_clock(owner: Any) -> bool:
 
 
 @transaction.atomic
-def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
+def clock_assign(*, by: User, clock: ResponseClock, owner: Any) -> ResponseClock:
     """Give a clock waiting in the team queue (no owner) an owner, in one click.
 
     Heads of sales and admins assign anyone of the clock's team (admins anyone); a manager may
@@ -421,7 +421,7 @@ def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
     return clock
 
 
-def _assign_conversation(*, by: Any, clock: ResponseClock, owner: Any) -> int:
+def _assign_conversation(*, by: User, clock: ResponseClock, owner: Any) -> int:
     """The clock (and every open clock of the same message `ref`) get `owner`; so does its mail
     thread when nobody owns it. Returns how many clocks moved."""
     clocks = ResponseClock.objects.filter(stopped_at__isnull=True, owner__isnull=True)
@@ -448,7 +448,7 @@ class Acknowledgement:
 def clock_acknowledge(
     *,
     clock: ResponseClock,
-    by: Any,
+    by: User,
     promised_minutes: int | None = None,
     promised_until: dt.datetime | None = None,
     text: str = "",
@@ -696,7 +696,7 @@ def clock_start_for_message(
 
 @transaction.atomic
 def clocks_stop_for_ref(
-    *, ref: str, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, ref: str, by: User, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> int:
     """We answered the message `ref`: stop its open clocks (first response and promise). Returns how many.
 
@@ -725,7 +725,7 @@ def may_edit_templates(user: Any) -> bool:
 
 @transaction.atomic
 def message_template_update(
-    *, by: Any, template: MessageTemplate, subject: str | None = None, body: str | None = None
+    *, by: User, template: MessageTemplate, subject: str | None = None, body: str | None = None
 ) -> MessageTemplate:
     """Change the subject and/or text of one language variant of a message template.
 
