@@ -31,6 +31,7 @@ from clientela.activities.services.task import (
     task_update,
 )
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
 
@@ -200,7 +201,7 @@ def get_activity(request: HttpRequest, activity_id: int) -> Activity:
 
 
 @router.post("/activities", response={201: ActivityOut}, summary="Log an activity")
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
+def create_activity(request: AuthedRequest, payload: ActivityIn) -> Status[Activity]:
     """Calls and meetings need an `outcome` and follow the next-step rule (`next_step`);
     `promises` given on a call become tasks. Other kinds are logged as they are."""
     require(request.user, "work_records")
@@ -383,7 +384,7 @@ def get_task(request: HttpRequest, task_id: int) -> Task:
 
 
 @router.post("/tasks", response={201: TaskOut}, summary="Plan a task")
-def create_task(request: HttpRequest, payload: TaskIn) -> Status[Task]:
+def create_task(request: AuthedRequest, payload: TaskIn) -> Status[Task]:
     require(request.user, "work_records")
     task = task_create(
         by=request.user,
@@ -403,7 +404,7 @@ def create_task(request: HttpRequest, payload: TaskIn) -> Status[Task]:
 
 
 @router.patch("/tasks/{task_id}", response=TaskOut, summary="Change a task")
-def update_task(request: HttpRequest, task_id: int, payload: TaskPatchIn) -> Task:
+def update_task(request: AuthedRequest, task_id: int, payload: TaskPatchIn) -> Task:
     """Only the fields sent change; `assignee` hands the task over (both people are told)."""
     task = _task(request, task_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -422,7 +423,7 @@ def update_task(request: HttpRequest, task_id: int, payload: TaskPatchIn) -> Tas
 
 
 @router.post("/tasks/{task_id}/complete", response=CompletedOut, summary="Mark a task done")
-def complete_task(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[str, Any]:
+def complete_task(request: AuthedRequest, task_id: int, payload: CompleteIn) -> dict[str, Any]:
     """A call/meeting task needs `next_step` (or `next_step.no_next_step_reason`) unless its record
     is closed. A recurring task answers its `next_occurrence`."""
     task = _task(request, task_id)
@@ -436,5 +437,5 @@ def complete_task(request: HttpRequest, task_id: int, payload: CompleteIn) -> di
 
 
 @router.post("/tasks/{task_id}/reopen", response=TaskOut, summary="Reopen a done task")
-def reopen_task(request: HttpRequest, task_id: int) -> Task:
+def reopen_task(request: AuthedRequest, task_id: int) -> Task:
     return task_reopen(by=request.user, task=_task(request, task_id))

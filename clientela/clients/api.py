@@ -22,6 +22,7 @@ from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLeve
 from clientela.clients.completeness import card_completeness
 from clientela.clients.models import Client, Contact, ContactMembership, Handover
 from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
@@ -404,7 +405,7 @@ class BulkHandoverIn(Schema):
 @router.post(
     "/clients/handover", response=HandoverOut, summary="Hand over several clients or a whole portfolio"
 )
-def handover_clients(request: HttpRequest, payload: BulkHandoverIn) -> Handover:
+def handover_clients(request: AuthedRequest, payload: BulkHandoverIn) -> Handover:
     """Give `client_ids`, or `from_user` for all clients of that manager you may hand over."""
     to_user = _new_owner(request, payload.to_user)
     if payload.client_ids:
@@ -428,7 +429,7 @@ def get_client(request: HttpRequest, client_id: int) -> Client:
 
 
 @router.patch("/clients/{client_id}", response=ClientCardOut, summary="Change a client's fields")
-def update_client(request: HttpRequest, client_id: int, payload: ClientWriteIn) -> Client:
+def update_client(request: AuthedRequest, client_id: int, payload: ClientWriteIn) -> Client:
     """Only the fields sent change. `headquarters: null` makes a branch a head office again.
     The personal manager changes by handover (`POST /clients/{id}/handover`)."""
     client = selectors.client_get(viewer=request.user, pk=client_id)
@@ -443,14 +444,14 @@ def update_client(request: HttpRequest, client_id: int, payload: ClientWriteIn) 
 
 
 @router.post("/clients/{client_id}/archive", response=ClientCardOut, summary="Archive a client")
-def archive_client(request: HttpRequest, client_id: int) -> Client:
+def archive_client(request: AuthedRequest, client_id: int) -> Client:
     client = selectors.client_get(viewer=request.user, pk=client_id)
     services.client_archive(by=request.user, client=client)
     return selectors.client_get(viewer=request.user, pk=client_id)
 
 
 @router.post("/clients/{client_id}/restore", response=ClientCardOut, summary="Restore an archived client")
-def restore_client(request: HttpRequest, client_id: int) -> Client:
+def restore_client(request: AuthedRequest, client_id: int) -> Client:
     client = selectors.client_get(viewer=request.user, pk=client_id)
     services.client_restore(by=request.user, client=client)
     return selectors.client_get(viewer=request.user, pk=client_id)
@@ -459,7 +460,7 @@ def restore_client(request: HttpRequest, client_id: int) -> Client:
 @router.post(
     "/clients/{client_id}/handover", response=HandoverOut, summary="Hand a client to another manager"
 )
-def handover_client(request: HttpRequest, client_id: int, payload: HandoverIn) -> Handover:
+def handover_client(request: AuthedRequest, client_id: int, payload: HandoverIn) -> Handover:
     """Heads of sales (their teams) and admins. Contacts and history move with the client;
     both managers are notified; the new one gets a summary (`/clients/handovers/{id}/`)."""
     client = selectors.client_get(viewer=request.user, pk=client_id)
@@ -549,7 +550,7 @@ def _contact_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Add a contact to a client")
-def create_contact(request: HttpRequest, payload: ContactCreateIn) -> tuple[int, Contact]:
+def create_contact(request: AuthedRequest, payload: ContactCreateIn) -> tuple[int, Contact]:
     data = payload.model_dump(exclude_unset=True)
     client = _visible_client(request, data.pop("client"), "client")
     contact = services.contact_create(by=request.user, client=client, data=_contact_values(data))
@@ -562,7 +563,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Contact:
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact's fields")
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactWriteIn) -> Contact:
+def update_contact(request: AuthedRequest, contact_id: int, payload: ContactWriteIn) -> Contact:
     contact = selectors.contact_get(viewer=request.user, pk=contact_id)
     services.contact_update(
         by=request.user, contact=contact, data=_contact_values(payload.model_dump(exclude_unset=True))
@@ -588,7 +589,7 @@ class MoveIn(Schema):
 @router.post(
     "/contacts/{contact_id}/move", response=ContactOut, summary="The contact moved to another client"
 )
-def move_contact(request: HttpRequest, contact_id: int, payload: MoveIn) -> Contact:
+def move_contact(request: AuthedRequest, contact_id: int, payload: MoveIn) -> Contact:
     """Closes the period at the current client on `on` (default today) and opens one at
     `to_client`; the history keeps both. Afterwards the contact is visible with its new client."""
     contact = selectors.contact_get(viewer=request.user, pk=contact_id)

@@ -61,7 +61,7 @@ CLIENT_AUDIT_FIELDS = ["name", "kind", "owner", "team", "country", "tax_id", "re
 CONTACT_AUDIT_FIELDS = ["client", "first_name", "last_name", "position", "role", "email", "phone"]
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: User | None) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
@@ -328,7 +328,7 @@ def _check_unique(values: Mapping[str, Any], *, client: Client | None, viewer: A
         raise ConflictError(_("This client exists already."), errors=errors)
 
 
-def _check_headquarters(hq: Client | None, *, client: Client | None, by: Any) -> None:
+def _check_headquarters(hq: Client | None, *, client: Client | None, by: User | None) -> None:
     if hq is None:
         return
     if client is not None and client.pk and hq.pk == client.pk:
@@ -372,7 +372,7 @@ def _tag_names(names: Iterable[str]) -> list[str]:
     return result
 
 
-def _set_tags(client: Client, names: Iterable[str], by: Any, *, audit: bool = True) -> None:
+def _set_tags(client: Client, names: Iterable[str], by: User | None, *, audit: bool = True) -> None:
     wanted = _tag_names(names)
     tags = []
     for name in wanted:
@@ -388,7 +388,7 @@ def _set_tags(client: Client, names: Iterable[str], by: Any, *, audit: bool = Tr
 # --- Clients -------------------------------------------------------------------------------------
 
 
-def _default_owner(by: Any, owner: User | None) -> User | None:
+def _default_owner(by: User | None, owner: User | None) -> User | None:
     """Managers own what they create; heads and admins may name someone of their teams."""
     role = role_of(by)
     if owner is None:
@@ -407,7 +407,7 @@ def _default_owner(by: Any, owner: User | None) -> User | None:
 @transaction.atomic
 def client_create(
     *,
-    by: Any,
+    by: User | None,
     data: Mapping[str, Any],
     owner: User | None = None,
     headquarters: Client | None = None,
@@ -491,7 +491,7 @@ def client_price_list_labels(client_ids: list[int]) -> dict[int, str]:
     return {pk: label for pk, (_id, label) in provider.current(client_ids).items()}
 
 
-def _update_price_list(*, by: Any, client: Client, value: Any) -> None:
+def _update_price_list(*, by: User, client: Client, value: Any) -> None:
     provider = price_lists.one()
     if provider is None:
         raise invalid({"price_list": [_("Price lists are not available.")]})
@@ -504,7 +504,7 @@ def _update_price_list(*, by: Any, client: Client, value: Any) -> None:
 @transaction.atomic
 def client_update(
     *,
-    by: Any,
+    by: User,
     client: Client,
     data: Mapping[str, Any],
     headquarters: Client | str | None = "unchanged",
@@ -536,7 +536,7 @@ def client_update(
 
 
 @transaction.atomic
-def client_archive(*, by: Any, client: Client) -> Client:
+def client_archive(*, by: User, client: Client) -> Client:
     """Archive instead of delete: the card stays (history, links), out of the working lists."""
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.is_archived:
@@ -548,7 +548,7 @@ def client_archive(*, by: Any, client: Client) -> Client:
 
 
 @transaction.atomic
-def client_restore(*, by: Any, client: Client) -> Client:
+def client_restore(*, by: User, client: Client) -> Client:
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.is_archived:
         model_update(instance=client, data={"is_archived": False, "archived_at": None}, actor=by)
@@ -572,7 +572,7 @@ def client_can_delete(client: Client) -> bool:
 
 
 @transaction.atomic
-def client_delete(*, by: Any, client: Client) -> None:
+def client_delete(*, by: User, client: Client) -> None:
     """Delete a client made by mistake (admins only). Refused when anything refers to it."""
     require(by, "manage_settings")
     if not client_can_delete(client):
@@ -586,7 +586,7 @@ def client_delete(*, by: Any, client: Client) -> None:
 
 
 @transaction.atomic
-def client_mark_lost(*, by: Any, client: Client, reason: str, note: str = "") -> Client:
+def client_mark_lost(*, by: User | None, client: Client, reason: str, note: str = "") -> Client:
     """The client churned: status *lost*, with a reason from the taxonomy (SPEC §8)."""
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if reason not in ChurnReason.values:
@@ -602,7 +602,7 @@ def client_mark_lost(*, by: Any, client: Client, reason: str, note: str = "") ->
 
 
 @transaction.atomic
-def client_reactivate(*, by: Any, client: Client) -> Client:
+def client_reactivate(*, by: User, client: Client) -> Client:
     """A lost client is back: the status is computed again from contacts and purchases."""
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.lost_at is not None:
@@ -649,7 +649,7 @@ def _handover_url(handover: Handover) -> str:
 
 
 @transaction.atomic
-def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: str = "") -> Handover:
+def client_handover(*, by: User, clients: Iterable[Client], to_user: User, note: str = "") -> Handover:
     """Give clients a new personal manager in one action.
 
     Contacts, history and every record registered through `hooks.client_handed_over`
@@ -745,7 +745,7 @@ def client_handover(*, by: Any, clients: Iterable[Client], to_user: User, note: 
 
 
 @transaction.atomic
-def client_handover_all(*, by: Any, from_user: User, to_user: User, note: str = "") -> Handover:
+def client_handover_all(*, by: User, from_user: User, to_user: User, note: str = "") -> Handover:
     """Everything `from_user` manages (that `by` may hand over) goes to `to_user`."""
     if not can_hand_over(by):
         raise PermissionDeniedError(_("Only a head of sales or an admin hands clients over."))
@@ -858,7 +858,7 @@ def _contact_country(client: Client) -> str:
 
 @transaction.atomic
 def contact_create(
-    *, by: Any, client: Client, data: Mapping[str, Any], check_permission: bool = True
+    *, by: User | None, client: Client, data: Mapping[str, Any], check_permission: bool = True
 ) -> Contact:
     """A new person at a client; their employment history starts today."""
     if check_permission:
@@ -883,7 +883,7 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, by: Any, contact: Contact, data: Mapping[str, Any]) -> Contact:
+def contact_update(*, by: User, contact: Contact, data: Mapping[str, Any]) -> Contact:
     require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     unknown = set(data) - UPDATABLE_CONTACT_FIELDS
     if unknown:
@@ -902,7 +902,7 @@ def contact_update(*, by: Any, contact: Contact, data: Mapping[str, Any]) -> Con
 
 
 @transaction.atomic
-def contact_archive(*, by: Any, contact: Contact) -> Contact:
+def contact_archive(*, by: User, contact: Contact) -> Contact:
     require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     if not contact.is_archived:
         model_update(instance=contact, data={"is_archived": True, "archived_at": timezone.now()}, actor=by)
@@ -910,7 +910,7 @@ def contact_archive(*, by: Any, contact: Contact) -> Contact:
 
 
 @transaction.atomic
-def contact_restore(*, by: Any, contact: Contact) -> Contact:
+def contact_restore(*, by: User, contact: Contact) -> Contact:
     require_record(by, contact, Action.WORK, CONTACT_LOCKED)
     if contact.is_archived:
         model_update(instance=contact, data={"is_archived": False, "archived_at": None}, actor=by)
@@ -920,7 +920,7 @@ def contact_restore(*, by: Any, contact: Contact) -> Contact:
 @transaction.atomic
 def contact_move(
     *,
-    by: Any,
+    by: User,
     contact: Contact,
     to_client: Client,
     on: dt.date | None = None,
@@ -1001,7 +1001,7 @@ def contact_move(
 
 
 @transaction.atomic
-def client_policy_update(*, by: Any, data: Mapping[str, Any]) -> ClientPolicy:
+def client_policy_update(*, by: User, data: Mapping[str, Any]) -> ClientPolicy:
     require(by, "manage_settings")
     policy = ClientPolicy.current()
     values = {k: data[k] for k in ("card_norm_min", "card_norm_target") if k in data}

@@ -29,6 +29,7 @@ from clientela.comms.templates import (
 )
 from clientela.core import notifications
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.models import DigestFrequency, Notification
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import get_visible_or_404, require
@@ -95,7 +96,7 @@ class TemplateIn(Schema):
 
 
 @router.patch("/templates/{template_id}", response=TemplateOut, summary="Change a template's subject or text")
-def template_update(request: HttpRequest, template_id: int, payload: TemplateIn) -> dict[str, Any]:
+def template_update(request: AuthedRequest, template_id: int, payload: TemplateIn) -> dict[str, Any]:
     row = get_object_or_404(MessageTemplate, pk=template_id)
     message_template_update(by=request.user, template=row, subject=payload.subject, body=payload.body)
     return _template_out(row)
@@ -323,7 +324,7 @@ class ClockAssignIn(Schema):
     response=ClockOut,
     summary="Give a waiting response clock (team queue) an owner",
 )
-def clock_assign(request: HttpRequest, clock_id: int, payload: ClockAssignIn) -> dict[str, Any]:
+def clock_assign(request: AuthedRequest, clock_id: int, payload: ClockAssignIn) -> dict[str, Any]:
     """As the work list's one-click assign: a lead's clock moves with its lead, a client
     message's with its conversation; the new owner is told in their language."""
     clock = get_visible_or_404(ResponseClock.objects.all(), request.user, pk=clock_id)

@@ -51,7 +51,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
-from clientela.users.models import Team
+from clientela.users.models import Team, User
 
 if TYPE_CHECKING:
     from clientela.leads.models import Lead
@@ -86,7 +86,7 @@ def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
 CLOCK_LOCKED = gettext_lazy("You cannot act on this response clock.")
 
 
-def _require_work(by: Any, clock: ResponseClock) -> None:
+def _require_work(by: User | None, clock: ResponseClock) -> None:
     """`by=None` is the system (a job, a lead service acting for the system) and may act; a
     person acts on a clock they may work (`core.permissions`: the owner, the team's head, an
     admin, or a manager of the team for an unassigned clock)."""
@@ -131,7 +131,7 @@ def clock_start_first_response(*, lead: Lead, at: dt.datetime | None = None) -> 
 
 
 def _stop(
-    clock: ResponseClock, *, by: Any, reason: str, at: dt.datetime, calendar: Calendar | None = None
+    clock: ResponseClock, *, by: User | None, reason: str, at: dt.datetime, calendar: Calendar | None = None
 ) -> bool:
     """Stop an open clock once (a concurrent stop wins or loses cleanly). Returns whether it stopped."""
     calendar = calendar or calendar_for_team(clock.team)
@@ -161,7 +161,7 @@ def _require_reason(reason: str) -> None:
 
 @transaction.atomic
 def clock_stop(
-    *, clock: ResponseClock, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, clock: ResponseClock, by: User, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> ResponseClock:
     """The answer came (or the clock is no longer needed): stop it and record the business time taken."""
     _require_reason(reason)
@@ -174,7 +174,7 @@ def clock_stop(
 
 @transaction.atomic
 def clocks_stop_for_lead(
-    *, lead: Lead, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, lead: Lead, by: User | None, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> int:
     """Stop every open clock of a lead (answered, refused, merged …). Returns how many stopped.
 
@@ -195,7 +195,7 @@ def clocks_stop_for_lead(
 
 
 @transaction.atomic
-def clocks_follow_owner(*, lead: Lead, by: Any = None) -> int:
+def clocks_follow_owner(*, lead: Lead, by: User | None = None) -> int:
     """A reassigned lead's open clocks move to its new owner and team (keeping their deadlines)."""
     changed = 0
     for clock in ResponseClock.objects.filter(lead=lead, stopped_at__isnull=True):
@@ -216,7 +216,7 @@ def _may_own_clock(owner: Any) -> bool:
 
 
 @transaction.atomic
-def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
+def clock_assign(*, by: User, clock: ResponseClock, owner: Any) -> ResponseClock:
     """Give a clock waiting in the team queue (no owner) an owner, in one click.
 
     Heads of sales and admins assign anyone of the clock's team (admins anyone); a manager may
@@ -260,7 +260,7 @@ def clock_assign(*, by: Any, clock: ResponseClock, owner: Any) -> ResponseClock:
     return clock
 
 
-def _assign_conversation(*, by: Any, clock: ResponseClock, owner: Any) -> int:
+def _assign_conversation(*, by: User, clock: ResponseClock, owner: Any) -> int:
     """The clock (and every open clock of the same message `ref`) get `owner`; so does its mail
     thread when nobody owns it. Returns how many clocks moved."""
     clocks = ResponseClock.objects.filter(stopped_at__isnull=True, owner__isnull=True)
@@ -282,7 +282,7 @@ class Acknowledgement:
 def clock_acknowledge(
     *,
     clock: ResponseClock,
-    by: Any,
+    by: User,
     promised_minutes: int | None = None,
     promised_until: dt.datetime | None = None,
     text: str = "",
@@ -530,7 +530,7 @@ def clock_start_for_message(
 
 @transaction.atomic
 def clocks_stop_for_ref(
-    *, ref: str, by: Any, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
+    *, ref: str, by: User, reason: str = StopReason.RESPONDED, at: dt.datetime | None = None
 ) -> int:
     """We answered the message `ref`: stop its open clocks (first response and promise). Returns how many.
 

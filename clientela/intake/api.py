@@ -28,6 +28,7 @@ from pydantic import field_validator
 
 from clientela.core.api import api, error_response
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
 from clientela.intake import selectors, services
@@ -473,7 +474,7 @@ def list_intake_forms(request: HttpRequest, filters: Query[IntakeFormFilters]) -
 
 
 @router.post("/intake-forms", response={201: IntakeFormDetailOut}, summary="Create an intake form")
-def create_intake_form(request: HttpRequest, payload: IntakeFormIn) -> Status[IntakeForm]:
+def create_intake_form(request: AuthedRequest, payload: IntakeFormIn) -> Status[IntakeForm]:
     _require_manage(request)
     form = services.intake_form_create(
         by=request.user,
@@ -496,7 +497,7 @@ def get_intake_form(request: HttpRequest, form_id: int) -> IntakeForm:
 
 
 @router.patch("/intake-forms/{form_id}", response=IntakeFormDetailOut, summary="Change an intake form")
-def update_intake_form(request: HttpRequest, form_id: int, payload: IntakeFormPatch) -> IntakeForm:
+def update_intake_form(request: AuthedRequest, form_id: int, payload: IntakeFormPatch) -> IntakeForm:
     _require_manage(request)
     form = selectors.intake_form_get(viewer=request.user, pk=form_id)
     data = payload.model_dump(exclude_unset=True)
@@ -514,7 +515,7 @@ def update_intake_form(request: HttpRequest, form_id: int, payload: IntakeFormPa
 @router.post(
     "/intake-forms/{form_id}/deactivate", response=IntakeFormDetailOut, summary="Close an intake form"
 )
-def deactivate_intake_form(request: HttpRequest, form_id: int) -> IntakeForm:
+def deactivate_intake_form(request: AuthedRequest, form_id: int) -> IntakeForm:
     _require_manage(request)
     form = selectors.intake_form_get(viewer=request.user, pk=form_id)
     services.intake_form_deactivate(by=request.user, form=form)
@@ -526,7 +527,7 @@ def deactivate_intake_form(request: HttpRequest, form_id: int) -> IntakeForm:
     response=IntakeFormDetailOut,
     summary="Give an intake form a new key",
 )
-def rotate_intake_form_key(request: HttpRequest, form_id: int) -> IntakeForm:
+def rotate_intake_form_key(request: AuthedRequest, form_id: int) -> IntakeForm:
     _require_manage(request)
     form = selectors.intake_form_get(viewer=request.user, pk=form_id)
     services.intake_form_rotate_key(by=request.user, form=form)

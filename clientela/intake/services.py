@@ -19,7 +19,7 @@ from clientela.core.roles import Role
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm, new_form_key
 from clientela.leads.choices import Source
-from clientela.users.models import Team
+from clientela.users.models import Team, User
 
 FORM_AUDIT_FIELDS = [
     "name",
@@ -42,14 +42,14 @@ EDITABLE_FIELDS = {
 MAX_RATE_LIMIT = 10_000
 
 
-def _may_use_team(by: Any, team: Team | None) -> bool:
+def _may_use_team(by: User, team: Team | None) -> bool:
     teams = visible_team_ids(by)
     if teams is None:  # admin
         return True
     return team is not None and team.pk in teams
 
 
-def require_form_access(by: Any, form: IntakeForm) -> None:
+def require_form_access(by: User, form: IntakeForm) -> None:
     """The user may manage intake forms and this one belongs to one of their teams."""
     require(by, "manage_intake")
     if role_of(by) == Role.ADMIN:
@@ -59,7 +59,7 @@ def require_form_access(by: Any, form: IntakeForm) -> None:
         raise PermissionDeniedError(_("You cannot change this form."))
 
 
-def _clean(data: dict[str, Any], by: Any) -> dict[str, Any]:
+def _clean(data: dict[str, Any], by: User) -> dict[str, Any]:
     """Check and tidy form fields; raise BusinessError naming each bad field."""
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
@@ -111,7 +111,7 @@ def _check_unique_name(name: str, team: Team | None, exclude_pk: int | None = No
 @transaction.atomic
 def intake_form_create(
     *,
-    by: Any,
+    by: User,
     name: str,
     kind: str = FormKind.FORM,
     team: Team | None = None,
@@ -146,7 +146,7 @@ def intake_form_create(
 
 
 @transaction.atomic
-def intake_form_update(*, by: Any, form: IntakeForm, data: dict[str, Any]) -> IntakeForm:
+def intake_form_update(*, by: User, form: IntakeForm, data: dict[str, Any]) -> IntakeForm:
     """Change a form's name, kind, team, defaults, rate limit or active flag (audited)."""
     require_form_access(by, form)
     unknown = sorted(set(data) - EDITABLE_FIELDS)
@@ -168,7 +168,7 @@ def intake_form_update(*, by: Any, form: IntakeForm, data: dict[str, Any]) -> In
 
 
 @transaction.atomic
-def intake_form_deactivate(*, by: Any, form: IntakeForm) -> IntakeForm:
+def intake_form_deactivate(*, by: User, form: IntakeForm) -> IntakeForm:
     """Close the door: posts with this key answer 404 from now on. Nothing is deleted."""
     require_form_access(by, form)
     if not form.is_active:
@@ -178,7 +178,7 @@ def intake_form_deactivate(*, by: Any, form: IntakeForm) -> IntakeForm:
 
 
 @transaction.atomic
-def intake_form_rotate_key(*, by: Any, form: IntakeForm) -> IntakeForm:
+def intake_form_rotate_key(*, by: User, form: IntakeForm) -> IntakeForm:
     """Give the form a new key (the old one leaked or is abused); the old key stops working."""
     require_form_access(by, form)
     old_prefix = form.key[:6]

@@ -22,6 +22,7 @@ from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client
 from clientela.core.api import api
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.http import AuthedRequest
 from clientela.core.normalise import clean_text, normalise_email, normalise_phone
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import (
@@ -462,7 +463,7 @@ def _patch_values(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.patch("/leads/{lead_id}", response=LeadOut, summary="Change a lead's fields")
-def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatchIn) -> Lead:
+def update_lead(request: AuthedRequest, lead_id: int, payload: LeadPatchIn) -> Lead:
     """Only the fields sent change. Phone and e-mail are normalised (raw values kept); setting
     `temperature` counts as set by hand (an empty one returns it to the rules)."""
     lead = selectors.lead_get(viewer=request.user, pk=lead_id)
@@ -490,7 +491,7 @@ class AssignIn(Schema):
 @router.post(
     "/leads/{lead_id}/assign", response=LeadOut, summary="Give a lead to someone (or the team queue)"
 )
-def assign_lead(request: HttpRequest, lead_id: int, payload: AssignIn) -> Lead:
+def assign_lead(request: AuthedRequest, lead_id: int, payload: AssignIn) -> Lead:
     lead = _lead_for_action(request, lead_id)
     owner = None
     if payload.owner is not None:
@@ -502,7 +503,7 @@ def assign_lead(request: HttpRequest, lead_id: int, payload: AssignIn) -> Lead:
 
 
 @router.post("/leads/{lead_id}/start", response=LeadOut, summary="Take a new lead into work")
-def start_lead(request: HttpRequest, lead_id: int) -> Lead:
+def start_lead(request: AuthedRequest, lead_id: int) -> Lead:
     lead = _lead_for_action(request, lead_id)
     lead_services.lead_start_work(by=request.user, lead=lead)
     return selectors.lead_get(viewer=request.user, pk=lead_id)
@@ -513,7 +514,7 @@ class QualifyIn(Schema):
 
 
 @router.post("/leads/{lead_id}/qualify", response=QualifyOut, summary="Answer the qualification checklist")
-def qualify_lead(request: HttpRequest, lead_id: int, payload: QualifyIn) -> dict[str, Any]:
+def qualify_lead(request: AuthedRequest, lead_id: int, payload: QualifyIn) -> dict[str, Any]:
     """`answers` maps checklist items (need, budget, authority, timing) to true/false; the lead
     becomes qualified when the team's required items hold. `missing` lists those still open."""
     lead = _lead_for_action(request, lead_id)
@@ -542,7 +543,7 @@ class ConvertIn(Schema):
 @router.post(
     "/leads/{lead_id}/convert", response=ConvertOut, summary="Convert a lead into a client and contact"
 )
-def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> dict[str, Any]:
+def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> dict[str, Any]:
     """Creates the client (or attaches to `client_id`, a known company) and a contact, keeps the
     two-way link and the moment; `client_owner` gives the client a different personal manager.
     With `create_deal` a deal starts too, in the same transaction (`deal_pipeline` — default the
@@ -605,7 +606,7 @@ class RefuseIn(Schema):
 
 
 @router.post("/leads/{lead_id}/refuse", response=LeadOut, summary="Record that a lead declined")
-def refuse_lead(request: HttpRequest, lead_id: int, payload: RefuseIn) -> Lead:
+def refuse_lead(request: AuthedRequest, lead_id: int, payload: RefuseIn) -> Lead:
     """`reason` is a refusal reason code (price, competitor, no_budget, timing, no_decision,
     quality, other or one configured). `farewell` queues the farewell letter with its
     questionnaire; `postpone_until` brings the lead back to its owner on that day."""
@@ -631,7 +632,7 @@ class PostponeIn(Schema):
 
 
 @router.post("/leads/{lead_id}/postpone", response=LeadOut, summary="Postpone a lead until a date")
-def postpone_lead(request: HttpRequest, lead_id: int, payload: PostponeIn) -> Lead:
+def postpone_lead(request: AuthedRequest, lead_id: int, payload: PostponeIn) -> Lead:
     lead = _lead_for_action(request, lead_id)
     lead_services.lead_postpone(
         by=request.user, lead=lead, until=payload.until, note=payload.note.strip()[:5000]
@@ -644,7 +645,7 @@ class MergeIn(Schema):
 
 
 @router.post("/leads/{lead_id}/merge", response=LeadOut, summary="Merge another lead into this one")
-def merge_lead(request: HttpRequest, lead_id: int, payload: MergeIn) -> Lead:
+def merge_lead(request: AuthedRequest, lead_id: int, payload: MergeIn) -> Lead:
     """`other` is merged into this lead: empty fields filled, both timelines joined, the other
     lead kept with `merged_into_id` pointing here."""
     lead = _lead_for_action(request, lead_id)
@@ -725,7 +726,7 @@ def _upgrade_fields(interest: Interest, payload: InterestUpgradeIn) -> dict[str,
 @router.post(
     "/interests/{interest_id}/upgrade", response={201: LeadOut}, summary="Turn an interest into a lead"
 )
-def upgrade_interest(request: HttpRequest, interest_id: int, payload: InterestUpgradeIn) -> Status[Lead]:
+def upgrade_interest(request: AuthedRequest, interest_id: int, payload: InterestUpgradeIn) -> Status[Lead]:
     """A person appeared behind the interest: give their name (and a phone or e-mail if the
     interest has none). The new lead keeps the interest's source, campaign and message."""
     interest = get_visible_or_404(Interest.objects.select_related("team"), request.user, pk=interest_id)

@@ -120,7 +120,7 @@ def require_open(lead: Lead) -> None:
 
 
 def _set_status(
-    lead: Lead, status: str, by: Any, text: str = "", kind: str = LeadEventKind.STATUS, **data: Any
+    lead: Lead, status: str, by: User | None, text: str = "", kind: str = LeadEventKind.STATUS, **data: Any
 ) -> None:
     old = lead.status
     lead.status = status
@@ -146,14 +146,14 @@ def _set_status(
     )
 
 
-def _first_task(lead: Lead, *, kind: str = "first_contact", by: Any = None) -> None:
+def _first_task(lead: Lead, *, kind: str = "first_contact", by: User | None = None) -> None:
     """The lead's first task (first contact, or call back now), made by the activities app."""
     for task_due in LEAD_TASK_DUE:
         task_due(lead=lead, kind=kind, by=by)
 
 
 def _apply_assignment(
-    lead: Lead, owner: User | None, reason: str, by: Any, *, also_save: tuple[str, ...] = ()
+    lead: Lead, owner: User | None, reason: str, by: User, *, also_save: tuple[str, ...] = ()
 ) -> None:
     old_owner = lead.owner
     lead.owner = owner
@@ -209,7 +209,7 @@ def _reasons_for_reader(lead: Lead, owner: User | None, *, given: tuple[str, lis
 @transaction.atomic
 def lead_create(
     *,
-    by: Any,
+    by: User,
     fields: dict[str, Any],
     owner: User | None = None,
     first_task_kind: str = "first_contact",
@@ -265,7 +265,7 @@ def lead_create(
 
 @transaction.atomic
 def lead_touch(
-    *, lead: Lead, by: Any, source: str, details: dict[str, Any] | None = None, text: str = ""
+    *, lead: Lead, by: User, source: str, details: dict[str, Any] | None = None, text: str = ""
 ) -> Lead:
     """A duplicate arrival: the existing lead gets a new touch and its owner hears about it."""
     Lead.objects.filter(pk=lead.pk).update(touch_count=F("touch_count") + 1, last_touch_at=timezone.now())
@@ -291,7 +291,7 @@ def lead_touch(
 
 
 @transaction.atomic
-def lead_note_add(*, by: Any, lead: Lead, text: str) -> LeadEvent:
+def lead_note_add(*, by: User, lead: Lead, text: str) -> LeadEvent:
     """A note on the lead's timeline, by someone who may work the lead."""
     require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if lead.merged_into_id:
@@ -307,7 +307,7 @@ def lead_note_add(*, by: Any, lead: Lead, text: str) -> LeadEvent:
 
 
 @transaction.atomic
-def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
+def lead_update(*, by: User, lead: Lead, data: dict[str, Any]) -> Lead:
     """Edit a lead's fields (already normalised). Temperature set here counts as set by hand."""
     require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if "temperature" in data:
@@ -342,7 +342,7 @@ def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
 
 
 @transaction.atomic
-def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") -> Lead:
+def lead_assign(*, by: User, lead: Lead, owner: User | None, reason: str = "") -> Lead:
     """Reassign by hand (heads, admins), or a manager taking an unassigned lead of their team."""
     taking_own = owner is not None and owner.pk == getattr(by, "pk", None) and lead.owner_id is None
     if not user_can(by, "distribute_leads") and not (taking_own and can(by, lead, Action.WORK)):
@@ -388,7 +388,7 @@ def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
 
 
 @transaction.atomic
-def lead_start_work(*, by: Any, lead: Lead) -> Lead:
+def lead_start_work(*, by: User, lead: Lead) -> Lead:
     require_record(by, lead, Action.WORK, LEAD_LOCKED)
     if lead.status != LeadStatus.NEW:
         raise ConflictError(_("Only a new lead can be taken into work."))
@@ -400,7 +400,7 @@ def lead_start_work(*, by: Any, lead: Lead) -> Lead:
 
 
 @transaction.atomic
-def lead_qualify(*, by: Any, lead: Lead, answers: dict[str, bool]) -> tuple[Lead, list[str]]:
+def lead_qualify(*, by: User, lead: Lead, answers: dict[str, bool]) -> tuple[Lead, list[str]]:
     """Record checklist answers; the lead becomes qualified once the team's required items hold.
 
     Returns the lead and the required items still missing.
@@ -469,11 +469,11 @@ class Conversion:
     deal: Deal | None = None
 
 
-def _deal_actor(by: Any, client: Client) -> Any:
+def _deal_actor(by: User, client: Client) -> Any:
     """Who starts the conversion's deal: the converting user when they may start it for this
     client's personal manager themselves; otherwise (a manager handing the client to a
     colleague) the conversion starts it on their behalf, as the system, for that manager."""
-    if not getattr(by, "is_authenticated", False) or not user_can(by, "work_records"):
+    if by is None or not getattr(by, "is_authenticated", False) or not user_can(by, "work_records"):
         return None
     if not Client.objects.visible_to(by).filter(pk=client.pk).exists():
         return None
@@ -485,7 +485,7 @@ def _deal_actor(by: Any, client: Client) -> Any:
     return by if client.owner is not None and client.owner.team_id in teams else None
 
 
-def _start_deal(*, by: Any, lead: Lead, client: Client, contact: Contact, spec: DealPlaceholder) -> Deal:
+def _start_deal(*, by: User, lead: Lead, client: Client, contact: Contact, spec: DealPlaceholder) -> Deal:
     from clientela.deals.services import deal_create
 
     actor = _deal_actor(by, client)
@@ -543,7 +543,7 @@ def _check_deal_placeholder(spec: DealPlaceholder) -> None:
         raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
 
 
-def _refuse_known_client(by: Any, name: str, country: str) -> None:
+def _refuse_known_client(by: User, name: str, country: str) -> None:
     """A conversion attaches to a company that is already a client instead of duplicating it
     (SPEC §2): a new client with the name and country of a working one is refused, pointing to
     that client, or, when the converter cannot see it, to its personal manager."""
@@ -570,7 +570,7 @@ def _refuse_known_client(by: Any, name: str, country: str) -> None:
 @transaction.atomic
 def lead_convert(
     *,
-    by: Any,
+    by: User,
     lead: Lead,
     client: Client | None = None,
     client_name: str = "",
@@ -678,7 +678,7 @@ def lead_convert(
 @transaction.atomic
 def lead_refuse(
     *,
-    by: Any,
+    by: User,
     lead: Lead,
     reason: RefusalReason,
     note: str = "",
@@ -731,7 +731,7 @@ def lead_refuse(
 
 
 @transaction.atomic
-def lead_postpone(*, by: Any, lead: Lead, until: dt.date, note: str = "") -> Lead:
+def lead_postpone(*, by: User, lead: Lead, until: dt.date, note: str = "") -> Lead:
     """Not now: the lead returns to its owner's work list on `until`."""
     require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
@@ -811,7 +811,7 @@ MERGE_FILL_FIELDS = [
 
 
 @transaction.atomic
-def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
+def lead_merge(*, by: User, target: Lead, other: Lead) -> Lead:
     """Merge `other` into `target`: empty fields filled, timelines joined, nothing deleted."""
     if target.pk == other.pk:
         raise BusinessError(
@@ -853,7 +853,7 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
 
 
 @transaction.atomic
-def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> Lead:
+def interest_upgrade(*, by: User, interest: Interest, fields: dict[str, Any]) -> Lead:
     """A person appeared behind an interest: it becomes a lead (through the same creation path)."""
     if not user_can(by, "work_records"):
         raise PermissionDeniedError(_("You cannot turn interests into leads."))

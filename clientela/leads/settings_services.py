@@ -145,7 +145,7 @@ def _raise(errors: Errors) -> None:
         raise BusinessError(_("Some fields are not valid."), errors=errors)
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: User | None) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
@@ -153,7 +153,7 @@ def _next_position(rows: QuerySet[Any]) -> int:
     return (rows.aggregate(top=Max("position"))["top"] or 0) + 1
 
 
-def _move(rows: QuerySet[Any], instance: Any, offset: int, by: Any) -> None:
+def _move(rows: QuerySet[Any], instance: Any, offset: int, by: User) -> None:
     """Move `instance` among the active rows of its list; renumber the list 1..n.
 
     Active rows keep their order with `instance` shifted by `offset`; switched-off rows follow.
@@ -208,7 +208,7 @@ def clean_policy(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def lead_policy_save(*, by: Any, team: Team, data: dict[str, Any]) -> LeadPolicy:
+def lead_policy_save(*, by: User, team: Team, data: dict[str, Any]) -> LeadPolicy:
     """Save the team's lead policy (created with the defaults the first time)."""
     require_team(by, team)
     values = clean_policy({**_policy_values(team), **data})
@@ -259,7 +259,7 @@ def clean_distribution_rule(team: Team, data: dict[str, Any]) -> tuple[dict[str,
 
 
 @transaction.atomic
-def distribution_rule_create(*, by: Any, team: Team, data: dict[str, Any]) -> DistributionRule:
+def distribution_rule_create(*, by: User, team: Team, data: dict[str, Any]) -> DistributionRule:
     """A new rule, placed last in the team's order."""
     require_team(by, team)
     values, members = clean_distribution_rule(team, data)
@@ -275,7 +275,7 @@ def distribution_rule_create(*, by: Any, team: Team, data: dict[str, Any]) -> Di
 
 
 @transaction.atomic
-def distribution_rule_update(*, by: Any, rule: DistributionRule, data: dict[str, Any]) -> DistributionRule:
+def distribution_rule_update(*, by: User, rule: DistributionRule, data: dict[str, Any]) -> DistributionRule:
     require_team(by, rule.team)
     current = {name: getattr(rule, name) for name in DISTRIBUTION_FIELDS}
     values, members = clean_distribution_rule(rule.team, {**current, "members": rule.members.all(), **data})
@@ -288,7 +288,7 @@ def distribution_rule_update(*, by: Any, rule: DistributionRule, data: dict[str,
 
 
 @transaction.atomic
-def distribution_rule_set_active(*, by: Any, rule: DistributionRule, active: bool) -> DistributionRule:
+def distribution_rule_set_active(*, by: User, rule: DistributionRule, active: bool) -> DistributionRule:
     """Switch a rule off (kept, with its history) or back on (it goes last)."""
     require_team(by, rule.team)
     data: dict[str, Any] = {"is_active": active}
@@ -299,7 +299,7 @@ def distribution_rule_set_active(*, by: Any, rule: DistributionRule, active: boo
 
 
 @transaction.atomic
-def distribution_rule_move(*, by: Any, rule: DistributionRule, offset: int) -> DistributionRule:
+def distribution_rule_move(*, by: User, rule: DistributionRule, offset: int) -> DistributionRule:
     """Move a rule up (offset -1) or down (+1) in its team's order."""
     require_team(by, rule.team)
     _move(DistributionRule.objects.filter(team=rule.team), rule, offset, by)
@@ -341,7 +341,7 @@ def _temperature_scope(team: Team | None) -> QuerySet[TemperatureRule]:
 
 
 @transaction.atomic
-def temperature_rule_create(*, by: Any, team: Team | None, data: dict[str, Any]) -> TemperatureRule:
+def temperature_rule_create(*, by: User, team: Team | None, data: dict[str, Any]) -> TemperatureRule:
     """A new temperature rule for `team` (None: every team), placed last in its list."""
     require_team(by, team)
     values = clean_temperature_rule(data)
@@ -358,7 +358,7 @@ def temperature_rule_create(*, by: Any, team: Team | None, data: dict[str, Any])
 
 
 @transaction.atomic
-def temperature_rule_update(*, by: Any, rule: TemperatureRule, data: dict[str, Any]) -> TemperatureRule:
+def temperature_rule_update(*, by: User, rule: TemperatureRule, data: dict[str, Any]) -> TemperatureRule:
     require_team(by, rule.team)
     current = {name: getattr(rule, name) for name in TEMPERATURE_FIELDS}
     rule, _changes = model_update(instance=rule, data=clean_temperature_rule({**current, **data}), actor=by)
@@ -366,7 +366,7 @@ def temperature_rule_update(*, by: Any, rule: TemperatureRule, data: dict[str, A
 
 
 @transaction.atomic
-def temperature_rule_set_active(*, by: Any, rule: TemperatureRule, active: bool) -> TemperatureRule:
+def temperature_rule_set_active(*, by: User, rule: TemperatureRule, active: bool) -> TemperatureRule:
     require_team(by, rule.team)
     data: dict[str, Any] = {"is_active": active}
     if active and not rule.is_active:
@@ -376,7 +376,7 @@ def temperature_rule_set_active(*, by: Any, rule: TemperatureRule, active: bool)
 
 
 @transaction.atomic
-def temperature_rule_move(*, by: Any, rule: TemperatureRule, offset: int) -> TemperatureRule:
+def temperature_rule_move(*, by: User, rule: TemperatureRule, offset: int) -> TemperatureRule:
     require_team(by, rule.team)
     _move(_temperature_scope(rule.team), rule, offset, by)
     return rule
@@ -404,7 +404,7 @@ def clean_refusal_reason(data: dict[str, Any], *, reason: RefusalReason | None =
 
 
 @transaction.atomic
-def refusal_reason_create(*, by: Any, data: dict[str, Any]) -> RefusalReason:
+def refusal_reason_create(*, by: User, data: dict[str, Any]) -> RefusalReason:
     require(by, "manage_settings")
     values = clean_refusal_reason(data)
     values.setdefault("position", _next_position(RefusalReason.objects.all()))
@@ -416,7 +416,7 @@ def refusal_reason_create(*, by: Any, data: dict[str, Any]) -> RefusalReason:
 
 
 @transaction.atomic
-def refusal_reason_update(*, by: Any, reason: RefusalReason, data: dict[str, Any]) -> RefusalReason:
+def refusal_reason_update(*, by: User, reason: RefusalReason, data: dict[str, Any]) -> RefusalReason:
     require(by, "manage_settings")
     current = {"name": reason.name, "position": reason.position}
     values = clean_refusal_reason({**current, **data}, reason=reason)
@@ -425,7 +425,7 @@ def refusal_reason_update(*, by: Any, reason: RefusalReason, data: dict[str, Any
 
 
 @transaction.atomic
-def refusal_reason_set_active(*, by: Any, reason: RefusalReason, active: bool) -> RefusalReason:
+def refusal_reason_set_active(*, by: User, reason: RefusalReason, active: bool) -> RefusalReason:
     """Switch a reason off: refused leads keep it, new refusals cannot choose it."""
     require(by, "manage_settings")
     if not active and RefusalReason.objects.filter(is_active=True).exclude(pk=reason.pk).count() == 0:
@@ -442,7 +442,7 @@ def refusal_reason_usage(reason: RefusalReason) -> int:
 
 
 @transaction.atomic
-def refusal_reason_delete(*, by: Any, reason: RefusalReason) -> None:
+def refusal_reason_delete(*, by: User, reason: RefusalReason) -> None:
     """Delete a reason nobody used; a used one must be switched off instead."""
     require(by, "manage_settings")
     used = refusal_reason_usage(reason)

@@ -21,6 +21,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clientela.core.api import api, error_response
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import get_visible_or_404
 from clientela.mail import selectors, services
@@ -205,7 +206,7 @@ def _records(request: HttpRequest, payload: SendIn) -> dict[str, Any]:
         "`POST /messages/multipart`."
     ),
 )
-def message_send(request: HttpRequest, payload: SendIn) -> Status:
+def message_send(request: AuthedRequest, payload: SendIn) -> Status:
     return _send(request, payload, [])
 
 
@@ -215,14 +216,14 @@ def message_send(request: HttpRequest, payload: SendIn) -> Status:
     summary="Send an e-mail with attachments (multipart/form-data)",
 )
 def message_send_multipart(
-    request: HttpRequest,
+    request: AuthedRequest,
     payload: Form[SendIn],
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status:
     return _send(request, payload, list(files or []))
 
 
-def _send(request: HttpRequest, payload: SendIn, files: list[Any]) -> Status:
+def _send(request: AuthedRequest, payload: SendIn, files: list[Any]) -> Status:
     thread = None
     if payload.thread_id is not None:
         thread = selectors.thread_get(viewer=request.user, pk=payload.thread_id)
@@ -246,7 +247,7 @@ def _send(request: HttpRequest, payload: SendIn, files: list[Any]) -> Status:
     response={200: MessageOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Send a failed e-mail again",
 )
-def message_resend(request: HttpRequest, message_id: int) -> Message:
+def message_resend(request: AuthedRequest, message_id: int) -> Message:
     message = selectors.message_get(viewer=request.user, pk=message_id)
     services.message_resend(by=request.user, message=message)
     return selectors.message_get(viewer=request.user, pk=message_id)

@@ -40,6 +40,7 @@ from clientela.mail.inbound import storage_name
 from clientela.mail.links import RecordLinks, match_address
 from clientela.mail.models import Attachment, Direction, LastWord, Message, SendStatus, Signature, Thread
 from clientela.mail.parsing import html_to_text, our_addresses, sanitise_html, subject_key
+from clientela.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def from_address() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "crm@localhost"
 
 
-def reply_recipients(*, thread: Thread, by: Any) -> tuple[list[str], list[str]]:
+def reply_recipients(*, thread: Thread, by: User) -> tuple[list[str], list[str]]:
     """Reply-all: the last message's sender (or recipients, if it was ours) plus everyone copied,
     minus our own addresses."""
     last = thread.messages.order_by("-created_at", "-id").first()
@@ -126,7 +127,7 @@ def signature_html(signature: Signature | None) -> str:
 SIGNATURE_FIELDS = ("name", "position", "company", "website", "phones")
 
 
-def signature_update(*, by: Any, data: dict[str, Any]) -> Signature:
+def signature_update(*, by: User, data: dict[str, Any]) -> Signature:
     """Create or change the signature of `by` (everyone edits only their own)."""
     if not getattr(by, "is_authenticated", False):
         raise PermissionDeniedError(_("You do not have permission to do this."))
@@ -147,11 +148,11 @@ def signature_update(*, by: Any, data: dict[str, Any]) -> Signature:
 # --- sending -------------------------------------------------------------------------------------
 
 
-def _visible(model: Any, record: Any, by: Any) -> bool:
+def _visible(model: Any, record: Any, by: User) -> bool:
     return record is None or model.objects.visible_to(by).filter(pk=record.pk).exists()
 
 
-def _check_records(by: Any, links: RecordLinks) -> None:
+def _check_records(by: User, links: RecordLinks) -> None:
     from clientela.clients.models import Client, Contact
     from clientela.deals.models import Deal
     from clientela.leads.models import Lead
@@ -193,7 +194,13 @@ def _attachment_parts(
 
 
 def _thread_for_send(
-    *, by: Any, thread: Thread | None, parent: Message | None, subject: str, links: RecordLinks, to: list[str]
+    *,
+    by: User,
+    thread: Thread | None,
+    parent: Message | None,
+    subject: str,
+    links: RecordLinks,
+    to: list[str],
 ) -> Thread:
     key = subject_key(subject)
     if thread is not None and thread.subject_key == key:
@@ -227,7 +234,7 @@ SOURCE_ACKNOWLEDGEMENT = "acknowledgement"
 
 def message_send(
     *,
-    by: Any,
+    by: User | None,
     to: str | Sequence[str],
     cc: str | Sequence[str] = (),
     subject: str,
@@ -251,7 +258,7 @@ def message_send(
     Raises BusinessError with field errors for bad addresses, an empty subject or body, or an
     attachment over the cap; PermissionDeniedError for a thread or record `by` may not see.
     """
-    if not user_can(by, "work_records"):
+    if by is None or not user_can(by, "work_records"):
         raise PermissionDeniedError(_("You do not have permission to do this."))
     errors: dict[str, list[str]] = {}
     to_list = clean_addresses(to, "to", errors)
@@ -417,7 +424,7 @@ def message_deliver(*, message_id: int) -> bool:
     return True
 
 
-def message_resend(*, by: Any, message: Message) -> Message:
+def message_resend(*, by: User, message: Message) -> Message:
     """Queue a failed outbound message again (a fresh round of attempts)."""
     if not user_can(by, "work_records"):
         raise PermissionDeniedError(_("You do not have permission to do this."))
@@ -465,7 +472,7 @@ def notify_failed(message: Message, error: str) -> None:
 
 
 @transaction.atomic
-def thread_take(*, by: Any, thread_id: int, owner: Any) -> Thread | None:
+def thread_take(*, by: User, thread_id: int, owner: Any) -> Thread | None:
     """A conversation nobody owned gets `owner` (with their team), e.g. when a head assigns the
     client message's response clock. A thread someone owns already is left alone."""
     thread = Thread.objects.select_for_update().filter(pk=thread_id).first()

@@ -36,7 +36,7 @@ def _check_password(password: str, user: User | None = None) -> None:
 @transaction.atomic
 def user_create(
     *,
-    by: Any,
+    by: User | None,
     username: str,
     password: str,
     role: str = Role.MANAGER,
@@ -80,7 +80,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, by: Any, user: User, data: dict[str, Any]) -> User:
+def user_update(*, by: User, user: User, data: dict[str, Any]) -> User:
     """Change a user's profile, role, team or active flag."""
     self_service = {"first_name", "last_name", "email", "language", "phone"}
     if by.pk != user.pk or not set(data) <= self_service:
@@ -96,7 +96,7 @@ def user_update(*, by: Any, user: User, data: dict[str, Any]) -> User:
 
 
 @transaction.atomic
-def user_set_password(*, by: Any, user: User, password: str) -> None:
+def user_set_password(*, by: User, user: User, password: str) -> None:
     if by.pk != user.pk:
         require(by, "manage_users")
     _check_password(password, user)
@@ -108,7 +108,7 @@ def user_set_password(*, by: Any, user: User, password: str) -> None:
 @transaction.atomic
 def team_create(
     *,
-    by: Any,
+    by: User | None,
     name: str,
     head: User | None = None,
     default_country: str = "",
@@ -136,7 +136,7 @@ def team_create(
 
 
 @transaction.atomic
-def team_update(*, by: Any, team: Team, data: dict[str, Any]) -> Team:
+def team_update(*, by: User, team: Team, data: dict[str, Any]) -> Team:
     require(by, "manage_teams")
     if "default_country" in data:
         data["default_country"] = (data["default_country"] or "").upper()
@@ -149,7 +149,7 @@ def _hash_token(raw_token: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "", by: Any = None) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str = "", by: User | None = None) -> tuple[ApiToken, str]:
     """Make an API token for `user`. Returns the record and the raw token (shown only now)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=_hash_token(raw))
@@ -158,7 +158,7 @@ def token_create(*, user: User, name: str = "", by: Any = None) -> tuple[ApiToke
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: Any) -> None:
+def token_revoke(*, token: ApiToken, by: User) -> None:
     if by.pk != token.user_id:
         require(by, "manage_users")
     token.revoked_at = timezone.now()
