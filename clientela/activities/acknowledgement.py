@@ -39,6 +39,7 @@ from clientela.comms.team_settings import calendar_for_team
 from clientela.comms.templates import render_message
 from clientela.core.errors import BusinessError
 from clientela.core.hooks import Hook
+from clientela.users.models import User
 
 
 class PromisePreset:
@@ -155,7 +156,7 @@ def acknowledgement_languages() -> list[tuple[str, str]]:
 
 
 def acknowledgement_draft(
-    *, clock: ResponseClock, by: Any, language: str, promise: PromiseChoice
+    *, clock: ResponseClock, by: User, language: str, promise: PromiseChoice
 ) -> AcknowledgementDraft | None:
     """The acknowledgement letter from the team's template, or None when there is nobody to write
     to or no template at all. The promised moment is written in the team's time zone."""
@@ -196,7 +197,7 @@ class AcknowledgementSent:
 
 def acknowledgement_send(
     *,
-    by: Any,
+    by: User,
     clock: ResponseClock,
     promise: PromiseChoice,
     subject: str = "",

@@ -15,10 +15,11 @@ from django.utils import timezone
 from clientela.activities.models import Task
 from clientela.clients.selectors import records_of_clients
 from clientela.core.audit import audit_bulk
+from clientela.users.models import User
 
 
 def move_tasks_on_handover(
-    *, by: Any, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
 ) -> int:
     if not from_user_ids:
         return 0

@@ -49,6 +49,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import run_once
+from clientela.users.models import User
 
 BATCH = 2000
 
@@ -264,7 +265,7 @@ def keep_alive_policy(team: Any) -> KeepAlivePolicy:
 
 
 @transaction.atomic
-def keep_alive_policy_update(*, by: Any, team: Any, enabled: bool, days: int) -> KeepAlivePolicy:
+def keep_alive_policy_update(*, by: User, team: Any, enabled: bool, days: int) -> KeepAlivePolicy:
     require(by, "view_team_settings")
     teams = visible_team_ids(by)
     if teams is not None and team.pk not in teams:

@@ -17,9 +17,10 @@ from clientela.core.language import reader_language
 from clientela.leads.choices import Temperature
 from clientela.leads.models import Lead
 from clientela.leads.services import CALL_BACK_DUE, FIRST_CONTACT_DUE
+from clientela.users.models import User
 
 
-def lead_task_due(*, lead: Lead, kind: str, by: Any = None) -> Task:
+def lead_task_due(*, lead: Lead, kind: str, by: User | None = None) -> Task:
     """A task the rules create for a lead (first contact, call-back, re-contact): the lead's
     owner or, for a lead in the team queue, nobody yet; audited like every other task."""
     now = timezone.now()

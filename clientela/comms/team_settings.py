@@ -25,7 +25,7 @@ from clientela.comms.models import BusinessCalendar, Holiday, ResponsePolicy
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.permissions import can_manage_team
-from clientela.users.models import Team
+from clientela.users.models import Team, User
 
 POLICY_FIELDS = [
     "first_response_minutes",
@@ -95,7 +95,7 @@ def _require_manage(user: Any, team: Team) -> None:
         raise PermissionDeniedError(_("You cannot change this team's working hours or response policy."))
 
 
-def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
+def _calendar_row(team: Team, by: User) -> BusinessCalendar:
     row, created = BusinessCalendar.objects.get_or_create(
         team=team, defaults={"created_by": by if getattr(by, "is_authenticated", False) else None}
     )
@@ -106,7 +106,7 @@ def _calendar_row(team: Team, by: Any) -> BusinessCalendar:
 
 @transaction.atomic
 def business_calendar_update(
-    *, by: Any, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
+    *, by: User, team: Team, weekly_hours: dict[str, Any] | None = None, time_zone: str | None = None
 ) -> BusinessCalendar:
     """Change a team's working hours and/or time zone (empty time zone: follow the team's)."""
     _require_manage(by, team)
@@ -124,7 +124,7 @@ def business_calendar_update(
 
 
 @transaction.atomic
-def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holiday:
+def holiday_add(*, by: User, team: Team, date: dt.date, name: str = "") -> Holiday:
     """Close the team's calendar on `date`."""
     _require_manage(by, team)
     row = _calendar_row(team, by)
@@ -139,7 +139,7 @@ def holiday_add(*, by: Any, team: Team, date: dt.date, name: str = "") -> Holida
 
 
 @transaction.atomic
-def holiday_remove(*, by: Any, holiday: Holiday) -> None:
+def holiday_remove(*, by: User, holiday: Holiday) -> None:
     """Open the team's calendar again on that day."""
     row = holiday.calendar
     _require_manage(by, row.team)
@@ -150,7 +150,7 @@ def holiday_remove(*, by: Any, holiday: Holiday) -> None:
 
 
 @transaction.atomic
-def response_policy_update(*, by: Any, team: Team, data: dict[str, Any]) -> ResponsePolicy:
+def response_policy_update(*, by: User, team: Team, data: dict[str, Any]) -> ResponsePolicy:
     """Change a team's response budgets, escalation delay or keep-alive days."""
     _require_manage(by, team)
     unknown = sorted(set(data) - set(POLICY_FIELDS))

@@ -35,6 +35,7 @@ from clientela.core.audit import model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.permissions import role_of
 from clientela.core.roles import Role
+from clientela.users.models import User
 
 if TYPE_CHECKING:
     from clientela.comms.models import MessageTemplate
@@ -320,7 +321,7 @@ def may_edit_templates(user: Any) -> bool:
 
 @transaction.atomic
 def message_template_update(
-    *, by: Any, template: MessageTemplate, subject: str | None = None, body: str | None = None
+    *, by: User, template: MessageTemplate, subject: str | None = None, body: str | None = None
 ) -> MessageTemplate:
     """Change the subject and/or text of one language variant of a message template.
 

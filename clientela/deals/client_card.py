@@ -28,6 +28,7 @@ from clientela.deals.models import ClientPriceList, Deal, DealEvent, PriceList
 from clientela.deals.money import format_money, invalid
 from clientela.deals.selectors import can_see_amounts, deals_visible_to, overdue_receivables
 from clientela.deals.settings_services import client_price_list_set
+from clientela.users.models import User
 
 WON_WINDOW_DAYS = 365
 
@@ -92,7 +93,7 @@ def client_deal_summary(*, client: Any, viewer: Any, limit: int = 5) -> dict[str
 
 @transaction.atomic
 def move_deals_on_handover(
-    *, by: Any, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
 ) -> int:
     """Open deals of the handed-over clients that the previous managers owned go to the new one."""
     deals = list(
@@ -147,7 +148,7 @@ def price_list_current(client_ids: list[int]) -> dict[int, tuple[int, str]]:
 
 
 def price_list_assign(
-    *, by: Any, client: Any, price_list_id: int | None, check_permission: bool = True
+    *, by: User, client: Any, price_list_id: int | None, check_permission: bool = True
 ) -> None:
     price_list = None
     if price_list_id is not None:

@@ -31,6 +31,7 @@ from clientela.deals.models import (
     Stage,
 )
 from clientela.deals.money import clean_currency, invalid, parse_amount
+from clientela.users.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -44,7 +45,7 @@ def _clean(instance: models.Model) -> None:
         ) from exc
 
 
-def _create(by: Any, instance: M, fields: list[str]) -> M:
+def _create(by: User, instance: M, fields: list[str]) -> M:
     if hasattr(instance, "created_by_id"):
         instance.created_by = by  # type: ignore[attr-defined]
         instance.updated_by = by  # type: ignore[attr-defined]
@@ -54,7 +55,7 @@ def _create(by: Any, instance: M, fields: list[str]) -> M:
     return instance
 
 
-def _update(by: Any, instance: M, data: dict[str, Any]) -> M:
+def _update(by: User, instance: M, data: dict[str, Any]) -> M:
     try:
         instance, _changes = model_update(instance=instance, data=data, actor=by)
     except ValidationError as exc:
@@ -106,7 +107,9 @@ def _take_default(pipeline: Pipeline | None) -> None:
 
 
 @transaction.atomic
-def pipeline_create(*, by: Any, data: dict[str, Any], stages: list[dict[str, Any]] | None = None) -> Pipeline:
+def pipeline_create(
+    *, by: User, data: dict[str, Any], stages: list[dict[str, Any]] | None = None
+) -> Pipeline:
     """A new pipeline with its stages (default: one open stage, won and lost)."""
     require(by, "manage_settings")
     data = dict(data)
@@ -129,7 +132,7 @@ def pipeline_create(*, by: Any, data: dict[str, Any], stages: list[dict[str, Any
 
 
 @transaction.atomic
-def pipeline_update(*, by: Any, pipeline: Pipeline, data: dict[str, Any]) -> Pipeline:
+def pipeline_update(*, by: User, pipeline: Pipeline, data: dict[str, Any]) -> Pipeline:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -168,7 +171,7 @@ def _check_stage_flags(stage: Stage, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def stage_create(*, by: Any, pipeline: Pipeline, data: dict[str, Any]) -> Stage:
+def stage_create(*, by: User, pipeline: Pipeline, data: dict[str, Any]) -> Stage:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -180,7 +183,7 @@ def stage_create(*, by: Any, pipeline: Pipeline, data: dict[str, Any]) -> Stage:
 
 
 @transaction.atomic
-def stage_update(*, by: Any, stage: Stage, data: dict[str, Any]) -> Stage:
+def stage_update(*, by: User, stage: Stage, data: dict[str, Any]) -> Stage:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -189,7 +192,7 @@ def stage_update(*, by: Any, stage: Stage, data: dict[str, Any]) -> Stage:
 
 
 @transaction.atomic
-def stage_move(*, by: Any, stage: Stage, step: int) -> Stage:
+def stage_move(*, by: User, stage: Stage, step: int) -> Stage:
     """Swap a stage with its neighbour (step −1 earlier, +1 later)."""
     require(by, "manage_settings")
     stages = list(stage.pipeline.stages.order_by("position", "id"))
@@ -212,7 +215,7 @@ def stage_move(*, by: Any, stage: Stage, step: int) -> Stage:
 
 
 @transaction.atomic
-def lost_reason_create(*, by: Any, data: dict[str, Any]) -> LostReason:
+def lost_reason_create(*, by: User, data: dict[str, Any]) -> LostReason:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -222,7 +225,7 @@ def lost_reason_create(*, by: Any, data: dict[str, Any]) -> LostReason:
 
 
 @transaction.atomic
-def lost_reason_update(*, by: Any, reason: LostReason, data: dict[str, Any]) -> LostReason:
+def lost_reason_update(*, by: User, reason: LostReason, data: dict[str, Any]) -> LostReason:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -234,7 +237,7 @@ def lost_reason_update(*, by: Any, reason: LostReason, data: dict[str, Any]) -> 
 
 
 @transaction.atomic
-def product_create(*, by: Any, data: dict[str, Any]) -> Product:
+def product_create(*, by: User, data: dict[str, Any]) -> Product:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "code", 40, required=True)
@@ -244,7 +247,7 @@ def product_create(*, by: Any, data: dict[str, Any]) -> Product:
 
 
 @transaction.atomic
-def product_update(*, by: Any, product: Product, data: dict[str, Any]) -> Product:
+def product_update(*, by: User, product: Product, data: dict[str, Any]) -> Product:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "code", 40, required=True)
@@ -254,7 +257,7 @@ def product_update(*, by: Any, product: Product, data: dict[str, Any]) -> Produc
 
 
 @transaction.atomic
-def price_list_create(*, by: Any, data: dict[str, Any]) -> PriceList:
+def price_list_create(*, by: User, data: dict[str, Any]) -> PriceList:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -265,7 +268,7 @@ def price_list_create(*, by: Any, data: dict[str, Any]) -> PriceList:
 
 
 @transaction.atomic
-def price_list_update(*, by: Any, price_list: PriceList, data: dict[str, Any]) -> PriceList:
+def price_list_update(*, by: User, price_list: PriceList, data: dict[str, Any]) -> PriceList:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -282,7 +285,7 @@ def price_list_update(*, by: Any, price_list: PriceList, data: dict[str, Any]) -
 
 
 @transaction.atomic
-def price_set(*, by: Any, price_list: PriceList, product: Product, price: Any) -> PriceListItem:
+def price_set(*, by: User, price_list: PriceList, product: Product, price: Any) -> PriceListItem:
     require(by, "manage_settings")
     value = parse_amount(price, field="price")
     item = PriceListItem.objects.filter(price_list=price_list, product=product).first()
@@ -308,7 +311,7 @@ def price_set(*, by: Any, price_list: PriceList, product: Product, price: Any) -
 
 
 @transaction.atomic
-def price_remove(*, by: Any, item: PriceListItem) -> None:
+def price_remove(*, by: User, item: PriceListItem) -> None:
     require(by, "manage_settings")
     audit_event(
         actor=by,
@@ -321,7 +324,7 @@ def price_remove(*, by: Any, item: PriceListItem) -> None:
 
 @transaction.atomic
 def client_price_list_set(
-    *, by: Any, client: Client, price_list: PriceList | None, check_permission: bool = True
+    *, by: User, client: Client, price_list: PriceList | None, check_permission: bool = True
 ) -> ClientPriceList | None:
     """Give a client a loyalty price list (None removes it). Heads of sales and admins decide.
 
@@ -357,7 +360,7 @@ def client_price_list_set(
 
 
 @transaction.atomic
-def template_create(*, by: Any, data: dict[str, Any]) -> DocumentTemplate:
+def template_create(*, by: User, data: dict[str, Any]) -> DocumentTemplate:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -370,7 +373,7 @@ def template_create(*, by: Any, data: dict[str, Any]) -> DocumentTemplate:
 
 
 @transaction.atomic
-def template_update(*, by: Any, template: DocumentTemplate, data: dict[str, Any]) -> DocumentTemplate:
+def template_update(*, by: User, template: DocumentTemplate, data: dict[str, Any]) -> DocumentTemplate:
     require(by, "manage_settings")
     data = dict(data)
     _text(data, "name", 120, required=True)
@@ -391,7 +394,7 @@ def company_profile() -> CompanyProfile:
 
 @transaction.atomic
 def company_update(
-    *, by: Any, data: dict[str, Any], logo: Any = None, remove_logo: bool = False
+    *, by: User, data: dict[str, Any], logo: Any = None, remove_logo: bool = False
 ) -> CompanyProfile:
     require(by, "manage_settings")
     profile = company_profile()
@@ -429,7 +432,11 @@ def _objection_tags(objection: Objection, products: list[Product] | None, stages
 
 @transaction.atomic
 def objection_create(
-    *, by: Any, data: dict[str, Any], products: list[Product] | None = None, stages: list[Stage] | None = None
+    *,
+    by: User,
+    data: dict[str, Any],
+    products: list[Product] | None = None,
+    stages: list[Stage] | None = None,
 ) -> Objection:
     require(by, "view_team_settings")
     data = dict(data)
@@ -444,7 +451,7 @@ def objection_create(
 @transaction.atomic
 def objection_update(
     *,
-    by: Any,
+    by: User,
     objection: Objection,
     data: dict[str, Any],
     products: list[Product] | None = None,

@@ -19,13 +19,14 @@ import json
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clientela.core.errors import BusinessError
+from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.imports import leads as importer
 from clientela.imports import records as import_clients
@@ -113,7 +114,7 @@ def _mapping(text: str) -> dict[str, str] | None:
     return {str(k): v or "" for k, v in data.items()}
 
 
-def _job(request: HttpRequest, pk: int) -> ImportJob:
+def _job(request: AuthedRequest, pk: int) -> ImportJob:
     """One import the user may see: 403 for people who import nothing, 404 when not visible
     (including imports of a kind the user may not import)."""
     if not import_clients.can_import_records(request.user):
@@ -122,7 +123,7 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _create_records_import(
-    request: HttpRequest, *, kind: str, file: UploadedFile, mapping: str, dry_run: bool, team: int | None,
+    request: AuthedRequest, *, kind: str, file: UploadedFile, mapping: str, dry_run: bool, team: int | None,
     default_country: str,
 ) -> ImportJob:  # fmt: skip
     import_clients.require_import_records(request.user)
@@ -153,7 +154,7 @@ def _create_records_import(
     "/imports", response={202: ImportOut}, summary="Upload a CSV/XLSX file of leads, clients or contacts"
 )
 def create_import(
-    request: HttpRequest,
+    request: AuthedRequest,
     file: File[UploadedFile],
     kind: Form[str] = ImportKind.LEADS,
     mapping: Form[str] = "",
@@ -209,7 +210,7 @@ def create_import(
 
 
 @router.get("/imports", response=Page[ImportOut], summary="Imports you may see")
-def list_imports(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+def list_imports(request: AuthedRequest, params: Query[PageParams]) -> dict[str, Any]:
     if not import_clients.can_import_records(request.user):
         importer.require_import(request.user)
     page = paginate(import_clients.import_jobs_for(viewer=request.user), params)
@@ -218,12 +219,12 @@ def list_imports(request: HttpRequest, params: Query[PageParams]) -> dict[str, A
 
 
 @router.get("/imports/{import_id}", response=ImportOut, summary="An import's status, progress and counts")
-def get_import(request: HttpRequest, import_id: int) -> dict[str, Any]:
+def get_import(request: AuthedRequest, import_id: int) -> dict[str, Any]:
     return _out(_job(request, import_id))
 
 
 @router.get("/imports/{import_id}/report", url_name="import_report", summary="The per-row report (CSV)")
-def get_import_report(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
+def get_import_report(request: AuthedRequest, import_id: int) -> StreamingHttpResponse:
     """Leads: line, outcome (created / merged / interest / rejected), lead_id, interest_id,
     merged_into, reason. Clients and contacts: line, outcome (created / updated / unchanged /
     rejected), id, reason. Available while the import runs (the committed batches so far)."""

@@ -35,7 +35,7 @@ class ClientRows:
     """A clients file's rows (see the module's docstring)."""
 
     job: ImportJob
-    by: Any
+    by: User | None
     dry_seen: dict[str, _DrySeen]
     created_ids: list[int]
     updated_ids: list[int]

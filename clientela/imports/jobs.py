@@ -26,6 +26,7 @@ from clientela.core.tasks import enqueue_on_commit
 from clientela.imports.choices import ImportStatus
 from clientela.imports.files import Table, open_table
 from clientela.imports.models import ImportJob
+from clientela.users.models import User
 
 log = logging.getLogger("clientela.imports.leads")
 
@@ -47,11 +48,11 @@ COPIED_FIELDS = (
 )
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: User | None) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
-def job_store(*, by: Any, file: IO[bytes], name: str, table: Table, **fields: Any) -> ImportJob:
+def job_store(*, by: User | None, file: IO[bytes], name: str, table: Table, **fields: Any) -> ImportJob:
     """Save the uploaded file as a new job with what was detected in it (not queued yet)."""
     actor = _actor(by)
     job = ImportJob(
@@ -73,7 +74,7 @@ def job_store(*, by: Any, file: IO[bytes], name: str, table: Table, **fields: An
 
 def job_queue(
     *,
-    by: Any,
+    by: User,
     job: ImportJob,
     mapping: dict[str, str] | None,
     dry_run: bool | None,
@@ -97,7 +98,7 @@ def job_queue(
     return job
 
 
-def job_copy_for_real(*, by: Any, job: ImportJob, extra_fields: Sequence[str] = ()) -> ImportJob:
+def job_copy_for_real(*, by: User, job: ImportJob, extra_fields: Sequence[str] = ()) -> ImportJob:
     """After a finished dry run: the same file and mapping as a new job that really imports."""
     if not job.dry_run or job.status != ImportStatus.DONE:
         raise ConflictError(_("Only a finished dry run can be imported for real."))

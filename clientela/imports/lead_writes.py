@@ -71,7 +71,7 @@ class LeadWrites:
     """What a lead import batch writes (see the module's docstring)."""
 
     job: ImportJob
-    by: Any
+    by: User | None
     timings: dict[str, float]
     translate: Translations
     deriver: Any

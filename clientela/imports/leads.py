@@ -124,7 +124,7 @@ def require_import(user: Any) -> None:
 @transaction.atomic
 def import_job_create(
     *,
-    by: Any,
+    by: User | None,
     file: IO[bytes],
     name: str,
     team: Team | None = None,
@@ -181,7 +181,7 @@ def import_job_create(
 
 @transaction.atomic
 def import_job_start(
-    *, by: Any, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
+    *, by: User, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
 ) -> ImportJob:
     """Confirm the mapping and hand the job to a background worker."""
     from clientela.imports.tasks import run_import
@@ -193,7 +193,7 @@ def import_job_start(
 
 
 @transaction.atomic
-def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
+def import_job_repeat(*, by: User, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import(by)
     copy = jobs.job_copy_for_real(by=by, job=job, extra_fields=("default_source", "default_campaign"))
@@ -201,7 +201,7 @@ def import_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def import_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> ImportJob:
+def import_job_resume(*, by: User, job: ImportJob, force: bool = False) -> ImportJob:
     """Queue a failed (or dead) import again; it continues after its last committed batch."""
     require_import(by)
     from clientela.imports.tasks import run_import
@@ -608,7 +608,7 @@ def summary(job: ImportJob) -> str:
 def import_run(
     *,
     job: ImportJob,
-    by: Any = None,
+    by: User | None = None,
     batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None,
     after_batch: ProgressCallback | None = None,
@@ -624,7 +624,7 @@ def import_run(
 def import_file(
     *,
     path: str | Path,
-    by: Any = None,
+    by: User | None = None,
     team: Team | None = None,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,

@@ -105,7 +105,7 @@ def record_teams(user: Any) -> list[Team]:
 @transaction.atomic
 def records_job_create(
     *,
-    by: Any,
+    by: User | None,
     kind: str,
     file: IO[bytes],
     name: str,
@@ -125,8 +125,9 @@ def records_job_create(
     if check_permission:
         require_import_records(by)
         allowed = {t.pk: t for t in record_teams(by)}
-        if team is None and getattr(by, "team_id", None) in allowed:
-            team = allowed[by.team_id]
+        own_team_id = getattr(by, "team_id", None)
+        if team is None and own_team_id in allowed:
+            team = allowed[own_team_id]
         if team is not None and team.pk not in allowed:
             raise PermissionDeniedError(_("You cannot import into this team."))
     country = (default_country or "").strip().upper()
@@ -155,7 +156,7 @@ def records_job_create(
 
 @transaction.atomic
 def records_job_start(
-    *, by: Any, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
+    *, by: User, job: ImportJob, mapping: dict[str, str] | None = None, dry_run: bool | None = None
 ) -> ImportJob:
     """Confirm the mapping and hand the job to a background worker."""
     from clientela.imports.tasks import run_records_import  # the task runs this module's runner
@@ -172,7 +173,7 @@ def records_job_start(
 
 
 @transaction.atomic
-def records_job_repeat(*, by: Any, job: ImportJob) -> ImportJob:
+def records_job_repeat(*, by: User, job: ImportJob) -> ImportJob:
     """After a dry run: the same file and mapping, imported for real (queued at once)."""
     require_import_records(by)
     return records_job_start(by=by, job=jobs.job_copy_for_real(by=by, job=job))
@@ -182,7 +183,7 @@ can_resume = jobs.can_resume
 
 
 @transaction.atomic
-def records_job_resume(*, by: Any, job: ImportJob, force: bool = False) -> ImportJob:
+def records_job_resume(*, by: User, job: ImportJob, force: bool = False) -> ImportJob:
     """Queue a failed (or dead) import again; it continues after its last committed batch."""
     from clientela.imports.tasks import run_records_import  # the task runs this module's runner
 
@@ -420,7 +421,7 @@ class RecordsImportRunner(ClientRows, ContactRows, JobRunner):
 def records_import_run(
     *,
     job: ImportJob,
-    by: Any = None,
+    by: User | None = None,
     batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None,
     after_batch: ProgressCallback | None = None,
@@ -437,7 +438,7 @@ def records_import_file(
     *,
     kind: str,
     path: str | Path,
-    by: Any = None,
+    by: User | None = None,
     team: Team | None = None,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,

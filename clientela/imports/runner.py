@@ -33,6 +33,7 @@ from clientela.imports.choices import ImportStatus
 from clientela.imports.files import Table
 from clientela.imports.jobs import can_resume, report_lines, table_of
 from clientela.imports.models import ImportJob, ImportReportChunk
+from clientela.users.models import User
 
 log = logging.getLogger("clientela.intake.importer")  # the name it logged under before the move
 
@@ -61,7 +62,7 @@ class JobRunner(ABC):
         self,
         job: ImportJob,
         *,
-        by: Any = None,
+        by: User | None = None,
         batch_size: int = 5000,
         progress: ProgressCallback | None = None,
         after_batch: ProgressCallback | None = None,

@@ -18,6 +18,7 @@ from clientela.activities.services.log import activity_log
 from clientela.comms.clocks import clock_start_for_message, clocks_stop_for_lead, clocks_stop_for_ref
 from clientela.core.errors import BusinessError
 from clientela.mail.models import Message, Thread
+from clientela.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _guarded(what: str, call: Any, **kwargs: Any) -> Any:
         return None
 
 
-def log_email_activity(*, by: Any, thread: Thread, message: Message) -> None:
+def log_email_activity(*, by: User | None, thread: Thread, message: Message) -> None:
     if thread.record is None:
         return
     inbound = message.direction == "in"
@@ -79,7 +80,7 @@ def start_clock(*, thread: Thread, at: dt.datetime, url: str, subject: str = "")
     )
 
 
-def stop_clock(*, thread: Thread, by: Any) -> None:
+def stop_clock(*, thread: Thread, by: User) -> None:
     _guarded("Stopping the clock", clocks_stop_for_ref, ref=thread.clock_ref, by=by, reason="responded")
     if thread.lead is not None:
         # Writing to a new lead is the first contact the lead's own clock waits for.

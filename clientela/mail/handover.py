@@ -12,10 +12,11 @@ from typing import Any
 from clientela.clients.selectors import records_of_clients
 from clientela.core.audit import audit_bulk
 from clientela.mail.models import Thread
+from clientela.users.models import User
 
 
 def move_threads_on_handover(
-    *, by: Any, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
 ) -> int:
     if not from_user_ids:
         return 0

@@ -482,7 +482,7 @@ def thread_take(*, by: User, thread_id: int, owner: Any) -> Thread | None:
     return thread
 
 
-def thread_follow_clock(*, by: Any, clock: Any, owner: Any) -> None:
+def thread_follow_clock(*, by: User, clock: Any, owner: Any) -> None:
     """A head gave the response clock of a client's message to `owner`: the conversation nobody
     owned goes with it (registered on `comms.clocks.CLOCK_TAKEN`)."""
     ref = clock.ref or ""
@@ -490,7 +490,7 @@ def thread_follow_clock(*, by: Any, clock: Any, owner: Any) -> None:
         thread_take(by=by, thread_id=int(ref[len(MAIL_THREAD_REF) :]), owner=owner)
 
 
-def acknowledgement_letter_send(*, by: Any, clock: Any, to: str, subject: str, body: str) -> Message:
+def acknowledgement_letter_send(*, by: User, clock: Any, to: str, subject: str, body: str) -> Message:
     """The one-click acknowledgement's letter (`activities.acknowledgement.ACKNOWLEDGEMENT_LETTER`): to the
     record's address, as a reply in the client's thread when the clock is about a message."""
     ref = clock.ref or ""

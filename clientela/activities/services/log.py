@@ -46,6 +46,7 @@ from clientela.comms.clocks import clocks_stop_for_lead
 from clientela.comms.templates import render_message
 from clientela.core.audit import audit_create
 from clientela.core.errors import BusinessError
+from clientela.users.models import User
 
 ACTIVITY_AUDIT_FIELDS = (
     "kind",
@@ -74,7 +75,7 @@ class Promise:
 @transaction.atomic
 def activity_log(
     *,
-    by: Any,
+    by: User | None,
     kind: str,
     lead: Any = None,
     client: Any = None,
@@ -165,7 +166,7 @@ def _is_contact(activity: Activity) -> bool:
 
 
 def _promise_tasks(
-    *, by: Any, activity: Activity, promises: Sequence[Promise], records: Records
+    *, by: User, activity: Activity, promises: Sequence[Promise], records: Records
 ) -> list[Task]:
     tasks = []
     for index, promise in enumerate(promises):
@@ -207,7 +208,7 @@ class LoggedContact:
 
 def _conversation_log(
     *,
-    by: Any,
+    by: User,
     kind: str,
     records: Records,
     outcome: str,
@@ -258,7 +259,7 @@ def _conversation_log(
 @transaction.atomic
 def call_log(
     *,
-    by: Any,
+    by: User,
     outcome: str,
     lead: Any = None,
     client: Any = None,
@@ -295,7 +296,7 @@ def call_log(
 @transaction.atomic
 def meeting_log(
     *,
-    by: Any,
+    by: User,
     outcome: str,
     lead: Any = None,
     client: Any = None,

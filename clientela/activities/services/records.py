@@ -20,6 +20,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.permissions import require
 from clientela.deals.choices import DealStatus
 from clientela.leads.choices import LeadStatus
+from clientela.users.models import User
 
 if TYPE_CHECKING:
     from clientela.activities.models import Task
@@ -55,18 +56,18 @@ class Records:
         return None
 
 
-def require_worker(by: Any) -> None:
+def require_worker(by: User | None) -> None:
     """`by=None` is the system (inbound mail, a job); a person needs the right to work records."""
     if by is not None:
         require(by, "work_records")
 
 
-def _visible(by: Any, record: Model) -> bool:
+def _visible(by: User, record: Model) -> bool:
     return type(record)._default_manager.visible_to(by).filter(pk=record.pk).exists()  # type: ignore[attr-defined]
 
 
 def resolve_records(
-    *, by: Any, lead: Any = None, client: Any = None, contact: Any = None, deal: Any = None
+    *, by: User | None, lead: Any = None, client: Any = None, contact: Any = None, deal: Any = None
 ) -> Records:
     """Check the links (the author sees each record, they agree) and fill in the implied client."""
     if deal is not None and client is None:

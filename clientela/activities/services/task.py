@@ -37,6 +37,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.users.models import User
 
 TASK_AUDIT_FIELDS = (
     "kind",
@@ -70,7 +71,7 @@ _RRULE_FREQ = {
 }
 
 
-def _check_assignee(by: Any, assignee: Any) -> None:
+def _check_assignee(by: User | None, assignee: Any) -> None:
     if assignee is None or by is None:
         return
     if not assignee.is_active:
@@ -85,7 +86,7 @@ def _check_assignee(by: Any, assignee: Any) -> None:
         )
 
 
-def _require_task(by: Any, task: Task) -> None:
+def _require_task(by: User, task: Task) -> None:
     """Who may work the task (`core.permissions`: its assignee, the team's head, an admin, a
     manager of the team for an unassigned one), and whoever gave it. `by=None` is the system."""
     if by is None or can(by, task, Action.WORK):
@@ -123,7 +124,7 @@ def _validate_task_values(values: Mapping[str, Any]) -> None:
 @transaction.atomic
 def task_create(
     *,
-    by: Any,
+    by: User | None,
     title: str,
     due_at: dt.datetime,
     assignee: Any = None,
@@ -206,7 +207,7 @@ def _schedule_reminder(task: Task) -> None:
 
 
 @transaction.atomic
-def task_update(*, by: Any, task: Task, data: Mapping[str, Any]) -> Task:
+def task_update(*, by: User, task: Task, data: Mapping[str, Any]) -> Task:
     """Change a task's title, description, due date, priority, kind, reminder or repetition."""
     require_worker(by)
     task = Task.objects.select_for_update().get(pk=task.pk)
@@ -231,7 +232,7 @@ def task_update(*, by: Any, task: Task, data: Mapping[str, Any]) -> Task:
     return task
 
 
-def next_step_task(*, by: Any, activity: Activity | None, step: NextStep, records: Records) -> Task | None:
+def next_step_task(*, by: User, activity: Activity | None, step: NextStep, records: Records) -> Task | None:
     """The agreed next contact as a task (None when no next step was given)."""
     if not step.given:
         return None
@@ -256,7 +257,7 @@ class CompletedTask:
 @transaction.atomic
 def task_complete(
     *,
-    by: Any,
+    by: User,
     task: Task,
     result: str = "",
     next_step: NextStep | None = None,
@@ -316,7 +317,7 @@ def next_due(task: Task) -> dt.datetime | None:
     return timezone.make_aware(following, local_due.tzinfo)  # type: ignore[arg-type]
 
 
-def _next_occurrence(*, by: Any, task: Task) -> Task | None:
+def _next_occurrence(*, by: User, task: Task) -> Task | None:
     due = next_due(task)
     if due is None or Task.objects.filter(previous=task).exists():
         return None
@@ -341,7 +342,7 @@ def _next_occurrence(*, by: Any, task: Task) -> Task | None:
 
 
 @transaction.atomic
-def task_reopen(*, by: Any, task: Task) -> Task:
+def task_reopen(*, by: User, task: Task) -> Task:
     require_worker(by)
     task = Task.objects.select_for_update().get(pk=task.pk)
     _require_task(by, task)
@@ -355,7 +356,7 @@ def task_reopen(*, by: Any, task: Task) -> Task:
 
 
 @transaction.atomic
-def task_reassign(*, by: Any, task: Task, assignee: Any) -> Task:
+def task_reassign(*, by: User, task: Task, assignee: Any) -> Task:
     """Give the task to someone else; both the previous and the new assignee are told."""
     require_worker(by)
     task = Task.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=task.pk)
