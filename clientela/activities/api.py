@@ -30,10 +30,14 @@ from clientela.activities.services.task import (
     task_reopen,
     task_update,
 )
+from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError
 from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
+from clientela.deals.models import Deal
+from clientela.leads.models import Lead
+from clientela.users.selectors import users_visible_to
 
 router = Router(tags=["activities"])
 
@@ -54,9 +58,6 @@ def _record(request: HttpRequest, name: str, pk: int | None) -> Any:
     """A lead/client/contact/deal the caller may see; anything else is 404 (existence does not leak)."""
     if pk is None:
         return None
-    from clientela.clients.models import Client, Contact
-    from clientela.deals.models import Deal
-    from clientela.leads.models import Lead
 
     model: Any = {"lead": Lead, "client": Client, "contact": Contact, "deal": Deal}[name]
     record = model.objects.visible_to(request.user).filter(pk=pk).first()
@@ -75,7 +76,6 @@ def _records(request: HttpRequest, source: Any) -> dict[str, Any]:
 def _user(request: HttpRequest, pk: int | None, field: str = "assignee") -> Any:
     if pk is None:
         return None
-    from clientela.users.selectors import users_visible_to
 
     user = users_visible_to(request.user).filter(pk=pk).first()
     if user is None:

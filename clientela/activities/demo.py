@@ -19,6 +19,10 @@ from clientela.activities.models import Activity
 from clientela.activities.services.log import Promise, activity_log, call_log, meeting_log
 from clientela.activities.services.next_step import NextStep
 from clientela.activities.services.task import task_create
+from clientela.deals.choices import DealStatus
+from clientela.deals.models import Deal
+from clientela.leads.choices import LeadStatus
+from clientela.leads.models import Lead
 
 CALL_NOTES = [
     "Asked about delivery times to Cluj; wants a quote for 20 units.",
@@ -51,8 +55,6 @@ def _future(rng: random.Random) -> dt.datetime:
 
 
 def _leads(context: dict[str, Any]) -> list[Any]:
-    from clientela.leads.choices import LeadStatus
-    from clientela.leads.models import Lead
 
     leads = context.get("leads") or list(Lead.objects.order_by("pk")[:200])
     return [
@@ -63,8 +65,6 @@ def _leads(context: dict[str, Any]) -> list[Any]:
 
 
 def _deals(context: dict[str, Any]) -> list[Any]:
-    from clientela.deals.choices import DealStatus
-    from clientela.deals.models import Deal
 
     deals = context.get("deals") or list(Deal.objects.order_by("pk")[:200])
     return [deal for deal in deals if deal.owner_id and deal.status == DealStatus.OPEN]

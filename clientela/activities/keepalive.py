@@ -43,12 +43,15 @@ from django.utils.translation import gettext as _
 from clientela.activities.choices import Direction, TaskKind
 from clientela.activities.models import KEEP_ALIVE_DEFAULT_DAYS, Activity, KeepAlivePolicy, Task
 from clientela.activities.services.task import task_create
+from clientela.comms.templates import render_message
 from clientela.core.audit import audit_create, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import run_once
+from clientela.deals.choices import DealStatus
+from clientela.deals.models import Deal
 from clientela.users.models import User
 
 BATCH = 2000
@@ -65,8 +68,6 @@ def waiting_deals(
 
     Returns `(deal, silence_since)` pairs.
     """
-    from clientela.deals.choices import DealStatus
-    from clientela.deals.models import Deal
 
     policies = {p.team_id: p for p in KeepAlivePolicy.objects.all()}
     deals = Deal.objects.filter(status=DealStatus.OPEN).order_by("pk")
@@ -228,7 +229,6 @@ def keep_alive_compose_url(*, deal: Any, language: str, days_waiting: int | str 
     subject = _("About %(deal)s") % {"deal": deal.title}
     body = ""
     try:
-        from clientela.comms.templates import render_message
 
         rendered = render_message(
             "keep_alive",

@@ -21,6 +21,10 @@ from django.utils import timezone
 
 from clientela.activities.models import Activity, Task
 from clientela.core.permissions import role_of
+from clientela.deals.choices import DealStatus
+from clientela.deals.models import Deal
+from clientela.leads.choices import LeadStatus
+from clientela.leads.models import Lead
 
 
 def _owned_records_q(viewer: Any) -> Q:
@@ -114,10 +118,6 @@ def records_without_next_step(
     viewer: Any, *, owner: Any = None, now: dt.datetime | None = None
 ) -> WithoutNextStep:
     """Open leads (new / in work / qualified) and open deals the viewer sees with no open future task."""
-    from clientela.deals.choices import DealStatus
-    from clientela.deals.models import Deal
-    from clientela.leads.choices import LeadStatus
-    from clientela.leads.models import Lead
 
     moment = now or timezone.now()
     future = Task.objects.filter(done_at__isnull=True, due_at__gte=moment)

@@ -34,11 +34,14 @@ from clientela.activities.services.task import (
     task_reopen,
     task_update,
 )
+from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
+from clientela.deals.models import Deal
+from clientela.leads.models import Lead
 from clientela.users.selectors import teams_visible_to, users_visible_to
 
 RECORD_KINDS = ("lead", "client", "contact", "deal")
@@ -51,9 +54,6 @@ DETAIL_URLS = {
 
 
 def _model(kind: str) -> Any:
-    from clientela.clients.models import Client, Contact
-    from clientela.deals.models import Deal
-    from clientela.leads.models import Lead
 
     return {"lead": Lead, "client": Client, "contact": Contact, "deal": Deal}[kind]
 

@@ -38,7 +38,14 @@ from clientela.activities.choices import CONVERSATION_TASK_KINDS, Outcome, TaskK
 from clientela.activities.models import Task
 from clientela.comms.choices import ClockStatus
 from clientela.comms.models import ResponseClock
-from clientela.comms.selectors import STATUS_ORDER, ClockView, open_clocks_for
+from clientela.comms.selectors import (
+    STATUS_ORDER,
+    ClockView,
+    _calendars_for,
+    clock_status,
+    clock_time_left,
+    open_clocks_for,
+)
 from clientela.core.permissions import user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
@@ -205,7 +212,6 @@ def unassigned_clocks(*, viewer: Any, now: dt.datetime, views: list[ClockView] |
     them again. Otherwise one query for the rows (the count only when they fill the section)
     and the calendars of their teams. Then one query for the people they can go to.
     """
-    from clientela.comms.selectors import _calendars_for, clock_status, clock_time_left
 
     if views is not None:
         waiting = [view for view in views if view.clock.owner_id is None]

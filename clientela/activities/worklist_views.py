@@ -33,12 +33,15 @@ from clientela.activities.services.log import call_log
 from clientela.activities.services.next_step import NextStep
 from clientela.activities.services.task import task_complete
 from clientela.comms.choices import ClockKind
+from clientela.comms.clocks import clock_assign
 from clientela.comms.models import ResponseClock
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can
 from clientela.core.roles import Role
+from clientela.leads.selectors import lead_status_counts
+from clientela.users.models import User
 
 TEAM = "team"
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
@@ -82,7 +85,6 @@ def _person_choice(request: AuthedRequest) -> tuple[Any, str]:
 
 def worklist_context(request: AuthedRequest, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the home page shows; used by `core.views.home`."""
-    from clientela.leads.selectors import lead_status_counts
 
     user = request.user
     person, choice = _person_choice(request)
@@ -398,8 +400,6 @@ def assign_clock(request: AuthedRequest, pk: int) -> HttpResponse:
     Redirects back to the list; a refused choice (someone took it first, not of the team, not
     allowed) is said in a message on the list, never a 500.
     """
-    from clientela.comms.clocks import clock_assign
-    from clientela.users.models import User
 
     require(request.user, "work_records")
     clock = get_visible_or_404(ResponseClock.objects.all(), request.user, pk=pk)

@@ -42,6 +42,7 @@ from clientela.comms.business_hours import (
 )
 from clientela.comms.choices import ClockKind, StopReason
 from clientela.comms.models import MAX_BUDGET_MINUTES, ResponseClock, ResponsePolicy
+from clientela.comms.tasks import check_clock
 from clientela.comms.team_settings import TeamRules, calendar_for_team, policy_for_team
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
@@ -78,7 +79,6 @@ def _clock_url(clock: ResponseClock) -> str:
 
 
 def _schedule_check(clock: ResponseClock, at: dt.datetime) -> None:
-    from clientela.comms.tasks import check_clock
 
     enqueue_on_commit(check_clock.using(run_after=at), clock_id=clock.pk)
 

@@ -17,7 +17,7 @@ from clientela.comms.business_hours import Calendar, business_minutes_between
 from clientela.comms.choices import ANSWERED_REASONS, ClockKind, ClockStatus
 from clientela.comms.models import BusinessCalendar, ResponseClock
 from clientela.comms.team_settings import calendar_for_team, default_calendar
-from clientela.users.models import User
+from clientela.users.models import Team, User
 
 if TYPE_CHECKING:
     from clientela.leads.models import Lead
@@ -81,7 +81,6 @@ def _calendars_for(team_ids: Iterable[int | None]) -> dict[int | None, Calendar]
     calendars: dict[int | None, Calendar] = {}
     missing = ids - set(rows)
     if missing:
-        from clientela.users.models import Team
 
         for team in Team.objects.filter(pk__in=missing):
             calendars[team.pk] = default_calendar(team.time_zone)

@@ -7,6 +7,8 @@ language has to decline it.
 
 from __future__ import annotations
 
+from clientela.comms.models import MessageTemplate
+
 SIGNATURE = "{{ manager.full_name }}\n{{ company }}"
 
 DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
@@ -308,7 +310,6 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 def ensure_default_templates() -> int:
     """Create the shipped templates that are missing (the data migration's rows; a test database
     flushed between tests loses them). Returns how many were created."""
-    from clientela.comms.models import MessageTemplate
 
     existing = set(MessageTemplate.objects.values_list("key", "language"))
     missing = [

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.comms.choices import TemplateKey
+from clientela.comms.models import MessageTemplate
 from clientela.core.audit import model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.permissions import role_of
@@ -289,7 +290,6 @@ def render_text(text: str, *, key: str, language: str, context: Mapping[str, Any
 
 def pick_template(key: str, language: str) -> Any:
     """The stored template for `key` in `language`, else in English; None when neither exists."""
-    from clientela.comms.models import MessageTemplate
 
     base = (language or FALLBACK_LANGUAGE).split("-")[0].lower()
     rows = {row.language: row for row in MessageTemplate.objects.filter(key=key, language__in={base, "en"})}

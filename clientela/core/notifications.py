@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from clientela.core.audit import audit_event
 from clientela.core.errors import BusinessError
 from clientela.core.models import DigestFrequency, Notification, NotificationPreference, NotificationSettings
+from clientela.core.tasks import run_once
 
 # The events people can choose about. Events not listed here (a new app's) still notify and
 # appear on the preferences page once the person has received one.
@@ -235,7 +236,6 @@ def digest_send_for(*, user: Any, now: dt.datetime | None = None) -> bool:
     Idempotent: the period is claimed (`run_once`) in the same transaction that marks the items
     sent, so a repeated run in the same period sends nothing. Returns whether an e-mail went out.
     """
-    from clientela.core.tasks import run_once
 
     now = now or timezone.now()
     row = NotificationSettings.objects.filter(user=user).first()

@@ -13,7 +13,10 @@ from django.views.decorators.cache import never_cache
 from clientela import __version__
 from clientela.core.hooks import Hook
 from clientela.core.http import AuthedRequest
+from clientela.core.models import FailedJob
 from clientela.core.notifications import mark_all_read, recent_for
+from clientela.core.permissions import require
+from clientela.core.tasks import failed_job_retry
 
 # The view that answers the start page (the work list), provided by a higher app.
 HOME_PAGE: Hook[Any] = Hook("core.home_page")
@@ -44,9 +47,6 @@ def failed_jobs(request: AuthedRequest) -> HttpResponse:
     from django.shortcuts import get_object_or_404, redirect
     from django.utils.translation import gettext as _
 
-    from clientela.core.models import FailedJob
-    from clientela.core.permissions import require
-    from clientela.core.tasks import failed_job_retry
 
     require(request.user, "manage_settings")
     if request.method == "POST":

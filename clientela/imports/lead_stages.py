@@ -21,7 +21,11 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from clientela.clients.models import Client, Contact
+from clientela.comms.business_hours import add_business_time
+from clientela.comms.choices import ClockKind
 from clientela.comms.models import ResponseClock
+from clientela.comms.tasks import sweep_clocks
+from clientela.comms.team_settings import calendar_for_team, policy_for_team
 from clientela.core.language import reader_language
 from clientela.core.tasks import enqueue_on_commit
 from clientela.imports.bulk import BulkInserter, db_datetime
@@ -261,7 +265,6 @@ class BulkClocks:
     """
 
     def __init__(self, team: Team | None, *, translate: Callable[[str], str]) -> None:
-        from clientela.comms.team_settings import calendar_for_team, policy_for_team
 
         self.team = team
         self.translate = translate
@@ -286,7 +289,6 @@ class BulkClocks:
 
     def deadlines(self, temperature: str, at: dt.datetime) -> tuple[int, dt.datetime, dt.datetime]:
         """`(budget, target_at, due_at)` for a lead of `temperature` created at `at`."""
-        from clientela.comms.business_hours import add_business_time
 
         budget = self.policy.budget_for(temperature)
         target = min(self.policy.target_minutes, budget)
@@ -297,8 +299,6 @@ class BulkClocks:
         )
 
     def start(self, drafts: list[_Draft], now: dt.datetime) -> int:
-        from clientela.comms.choices import ClockKind
-        from clientela.comms.tasks import sweep_clocks
 
         if not drafts:
             return 0

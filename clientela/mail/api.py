@@ -28,6 +28,7 @@ from clientela.mail import selectors, services
 from clientela.mail.inbound import MalformedMessage, receive
 from clientela.mail.models import Attachment, Message, Thread
 from clientela.mail.views import _record_models
+from clientela.mail.views import attachment_download as download_view
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +261,6 @@ def message_resend(request: AuthedRequest, message_id: int) -> Message:
     response={200: None, 404: ErrorOut},
 )
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
-    from clientela.mail.views import attachment_download as download_view
 
     return download_view(request, attachment_id)  # type: ignore[arg-type]
 

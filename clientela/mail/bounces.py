@@ -28,6 +28,7 @@ from django.db import transaction
 
 from clientela.core.audit import audit_event
 from clientela.mail.models import Direction, Message, SendStatus
+from clientela.mail.services import notify_failed
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,6 @@ def bounce_apply(raw: bytes, *, source: str = "") -> Message | None:
     Returns the message marked failed by this call, or None (not ours, not a failure, or failed
     already).
     """
-    from clientela.mail.services import notify_failed
 
     try:
         report = bounce_report(raw)

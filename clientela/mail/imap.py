@@ -30,6 +30,8 @@ from typing import Any
 from django.conf import settings
 from django_tasks import task
 
+from clientela.mail.inbound import MalformedMessage, receive_raw
+
 log = logging.getLogger(__name__)
 
 # How often the scheduler enqueues the poll (registered on `core.periodic.PERIODIC_JOBS`).
@@ -109,7 +111,6 @@ def poll_once(config: MailboxConfig | None = None, *, limit: int = MAX_PER_POLL)
     config = config or MailboxConfig.from_settings()
     if not config.host:
         return PollResult(enabled=False)
-    from clientela.mail.inbound import MalformedMessage, receive_raw
 
     result = PollResult()
     client = connect(config)

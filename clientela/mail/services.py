@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from clientela.clients.models import Client, Contact
 from clientela.comms.clocks import MAIL_THREAD_REF
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
@@ -35,11 +36,14 @@ from clientela.core.normalise import normalise_email
 from clientela.core.notifications import notify
 from clientela.core.permissions import user_can
 from clientela.core.tasks import enqueue_on_commit
+from clientela.deals.models import Deal
+from clientela.leads.models import Lead
 from clientela.mail import effects
 from clientela.mail.inbound import storage_name
 from clientela.mail.links import RecordLinks, match_address
 from clientela.mail.models import Attachment, Direction, LastWord, Message, SendStatus, Signature, Thread
 from clientela.mail.parsing import html_to_text, our_addresses, sanitise_html, subject_key
+from clientela.mail.tasks import send_message
 from clientela.users.models import User
 
 log = logging.getLogger(__name__)
@@ -153,9 +157,6 @@ def _visible(model: Any, record: Any, by: User) -> bool:
 
 
 def _check_records(by: User, links: RecordLinks) -> None:
-    from clientela.clients.models import Client, Contact
-    from clientela.deals.models import Deal
-    from clientela.leads.models import Lead
 
     for model, record in (
         (Lead, links.lead),
@@ -338,7 +339,6 @@ def message_send(
         audit_create(actor=by, instance=message, fields=["thread", "to", "cc", "subject", "status"])
         if not acknowledgement:
             effects.stop_clock(thread=thread, by=by)
-        from clientela.mail.tasks import send_message
 
         enqueue_on_commit(send_message, message_id=message.pk)
     return message
@@ -436,7 +436,6 @@ def message_resend(*, by: User, message: Message) -> Message:
             errors={"status": [_("This message is %(status)s.") % {"status": message.get_status_display()}]},
             status=409,
         )
-    from clientela.mail.tasks import send_message
 
     with transaction.atomic():
         updated = Message.objects.filter(pk=message.pk, status=SendStatus.FAILED).update(

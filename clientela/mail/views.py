@@ -14,10 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import get_visible_or_404, user_can
+from clientela.deals.models import Deal
+from clientela.leads.models import Lead
 from clientela.mail import selectors, services
 from clientela.mail.forms import ComposeForm, SignatureForm
 from clientela.mail.models import Direction, SendStatus, Signature, Thread
@@ -27,9 +30,6 @@ PAGE_SIZE = 50
 
 
 def _record_models() -> dict[str, Any]:
-    from clientela.clients.models import Client, Contact
-    from clientela.deals.models import Deal
-    from clientela.leads.models import Lead
 
     return {"lead": Lead, "client": Client, "contact": Contact, "deal": Deal}
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from clientela.core.pagination import Page, PageParams, paginate
-from clientela.core.permissions import user_can
+from clientela.core.permissions import CAPABILITIES, user_can
 from clientela.users import selectors
 
 router = Router(tags=["users"])
@@ -50,7 +50,6 @@ class UserFilters(PageParams):
 
 @router.get("/me", response=MeOut, summary="The signed-in user")
 def me(request: HttpRequest) -> dict:
-    from clientela.core.permissions import CAPABILITIES
 
     user = request.user
     data = UserOut.from_orm(user).dict()

@@ -18,6 +18,7 @@ from clientela.core.permissions import require
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.users.models import ApiToken, Team, User
+from clientela.users.tasks import send_password_reset_email
 
 TOKEN_PREFIX = "clt_"  # noqa: S105 (a prefix, not a secret)
 USER_AUDIT_FIELDS = ["username", "first_name", "last_name", "email", "role", "team", "language", "is_active"]
@@ -192,7 +193,6 @@ def password_reset_request(*, email: str, site_url: str) -> int:
 
     The answer to the person asking never says whether the address exists.
     """
-    from clientela.users.tasks import send_password_reset_email
 
     users = list(User.objects.filter(email__iexact=email.strip(), is_active=True))
     for user in users:

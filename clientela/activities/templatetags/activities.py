@@ -15,13 +15,13 @@ from django.utils.safestring import SafeString
 
 from clientela.activities import selectors
 from clientela.activities.services.records import Records, record_closed
+from clientela.activities.views import panel_context
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def activity_panel(context: template.Context, record: Any) -> SafeString:
-    from clientela.activities.views import panel_context
 
     request = context.get("request")
     if request is None or record is None or not getattr(request.user, "is_authenticated", False):

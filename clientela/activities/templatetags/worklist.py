@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from clientela.activities.worklist import user_time_zone
+from clientela.activities.worklist import DONE, NO_ANSWER, REACHED, outcome_choices, user_time_zone
 from clientela.comms.choices import ClockKind, ClockStatus, StopReason
 from clientela.comms.models import ResponseClock
 from clientela.comms.selectors import ClockView, clock_status, clock_time_left
@@ -192,7 +192,6 @@ def clock_of(clocks: Any, lead_id: Any) -> Any:
 @register.filter
 def outcome_buttons(task: Any) -> list[tuple[str, str, str, str]]:
     """The one-click outcome buttons of a task row: (value, label, icon, css class)."""
-    from clientela.activities.worklist import DONE, NO_ANSWER, REACHED, outcome_choices
 
     labels = {
         REACHED: (_("Reached"), "ti-phone-check", "btn-outline-success"),
