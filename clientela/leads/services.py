@@ -29,6 +29,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.validation import max_lengths, text_problem, too_long
 from clientela.deals.models import Deal, Pipeline
 from clientela.leads.choices import (
     OPEN_STATUSES,
@@ -41,6 +42,7 @@ from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.hooks import LEAD_CLOSED, LEAD_OWNER_CHANGED, LEAD_TASK_DUE, LEADS_MERGED
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
+from clientela.leads.rules import client_name_problem, interest_upgrade_values, lead_edit_values, only_changes
 from clientela.leads.scoring import current_model, score_lead
 from clientela.leads.temperature import evaluate_temperature, reasons_language
 from clientela.users.models import User
@@ -50,6 +52,7 @@ FIRST_CONTACT_DUE = dt.timedelta(hours=2)
 CALL_BACK_DUE = dt.timedelta(minutes=15)
 NAME_KEY_LENGTH = Lead._meta.get_field("name_key").max_length or 120
 EMAIL_LENGTH = Lead._meta.get_field("email").max_length or 254
+DEAL_TITLE_LIMIT = max_lengths(Deal, ["title"])["title"]
 # Lead fields under the names the intake doors use for them (so an error lands on the right input).
 INTAKE_FIELD_NAMES = {"company_name": "company", "product": "interest"}
 
@@ -254,9 +257,7 @@ def lead_create(
         # The e-mail was validated by the pipeline (the model's check is stricter on IDN); its length is not.
         lead.full_clean(exclude=["email"])
         if len(lead.email) > EMAIL_LENGTH:
-            raise ValidationError(
-                {"email": [_("Too long: at most %(max)d characters.") % {"max": EMAIL_LENGTH}]}
-            )
+            raise ValidationError({"email": [too_long(EMAIL_LENGTH)]})
     except ValidationError as exc:
         errors = {INTAKE_FIELD_NAMES.get(k, k): v for k, v in validation_messages(exc).items()}
         raise BusinessError(_("Some fields are not valid."), errors=errors, status=422) from exc
@@ -358,6 +359,21 @@ def lead_update(*, by: Any, lead: Lead, data: dict[str, Any]) -> Lead:
             changes=changes,
         )
     return lead
+
+
+def lead_edit(
+    *, by: Any, lead: Lead, raw: dict[str, Any], door: str = "api", only_changed: bool = False
+) -> Lead:
+    """Edit a lead from what a person or a program sent (only the keys present in `raw`), checked
+    by the lead's field rules (`leads.rules`). `only_changed` keeps what differs from the stored
+    lead (a form sends every field). Raises BusinessError (422) naming every bad value."""
+    require_work(by, lead)
+    values = lead_edit_values(lead, raw, door=door)
+    if only_changed:
+        values = only_changes(lead, values)
+        if not values:
+            return lead
+    return lead_update(by=by, lead=lead, data=values)
 
 
 @transaction.atomic
@@ -544,8 +560,9 @@ def _check_deal_placeholder(spec: DealPlaceholder) -> None:
     errors: dict[str, list[str]] = {}
     if spec.pipeline is not None and not spec.pipeline.is_active:
         errors["deal_pipeline"] = [_("This pipeline is switched off.")]
-    if len(" ".join(spec.title.split())) > 200:
-        errors["deal_title"] = [_("Too long: at most %(max)d characters.") % {"max": 200}]
+    title_problem = text_problem(" ".join(spec.title.split()), DEAL_TITLE_LIMIT)
+    if title_problem:
+        errors["deal_title"] = [title_problem]
     for name, check in (
         ("deal_amount", lambda: parse_amount(spec.amount) if spec.amount not in (None, "") else None),
         ("deal_currency", lambda: clean_currency(spec.currency) if spec.currency else None),
@@ -617,11 +634,9 @@ def lead_convert(
         name = (client_name or lead.company_name or lead.full_name).strip()
         if not name:
             raise BusinessError(_("Name the client."), errors={"client_name": [_("This field is required.")]})
-        if len(name) > 200:
-            raise BusinessError(
-                _("Some fields are not valid."),
-                errors={"client_name": [_("Too long: at most %(max)d characters.") % {"max": 200}]},
-            )
+        problem = client_name_problem(name)
+        if problem:
+            raise BusinessError(_("Some fields are not valid."), errors={"client_name": [problem]})
         _refuse_known_client(by, name, lead.country)
         client = Client.objects.create(
             name=name,
@@ -872,12 +887,20 @@ def lead_merge(*, by: Any, target: Lead, other: Lead) -> Lead:
 
 
 @transaction.atomic
-def interest_upgrade(*, by: Any, interest: Interest, fields: dict[str, Any]) -> Lead:
-    """A person appeared behind an interest: it becomes a lead (through the same creation path)."""
+def interest_upgrade(
+    *, by: Any, interest: Interest, fields: dict[str, Any] | None = None, raw: dict[str, Any] | None = None
+) -> Lead:
+    """A person appeared behind an interest: it becomes a lead (through the same creation path).
+
+    `raw` is what a person or a program sent (a whole name or its parts, position, company,
+    phone, e-mail), checked by the lead's field rules; `fields` are lead fields already checked."""
     if not user_can(by, "work_records"):
         raise PermissionDeniedError(_("You cannot turn interests into leads."))
     if interest.upgraded_to_id:
         raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
+    if raw is not None:
+        fields = interest_upgrade_values(interest, raw)
+    fields = fields or {}
     base = {
         "company_name": interest.company_name,
         "source": interest.source,

@@ -598,10 +598,13 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     form = LeadEditForm(request.POST or None, lead=lead)
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
         stored = selectors.lead_get(viewer=request.user, pk=pk)
-        if not changes or perform(
-            form, lambda: services.lead_update(by=request.user, lead=stored, data=changes)
+        raw = {name: form.cleaned_data[name] for name in form.EDITABLE}
+        if perform(
+            form,
+            lambda: services.lead_edit(
+                by=request.user, lead=stored, raw=raw, door="manual", only_changed=True
+            ),
         ):
             return _done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
     return _render_action(request, lead, _action("edit", lead, form))
@@ -936,7 +939,6 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
     first, _space, last = interest.name.partition(" ")
     form = InterestUpgradeForm(
         request.POST or None,
-        default_country=interest.country or (interest.team.default_country if interest.team else ""),
         initial={
             "first_name": first,
             "last_name": last,
@@ -946,7 +948,7 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         lead = perform(
-            form, lambda: services.interest_upgrade(by=user, interest=interest, fields=form.fields_for_lead())
+            form, lambda: services.interest_upgrade(by=user, interest=interest, raw=form.cleaned_data)
         )
         if lead:
             text = _("The interest is now lead %(lead)s.") % {"lead": lead}
