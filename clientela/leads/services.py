@@ -21,7 +21,7 @@ from clientela.comms.services import (
     clocks_follow_owner,
     clocks_stop_for_lead,
 )
-from clientela.core.audit import audit_create, audit_event, model_update
+from clientela.core.audit import audit_bulk, audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.language import in_language_of, reader_language
 from clientela.core.normalise import name_key, search_text
@@ -44,6 +44,7 @@ from clientela.leads.hooks import LEAD_CLOSED, LEAD_OWNER_CHANGED, LEAD_TASK_DUE
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.rules import client_name_problem, interest_upgrade_values, lead_edit_values, only_changes
 from clientela.leads.scoring import current_model, score_lead
+from clientela.leads.selectors import lead_list
 from clientela.leads.temperature import evaluate_temperature, reasons_language
 from clientela.users.models import User
 
@@ -405,6 +406,64 @@ def lead_assign(*, by: Any, lead: Lead, owner: User | None, reason: str = "") ->
     if lead.status == LeadStatus.NEW and owner is not None and owner.pk == getattr(by, "pk", None):
         _set_status(lead, LeadStatus.IN_WORK, by)
     return lead
+
+
+def _selected_leads(by: Any, ids: list[int]) -> list[Lead]:
+    """The selected leads, all of them visible to `by`, or a refusal that changes nothing."""
+    leads = list(lead_list(viewer=by).filter(pk__in=ids).order_by("pk"))
+    if not ids or len(leads) != len(set(ids)):
+        raise BusinessError(_("Some selected leads are no longer available to you; nothing changed."))
+    return leads
+
+
+def _each_or_nothing(leads: list[Lead], change: Any) -> None:
+    """Apply `change` to every lead (inside the caller's transaction); the first lead that breaks
+    a rule stops everything and is named in the refusal."""
+    for lead in leads:
+        try:
+            change(lead)
+        except PermissionDeniedError:
+            raise
+        except BusinessError as exc:
+            raise BusinessError(
+                _("Nothing changed: %(lead)s — %(error)s") % {"lead": lead, "error": exc.message},
+                errors=exc.errors,
+                status=exc.status,
+            ) from exc
+
+
+@transaction.atomic
+def leads_assign(*, by: User, ids: list[int], owner: User | None) -> list[Lead]:
+    """Reassign many leads (to `owner`, or the team queue): all in one transaction with one bulk
+    audit entry, or nothing."""
+    if not user_can(by, "distribute_leads"):
+        raise PermissionDeniedError(_("Only a head of sales can reassign leads."))
+    leads = _selected_leads(by, ids)
+    _each_or_nothing(leads, lambda lead: lead_assign(by=by, lead=lead, owner=owner))
+    audit_bulk(
+        actor=by,
+        model=Lead,
+        event="bulk_assign",
+        details={"leads": sorted(set(ids)), "owner": owner.pk if owner else None},
+    )
+    return leads
+
+
+@transaction.atomic
+def leads_refuse(*, by: User, ids: list[int], reason: RefusalReason, note: str = "") -> list[Lead]:
+    """Record that many leads declined, for one reason: all in one transaction with one bulk audit
+    entry, or nothing."""
+    if not user_can(by, "work_records"):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
+    leads = _selected_leads(by, ids)
+    _each_or_nothing(leads, lambda lead: lead_refuse(by=by, lead=lead, reason=reason, note=note))
+    audit_bulk(
+        actor=by,
+        model=Lead,
+        event="bulk_refuse",
+        details={"leads": sorted(set(ids)), "reason": reason.code},
+    )
+    return leads
 
 
 def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
