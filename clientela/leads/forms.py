@@ -18,6 +18,7 @@ from clientela.deals.models import Pipeline
 from clientela.leads.choices import LeadStatus, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
+from clientela.leads.services import DEAL_TITLE_LIMIT
 from clientela.users.models import Team, User
 
 
@@ -191,7 +192,6 @@ class ConvertForm(forms.Form):
     )
     client_name = forms.CharField(
         label=_("Or a new client named"),
-        max_length=200,
         required=False,
         help_text=_("Leave the existing client empty to create this one."),
     )
@@ -217,7 +217,6 @@ class ConvertForm(forms.Form):
     )
     deal_title = forms.CharField(
         label=_("Deal title"),
-        max_length=200,
         required=False,
         help_text=_("Empty: what the lead is interested in, or the client's name."),
     )
@@ -236,6 +235,8 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # lead_convert checks both (the client's name, the deal's title); the browser is told.
+        limit_widgets(self.fields, {"client_name": FULL_NAME_LIMIT, "deal_title": DEAL_TITLE_LIMIT})
         client_field: Any = self.fields["client"]
         client_field.queryset = clients
         owner_field: Any = self.fields["client_owner"]
