@@ -57,7 +57,7 @@ def lead_tasks_follow_owner(*, lead: Lead) -> None:
     Task.objects.filter(lead=lead, done_at__isnull=True).update(assignee=lead.owner)
 
 
-def lead_tasks_close(*, lead: Lead, done_by: Any = None) -> None:
+def lead_tasks_close(*, lead: Lead, done_by: User | None = None) -> None:
     changes: dict[str, Any] = {"done_at": timezone.now()}
     if done_by is not None:
         changes["done_by"] = done_by

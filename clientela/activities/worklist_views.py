@@ -148,7 +148,7 @@ def _outcome_initial(task: Task, outcome: str, now: dt.datetime) -> dict[str, An
     return initial
 
 
-def outcome_log(*, by: Any, task: Task, outcome: str, notes: str, next_step: Any) -> Any:
+def outcome_log(*, by: User, task: Task, outcome: str, notes: str, next_step: Any) -> Any:
     """Log what came of a task in one transaction: a call (reached / no answer) with the agreed
     next step through `call_log`, then the task done through `task_complete`."""
     with transaction.atomic():

@@ -25,7 +25,13 @@ from clientela.clients.choices import (
 )
 from clientela.clients.hooks import price_lists
 from clientela.clients.models import Client, ClientPolicy, Contact
-from clientela.clients.services import client_price_list
+from clientela.clients.services import (
+    CLIENT_TEXT_FIELDS,
+    CONTACT_POINT_LIMITS,
+    CONTACT_TEXT_FIELDS,
+    client_price_list,
+)
+from clientela.core.validation import limit_widgets
 from clientela.users.models import Team, User
 
 
@@ -53,15 +59,14 @@ class ClientForm(forms.Form):
     """The client card's fields, grouped as on the card. `values()` → data for the services."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"))
     legal_form = forms.CharField(
-        label=_("Legal form"), max_length=40, required=False, help_text=_("e.g. SRL, Kft., Sdn. Bhd., Ltd")
+        label=_("Legal form"), required=False, help_text=_("e.g. SRL, Kft., Sdn. Bhd., Ltd")
     )
-    tax_id = forms.CharField(label=_("Tax id"), max_length=60, required=False)
-    registration_number = forms.CharField(label=_("Registration number"), max_length=80, required=False)
+    tax_id = forms.CharField(label=_("Tax id"), required=False)
+    registration_number = forms.CharField(label=_("Registration number"), required=False)
     industry = forms.CharField(
         label=_("Industry"),
-        max_length=60,
         required=False,
         widget=forms.TextInput(attrs={"list": "industries"}),
     )
@@ -70,15 +75,15 @@ class ClientForm(forms.Form):
         label=_("Annual revenue (EUR)"), required=False, choices=_optional(RevenueBand.choices, "—")
     )
     country = forms.CharField(
-        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
+        label=_("Country"), required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
     )
-    region = forms.CharField(label=_("Region"), max_length=100, required=False)
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
-    website = forms.CharField(label=_("Website"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    region = forms.CharField(label=_("Region"), required=False)
+    city = forms.CharField(label=_("City"), required=False)
+    address = forms.CharField(label=_("Address"), required=False)
+    postal_code = forms.CharField(label=_("Postal code"), required=False)
+    website = forms.CharField(label=_("Website"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
     other_phones = forms.CharField(
         label=_("Other phones"), required=False, widget=_textarea(), help_text=_("One per line.")
     )
@@ -94,7 +99,7 @@ class ClientForm(forms.Form):
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), required=False, min_value=0, max_value=365
     )
-    payment_terms_note = forms.CharField(label=_("Payment terms"), max_length=200, required=False)
+    payment_terms_note = forms.CharField(label=_("Payment terms"), required=False)
     credit_limit = forms.DecimalField(
         label=_("Credit limit"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
@@ -178,6 +183,7 @@ class ClientForm(forms.Form):
             kwargs["initial"] = initial_from_client(client)
         super().__init__(*args, **kwargs)
         self.client = client
+        limit_widgets(self.fields, {**CLIENT_TEXT_FIELDS, **CONTACT_POINT_LIMITS, "country": 2})
         if owners is None or client is not None:
             del self.fields["owner"]
         else:
@@ -387,12 +393,12 @@ class LostForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    first_name = forms.CharField(label=_("First name"), required=False)
+    last_name = forms.CharField(label=_("Last name"), required=False)
+    position = forms.CharField(label=_("Position"), required=False)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=_optional(ContactRole.choices, "—"))
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
     other_phones = forms.CharField(
         label=_("Other phones"), required=False, widget=_textarea(), help_text=_("One per line.")
     )
@@ -404,7 +410,7 @@ class ContactForm(forms.Form):
         label=_("Preferred language"), required=False, choices=_optional(settings.LANGUAGES, "—")
     )
     consent = forms.BooleanField(label=_("Marketing consent"), required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(3), max_length=5000)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=_textarea(3))
 
     PLAIN = [
         "first_name",
@@ -428,6 +434,7 @@ class ContactForm(forms.Form):
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.contact = contact
+        limit_widgets(self.fields, {**CONTACT_TEXT_FIELDS, **CONTACT_POINT_LIMITS})
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data

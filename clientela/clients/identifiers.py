@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from clientela.core.validation import too_long
+
 
 class InvalidIdentifier(ValueError):
     """The value is not a valid identifier for the country; `str(exc)` says why."""
@@ -263,7 +265,7 @@ def normalise_tax_id(country: str, raw: str) -> TaxId:
     if rule is not None:
         return rule(text)
     if len(text) > 40:
-        raise InvalidIdentifier(_("Too long: at most %(max)d characters.") % {"max": 40})
+        raise InvalidIdentifier(too_long(40))
     return TaxId(text, re.sub(r"[^0-9A-Z]", "", text))
 
 
@@ -276,5 +278,5 @@ def normalise_registration_number(country: str, raw: str) -> str:
     if rule is not None:
         return rule(text)
     if len(text) > 60:
-        raise InvalidIdentifier(_("Too long: at most %(max)d characters.") % {"max": 60})
+        raise InvalidIdentifier(too_long(60))
     return text

@@ -51,6 +51,7 @@ from clientela.core.normalise import clean_text, normalise_email, normalise_phon
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, require, require_record, role_of, visible_team_ids
 from clientela.core.roles import Role
+from clientela.core.validation import check_texts, max_lengths, text_problem, too_long
 from clientela.users.models import User
 
 # Roles that may be a client's personal manager.
@@ -96,22 +97,19 @@ def owner_candidates(viewer: Any) -> models.QuerySet[User]:
 
 # --- Cleaning values ---------------------------------------------------------------------------
 
-CLIENT_TEXT_FIELDS = {
-    "name": 200,
-    "legal_form": 40,
-    "industry": 60,
-    "region": 100,
-    "city": 100,
-    "address": 300,
-    "postal_code": 20,
-    "payment_terms_note": 200,
+# A client's and a contact's field rules, declared once: their texts' limits are the models'
+# columns; `clean_client_values` and `clean_contact_values` check every door's raw values by them.
+CLIENT_TEXT_FIELDS = max_lengths(
+    Client,
+    ("name", "legal_form", "industry", "region", "city", "address", "postal_code", "payment_terms_note"),
+)
+# Phone and e-mail as entered (the columns of the raw phone and of the e-mail).
+CONTACT_POINT_LIMITS = {
+    "email": max_lengths(Client, ["email"])["email"],
+    "phone": max_lengths(Client, ["phone_raw"])["phone_raw"],
 }
 CLIENT_LONG_TEXT_FIELDS = {"solvency_note": 5000, "bonuses": 5000}
 _url_validator = URLValidator(schemes=["http", "https"])
-
-
-def _too_long(limit: int) -> str:
-    return _("Too long: at most %(max)d characters.") % {"max": limit}
 
 
 def _clean_country(value: Any, errors: dict[str, list[str]]) -> str:
@@ -119,6 +117,27 @@ def _clean_country(value: Any, errors: dict[str, list[str]]) -> str:
     if country and (len(country) != 2 or country not in phonenumbers.SUPPORTED_REGIONS):
         errors["country"] = [_("Use a two-letter country code, e.g. RO, HU, MY.")]
     return country
+
+
+def _contact_points(
+    data: Mapping[str, Any], country: str, errors: dict[str, list[str]], values: dict[str, Any]
+) -> None:
+    """The e-mail (lowercased) and the phone (E.164, raw value kept) among `data`: too long or
+    not valid is a field error, never a cut value."""
+    for kind in ("email", "phone"):
+        if kind not in data:
+            continue
+        text = clean_text(data[kind])
+        problem = text_problem(text, CONTACT_POINT_LIMITS[kind])
+        if problem:
+            value = ""
+        else:
+            value, problem = normalise_phone(text, country) if kind == "phone" else normalise_email(text)
+        if problem:
+            errors[kind] = [problem]
+        values[kind] = value
+        if kind == "phone":
+            values["phone_raw"] = text
 
 
 def _clean_points(
@@ -191,19 +210,14 @@ def clean_client_values(
     Raises BusinessError (422) naming every bad field. Uniqueness is checked by the services.
     """
     errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
     current = client or Client()
-    for name, limit in CLIENT_TEXT_FIELDS.items():
-        if name in data:
-            text = clean_text(data[name])
-            if len(text) > limit:
-                errors[name] = [_too_long(limit)]
-            values[name] = text
+    values: dict[str, Any] = check_texts(data, CLIENT_TEXT_FIELDS, errors)
     for name, limit in CLIENT_LONG_TEXT_FIELDS.items():
         if name in data:
             text = str(data[name] or "").strip()
-            if len(text) > limit:
-                errors[name] = [_too_long(limit)]
+            problem = text_problem(text, limit)
+            if problem:
+                errors[name] = [problem]
             values[name] = text
     if "name" in values and not values["name"]:
         errors["name"] = [_("This field is required.")]
@@ -237,16 +251,7 @@ def clean_client_values(
                 values["tax_id"], values["tax_key"] = result.value, result.key  # type: ignore[union-attr]
             else:
                 values[name] = result
-    if "email" in data:
-        email, problem = normalise_email(clean_text(data["email"]))
-        if problem:
-            errors["email"] = [problem]
-        values["email"] = email
-    if "phone" in data:
-        phone, problem = normalise_phone(clean_text(data["phone"]), phone_country)
-        if problem:
-            errors["phone"] = [problem]
-        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"], 60)
+    _contact_points(data, phone_country, errors, values)
     if "other_emails" in data:
         values["other_emails"] = _clean_points(data["other_emails"], "email", "", errors, "other_emails")
     if "other_phones" in data:
@@ -263,7 +268,7 @@ def clean_client_values(
             except ValidationError:
                 errors["website"] = [_("Enter a web address, e.g. example.com.")]
         if len(website) > 200:
-            errors["website"] = [_too_long(200)]
+            errors["website"] = [too_long(200)]
         values["website"] = website
     if "employees" in data:
         values["employees"] = _clean_int(data["employees"], "employees", errors, high=10_000_000)
@@ -757,7 +762,7 @@ def client_handover_all(*, by: User, from_user: User, to_user: User, note: str =
 
 # --- Contacts ------------------------------------------------------------------------------------
 
-CONTACT_TEXT_FIELDS = {"first_name": 100, "last_name": 100, "position": 120}
+CONTACT_TEXT_FIELDS = max_lengths(Contact, ("first_name", "last_name", "position"))
 UPDATABLE_CONTACT_FIELDS = {
     *CONTACT_TEXT_FIELDS,
     "role",
@@ -782,16 +787,12 @@ def clean_contact_values(
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     current = contact or Contact()
-    for name, limit in CONTACT_TEXT_FIELDS.items():
-        if name in data:
-            text = clean_text(data[name])
-            if len(text) > limit:
-                errors[name] = [_too_long(limit)]
-            values[name] = text
+    values.update(check_texts(data, CONTACT_TEXT_FIELDS, errors))
     if "notes" in data:
         values["notes"] = str(data["notes"] or "").strip()
-        if len(values["notes"]) > 5000:
-            errors["notes"] = [_too_long(5000)]
+        problem = text_problem(values["notes"], 5000)
+        if problem:
+            errors["notes"] = [problem]
     first = values.get("first_name", current.first_name)
     last = values.get("last_name", current.last_name)
     if not (first or last):
@@ -801,16 +802,7 @@ def clean_contact_values(
         if role and role not in ContactRole.values:
             errors["role"] = [_("Choose one of: %s.") % ", ".join(ContactRole.values)]
         values["role"] = role
-    if "email" in data:
-        email, problem = normalise_email(clean_text(data["email"]))
-        if problem:
-            errors["email"] = [problem]
-        values["email"] = email
-    if "phone" in data:
-        phone, problem = normalise_phone(clean_text(data["phone"]), country)
-        if problem:
-            errors["phone"] = [problem]
-        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"], 60)
+    _contact_points(data, country, errors, values)
     if "other_emails" in data:
         values["other_emails"] = _clean_points(data["other_emails"], "email", "", errors, "other_emails")
     if "other_phones" in data:

@@ -30,6 +30,7 @@ from clientela.core.normalise import search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record, role_of, user_can
 from clientela.core.roles import Role
+from clientela.core.validation import too_long
 from clientela.deals.board.stages import default_pipeline, first_open_stage
 from clientela.deals.choices import DealEventKind, DealStatus
 from clientela.deals.models import Deal, DealEvent, DealStageChange, DocumentVersion, Pipeline, Stage
@@ -295,7 +296,7 @@ def _clean_update(by: User, deal: Deal, data: dict[str, Any]) -> dict[str, Any]:
         if not title:
             errors["title"] = [_("Give the deal a title.")]
         elif len(title) > 200:
-            errors["title"] = [_("Too long: at most %(max)d characters.") % {"max": 200}]
+            errors["title"] = [too_long(200)]
         values["title"] = title
     if "amount" in data:
         collect("amount", lambda: parse_amount(data["amount"]))
@@ -313,7 +314,7 @@ def _clean_update(by: User, deal: Deal, data: dict[str, Any]) -> dict[str, Any]:
     if "next_step_subject" in data:
         subject = " ".join(str(data["next_step_subject"] or "").split())
         if len(subject) > 200:
-            errors["next_step_subject"] = [_("Too long: at most %(max)d characters.") % {"max": 200}]
+            errors["next_step_subject"] = [too_long(200)]
         values["next_step_subject"] = subject
     for name in ("expected_close_date", "next_step_date"):
         if name in data:
@@ -411,5 +412,5 @@ def deal_note(*, by: User, deal: Deal, text: str) -> DealEvent:
     if not text:
         raise invalid("text", _("Write something."))
     if len(text) > 5000:
-        raise invalid("text", _("Too long: at most %(max)d characters.") % {"max": 5000})
+        raise invalid("text", too_long(5000))
     return deal_event(deal, DealEventKind.NOTE, by, text)

@@ -16,6 +16,7 @@ from clientela.clients.models import Client
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, validation_messages
 from clientela.core.permissions import require
+from clientela.core.validation import too_long
 from clientela.deals.choices import DealStatus
 from clientela.deals.documents.pdf import MAX_LOGO_BYTES, check_template_body
 from clientela.deals.models import (
@@ -72,7 +73,7 @@ def _text(data: dict[str, Any], name: str, limit: int, *, required: bool = False
     if required and not value:
         raise invalid(name, _("This field is required."))
     if len(value) > limit:
-        raise invalid(name, _("Too long: at most %(max)d characters.") % {"max": limit})
+        raise invalid(name, too_long(limit))
     data[name] = value
 
 

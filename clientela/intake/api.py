@@ -31,40 +31,28 @@ from clientela.core.errors import BusinessError
 from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import require
+from clientela.core.validation import too_long
 from clientela.intake import selectors, services
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit, run_idempotent
+from clientela.leads.rules import FULL_NAME_LIMIT, MESSAGE_LIMIT, RAW_LEAD_LIMITS
 from clientela.users.models import Team
 
 log = logging.getLogger(__name__)
 
 router = Router(tags=["intake"])
 
-# How long each field of an arriving lead may be (the model's limits; longer is refused, not cut).
-# Coded fields (country, source, origin, consent, temperature) get room for a wrong value, so
-# the pipeline can say what is wrong with it beside the other fields' errors.
+# How long each field of an arriving lead may be: the lead's field rules (`leads.rules`), which
+# the pipeline checks again for every door. Here they only bound what the schema reads: coded
+# fields (country, source, origin, consent, temperature) get room for a wrong value, so the
+# pipeline can say what is wrong with it beside the other fields' errors.
 FIELD_MAX_LENGTHS: dict[str, int] = {
-    "name": 200,
-    "first_name": 100,
-    "last_name": 100,
-    "email": 254,
-    "phone": 60,
-    "company": 200,
-    "position": 120,
-    "industry": 60,
-    "country": 100,
-    "region": 100,
-    "city": 100,
-    "source": 100,
-    "origin": 100,
-    "campaign": 100,
-    "utm_campaign": 100,
-    "interest": 200,
-    "message": 5000,
-    "consent": 100,
-    "temperature": 100,
-    "external_id": 100,
+    **RAW_LEAD_LIMITS,
+    "name": FULL_NAME_LIMIT,
+    "utm_campaign": RAW_LEAD_LIMITS["campaign"],
+    "message": MESSAGE_LIMIT,
+    **dict.fromkeys(("country", "source", "origin", "consent", "temperature"), 100),
     "idempotency_key": 200,
 }
 HONEYPOT_FIELD = "website"
@@ -128,7 +116,7 @@ class RawLeadFieldsIn(Schema):
     def _length(cls, value: Any, info: Any) -> Any:
         limit = FIELD_MAX_LENGTHS.get(info.field_name)
         if limit is not None and isinstance(value, str) and len(value.strip()) > limit:
-            raise ValueError(_("Too long: at most %(max)d characters.") % {"max": limit})
+            raise ValueError(too_long(limit))
         return value
 
     def raw_lead(self) -> RawLead:

@@ -9,16 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.core.permissions import role_of
 from clientela.core.roles import Role
+from clientela.core.validation import limit_widgets
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm
-from clientela.intake.services import MAX_RATE_LIMIT
+from clientela.intake.services import FORM_LIMITS, MAX_RATE_LIMIT
 from clientela.leads.choices import Source
 from clientela.users.models import Team
 from clientela.users.selectors import teams_visible_to
 
 
 class IntakeFormForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("For you, e.g. “Pricing page form”."))
+    name = forms.CharField(label=_("Name"), help_text=_("For you, e.g. “Pricing page form”."))
     kind = forms.ChoiceField(label=_("Kind"), choices=FormKind.choices, initial=FormKind.FORM)
     team = forms.ModelChoiceField(
         label=_("Team"),
@@ -32,7 +33,7 @@ class IntakeFormForm(forms.Form):
         required=False,
         help_text=_("Recorded on each lead unless the form sends its own."),
     )
-    default_campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
+    default_campaign = forms.CharField(label=_("Campaign"), required=False)
     rate_limit_per_hour = forms.IntegerField(
         label=_("Submissions per hour per address"),
         min_value=1,
@@ -58,6 +59,7 @@ class IntakeFormForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.instance = instance
+        limit_widgets(self.fields, FORM_LIMITS)  # checked by the intake form services
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = teams_visible_to(user).filter(is_active=True).order_by("name")

@@ -26,11 +26,13 @@ from clientela.core.errors import BusinessError
 from clientela.core.language import in_language_of
 from clientela.core.normalise import clean_text, normalise_email
 from clientela.core.notifications import notify
+from clientela.core.validation import NUL, check_texts, null_characters
 from clientela.intake.phones import fast_normalise_phone
 from clientela.leads import services as lead_services
 from clientela.leads.choices import SOURCE_ORIGIN, Origin, Source, Temperature
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import IdempotencyRecord, Interest, Lead
+from clientela.leads.rules import FULL_NAME_LIMIT, NAME_PART_LIMIT, RAW_LEAD_LIMITS, name_errors
 from clientela.users.models import Team, User
 
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "da", "igen", "ya", "да"}
@@ -39,24 +41,8 @@ FALSE_WORDS = {"", "0", "false", "no", "n", "off", "nu", "nem", "tidak", "нет
 SOURCES = frozenset(Source.values)
 ORIGINS = frozenset(Origin.values)
 TEMPERATURES = frozenset(Temperature.values)
-# How long each text of an arrival may be (the columns it lands in; e-mail and phone: the
-# columns of the values as entered). Longer is refused with a field error, never cut.
-TEXT_LIMITS: dict[str, int] = {
-    "first_name": 100,
-    "last_name": 100,
-    "company": 200,
-    "position": 120,
-    "industry": 60,
-    "region": 100,
-    "city": 100,
-    "campaign": 100,
-    "interest": 200,
-    "external_id": 100,
-    "email": 254,
-    "phone": 60,
-}
-NAME_PART_LIMIT = 100
-FULL_NAME_LIMIT = 200  # an interest's name, and the client's name a conversion may take from it
+# How long each text of an arrival may be: the lead's field rules (`leads.rules`).
+TEXT_LIMITS = RAW_LEAD_LIMITS
 
 
 @dataclass
@@ -95,7 +81,7 @@ class RawLead:
 @dataclass
 class IntakeContext:
     door: str
-    by: Any = None
+    by: User | None = None
     team: Team | None = None
     owner: User | None = None
     default_source: str = Source.OTHER
@@ -127,33 +113,16 @@ def parse_bool(value: str, field_name: str, errors: dict[str, list[str]]) -> boo
     return False
 
 
-def _too_long(limit: int) -> str:
-    return _("Too long: at most %(max)d characters.") % {"max": limit}
-
-
 def length_errors(raw: RawLead) -> dict[str, list[str]]:
-    """Texts longer than their columns, per field (values are measured trimmed, inner white
-    space collapsed — as they would be stored)."""
+    """Texts longer than their columns (or with characters no column takes), per field; values
+    are measured trimmed, inner white space collapsed — as they would be stored. The rules are
+    the lead's (`leads.rules`)."""
     errors: dict[str, list[str]] = {}
-    for name, limit in TEXT_LIMITS.items():
-        if len(clean_text(getattr(raw, name))) > limit:
-            errors[name] = [_too_long(limit)]
-    if not (raw.first_name.strip() or raw.last_name.strip()) and raw.name.strip():
-        name = clean_text(raw.name)
-        parts = name.split(" ", 1)
-        if len(name) > FULL_NAME_LIMIT:
-            errors["name"] = [_too_long(FULL_NAME_LIMIT)]
-        elif any(len(part) > NAME_PART_LIMIT for part in parts):
-            errors["name"] = [
-                _("Too long: the first and the last name may have at most %(max)d characters each.")
-                % {"max": NAME_PART_LIMIT}
-            ]
-    elif not errors.keys() & {"first_name", "last_name"}:
-        full = f"{clean_text(raw.first_name)} {clean_text(raw.last_name)}".strip()
-        if len(full) > FULL_NAME_LIMIT:
-            errors["last_name"] = [
-                _("Too long: the whole name may have at most %(max)d characters.") % {"max": FULL_NAME_LIMIT}
-            ]
+    check_texts(vars(raw), TEXT_LIMITS, errors)
+    for name in _UNLIMITED:
+        if NUL in str(getattr(raw, name) or ""):
+            errors[name] = [null_characters()]
+    name_errors(raw.name, raw.first_name, raw.last_name, errors)
     return errors
 
 
@@ -168,15 +137,20 @@ def _clean(value: str, max_length: int = 0) -> str:
 
 _BOOL_WORDS = frozenset(TRUE_WORDS | FALSE_WORDS)
 _TEXT_LIMITS = tuple(TEXT_LIMITS.items())
+# Fields checked for characters only (`name` by the name rule, codes by their choices too).
+_UNLIMITED = tuple(f.name for f in fields(RawLead) if f.name not in TEXT_LIMITS and f.name != "name")
 
 
-def _may_be_too_long(get: Any) -> bool:
+def _may_be_too_long(raw: dict[str, str]) -> bool:
     """Could `length_errors` find anything? Raw lengths bound the cleaned ones (cleaning
     only removes white space), so a row whose raw texts all fit needs no exact check."""
+    get = raw.get
     for name, limit in _TEXT_LIMITS:
         value = get(name, "")
         if value and len(value) > limit:
             return True
+    if any(NUL in value for value in raw.values() if value):
+        return True
     name = get("name", "")
     if name and len(name) > NAME_PART_LIMIT:
         return True
@@ -204,7 +178,7 @@ class RowNormaliser:
         # Texts longer than their columns are refused, as the pipeline refuses them (exactly
         # its check, run only for rows that could fail it).
         errors: dict[str, list[str]] = (
-            length_errors(RawLead.from_mapping(raw)) if _may_be_too_long(get) else {}
+            length_errors(RawLead.from_mapping(raw)) if _may_be_too_long(raw) else {}
         )
         first = _clean(get("first_name", ""), 100)
         last = _clean(get("last_name", ""), 100)

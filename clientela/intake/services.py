@@ -16,6 +16,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import require, role_of, visible_team_ids
 from clientela.core.roles import Role
+from clientela.core.validation import max_lengths, too_long
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm, new_form_key
 from clientela.leads.choices import Source
@@ -59,6 +60,10 @@ def require_form_access(by: User, form: IntakeForm) -> None:
         raise PermissionDeniedError(_("You cannot change this form."))
 
 
+# An intake form's texts and their limits (the model's columns).
+FORM_LIMITS = max_lengths(IntakeForm, ("name", "default_campaign"))
+
+
 def _clean(data: dict[str, Any], by: User) -> dict[str, Any]:
     """Check and tidy form fields; raise BusinessError naming each bad field."""
     errors: dict[str, list[str]] = {}
@@ -67,16 +72,16 @@ def _clean(data: dict[str, Any], by: User) -> dict[str, Any]:
         cleaned["name"] = clean_text(cleaned["name"])
         if not cleaned["name"]:
             errors["name"] = [_("This field is required.")]
-        elif len(cleaned["name"]) > 120:
-            errors["name"] = [_("At most %(max)d characters.") % {"max": 120}]
+        elif len(cleaned["name"]) > FORM_LIMITS["name"]:
+            errors["name"] = [too_long(FORM_LIMITS["name"])]
     if "kind" in cleaned and cleaned["kind"] not in FormKind.values:
         errors["kind"] = [_("Choose one of: %s.") % ", ".join(FormKind.values)]
     if "default_source" in cleaned and cleaned["default_source"] not in Source.values:
         errors["default_source"] = [_("Unknown source “%(value)s”.") % {"value": cleaned["default_source"]}]
     if "default_campaign" in cleaned:
         cleaned["default_campaign"] = clean_text(cleaned["default_campaign"])
-        if len(cleaned["default_campaign"]) > 100:
-            errors["default_campaign"] = [_("At most %(max)d characters.") % {"max": 100}]
+        if len(cleaned["default_campaign"]) > FORM_LIMITS["default_campaign"]:
+            errors["default_campaign"] = [too_long(FORM_LIMITS["default_campaign"])]
     if "rate_limit_per_hour" in cleaned:
         limit = cleaned["rate_limit_per_hour"]
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_RATE_LIMIT:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
@@ -23,13 +22,11 @@ from clientela.clients.models import Client
 from clientela.core.api import api
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
-from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.core.normalise import clean_text
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import (
-    Action,
     get_visible_or_404,
     require,
-    require_record,
     role_of,
     user_can,
     visible_team_ids,
@@ -43,6 +40,7 @@ from clientela.leads import services as lead_services
 from clientela.leads.choices import LeadStatus, Origin, Source, Temperature
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
+from clientela.leads.rules import interest_upgrade_values
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
@@ -375,101 +373,12 @@ class LeadPatchIn(Schema):
     consent: bool | None = None
 
 
-# Text fields of a lead and their longest allowed value.
-PATCH_TEXT_LIMITS = {
-    "first_name": 100,
-    "last_name": 100,
-    "company_name": 200,
-    "position": 120,
-    "industry": 60,
-    "region": 100,
-    "city": 100,
-    "campaign": 100,
-    "product": 200,
-}
-
-
-# The longest phone and e-mail accepted as entered (the columns keeping the raw values).
-CONTACT_POINT_LIMITS = {"phone": 60, "email": 254}
-
-
-def _contact_point(value: Any, kind: str, country: str = "") -> tuple[str, str | None]:
-    """A phone (E.164) or e-mail (lowercased) and the problem with it, if any; too long is a
-    problem too (never cut)."""
-    text = clean_text(value)
-    limit = CONTACT_POINT_LIMITS[kind]
-    if len(text) > limit:
-        return "", _("Too long: at most %(max)d characters.") % {"max": limit}
-    return normalise_phone(text, country) if kind == "phone" else normalise_email(text)
-
-
-def _patch_values(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
-    """Normalise a PATCH body into Lead fields (E.164 phone, lowercased e-mail, raw values kept);
-    every bad value is reported under its own name."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for name, limit in PATCH_TEXT_LIMITS.items():
-        if name in data:
-            text = clean_text(data[name])
-            if len(text) > limit:
-                errors[name] = [_("Too long: at most %(max)d characters.") % {"max": limit}]
-            values[name] = text
-    if "message" in data:
-        values["message"] = str(data["message"] or "").strip()
-        if len(values["message"]) > 5000:
-            errors["message"] = [_("Too long: at most %(max)d characters.") % {"max": 5000}]
-    if "country" in data:
-        country = clean_text(data["country"]).upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            errors["country"] = [_("Use a two-letter country code, e.g. RO, HU, MY.")]
-        values["country"] = country
-    if "phone" in data:
-        country = values.get("country", lead.country) or (lead.team.default_country if lead.team else "")
-        phone, problem = _contact_point(data["phone"], "phone", country)
-        if problem:
-            errors["phone"] = [problem]
-        values["phone"], values["phone_raw"] = phone, clean_text(data["phone"])
-    if "email" in data:
-        email, problem = _contact_point(data["email"], "email")
-        if problem:
-            errors["email"] = [problem]
-        values["email"], values["email_raw"] = email, clean_text(data["email"])
-    choices = {
-        "source": (list(Source.values), False),
-        "origin": (list(Origin.values), True),
-        "temperature": (list(Temperature.values), True),
-    }
-    for name, (allowed, may_be_empty) in choices.items():
-        if name in data:
-            value = clean_text(data[name]).lower()
-            if (value or not may_be_empty) and value not in allowed:
-                errors[name] = [_("Choose one of: %s.") % ", ".join(allowed)]
-            values[name] = value
-    if "consent" in data:
-        if data["consent"] is None:
-            errors["consent"] = [_("Use true or false.")]
-        elif bool(data["consent"]) != lead.consent:
-            values.update(consent=bool(data["consent"]), consent_at=timezone.now(), consent_source="api")
-    if not errors:
-        first = values.get("first_name", lead.first_name)
-        last = values.get("last_name", lead.last_name)
-        if not (first or last):
-            errors["first_name"] = [_("A lead needs a person's name.")]
-        if not (values.get("email", lead.email) or values.get("phone", lead.phone)):
-            errors["phone"] = [_("A lead needs a phone or an e-mail.")]
-    if errors:
-        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
-    return values
-
-
 @router.patch("/leads/{lead_id}", response=LeadOut, summary="Change a lead's fields")
 def update_lead(request: AuthedRequest, lead_id: int, payload: LeadPatchIn) -> Lead:
     """Only the fields sent change. Phone and e-mail are normalised (raw values kept); setting
     `temperature` counts as set by hand (an empty one returns it to the rules)."""
     lead = selectors.lead_get(viewer=request.user, pk=lead_id)
-    require_record(request.user, lead, Action.WORK, lead_services.LEAD_LOCKED)
-    values = _patch_values(lead, payload.model_dump(exclude_unset=True))
-    lead_services.lead_update(by=request.user, lead=lead, data=values)
+    lead_services.lead_edit(by=request.user, lead=lead, raw=payload.model_dump(exclude_unset=True))
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
@@ -560,8 +469,6 @@ def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> di
         client_owner = users_visible_to(request.user).filter(pk=payload.client_owner, is_active=True).first()
         if client_owner is None or role_of(client_owner) not in OWNER_ROLES:
             raise invalid("client_owner", _("Choose an active manager."))
-    if len(payload.client_name.strip()) > 200:
-        raise invalid("client_name", _("Too long: at most %(max)d characters.") % {"max": 200})
     conversion = lead_services.lead_convert(
         by=request.user,
         lead=lead,
@@ -687,42 +594,6 @@ class InterestUpgradeIn(Schema):
     company_name: str = ""
 
 
-def _upgrade_fields(interest: Interest, payload: InterestUpgradeIn) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
-    first, last = clean_text(payload.first_name), clean_text(payload.last_name)
-    if not (first or last) and payload.name.strip():
-        parts = clean_text(payload.name).split(" ", 1)
-        first, last = parts[0], parts[1] if len(parts) > 1 else ""
-    fields: dict[str, Any] = {"first_name": first, "last_name": last}
-    for name, value, limit in (
-        ("first_name", first, 100),
-        ("last_name", last, 100),
-        ("position", clean_text(payload.position), 120),
-        ("company_name", clean_text(payload.company_name), 200),
-    ):
-        if len(value) > limit:
-            errors[name] = [_("Too long: at most %(max)d characters.") % {"max": limit}]
-        fields[name] = value
-    if payload.phone.strip():
-        country = interest.country or (interest.team.default_country if interest.team else "")
-        phone, problem = _contact_point(payload.phone, "phone", country)
-        if problem:
-            errors["phone"] = [problem]
-        fields.update(phone=phone, phone_raw=clean_text(payload.phone))
-    if payload.email.strip():
-        email, problem = _contact_point(payload.email, "email")
-        if problem:
-            errors["email"] = [problem]
-        fields.update(email=email, email_raw=clean_text(payload.email))
-    if len(f"{first} {last}".strip()) > 200:
-        errors.setdefault("last_name", []).append(
-            _("Too long: the whole name may have at most %(max)d characters.") % {"max": 200}
-        )
-    if errors:
-        raise BusinessError(_("Some fields are not valid."), errors=errors, status=422)
-    return fields
-
-
 @router.post(
     "/interests/{interest_id}/upgrade", response={201: LeadOut}, summary="Turn an interest into a lead"
 )
@@ -733,7 +604,7 @@ def upgrade_interest(request: AuthedRequest, interest_id: int, payload: Interest
     require(request.user, "work_records")
     if interest.upgraded_to_id:
         raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
-    fields = _upgrade_fields(interest, payload)
+    fields = interest_upgrade_values(interest, payload.model_dump())
     email, phone = fields.get("email") or interest.email, fields.get("phone") or interest.phone
     duplicate = find_duplicate(email, phone)
     if duplicate is not None:

@@ -12,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client
-from clientela.core.normalise import clean_text, normalise_email, normalise_phone
+from clientela.core.normalise import clean_text
+from clientela.core.validation import limit_widgets
 from clientela.deals.models import Pipeline
 from clientela.leads.choices import LeadStatus, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
+from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
+from clientela.leads.services import DEAL_TITLE_LIMIT
 from clientela.users.models import Team, User
 
 
@@ -71,38 +74,26 @@ class LeadFilterForm(forms.Form):
         return data
 
 
-def _normalised_contact_points(form: forms.Form, data: dict[str, Any], default_country: str) -> None:
-    """Replace the e-mail and phone in `data` by their normalised forms, keeping the raw text."""
-    email_raw = clean_text(data.get("email", ""), 254)
-    email, email_error = normalise_email(email_raw)
-    if email_error:
-        form.add_error("email", email_error)
-    phone_raw = clean_text(data.get("phone", ""), 60)
-    phone, phone_error = normalise_phone(phone_raw, default_country)
-    if phone_error:
-        form.add_error("phone", phone_error)
-    data.update(email=email, email_raw=email_raw, phone=phone, phone_raw=phone_raw)
-
-
 class LeadEditForm(forms.Form):
-    """Inline edit of the card's fields. Produces model values for `lead_update`."""
+    """Inline edit of the card's fields: raw values for `lead_edit`, which checks them by the
+    lead's field rules (`leads.rules`); the limits only reach the browser here."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
-    position = forms.CharField(label=_("Position"), max_length=120, required=False)
-    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
-    industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
+    first_name = forms.CharField(label=_("First name"), required=False)
+    last_name = forms.CharField(label=_("Last name"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
+    position = forms.CharField(label=_("Position"), required=False)
+    company_name = forms.CharField(label=_("Company"), required=False)
+    industry = forms.CharField(label=_("Industry"), required=False)
     country = forms.CharField(
-        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
+        label=_("Country"), required=False, help_text=_("Two letters, e.g. RO, HU, MY.")
     )
-    region = forms.CharField(label=_("Region"), max_length=100, required=False)
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    product = forms.CharField(label=_("Interested in"), max_length=200, required=False)
+    region = forms.CharField(label=_("Region"), required=False)
+    city = forms.CharField(label=_("City"), required=False)
+    product = forms.CharField(label=_("Interested in"), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
     origin = forms.ChoiceField(label=_("Origin"), choices=_optional(Origin.choices, "—"), required=False)
-    campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
+    campaign = forms.CharField(label=_("Campaign"), required=False)
     temperature = forms.ChoiceField(
         label=_("Temperature"),
         required=False,
@@ -138,50 +129,7 @@ class LeadEditForm(forms.Form):
         initial["temperature"] = lead.temperature if lead.temperature_manual else ""
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
-
-    def clean_country(self) -> str:
-        country = clean_text(self.cleaned_data.get("country", "")).upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
-        return country
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("first_name", "last_name", "position", "company_name", "industry", "region", "city"):
-            if name in data:
-                data[name] = clean_text(data[name])
-        team = self.lead.team
-        _normalised_contact_points(
-            self, data, data.get("country") or self.lead.country or (team.default_country if team else "")
-        )
-        if not self.errors:
-            if not (data.get("first_name") or data.get("last_name")):
-                self.add_error("first_name", _("A lead needs a person's name."))
-            if not (data.get("email") or data.get("phone")):
-                self.add_error("phone", _("A lead needs a phone or an e-mail."))
-        return data
-
-    def changes(self) -> dict[str, Any]:
-        """Only what differs from the stored lead, in the shape `lead_update` takes."""
-        data = self.cleaned_data
-        lead = self.lead
-        changed: dict[str, Any] = {}
-        for name in self.EDITABLE:
-            if name == "temperature":
-                current = lead.temperature if lead.temperature_manual else ""
-                if data["temperature"] != current:
-                    changed["temperature"] = data["temperature"]
-                continue
-            if data[name] != getattr(lead, name):
-                changed[name] = data[name]
-        if "phone" in changed:
-            changed["phone_raw"] = data["phone_raw"]
-        if "email" in changed:
-            changed["email_raw"] = data["email_raw"]
-        if changed.get("consent"):
-            changed["consent_at"] = timezone.now()
-            changed["consent_source"] = "manual"
-        return changed
+        limit_widgets(self.fields, {**LEAD_TEXT_LIMITS, **CONTACT_POINT_LIMITS, "country": 2})
 
 
 class QualificationForm(forms.Form):
@@ -244,7 +192,6 @@ class ConvertForm(forms.Form):
     )
     client_name = forms.CharField(
         label=_("Or a new client named"),
-        max_length=200,
         required=False,
         help_text=_("Leave the existing client empty to create this one."),
     )
@@ -270,7 +217,6 @@ class ConvertForm(forms.Form):
     )
     deal_title = forms.CharField(
         label=_("Deal title"),
-        max_length=200,
         required=False,
         help_text=_("Empty: what the lead is interested in, or the client's name."),
     )
@@ -289,6 +235,8 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # lead_convert checks both (the client's name, the deal's title); the browser is told.
+        limit_widgets(self.fields, {"client_name": FULL_NAME_LIMIT, "deal_title": DEAL_TITLE_LIMIT})
         client_field: Any = self.fields["client"]
         client_field.queryset = clients
         owner_field: Any = self.fields["client_owner"]
@@ -361,17 +309,16 @@ class ManualLeadForm(forms.Form):
 
     name = forms.CharField(
         label=_("Name"),
-        max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
-    company = forms.CharField(label=_("Company"), max_length=200, required=False)
-    position = forms.CharField(label=_("Position"), max_length=120, required=False)
-    interest = forms.CharField(label=_("Interested in"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
+    company = forms.CharField(label=_("Company"), required=False)
+    position = forms.CharField(label=_("Position"), required=False)
+    interest = forms.CharField(label=_("Interested in"), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.MANUAL)
-    campaign = forms.CharField(label=_("Campaign"), max_length=100, required=False)
+    campaign = forms.CharField(label=_("Campaign"), required=False)
     message = forms.CharField(
         label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -387,6 +334,7 @@ class ManualLeadForm(forms.Form):
             team_field.queryset = teams
         if not may_own:
             del self.fields["assign_to_me"]
+        limit_widgets(self.fields, {**RAW_LEAD_LIMITS, "name": FULL_NAME_LIMIT})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -408,31 +356,17 @@ class InterestFilterForm(forms.Form):
 
 
 class InterestUpgradeForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
-    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
-    position = forms.CharField(label=_("Position"), max_length=120, required=False)
+    """Who appeared behind an interest: raw values for `interest_upgrade`, which checks them."""
 
-    def __init__(self, *args: Any, default_country: str = "", **kwargs: Any) -> None:
-        self.default_country = default_country
+    first_name = forms.CharField(label=_("First name"), required=False)
+    last_name = forms.CharField(label=_("Last name"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("E-mail"), required=False)
+    position = forms.CharField(label=_("Position"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("first_name", "last_name", "position"):
-            data[name] = clean_text(data.get(name, ""))
-        _normalised_contact_points(self, data, self.default_country)
-        return data
-
-    def fields_for_lead(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        values = {name: data[name] for name in ("first_name", "last_name", "position")}
-        for name in ("email", "phone"):
-            if data[name]:
-                values[name] = data[name]
-                values[f"{name}_raw"] = data[f"{name}_raw"]
-        return values
+        limit_widgets(self.fields, {**LEAD_TEXT_LIMITS, **CONTACT_POINT_LIMITS})
 
 
 class BulkForm(forms.Form):

@@ -22,7 +22,7 @@ from clientela.comms.clocks import (
     clocks_follow_owner,
     clocks_stop_for_lead,
 )
-from clientela.core.audit import audit_create, audit_event, model_update
+from clientela.core.audit import audit_bulk, audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError, validation_messages
 from clientela.core.language import in_language_of, reader_language
 from clientela.core.normalise import name_key, search_text
@@ -30,6 +30,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.validation import max_lengths, text_problem, too_long
 from clientela.deals.models import Deal, Pipeline
 from clientela.leads.choices import (
     OPEN_STATUSES,
@@ -42,7 +43,9 @@ from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.hooks import LEAD_CLOSED, LEAD_OWNER_CHANGED, LEAD_TASK_DUE, LEADS_MERGED
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
+from clientela.leads.rules import client_name_problem, interest_upgrade_values, lead_edit_values, only_changes
 from clientela.leads.scoring import current_model, score_lead
+from clientela.leads.selectors import lead_list
 from clientela.leads.temperature import evaluate_temperature, reasons_language
 from clientela.users.models import User
 
@@ -51,6 +54,7 @@ FIRST_CONTACT_DUE = dt.timedelta(hours=2)
 CALL_BACK_DUE = dt.timedelta(minutes=15)
 NAME_KEY_LENGTH = Lead._meta.get_field("name_key").max_length or 120
 EMAIL_LENGTH = Lead._meta.get_field("email").max_length or 254
+DEAL_TITLE_LIMIT = max_lengths(Deal, ["title"])["title"]
 # Lead fields under the names the intake doors use for them (so an error lands on the right input).
 INTAKE_FIELD_NAMES = {"company_name": "company", "product": "interest"}
 
@@ -153,7 +157,7 @@ def _first_task(lead: Lead, *, kind: str = "first_contact", by: User | None = No
 
 
 def _apply_assignment(
-    lead: Lead, owner: User | None, reason: str, by: User, *, also_save: tuple[str, ...] = ()
+    lead: Lead, owner: User | None, reason: str, by: User | None, *, also_save: tuple[str, ...] = ()
 ) -> None:
     old_owner = lead.owner
     lead.owner = owner
@@ -209,7 +213,7 @@ def _reasons_for_reader(lead: Lead, owner: User | None, *, given: tuple[str, lis
 @transaction.atomic
 def lead_create(
     *,
-    by: User,
+    by: User | None,
     fields: dict[str, Any],
     owner: User | None = None,
     first_task_kind: str = "first_contact",
@@ -235,9 +239,7 @@ def lead_create(
         # The e-mail was validated by the pipeline (the model's check is stricter on IDN); its length is not.
         lead.full_clean(exclude=["email"])
         if len(lead.email) > EMAIL_LENGTH:
-            raise ValidationError(
-                {"email": [_("Too long: at most %(max)d characters.") % {"max": EMAIL_LENGTH}]}
-            )
+            raise ValidationError({"email": [too_long(EMAIL_LENGTH)]})
     except ValidationError as exc:
         errors = {INTAKE_FIELD_NAMES.get(k, k): v for k, v in validation_messages(exc).items()}
         raise BusinessError(_("Some fields are not valid."), errors=errors, status=422) from exc
@@ -265,7 +267,7 @@ def lead_create(
 
 @transaction.atomic
 def lead_touch(
-    *, lead: Lead, by: User, source: str, details: dict[str, Any] | None = None, text: str = ""
+    *, lead: Lead, by: User | None, source: str, details: dict[str, Any] | None = None, text: str = ""
 ) -> Lead:
     """A duplicate arrival: the existing lead gets a new touch and its owner hears about it."""
     Lead.objects.filter(pk=lead.pk).update(touch_count=F("touch_count") + 1, last_touch_at=timezone.now())
@@ -341,6 +343,21 @@ def lead_update(*, by: User, lead: Lead, data: dict[str, Any]) -> Lead:
     return lead
 
 
+def lead_edit(
+    *, by: User, lead: Lead, raw: dict[str, Any], door: str = "api", only_changed: bool = False
+) -> Lead:
+    """Edit a lead from what a person or a program sent (only the keys present in `raw`), checked
+    by the lead's field rules (`leads.rules`). `only_changed` keeps what differs from the stored
+    lead (a form sends every field). Raises BusinessError (422) naming every bad value."""
+    require_record(by, lead, Action.WORK, LEAD_LOCKED)
+    values = lead_edit_values(lead, raw, door=door)
+    if only_changed:
+        values = only_changes(lead, values)
+        if not values:
+            return lead
+    return lead_update(by=by, lead=lead, data=values)
+
+
 @transaction.atomic
 def lead_assign(*, by: User, lead: Lead, owner: User | None, reason: str = "") -> Lead:
     """Reassign by hand (heads, admins), or a manager taking an unassigned lead of their team."""
@@ -372,7 +389,65 @@ def lead_assign(*, by: User, lead: Lead, owner: User | None, reason: str = "") -
     return lead
 
 
-def lead_follow_clock(*, by: Any, clock: Any, owner: User) -> None:
+def _selected_leads(by: User, ids: list[int]) -> list[Lead]:
+    """The selected leads, all of them visible to `by`, or a refusal that changes nothing."""
+    leads = list(lead_list(viewer=by).filter(pk__in=ids).order_by("pk"))
+    if not ids or len(leads) != len(set(ids)):
+        raise BusinessError(_("Some selected leads are no longer available to you; nothing changed."))
+    return leads
+
+
+def _each_or_nothing(leads: list[Lead], change: Any) -> None:
+    """Apply `change` to every lead (inside the caller's transaction); the first lead that breaks
+    a rule stops everything and is named in the refusal."""
+    for lead in leads:
+        try:
+            change(lead)
+        except PermissionDeniedError:
+            raise
+        except BusinessError as exc:
+            raise BusinessError(
+                _("Nothing changed: %(lead)s — %(error)s") % {"lead": lead, "error": exc.message},
+                errors=exc.errors,
+                status=exc.status,
+            ) from exc
+
+
+@transaction.atomic
+def leads_assign(*, by: User, ids: list[int], owner: User | None) -> list[Lead]:
+    """Reassign many leads (to `owner`, or the team queue): all in one transaction with one bulk
+    audit entry, or nothing."""
+    if not user_can(by, "distribute_leads"):
+        raise PermissionDeniedError(_("Only a head of sales can reassign leads."))
+    leads = _selected_leads(by, ids)
+    _each_or_nothing(leads, lambda lead: lead_assign(by=by, lead=lead, owner=owner))
+    audit_bulk(
+        actor=by,
+        model=Lead,
+        event="bulk_assign",
+        details={"leads": sorted(set(ids)), "owner": owner.pk if owner else None},
+    )
+    return leads
+
+
+@transaction.atomic
+def leads_refuse(*, by: User, ids: list[int], reason: RefusalReason, note: str = "") -> list[Lead]:
+    """Record that many leads declined, for one reason: all in one transaction with one bulk audit
+    entry, or nothing."""
+    if not user_can(by, "work_records"):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
+    leads = _selected_leads(by, ids)
+    _each_or_nothing(leads, lambda lead: lead_refuse(by=by, lead=lead, reason=reason, note=note))
+    audit_bulk(
+        actor=by,
+        model=Lead,
+        event="bulk_refuse",
+        details={"leads": sorted(set(ids)), "reason": reason.code},
+    )
+    return leads
+
+
+def lead_follow_clock(*, by: User, clock: Any, owner: User) -> None:
     """A head gave a waiting response clock to `owner` (`comms.clocks.clock_assign`): its lead
     goes with it, unless someone else took the lead meanwhile (registered on `CLOCK_TAKEN`)."""
     if clock.lead_id is None:
@@ -525,8 +600,9 @@ def _check_deal_placeholder(spec: DealPlaceholder) -> None:
     errors: dict[str, list[str]] = {}
     if spec.pipeline is not None and not spec.pipeline.is_active:
         errors["deal_pipeline"] = [_("This pipeline is switched off.")]
-    if len(" ".join(spec.title.split())) > 200:
-        errors["deal_title"] = [_("Too long: at most %(max)d characters.") % {"max": 200}]
+    title_problem = text_problem(" ".join(spec.title.split()), DEAL_TITLE_LIMIT)
+    if title_problem:
+        errors["deal_title"] = [title_problem]
     for name, check in (
         ("deal_amount", lambda: parse_amount(spec.amount) if spec.amount not in (None, "") else None),
         ("deal_currency", lambda: clean_currency(spec.currency) if spec.currency else None),
@@ -598,11 +674,9 @@ def lead_convert(
         name = (client_name or lead.company_name or lead.full_name).strip()
         if not name:
             raise BusinessError(_("Name the client."), errors={"client_name": [_("This field is required.")]})
-        if len(name) > 200:
-            raise BusinessError(
-                _("Some fields are not valid."),
-                errors={"client_name": [_("Too long: at most %(max)d characters.") % {"max": 200}]},
-            )
+        problem = client_name_problem(name)
+        if problem:
+            raise BusinessError(_("Some fields are not valid."), errors={"client_name": [problem]})
         _refuse_known_client(by, name, lead.country)
         client = Client.objects.create(
             name=name,
@@ -853,12 +927,20 @@ def lead_merge(*, by: User, target: Lead, other: Lead) -> Lead:
 
 
 @transaction.atomic
-def interest_upgrade(*, by: User, interest: Interest, fields: dict[str, Any]) -> Lead:
-    """A person appeared behind an interest: it becomes a lead (through the same creation path)."""
+def interest_upgrade(
+    *, by: User, interest: Interest, fields: dict[str, Any] | None = None, raw: dict[str, Any] | None = None
+) -> Lead:
+    """A person appeared behind an interest: it becomes a lead (through the same creation path).
+
+    `raw` is what a person or a program sent (a whole name or its parts, position, company,
+    phone, e-mail), checked by the lead's field rules; `fields` are lead fields already checked."""
     if not user_can(by, "work_records"):
         raise PermissionDeniedError(_("You cannot turn interests into leads."))
     if interest.upgraded_to_id:
         raise ConflictError(_("This interest is already a lead (#%(id)s).") % {"id": interest.upgraded_to_id})
+    if raw is not None:
+        fields = interest_upgrade_values(interest, raw)
+    fields = fields or {}
     base = {
         "company_name": interest.company_name,
         "source": interest.source,

@@ -22,6 +22,7 @@ from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.permissions import can_manage_team, require, user_can, visible_team_ids
 from clientela.core.roles import Role
+from clientela.core.validation import too_long
 from clientela.leads.choices import AssignmentStrategy, Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy, RefusalReason, TemperatureRule
 from clientela.leads.policy import DEFAULT_REFUSAL_REASONS
@@ -136,7 +137,7 @@ def _name(data: dict[str, Any], errors: Errors, max_length: int = 120) -> str:
     if not name:
         errors.setdefault("name", []).append(_("Give the rule a name."))
     elif len(name) > max_length:
-        errors.setdefault("name", []).append(_("Keep it under %(n)s characters.") % {"n": max_length + 1})
+        errors.setdefault("name", []).append(too_long(max_length))
     return name
 
 

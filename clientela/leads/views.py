@@ -31,7 +31,6 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from clientela.clients import services as client_services
 from clientela.clients.models import Client, SavedView
-from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
@@ -249,10 +248,6 @@ def lead_bulk(request: AuthedRequest) -> HttpResponse:
                 messages.error(request, str(error))
         return redirect(back)
     ids: list[int] = form.cleaned_data["ids"]
-    leads = list(selectors.lead_list(viewer=user).filter(pk__in=ids))
-    if len(leads) != len(ids):
-        messages.error(request, _("Some selected leads are no longer available to you; nothing changed."))
-        return redirect(back)
     owner: User | None = None
     if action == "assign":
         owner_id = form.cleaned_data.get("owner") or ""
@@ -261,32 +256,17 @@ def lead_bulk(request: AuthedRequest) -> HttpResponse:
             if owner is None:
                 messages.error(request, _("Choose an owner from the list, or the team queue."))
                 return redirect(back)
-    current: Lead | None = None
     try:
-        with transaction.atomic():
-            for current in leads:
-                if action == "assign":
-                    services.lead_assign(by=user, lead=current, owner=owner)
-                else:
-                    services.lead_refuse(
-                        by=user,
-                        lead=current,
-                        reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data.get("note", ""),
-                    )
-            details: dict[str, Any] = {"leads": ids}
-            if action == "assign":
-                details["owner"] = owner.pk if owner else None
-            else:
-                details["reason"] = form.cleaned_data["reason"].code
-            audit_bulk(actor=user, model=Lead, event=f"bulk_{action}", details=details)
+        if action == "assign":
+            leads = services.leads_assign(by=user, ids=ids, owner=owner)
+        else:
+            leads = services.leads_refuse(
+                by=user, ids=ids, reason=form.cleaned_data["reason"], note=form.cleaned_data.get("note", "")
+            )
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from exc
     except BusinessError as exc:
-        messages.error(
-            request,
-            _("Nothing changed: %(lead)s — %(error)s") % {"lead": current, "error": exc.message},
-        )
+        messages.error(request, exc.message)
         return redirect(back)
     if action == "assign":
         text = _("%(count)s leads assigned to %(owner)s.") % {
@@ -598,10 +578,13 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     form = LeadEditForm(request.POST or None, lead=lead)
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
         stored = selectors.lead_get(viewer=request.user, pk=pk)
-        if not changes or perform(
-            form, lambda: services.lead_update(by=request.user, lead=stored, data=changes)
+        raw = {name: form.cleaned_data[name] for name in form.EDITABLE}
+        if perform(
+            form,
+            lambda: services.lead_edit(
+                by=request.user, lead=stored, raw=raw, door="manual", only_changed=True
+            ),
         ):
             return _done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
     return _render_action(request, lead, _action("edit", lead, form))
@@ -936,7 +919,6 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
     first, _space, last = interest.name.partition(" ")
     form = InterestUpgradeForm(
         request.POST or None,
-        default_country=interest.country or (interest.team.default_country if interest.team else ""),
         initial={
             "first_name": first,
             "last_name": last,
@@ -946,7 +928,7 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         lead = perform(
-            form, lambda: services.interest_upgrade(by=user, interest=interest, fields=form.fields_for_lead())
+            form, lambda: services.interest_upgrade(by=user, interest=interest, raw=form.cleaned_data)
         )
         if lead:
             text = _("The interest is now lead %(lead)s.") % {"lead": lead}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record
+from clientela.core.validation import too_long
 from clientela.deals.board.stages import closing_stage
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.models import Deal, DealObjection, DealStageChange, LostReason, Objection, Payment, Stage
@@ -284,7 +285,7 @@ def objection_record(*, by: User, deal: Deal, objection: Objection, note: str = 
         raise invalid("objection", _("This objection is no longer in the library."))
     note = " ".join((note or "").split())
     if len(note) > 500:
-        raise invalid("note", _("Too long: at most %(max)d characters.") % {"max": 500})
+        raise invalid("note", too_long(500))
     raised = DealObjection.objects.create(
         deal=deal, objection=objection, stage=deal.stage, by=actor_of(by), note=note
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_event
 from clientela.core.errors import ConflictError
 from clientela.core.permissions import Action, require_record
+from clientela.core.validation import too_long
 from clientela.deals.catalogue.pricing import price_for
 from clientela.deals.choices import DealEventKind, DealStatus
 from clientela.deals.models import Deal, DealLine, Product
@@ -71,7 +72,7 @@ def line_add(
     if not label:
         raise invalid("name", _("Choose a product or describe the line."))
     if len(label) > 200:
-        raise invalid("name", _("Too long: at most %(max)d characters.") % {"max": 200})
+        raise invalid("name", too_long(200))
     qty = parse_quantity(quantity)
     discount = parse_percent(discount_percent if discount_percent not in (None, "") else 0)
     if unit_price in (None, ""):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.permissions import Action, require_record
+from clientela.core.validation import too_long
 from clientela.deals.choices import DOCUMENT_PREFIX, DealEventKind, DocumentKind, DocumentStatus
 from clientela.deals.documents.pdf import document_context, html_to_pdf, render_document
 from clientela.deals.models import Deal, Document, DocumentCounter, DocumentTemplate, DocumentVersion
@@ -111,7 +112,7 @@ def document_create(
         raise invalid("template", _("Choose an active template of this kind."))
     title = " ".join((title or "").split())
     if len(title) > 200:
-        raise invalid("title", _("Too long: at most %(max)d characters.") % {"max": 200})
+        raise invalid("title", too_long(200))
     valid_until = _clean_validity(kind, valid_until)
     if not deal.lines.exists():
         raise invalid("lines", _("Add products to the deal first: documents are built from its lines."))
@@ -162,7 +163,7 @@ def document_revise(
     if title is not None:
         title = " ".join(title.split())
         if len(title) > 200:
-            raise invalid("title", _("Too long: at most %(max)d characters.") % {"max": 200})
+            raise invalid("title", too_long(200))
         document.title = title
         Document.objects.filter(pk=document.pk).update(title=title)
     validity = _clean_validity(document.kind, valid_until or document.valid_until)

@@ -17,6 +17,7 @@ from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record
 from clientela.core.tasks import run_once
+from clientela.core.validation import too_long
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.models import Deal, Document, Payment
 from clientela.deals.money import format_money, invalid, parse_amount
@@ -44,7 +45,7 @@ def _payment_values(
         values.update(paid_on=paid_on, due_date=None)
     note = " ".join((note or "").split())
     if len(note) > 300:
-        raise invalid("note", _("Too long: at most %(max)d characters.") % {"max": 300})
+        raise invalid("note", too_long(300))
     values["note"] = note
     return values
 
