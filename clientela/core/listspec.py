@@ -126,6 +126,11 @@ class Filter:
     apply: Apply | None = None  # … or with this
     page: bool = True
     api: bool = True
+    # `apply` also runs for the empty value (archived: "" means the working records).
+    apply_empty: bool = False
+    # Narrowed by the spec's `prepare` instead (it needs what only the list knows, e.g. the
+    # clients' completeness norms).
+    by_prepare: bool = False
 
     def value_defaults(self) -> dict[str, Any]:
         return {self.name: ""}
@@ -156,6 +161,10 @@ class Filter:
     # the queryset
     def narrow(self, queryset: QuerySet[Any], values: ListValues) -> QuerySet[Any]:
         value = getattr(values, self.name)
+        if self.by_prepare:
+            return queryset
+        if self.apply is not None and self.apply_empty:
+            return self.apply(queryset, value)
         if value in ("", None, False):
             return queryset
         if self.apply is not None:
@@ -384,9 +393,10 @@ class Flag(Filter):
         return {self.name: (bool, False)}
 
     def narrow(self, queryset: QuerySet[Any], values: ListValues) -> QuerySet[Any]:
-        if not getattr(values, self.name) or self.apply is None:
+        value = bool(getattr(values, self.name))
+        if self.apply is None or not (value or self.apply_empty):
             return queryset
-        return self.apply(queryset, True)
+        return self.apply(queryset, value)
 
 
 @dataclass
@@ -535,8 +545,9 @@ class ListSpec:
     presets: list[Preset] = field(default_factory=list)
     # The viewer's rows before filtering; default: what they may view.
     scope: Callable[[Any, ListValues], QuerySet[Any]] | None = None
-    # Joins and annotations the rows need, after the filters.
-    prepare: Callable[[QuerySet[Any], ListValues, Any], QuerySet[Any]] | None = None
+    # Joins and annotations the rows need, after the filters; `context`: what the caller passed
+    # to `queryset` beyond the viewer (the clients' policy, read once per page).
+    prepare: Callable[..., QuerySet[Any]] | None = None
     # Orderings a viewer may not use (amounts for those who may not see them).
     hidden_orderings: Callable[[Any], set[str]] | None = None
 
@@ -573,7 +584,12 @@ class ListSpec:
         return queryset
 
     def queryset(
-        self, viewer: Any, values: ListValues | None = None, *, visible: QuerySet[Any] | None = None
+        self,
+        viewer: Any,
+        values: ListValues | None = None,
+        *,
+        visible: QuerySet[Any] | None = None,
+        **context: Any,
     ) -> QuerySet[Any]:
         """The viewer's rows (or the part `visible` of them), filtered, prepared and ordered."""
         values = values or self.values()
@@ -585,13 +601,13 @@ class ListSpec:
             rows = self.model._default_manager.restrict(viewer, Action.VIEW)  # type: ignore[attr-defined]
         rows = self.filter(rows, values)
         if self.prepare is not None:
-            rows = self.prepare(rows, values, viewer)
+            rows = self.prepare(rows, values, viewer, **context)
         return rows.order_by(*self.orderings[self.ordering(values.ordering, viewer)])
 
-    def count_parts(self, viewer: Any, values: ListValues) -> list[QuerySet[Any]]:
+    def count_parts(self, viewer: Any, values: ListValues, **context: Any) -> list[QuerySet[Any]]:
         """The same rows as disjoint querysets, one per scope part, for bounded counts."""
         parts = self.model._default_manager.visible_parts(viewer)  # type: ignore[attr-defined]
-        return [self.queryset(viewer, values, visible=part) for part in parts]
+        return [self.queryset(viewer, values, visible=part, **context) for part in parts]
 
     # -- the API --
 

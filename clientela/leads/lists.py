@@ -44,7 +44,7 @@ def _scope(viewer: Any, values: ListValues) -> QuerySet[Lead]:
         leads: QuerySet[Lead] = Lead.objects.all()
     else:
         leads = Lead.objects.visible_to(viewer)
-    return leads if values.include_merged else leads.filter(merged_into__isnull=True)
+    return leads
 
 
 def _status(leads: QuerySet[Lead], status: str) -> QuerySet[Lead]:
@@ -76,7 +76,12 @@ LEADS = ListSpec(
         Choice("origin", _("Origin"), choices=Origin.choices, empty=_("Any origin")),
         Text("campaign", _("Campaign"), max_length=100),
         DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
-        Flag("include_merged"),  # API only; merged leads are left out by `_scope`
+        # API only: merged leads are left out unless asked for
+        Flag(
+            "include_merged",
+            apply=lambda leads, include: leads if include else leads.filter(merged_into__isnull=True),
+            apply_empty=True,
+        ),
     ],
     orderings={
         "created": ("created_at", "id"),
