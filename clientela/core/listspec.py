@@ -630,15 +630,25 @@ class ListSpec:
 
     # -- the page --
 
-    def read(self, request: HttpRequest, *, viewer: Any = None) -> ListState:
-        """The page's state from its query string: the preset (`view`), the filter bar (an
-        invalid value is on the form and ignored), the values and the sort."""
-        viewer = viewer if viewer is not None else request.user
-        preset = self.presets_by_key.get(request.GET.get("view", ""))
+    def read(
+        self,
+        request: HttpRequest,
+        *,
+        params: QueryDict | None = None,
+        options: dict[str, list[Any]] | None = None,
+    ) -> ListState:
+        """The page's state from its query string (`params`: another one, e.g. the board's):
+        the preset (`view`), the filter bar (an invalid value is on the form and ignored), the
+        values and the sort. `options`: choices the caller has already read (the board's active
+        pipelines), instead of asking the filters' callables."""
+        viewer = request.user
+        params = request.GET if params is None else params
+        preset = self.presets_by_key.get(params.get("view", ""))
         data: dict[str, Any] = dict(preset.params) if preset else {}
-        data.update({key: request.GET[key] for key in [*self.page_params, "sort"] if key in request.GET})
+        data.update({key: params[key] for key in [*self.page_params, "sort"] if key in params})
+        given = options or {}
         options = {
-            item.name: list(source(viewer))
+            item.name: given[item.name] if item.name in given else list(source(viewer))
             for item in self.page_filters
             if (source := item.options_source) is not None
         }
