@@ -12,17 +12,19 @@ How to declare a list (in the app, e.g. `leads/lists.py`)::
     LEADS = ListSpec(
         name="leads",
         model=Lead,
-        url="leads:list",
+        url="leads:list",                                   # the page, for links
         filters=[
-            Search("q", condition=search_condition),
-            Choice("status", _("Status"), [("open", _("Open")), *LeadStatus.choices],
-                   empty=_("Any status"), apply=status_filter),
-            Owner("owner", _("Owner"), choices=owner_choices),          # "me", "none", an id
-            Team("team", choices=team_choices),
-            Choice("temperature", _("Temperature"), Temperature.choices, empty=_("Any")),
+            Search(condition=search_condition),             # `q`
+            Choice("status", _("Status"), choices=[("open", _("Open (not closed)")),
+                   *LeadStatus.choices], empty=_("Any status"), apply=status_filter),
+            Owner(choices=owner_choices, unassigned=_("Unassigned (team queue)")),
+            Team(choices=team_choices),                     # choices: callable(viewer)
+            Choice("temperature", _("Temperature"), choices=Temperature.choices,
+                   empty=_("Any temperature")),             # narrows `temperature=value`
             Text("campaign", _("Campaign"), max_length=100),
-            DateRange("created", "created_at", _("Created from"), _("Created to")),
-            Flag("include_merged", page=False, apply=None),            # API only
+            DateRange("created", field="created_at", from_label=_("Created from"),
+                      to_label=_("Created to")),            # `created_from`, `created_to`
+            Flag("include_merged", apply=..., apply_empty=True),   # API only
         ],
         orderings={"-created": ("-created_at", "-id"), "name": ("last_name", "id"), ...},
         default_ordering="-created",
@@ -30,6 +32,10 @@ How to declare a list (in the app, e.g. `leads/lists.py`)::
         presets=[Preset("mine", _("My open leads"), {"owner": "me", "status": "open"})],
         prepare=lambda leads, values, viewer: leads.select_related("owner", "team"),
     )
+
+Then the page view is `state = LEADS.read(request)`, rows from the selector with
+`state.values`, `render(..., state.context(leads=rows, pager=pager, ...))` with the shared
+templates; the API is `LeadQuery = LEADS.query_schema("LeadQuery")` and `query.values()`.
 
 What each piece gives:
 
