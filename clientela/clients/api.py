@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import field_validator
 
 from clientela.clients import selectors, services
-from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLevel, ContactRole
 from clientela.clients.completeness import card_completeness
+from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, Contact, ContactMembership, Handover
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
-from clientela.core.pagination import Page, PageParams, paginate
+from clientela.core.listspec import ListQuery
+from clientela.core.pagination import Page, paginate
 from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
 
@@ -208,81 +208,12 @@ class HandoverOut(Schema):
 # --- Clients ------------------------------------------------------------------------------------
 
 
-class ClientQuery(PageParams):
-    q: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    status: str = ""
-    industry: str = ""
-    country: str = ""
-    kind: str = ""
-    completeness: str = ""
-    tag: str = ""
-    archived: str = ""
-    headquarters: int | None = None
-    structure: str = ""
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    ordering: str = "name"
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        return _choice(value, list(ClientStatus.values))
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        return _choice(value, list(ClientKind.values))
-
-    @field_validator("completeness")
-    @classmethod
-    def _completeness(cls, value: str) -> str:
-        return _choice(value, list(CompletenessLevel.values))
-
-    @field_validator("archived")
-    @classmethod
-    def _archived(cls, value: str) -> str:
-        return _choice(value, ["yes", "all"])
-
-    @field_validator("structure")
-    @classmethod
-    def _structure(cls, value: str) -> str:
-        return _choice(value, ["hq", "branch"])
-
-    @field_validator("ordering")
-    @classmethod
-    def _ordering(cls, value: str) -> str:
-        return _choice(value, list(selectors.CLIENT_ORDERINGS)) or "name"
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        value = (value or "").strip().upper()
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise ValueError(_("Use a two-letter country code, e.g. RO, HU, MY."))
-        return value
-
-    def filters(self) -> selectors.ClientFilters:
-        return selectors.ClientFilters(
-            q=self.q.strip(),
-            owner=self.owner,
-            unassigned=self.unassigned,
-            team=self.team,
-            status=self.status,
-            industry=self.industry.strip(),
-            country=self.country,
-            kind=self.kind,
-            completeness=self.completeness,
-            tag=self.tag.strip(),
-            archived=self.archived,
-            headquarters=self.headquarters,
-            structure=self.structure,
-            created_from=self.created_from,
-            created_to=self.created_to,
-            ordering=self.ordering,
-        )
+if TYPE_CHECKING:
+    ClientQuery = ListQuery
+    ContactQuery = ListQuery
+else:
+    ClientQuery = CLIENTS.query_schema("ClientQuery")
+    ContactQuery = CONTACTS.query_schema("ContactQuery")
 
 
 @router.get("/clients", response=Page[ClientOut], summary="Clients visible to you")
@@ -292,7 +223,7 @@ def list_clients(request: HttpRequest, query: Query[ClientQuery]) -> dict[str, A
     complete), tag, archived (`yes`/`all`), HQ structure (`hq`/`branch`, or the branches of
     `headquarters`) and creation dates; `q` searches company name, tax id, registration number,
     e-mail and phone digits and the names, e-mails and phones of the contacts."""
-    return paginate(selectors.client_list(viewer=request.user, filters=query.filters()), query)
+    return paginate(selectors.client_list(viewer=request.user, filters=query.values()), query)
 
 
 class ClientWriteIn(Schema):
@@ -471,52 +402,12 @@ def handover_client(request: AuthedRequest, client_id: int, payload: HandoverIn)
 # --- Contacts -----------------------------------------------------------------------------------
 
 
-class ContactQuery(PageParams):
-    q: str = ""
-    role: str = ""
-    client: int | None = None
-    owner: int | None = None
-    team: int | None = None
-    country: str = ""
-    consent: bool | None = None
-    archived: str = ""
-    ordering: str = "name"
-
-    @field_validator("role")
-    @classmethod
-    def _role(cls, value: str) -> str:
-        return _choice(value, list(ContactRole.values))
-
-    @field_validator("archived")
-    @classmethod
-    def _archived(cls, value: str) -> str:
-        return _choice(value, ["yes", "all"])
-
-    @field_validator("ordering")
-    @classmethod
-    def _ordering(cls, value: str) -> str:
-        return _choice(value, list(selectors.CONTACT_ORDERINGS)) or "name"
-
-    def filters(self) -> selectors.ContactFilters:
-        return selectors.ContactFilters(
-            q=self.q.strip(),
-            role=self.role,
-            client=self.client,
-            owner=self.owner,
-            team=self.team,
-            country=self.country.strip().upper(),
-            consent=self.consent,
-            archived=self.archived,
-            ordering=self.ordering,
-        )
-
-
 @router.get("/contacts", response=Page[ContactOut], summary="Contacts visible to you")
 def list_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     """Contacts of the clients you may see. Filter by role, client, the client's personal manager
     (`owner`), team, country, consent; `q` searches name, position, e-mail, phone digits and the
     client's name."""
-    return paginate(selectors.contact_list(viewer=request.user, filters=query.filters()), query)
+    return paginate(selectors.contact_list(viewer=request.user, filters=query.values()), query)
 
 
 class ContactWriteIn(Schema):

@@ -18,8 +18,6 @@ from clientela.clients.choices import (
     INDUSTRY_SUGGESTIONS,
     ChurnReason,
     ClientKind,
-    ClientStatus,
-    CompletenessLevel,
     ContactRole,
     RevenueBand,
 )
@@ -32,7 +30,7 @@ from clientela.clients.services import (
     client_price_list,
 )
 from clientela.core.validation import limit_widgets
-from clientela.users.models import Team, User
+from clientela.users.models import User
 
 
 class DateInput(forms.DateInput):
@@ -257,97 +255,6 @@ def initial_from_client(client: Client) -> dict[str, Any]:
     if client.pk:
         initial["tags"] = ", ".join(t.name for t in client.tags.all())
     return initial
-
-
-class ClientFilterForm(forms.Form):
-    """The list's filter bar. Invalid values are reported and ignored, never a 500."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_optional(ClientStatus.choices, _("Any status"))
-    )
-    owner = forms.ChoiceField(label=_("Personal manager"), required=False)
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    industry = forms.CharField(label=_("Industry"), required=False, max_length=60)
-    country = forms.CharField(label=_("Country"), required=False, max_length=60)
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=_optional(ClientKind.choices, _("Any kind"))
-    )
-    completeness = forms.ChoiceField(
-        label=_("Card completeness"),
-        required=False,
-        choices=_optional(CompletenessLevel.choices, _("Any completeness")),
-    )
-    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
-    structure = forms.ChoiceField(
-        label=_("HQ / branch"),
-        required=False,
-        choices=[
-            ("", _("HQ and branches")),
-            ("hq", _("Head offices with branches")),
-            ("branch", _("Branches")),
-        ],
-    )
-    archived = forms.ChoiceField(
-        label=_("Archived"),
-        required=False,
-        choices=[("", _("Working clients")), ("yes", _("Archived only")), ("all", _("Working and archived"))],
-    )
-
-    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner_field: Any = self.fields["owner"]
-        owner_field.choices = [
-            ("", _("Anyone")),
-            ("me", _("Me")),
-            ("none", _("Unassigned (team queue)")),
-            *[(str(u.pk), str(u)) for u in owners],
-        ]
-        team_field: Any = self.fields["team"]
-        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
-
-    def clean_country(self) -> str:
-        country = (self.cleaned_data.get("country") or "").strip().upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
-        return country
-
-
-class ContactFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=_optional(ContactRole.choices, _("Any role"))
-    )
-    owner = forms.ChoiceField(label=_("Personal manager"), required=False)
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    country = forms.CharField(label=_("Country"), required=False, max_length=60)
-    consent = forms.ChoiceField(
-        label=_("Consent"),
-        required=False,
-        choices=[("", _("Consent or not")), ("yes", _("With consent")), ("no", _("Without consent"))],
-    )
-    archived = forms.ChoiceField(
-        label=_("Archived"),
-        required=False,
-        choices=[
-            ("", _("Working contacts")),
-            ("yes", _("Archived only")),
-            ("all", _("Working and archived")),
-        ],
-    )
-
-    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner_field: Any = self.fields["owner"]
-        owner_field.choices = [("", _("Anyone")), ("me", _("Me")), *[(str(u.pk), str(u)) for u in owners]]
-        team_field: Any = self.fields["team"]
-        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
-
-    def clean_country(self) -> str:
-        country = (self.cleaned_data.get("country") or "").strip().upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError(_("Use a two-letter country code, e.g. RO, HU, MY."))
-        return country
 
 
 class HandoverForm(forms.Form):

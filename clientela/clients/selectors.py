@@ -18,51 +18,27 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
-    Exists,
-    IntegerField,
     Model,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
-from clientela.clients.choices import ClientStatus, CompletenessLevel
-from clientela.clients.completeness import filter_completeness, with_completeness
+from clientela.clients.completeness import with_completeness
 from clientela.clients.hooks import card_sections, family_figures
+from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, ClientPolicy, Contact, ContactMembership, Handover, HandoverItem
-from clientela.clients.status import status_condition, with_status
+from clientela.clients.status import with_status
 from clientela.core.hooks import Hook
+from clientela.core.listspec import ListValues
 from clientela.core.models import AuditEntry
 from clientela.core.permissions import get_visible_or_404, role_of, visible_team_ids
 from clientela.core.roles import Role
-
-CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
-    "created": ("created_at", "id"),
-    "-created": ("-created_at", "-id"),
-    "completeness": ("completeness_percent", "name", "id"),
-    "-completeness": ("-completeness_percent", "name", "id"),
-    "country": ("country", "city", "name", "id"),
-    "-country": ("-country", "-city", "name", "id"),
-}
-CONTACT_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "name": ("last_name", "first_name", "id"),
-    "-name": ("-last_name", "-first_name", "-id"),
-    "client": ("client__name", "last_name", "id"),
-    "-client": ("-client__name", "last_name", "id"),
-    "created": ("created_at", "id"),
-    "-created": ("-created_at", "-id"),
-}
-ARCHIVED_CHOICES = ("", "yes", "all")
 
 
 def clients_visible_to(viewer: Any) -> QuerySet[Client]:
@@ -91,89 +67,19 @@ def contact_search_condition(q: str) -> Q:
 # --- Client list -------------------------------------------------------------------------------
 
 
-@dataclass
-class ClientFilters:
-    q: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    status: str = ""
-    industry: str = ""
-    country: str = ""
-    kind: str = ""
-    completeness: str = ""
-    tag: str = ""
-    archived: str = ""  # "": working clients, "yes": archived only, "all"
-    headquarters: int | None = None  # branches of this HQ
-    structure: str = ""  # "hq": head offices with branches, "branch": branches
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    ordering: str = "name"
-
-
 def client_list(
     *,
     viewer: Any,
-    filters: ClientFilters | None = None,
+    filters: ListValues | None = None,
     policy: ClientPolicy | None = None,
     visible: QuerySet[Client] | None = None,
 ) -> QuerySet[Client]:
-    """Clients the viewer may see, filtered and ordered, each annotated with `status`,
+    """Clients the viewer may see, filtered and ordered as the list declares
+    (`clients.lists.CLIENTS`: `CLIENTS.values(q=…, status=…)`), each annotated with `status`,
     `last_contact_at`, `completeness_filled`, `completeness_percent` and `contact_count`;
     owner, team, headquarters and tags are loaded with the page (no query per row).
     `visible`: a part of the viewer's clients instead of all of them (`visible_parts`)."""
-    f = filters or ClientFilters()
-    clients = (
-        (Client.objects.visible_to(viewer) if visible is None else visible)
-        .select_related("owner", "team", "headquarters")
-        .prefetch_related("tags")
-    )
-    if f.archived == "yes":
-        clients = clients.filter(is_archived=True)
-    elif f.archived != "all":
-        clients = clients.filter(is_archived=False)
-    if f.q:
-        clients = clients.filter(client_search_condition(f.q))
-    if f.unassigned:
-        clients = clients.filter(owner__isnull=True)
-    elif f.owner:
-        clients = clients.filter(owner_id=f.owner)
-    if f.team:
-        clients = clients.filter(team_id=f.team)
-    if f.industry:
-        clients = clients.filter(industry__iexact=f.industry.strip())
-    if f.country:
-        clients = clients.filter(country=f.country.upper())
-    if f.kind:
-        clients = clients.filter(kind=f.kind)
-    if f.tag:
-        clients = clients.filter(tags__key=f.tag.strip().casefold())
-    if f.headquarters:
-        clients = clients.filter(headquarters_id=f.headquarters)
-    if f.structure == "hq":
-        clients = clients.filter(Exists(Client.objects.filter(headquarters=OuterRef("pk"))))
-    elif f.structure == "branch":
-        clients = clients.filter(headquarters__isnull=False)
-    if f.created_from:
-        clients = clients.filter(created_at__date__gte=f.created_from)
-    if f.created_to:
-        clients = clients.filter(created_at__date__lte=f.created_to)
-    if f.completeness in CompletenessLevel.values:
-        clients = filter_completeness(clients, f.completeness, policy=policy)
-    if f.status in ClientStatus.values:
-        clients = clients.filter(status_condition(f.status))
-    clients = with_status(with_completeness(clients, policy=policy))
-    contact_count = (
-        Contact.objects.filter(client=OuterRef("pk"), is_archived=False)
-        .order_by()
-        .values("client")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    clients = clients.annotate(
-        contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
-    )
-    return clients.order_by(*CLIENT_ORDERINGS.get(f.ordering, CLIENT_ORDERINGS["name"]))
+    return CLIENTS.queryset(viewer, filters, visible=visible, policy=policy)
 
 
 def client_get(*, viewer: Any, pk: int, policy: ClientPolicy | None = None) -> Client:
@@ -343,43 +249,11 @@ def client_card_sections() -> list[str]:
 # --- Contacts ----------------------------------------------------------------------------------
 
 
-@dataclass
-class ContactFilters:
-    q: str = ""
-    role: str = ""
-    client: int | None = None
-    owner: int | None = None
-    team: int | None = None
-    country: str = ""
-    consent: bool | None = None
-    archived: str = ""
-    ordering: str = "name"
-
-
-def contact_list(*, viewer: Any, filters: ContactFilters | None = None) -> QuerySet[Contact]:
-    """Contacts the viewer may see (through their current client), with the client and its
-    manager loaded (no query per row)."""
-    f = filters or ContactFilters()
-    contacts = Contact.objects.visible_to(viewer).select_related("client", "client__owner", "client__team")
-    if f.archived == "yes":
-        contacts = contacts.filter(is_archived=True)
-    elif f.archived != "all":
-        contacts = contacts.filter(is_archived=False, client__is_archived=False)
-    if f.q:
-        contacts = contacts.filter(contact_search_condition(f.q))
-    if f.role:
-        contacts = contacts.filter(role=f.role)
-    if f.client:
-        contacts = contacts.filter(client_id=f.client)
-    if f.owner:
-        contacts = contacts.filter(client__owner_id=f.owner)
-    if f.team:
-        contacts = contacts.filter(client__team_id=f.team)
-    if f.country:
-        contacts = contacts.filter(client__country=f.country.upper())
-    if f.consent is not None:
-        contacts = contacts.filter(consent=f.consent)
-    return contacts.order_by(*CONTACT_ORDERINGS.get(f.ordering, CONTACT_ORDERINGS["name"]))
+def contact_list(*, viewer: Any, filters: ListValues | None = None) -> QuerySet[Contact]:
+    """Contacts the viewer may see (through their current client), filtered and ordered as the
+    list declares (`clients.lists.CONTACTS`), with the client and its manager loaded (no query
+    per row)."""
+    return CONTACTS.queryset(viewer, filters)
 
 
 def contact_get(*, viewer: Any, pk: int) -> Contact:

@@ -8,7 +8,6 @@ the 403 page; records the viewer may not see are 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
@@ -19,18 +18,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clientela.clients import export, selectors, services
-from clientela.clients.choices import ClientStatus, CompletenessLevel, SavedViewList
+from clientela.clients.choices import SavedViewList
 from clientela.clients.completeness import card_completeness, norms
 from clientela.clients.forms import (
     INDUSTRIES,
-    ClientFilterForm,
     ClientForm,
-    ContactFilterForm,
     ContactForm,
     ContactMoveForm,
     HandoverForm,
@@ -38,34 +34,18 @@ from clientela.clients.forms import (
     LostForm,
     PolicyForm,
 )
+from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, ClientPolicy, Contact, SavedView
 from clientela.clients.rows import client_rows
-from clientela.clients.selectors import ClientFilters, ContactFilters
 from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
-from clientela.core.lists import paginate_bounded, paginate_matches, querystring, sort_links
+from clientela.core.lists import paginate_bounded, paginate_matches, querystring
 from clientela.core.permissions import Action, can, role_of, user_can
 from clientela.core.roles import Role
-from clientela.users.models import Team, User
-from clientela.users.selectors import OPTION_FIELDS, team_choices, users_visible_to
-
-CLIENT_FILTERS = [
-    "q",
-    "status",
-    "owner",
-    "team",
-    "industry",
-    "country",
-    "kind",
-    "completeness",
-    "tag",
-    "structure",
-    "archived",
-]
-CONTACT_FILTERS = ["q", "role", "owner", "team", "country", "consent", "archived"]
-
+from clientela.users.models import User
+from clientela.users.selectors import users_visible_to
 
 # --- small helpers -------------------------------------------------------------------------------
 
@@ -82,93 +62,9 @@ def _run(request: HttpRequest, action: Callable[[], Any]) -> bool:
     return True
 
 
-def _owner_choices(user: User) -> list[User]:
-    if role_of(user) not in (Role.HEAD, Role.ADMIN):
-        return []
-    return list(services.owner_candidates(user).only(*OPTION_FIELDS))
-
-
 def _int(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() else None
-
-
-@dataclass
-class Preset:
-    """A saved view kept in code: a tab on the list with its filters."""
-
-    key: str
-    label: Any
-    params: dict[str, str]
-
-
-CLIENT_PRESETS = {
-    p.key: p
-    for p in [
-        Preset("mine", gettext_lazy("My clients"), {"owner": "me"}),
-        Preset("new", gettext_lazy("New"), {"status": ClientStatus.NEW}),
-        Preset("passive", gettext_lazy("Passive — reactivate"), {"status": ClientStatus.PASSIVE}),
-        Preset("incomplete", gettext_lazy("Cards below the norm"), {"completeness": CompletenessLevel.BELOW}),
-    ]
-}
-CONTACT_PRESETS = {
-    p.key: p
-    for p in [
-        Preset("mine", gettext_lazy("My clients' contacts"), {"owner": "me"}),
-        Preset("decision_makers", gettext_lazy("Decision makers"), {"role": "decision_maker"}),
-        Preset("consent", gettext_lazy("With marketing consent"), {"consent": "yes"}),
-    ]
-}
-CLIENT_SORTABLE = {
-    "name": "name",
-    "created": "-created",
-    "completeness": "completeness",
-    "country": "country",
-}
-CONTACT_SORTABLE = {"name": "name", "client": "client", "created": "-created"}
-
-
-def _list_state(
-    request: AuthedRequest, presets: dict[str, Preset], filters: list[str]
-) -> tuple[Preset | None, dict[str, Any]]:
-    preset = presets.get(request.GET.get("view", ""))
-    data: dict[str, Any] = dict(preset.params) if preset else {}
-    data.update({key: request.GET[key] for key in [*filters, "sort"] if key in request.GET})
-    return preset, data
-
-
-def _client_filters(request: AuthedRequest, form: ClientFilterForm, sort: str) -> ClientFilters:
-    data = form.cleaned_data
-    owner = data.get("owner") or ""
-    return ClientFilters(
-        q=(data.get("q") or "").strip(),
-        owner=request.user.pk if owner == "me" else _int(owner),
-        unassigned=owner == "none",
-        team=_int(data.get("team")),
-        status=data.get("status") or "",
-        industry=(data.get("industry") or "").strip(),
-        country=data.get("country") or "",
-        kind=data.get("kind") or "",
-        completeness=data.get("completeness") or "",
-        tag=(data.get("tag") or "").strip(),
-        structure=data.get("structure") or "",
-        archived=data.get("archived") or "",
-        ordering=sort,
-    )
-
-
-def _client_query(
-    request: AuthedRequest, *, owners: list[User] | None = None, teams: list[Team] | None = None
-) -> tuple[Preset | None, dict[str, Any], ClientFilterForm, ClientFilters]:
-    user = request.user
-    preset, data = _list_state(request, CLIENT_PRESETS, CLIENT_FILTERS)
-    owners = _owner_choices(user) if owners is None else owners
-    teams = team_choices(user) if teams is None else teams
-    form = ClientFilterForm(data, owners=owners, teams=teams)
-    form.is_valid()
-    sort = data.get("sort", "name")
-    sort = sort if sort in selectors.CLIENT_ORDERINGS else "name"
-    return preset, data, form, _client_filters(request, form, sort)
 
 
 def _saved_views(user: User, list_name: str, current_query: str) -> list[dict[str, Any]]:
@@ -206,8 +102,8 @@ LIST_ROW_FIELDS = (
 @vary_on_headers("HX-Request")
 def client_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    owners, teams = _owner_choices(user), team_choices(user)
-    preset, data, form, filters = _client_query(request, owners=owners, teams=teams)
+    state = CLIENTS.read(request)
+    filters = state.values
     policy = ClientPolicy.current()
     # The page loads only the columns its rows show (clients.rows): a client row has ~50.
     clients = (
@@ -217,7 +113,7 @@ def client_list(request: AuthedRequest) -> HttpResponse:
     )
     if filters.q:
         # The search condition is the costly part: work it out once (ids), then load the page.
-        unsearched = replace(filters, q="")
+        unsearched = filters.replace(q="")
         rows, pager = paginate_matches(
             clients,
             request,
@@ -229,40 +125,28 @@ def client_list(request: AuthedRequest) -> HttpResponse:
             ),
         )
     else:
-        parts = [
-            selectors.client_list(viewer=user, filters=filters, policy=policy, visible=part)
-            for part in Client.objects.visible_parts(user)
-        ]
+        parts = CLIENTS.count_parts(user, filters, policy=policy)
         rows, pager = paginate_bounded(clients, request, count_parts=parts)
     by_kind = norms(policy)
     for row in rows:
         norm = by_kind.get(row.kind, by_kind["company"])
         row.completeness_normal = row.completeness_filled >= norm.minimum
-    current = request.GET.copy()
-    current.pop("page", None)
-    current_query = querystring(current)
+    current_query = state.current_query
     can_hand_over = services.can_hand_over(user)
-    context = {
-        "clients": rows,
-        "client_rows": client_rows(rows, can_hand_over=can_hand_over),
-        "pager": pager,
-        "form": form,
-        "preset": preset,
-        "presets": CLIENT_PRESETS.values(),
-        "saved_views": _saved_views(user, SavedViewList.CLIENTS, current_query),
-        "current_query": current_query,
-        "sort": filters.ordering,
-        "sort_links": sort_links(current, filters.ordering, CLIENT_SORTABLE),
-        "filtering": any(data.get(key) for key in CLIENT_FILTERS) or preset is not None,
-        "show_team": bool(teams),
-        "can_create": user_can(user, "work_records"),
-        "can_export": user_can(user, "work_records"),
-        "can_hand_over": can_hand_over,
-        "handover_people": owners if can_hand_over else [],
-        "industries": INDUSTRIES,
-        "list_url": request.get_full_path(),
-        "export_query": querystring(current, sort=filters.ordering),
-    }
+    context = state.context(
+        clients=rows,
+        client_rows=client_rows(rows, can_hand_over=can_hand_over),
+        pager=pager,
+        saved_views=_saved_views(user, SavedViewList.CLIENTS, current_query),
+        show_team=bool(state.options["team"]),
+        can_create=user_can(user, "work_records"),
+        can_export=user_can(user, "work_records"),
+        can_hand_over=can_hand_over,
+        handover_people=state.options["owner"] if can_hand_over else [],
+        industries=INDUSTRIES,
+        list_url=request.get_full_path(),
+        export_query=querystring(state.current, sort=filters.ordering),
+    )
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "clients/client_list.html#client-table", context)
     return render(request, "clients/client_list.html", context)
@@ -276,8 +160,9 @@ def client_export(request: AuthedRequest) -> HttpResponseBase:
         # Marketers see no clients (SPEC §1); nobody else exports what they cannot open.
         raise PermissionDenied(_("You do not have permission to do this."))
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    _preset, _data, form, filters = _client_query(request)
-    clients = selectors.client_list(viewer=user, filters=filters)
+    state = CLIENTS.read(request)
+    form = state.form
+    clients = selectors.client_list(viewer=user, filters=state.values)
     audit_bulk(
         actor=user,
         model=Client,
@@ -676,56 +561,20 @@ def client_settings(request: AuthedRequest) -> HttpResponse:
 # --- Contacts ------------------------------------------------------------------------------------
 
 
-def _contact_query(
-    request: AuthedRequest,
-) -> tuple[Preset | None, dict[str, Any], ContactFilterForm, ContactFilters]:
-    user = request.user
-    preset, data = _list_state(request, CONTACT_PRESETS, CONTACT_FILTERS)
-    form = ContactFilterForm(data, owners=_owner_choices(user), teams=team_choices(user))
-    form.is_valid()
-    cleaned = form.cleaned_data
-    sort = data.get("sort", "name")
-    sort = sort if sort in selectors.CONTACT_ORDERINGS else "name"
-    owner = cleaned.get("owner") or ""
-    consent = cleaned.get("consent") or ""
-    role = cleaned.get("role") or ""
-    filters = ContactFilters(
-        q=(cleaned.get("q") or "").strip(),
-        role=role,
-        owner=user.pk if owner == "me" else _int(owner),
-        team=_int(cleaned.get("team")),
-        country=cleaned.get("country") or "",
-        consent=True if consent == "yes" else False if consent == "no" else None,
-        archived=cleaned.get("archived") or "",
-        ordering=sort,
-    )
-    return preset, data, form, filters
-
-
 @login_required
 @vary_on_headers("HX-Request")
 def contact_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    preset, data, form, filters = _contact_query(request)
-    rows, pager = paginate_bounded(selectors.contact_list(viewer=user, filters=filters), request)
-    current = request.GET.copy()
-    current.pop("page", None)
-    current_query = querystring(current)
-    context = {
-        "contacts": rows,
-        "pager": pager,
-        "form": form,
-        "preset": preset,
-        "presets": CONTACT_PRESETS.values(),
-        "saved_views": _saved_views(user, SavedViewList.CONTACTS, current_query),
-        "current_query": current_query,
-        "sort": filters.ordering,
-        "sort_links": sort_links(current, filters.ordering, CONTACT_SORTABLE),
-        "filtering": any(data.get(key) for key in CONTACT_FILTERS) or preset is not None,
-        "show_team": bool(team_choices(user)),
-        "can_export": user_can(user, "work_records"),
-        "export_query": querystring(current, sort=filters.ordering),
-    }
+    state = CONTACTS.read(request)
+    rows, pager = paginate_bounded(selectors.contact_list(viewer=user, filters=state.values), request)
+    context = state.context(
+        contacts=rows,
+        pager=pager,
+        saved_views=_saved_views(user, SavedViewList.CONTACTS, state.current_query),
+        show_team=bool(state.options["team"]),
+        can_export=user_can(user, "work_records"),
+        export_query=querystring(state.current, sort=state.sort),
+    )
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "clients/contact_list.html#contact-table", context)
     return render(request, "clients/contact_list.html", context)
@@ -737,14 +586,15 @@ def contact_export(request: AuthedRequest) -> HttpResponseBase:
     if not user_can(user, "work_records"):
         raise PermissionDenied(_("You do not have permission to do this."))
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    _preset, _data, form, filters = _contact_query(request)
+    state = CONTACTS.read(request)
+    form = state.form
     audit_bulk(
         actor=user,
         model=Contact,
         event="export",
         details={"format": fmt, "filters": {k: v for k, v in form.cleaned_data.items() if v}},
     )
-    return export.export_contacts(selectors.contact_list(viewer=user, filters=filters), fmt)
+    return export.export_contacts(selectors.contact_list(viewer=user, filters=state.values), fmt)
 
 
 def _contact_for_work(request: AuthedRequest, pk: int) -> Contact:

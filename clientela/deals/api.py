@@ -13,18 +13,18 @@ amounts (`amount` and prices are null) and no documents or payments. Editing a d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import field_validator
 
 from clientela.clients.models import Client, Contact
 from clientela.core.errors import BusinessError
 from clientela.core.http import AuthedRequest
-from clientela.core.pagination import Page, PageParams, paginate
+from clientela.core.listspec import ListQuery
+from clientela.core.pagination import Page, paginate
 from clientela.core.permissions import require
 from clientela.deals import selectors, services
 from clientela.deals.board.api import pipeline_for, stage_for
@@ -32,12 +32,12 @@ from clientela.deals.board.api import router as board_router
 from clientela.deals.catalogue import services as catalogue_services
 from clientela.deals.catalogue.api import LineIn, product_for
 from clientela.deals.catalogue.api import router as catalogue_router
-from clientela.deals.choices import DealStatus
 from clientela.deals.documents.api import router as documents_router
+from clientela.deals.lists import DEALS, deal_list
 from clientela.deals.models import Deal
 from clientela.deals.money import invalid
 from clientela.deals.payments.api import router as payments_router
-from clientela.deals.schemas import DealDetailOut, DealOut, choice, client_for, deal_for
+from clientela.deals.schemas import DealDetailOut, DealOut, client_for, deal_for
 from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
 
@@ -47,43 +47,10 @@ router = Router(tags=["deals"])
 # --- Deals: list and read -----------------------------------------------------------------------
 
 
-class DealQuery(PageParams):
-    q: str = ""
-    pipeline: int | None = None
-    stage: int | None = None
-    status: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    client: int | None = None
-    overdue_receivables: bool = False
-    next_step_overdue: bool = False
-    ordering: str = "-created"
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        return choice(value, list(DealStatus.values))
-
-    @field_validator("ordering")
-    @classmethod
-    def _ordering(cls, value: str) -> str:
-        return choice(value, list(selectors.DEAL_ORDERINGS)) or "-created"
-
-    def filters(self) -> selectors.DealFilters:
-        return selectors.DealFilters(
-            q=self.q.strip(),
-            pipeline=self.pipeline,
-            stage=self.stage,
-            status=self.status,
-            owner=self.owner,
-            unassigned=self.unassigned,
-            team=self.team,
-            client=self.client,
-            overdue_receivables=self.overdue_receivables,
-            next_step_overdue=self.next_step_overdue,
-            ordering=self.ordering,
-        )
+if TYPE_CHECKING:
+    DealQuery = ListQuery
+else:
+    DealQuery = DEALS.query_schema("DealQuery")
 
 
 def _with_related(deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -96,7 +63,7 @@ def list_deals(request: AuthedRequest, query: Query[DealQuery]) -> dict[str, Any
     client, overdue receivables and overdue next steps; `q` searches the title and the client's
     name (or a deal number). `ordering`: -created, created, -amount, amount, title, close,
     next_step, stage, -updated."""
-    deals = selectors.deal_list(viewer=request.user, filters=query.filters())
+    deals = deal_list(viewer=request.user, filters=query.values())
     page = paginate(_with_related(deals), query)
     if selectors.can_see_amounts(request.user):
         selectors.attach_overdue(page["items"])

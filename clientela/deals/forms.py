@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.clients.models import Client, Contact
 from clientela.deals.board.services import ScheduledPayment
-from clientela.deals.choices import DealStatus, DocumentKind, PaymentKind
+from clientela.deals.choices import DocumentKind, PaymentKind
 from clientela.deals.models import Deal, DocumentTemplate, LostReason, Objection, Pipeline, Product, Stage
-from clientela.users.models import Team, User
+from clientela.users.models import User
 
 # Rows of the payment schedule the win form offers.
 SCHEDULE_ROWS = 4
@@ -43,44 +43,6 @@ def money_field(label: Any, *, required: bool = False, help_text: Any = "") -> f
 class StageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.pipeline} · {obj}" if getattr(self, "with_pipeline", False) else str(obj)
-
-
-class DealFilterForm(forms.Form):
-    """The filter bar of the list and the board. Invalid values are shown and ignored."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    pipeline = forms.ChoiceField(label=_("Pipeline"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *DealStatus.choices]
-    )
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    attention = forms.ChoiceField(
-        label=_("Needs attention"),
-        required=False,
-        choices=[
-            ("", _("Anything")),
-            ("next_step_overdue", _("Next step overdue")),
-            ("no_next_step", _("No future next step")),
-            ("overdue_receivables", _("Overdue payments")),
-        ],
-    )
-
-    def __init__(
-        self, *args: Any, owners: list[User], teams: list[Team], pipelines: list[Pipeline], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        owner_field: Any = self.fields["owner"]
-        owner_field.choices = [
-            ("", _("Anyone")),
-            ("me", _("Me")),
-            ("none", _("Unassigned")),
-            *[(str(u.pk), str(u)) for u in owners],
-        ]
-        team_field: Any = self.fields["team"]
-        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
-        pipeline_field: Any = self.fields["pipeline"]
-        pipeline_field.choices = [("", _("Every pipeline")), *[(str(p.pk), str(p)) for p in pipelines]]
 
 
 class DealForm(forms.Form):

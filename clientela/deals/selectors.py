@@ -9,7 +9,6 @@ and the board does not even sum amounts for them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -41,21 +40,6 @@ from clientela.deals.models import (
     Product,
 )
 
-DEAL_ORDERINGS: dict[str, tuple[Any, ...]] = {
-    "-created": ("-created_at", "-id"),
-    "created": ("created_at", "id"),
-    "-amount": ("-amount", "-id"),
-    "amount": ("amount", "id"),
-    "title": ("title", "id"),
-    "-title": ("-title", "-id"),
-    "close": (F("expected_close_date").asc(nulls_last=True), "id"),
-    "-close": (F("expected_close_date").desc(nulls_last=True), "-id"),
-    "next_step": (F("next_step_date").asc(nulls_last=True), "id"),
-    "stage": ("stage__position", "id"),
-    "-updated": ("-updated_at", "-id"),
-}
-# Orderings that reveal amounts are not offered to people who may not see them.
-AMOUNT_ORDERINGS = {"-amount", "amount"}
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -65,24 +49,6 @@ def can_see_amounts(user: Any) -> bool:
 
 def deals_visible_to(viewer: Any) -> QuerySet[Deal]:
     return Deal.objects.visible_to(viewer)
-
-
-@dataclass
-class DealFilters:
-    q: str = ""
-    pipeline: int | None = None
-    stage: int | None = None
-    status: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    client: int | None = None
-    overdue_receivables: bool = False
-    next_step_overdue: bool = False
-    no_next_step: bool = False
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    ordering: str = "-created"
 
 
 def client_has_search_text() -> bool:
@@ -104,56 +70,6 @@ def search_condition(q: str) -> Q:
     if term.isdigit():
         condition |= Q(pk=int(term))
     return condition
-
-
-def filter_deals(
-    deals: QuerySet[Deal], filters: DealFilters, *, today: dt.date | None = None
-) -> QuerySet[Deal]:
-    today = today or timezone.localdate()
-    if filters.q:
-        deals = deals.filter(search_condition(filters.q))
-    if filters.pipeline:
-        deals = deals.filter(pipeline_id=filters.pipeline)
-    if filters.stage:
-        deals = deals.filter(stage_id=filters.stage)
-    if filters.status in DealStatus.values:
-        deals = deals.filter(status=filters.status)
-    if filters.unassigned:
-        deals = deals.filter(owner__isnull=True)
-    elif filters.owner:
-        deals = deals.filter(owner_id=filters.owner)
-    if filters.team:
-        deals = deals.filter(team_id=filters.team)
-    if filters.client:
-        deals = deals.filter(client_id=filters.client)
-    if filters.next_step_overdue:
-        deals = deals.filter(status=DealStatus.OPEN, next_step_date__lt=today)
-    if filters.no_next_step:
-        deals = deals.filter(status=DealStatus.OPEN).filter(
-            Q(next_step_date__isnull=True) | Q(next_step_date__lt=today)
-        )
-    if filters.created_from:
-        deals = deals.filter(created_at__date__gte=filters.created_from)
-    if filters.created_to:
-        deals = deals.filter(created_at__date__lte=filters.created_to)
-    if filters.overdue_receivables:
-        deals = with_receivables(deals, today=today).filter(overdue_amount__gt=0)  # type: ignore[misc]
-    return deals
-
-
-def deal_list(
-    *, viewer: Any, filters: DealFilters | None = None, visible: QuerySet[Deal] | None = None
-) -> QuerySet[Deal]:
-    """Deals the viewer may see, filtered and ordered, with what a list row shows. `visible`: a
-    part of the viewer's deals instead of all of them (`visible_parts`)."""
-    filters = filters or DealFilters()
-    deals = filter_deals(deals_visible_to(viewer) if visible is None else visible, filters)
-    ordering = filters.ordering if filters.ordering in DEAL_ORDERINGS else "-created"
-    if ordering in AMOUNT_ORDERINGS and not can_see_amounts(viewer):
-        ordering = "-created"
-    return deals.select_related("client", "owner", "team", "pipeline", "stage", "lost_reason").order_by(
-        *DEAL_ORDERINGS[ordering]
-    )
 
 
 def deal_get(*, viewer: Any, pk: int) -> Deal:

@@ -30,14 +30,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from clientela.clients.models import Client, Contact
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest
-from clientela.core.lists import paginate_bounded, sort_links
+from clientela.core.lists import paginate_bounded
 from clientela.core.normalise import fold
 from clientela.core.permissions import Action, can, user_can
 from clientela.core.roles import OWNING_ROLES
-from clientela.deals import selectors, services
+from clientela.deals import lists, selectors, services
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.forms import (
-    DealFilterForm,
     DealForm,
     DocumentForm,
     LineForm,
@@ -46,6 +45,7 @@ from clientela.deals.forms import (
     PaymentForm,
     SendForm,
 )
+from clientela.deals.lists import DEALS
 from clientela.deals.models import (
     Deal,
     DealObjection,
@@ -57,7 +57,7 @@ from clientela.deals.models import (
 from clientela.deals.rows import RowStyle, render_rows
 from clientela.deals.services import CANNOT_CHANGE
 from clientela.users.models import User
-from clientela.users.selectors import owner_choices, team_choices, users_visible_to
+from clientela.users.selectors import users_visible_to
 
 EVENT_ICONS: dict[str, str] = {
     DealEventKind.CREATED: "ti-sparkles",
@@ -110,36 +110,7 @@ def _owner_choices(user: User) -> list[User] | None:
     )
 
 
-def deal_filters(user: User, form: DealFilterForm, ordering: str = "-created") -> selectors.DealFilters:
-    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
-    owner = data.get("owner") or ""
-    team = data.get("team") or ""
-    pipeline = data.get("pipeline") or ""
-    attention = data.get("attention") or ""
-    return selectors.DealFilters(
-        q=data.get("q") or "",
-        pipeline=int(pipeline) if pipeline.isdigit() else None,
-        status=data.get("status") or "",
-        owner=user.pk if owner == "me" else int(owner) if owner.isdigit() else None,
-        unassigned=owner == "none",
-        team=int(team) if team.isdigit() else None,
-        next_step_overdue=attention == "next_step_overdue",
-        no_next_step=attention == "no_next_step",
-        overdue_receivables=attention == "overdue_receivables",
-        ordering=ordering,
-    )
-
-
 # --- the list ------------------------------------------------------------------------------
-
-
-SORTABLE = {
-    "title": "title",
-    "amount": "-amount",
-    "close": "close",
-    "created": "-created",
-    "next_step": "next_step",
-}
 
 
 LIST_FIELDS = (
@@ -180,50 +151,32 @@ def _label_rows(rows: list[Deal], pipelines: list[Any]) -> None:
 @vary_on_headers("HX-Request")
 def deal_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    pipelines = list(selectors.pipelines(active_only=False))
-    owners, teams = owner_choices(user), team_choices(user)
-    form = DealFilterForm(request.GET, owners=owners, teams=teams, pipelines=pipelines)
-    form.is_valid()
-    sort = request.GET.get("sort", "-created")
+    state = DEALS.read(request)
+    filters = state.values
     show_amounts = selectors.can_see_amounts(user)
-    if sort not in selectors.DEAL_ORDERINGS or (sort in selectors.AMOUNT_ORDERINGS and not show_amounts):
-        sort = "-created"
-    filters = deal_filters(user, form, sort)
     # A row shows the deal, its client's name and its owner: stages and pipelines come from the
     # handful already known (their labels computed once), not joined to every row.
     deals = (
-        selectors.deal_list(viewer=user, filters=filters)
+        lists.deal_list(viewer=user, filters=filters)
         .select_related(None)
         .select_related("client", "owner")
         .only(*LIST_FIELDS)
     )
-    parts = [
-        selectors.deal_list(viewer=user, filters=filters, visible=part)
-        for part in Deal.objects.visible_parts(user)
-    ]
-    rows, pager = paginate_bounded(deals, request, count_parts=parts)
+    rows, pager = paginate_bounded(deals, request, count_parts=DEALS.count_parts(user, filters))
     if show_amounts:
         selectors.attach_overdue(rows)
-    _label_rows(rows, pipelines)
-    current = request.GET.copy()
-    current.pop("page", None)
-    links = sort_links(current, sort, SORTABLE)
-    context = {
-        "deals": rows,
-        "pager": pager,
-        "form": form,
-        "sort": sort,
-        "sort_links": links,
-        "filtering": any(
-            request.GET.get(key) for key in ("q", "pipeline", "status", "owner", "team", "attention")
-        ),
-        "show_team": bool(teams),
-        "show_owner_list": bool(owners),
-        "show_amounts": show_amounts,
-        "today": timezone.localdate(),
-        "can_create": user_can(user, "work_records"),
-        "rows_html": render_rows(rows, RowStyle(root=reverse("deals:list"), show_amounts=show_amounts)),
-    }
+    _label_rows(rows, state.options["pipeline"])
+    context = state.context(
+        hide=() if show_amounts else ("amount",),
+        deals=rows,
+        pager=pager,
+        show_team=bool(state.options["team"]),
+        show_owner_list=bool(state.options["owner"]),
+        show_amounts=show_amounts,
+        today=timezone.localdate(),
+        can_create=user_can(user, "work_records"),
+        rows_html=render_rows(rows, RowStyle(root=reverse("deals:list"), show_amounts=show_amounts)),
+    )
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "deals/deal_list.html#deal-table", context)
     return render(request, "deals/deal_list.html", context)

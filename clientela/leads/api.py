@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from clientela.clients.models import Client
 from clientela.core.api import api
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
+from clientela.core.listspec import ListQuery
 from clientela.core.normalise import clean_text
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import (
@@ -37,8 +38,9 @@ from clientela.intake.api import IntakeOut, RawLeadFieldsIn
 from clientela.intake.pipeline import IntakeContext, intake_submit, run_idempotent
 from clientela.leads import selectors
 from clientela.leads import services as lead_services
-from clientela.leads.choices import LeadStatus, Origin, Source, Temperature
+from clientela.leads.choices import Source
 from clientela.leads.duplicates import find_duplicate
+from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.rules import interest_upgrade_values
 from clientela.users.models import Team, User
@@ -194,62 +196,10 @@ def _choice(value: str, allowed: list[str], extra: tuple[str, ...] = ()) -> str:
     return value
 
 
-class LeadQuery(PageParams):
-    q: str = ""
-    status: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    temperature: str = ""
-    source: str = ""
-    origin: str = ""
-    campaign: str = ""
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    ordering: str = "-created"
-    include_merged: bool = False
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        return _choice(value, list(LeadStatus.values), ("open",))
-
-    @field_validator("temperature")
-    @classmethod
-    def _temperature(cls, value: str) -> str:
-        return _choice(value, list(Temperature.values))
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        return _choice(value, list(Source.values))
-
-    @field_validator("origin")
-    @classmethod
-    def _origin(cls, value: str) -> str:
-        return _choice(value, list(Origin.values))
-
-    @field_validator("ordering")
-    @classmethod
-    def _ordering(cls, value: str) -> str:
-        return _choice(value, list(selectors.LEAD_ORDERINGS)) or "-created"
-
-    def filters(self) -> selectors.LeadFilters:
-        return selectors.LeadFilters(
-            q=self.q.strip(),
-            status=self.status,
-            owner=self.owner,
-            unassigned=self.unassigned,
-            team=self.team,
-            temperature=self.temperature,
-            source=self.source,
-            origin=self.origin,
-            campaign=self.campaign.strip(),
-            created_from=self.created_from,
-            created_to=self.created_to,
-            ordering=self.ordering,
-            include_merged=self.include_merged,
-        )
+if TYPE_CHECKING:
+    LeadQuery = ListQuery
+else:
+    LeadQuery = LEADS.query_schema("LeadQuery")
 
 
 @router.get("/leads", response=Page[LeadOut], summary="Leads visible to you")
@@ -257,7 +207,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     """Filter by status (or `open`), owner (or `unassigned=true`), team, temperature, source,
     origin, campaign and creation dates; `q` searches name, company, e-mail and phone digits
     (case-, accent- and script-insensitive). Refused and postponed leads are included."""
-    leads = selectors.lead_list(viewer=request.user, filters=query.filters()).select_related("refusal_reason")
+    leads = selectors.lead_list(viewer=request.user, filters=query.values()).select_related("refusal_reason")
     return paginate(leads, query)
 
 

@@ -15,7 +15,7 @@ from clientela.clients.models import Client
 from clientela.core.normalise import clean_text
 from clientela.core.validation import limit_widgets
 from clientela.deals.models import Pipeline
-from clientela.leads.choices import LeadStatus, Origin, QualificationItem, Source, Temperature
+from clientela.leads.choices import Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
 from clientela.leads.services import DEAL_TITLE_LIMIT
@@ -30,48 +30,6 @@ def _optional(choices: Any, label: Any) -> list[tuple[str, Any]]:
     return [("", label), *list(choices)]
 
 
-class LeadFilterForm(forms.Form):
-    """The list's filter bar. Invalid values are reported and ignored, never a 500."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), ("open", _("Open (not closed)")), *LeadStatus.choices],
-    )
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    temperature = forms.ChoiceField(
-        label=_("Temperature"), required=False, choices=_optional(Temperature.choices, _("Any temperature"))
-    )
-    source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=_optional(Source.choices, _("Any source"))
-    )
-    origin = forms.ChoiceField(
-        label=_("Origin"), required=False, choices=_optional(Origin.choices, _("Any origin"))
-    )
-    campaign = forms.CharField(label=_("Campaign"), required=False, max_length=100)
-    created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput)
-    created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput)
-
-    def __init__(self, *args: Any, owners: list[User], teams: list[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner_field: Any = self.fields["owner"]
-        owner_field.choices = [
-            ("", _("Anyone")),
-            ("me", _("Me")),
-            ("none", _("Unassigned (team queue)")),
-            *[(str(u.pk), str(u)) for u in owners],
-        ]
-        team_field: Any = self.fields["team"]
-        team_field.choices = [("", _("Every team")), *[(str(t.pk), str(t)) for t in teams]]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("created_from"), data.get("created_to")
-        if start and end and start > end:
-            self.add_error("created_to", _("The end is before the start."))
-        return data
 
 
 class LeadEditForm(forms.Form):

@@ -1,5 +1,5 @@
 """Lead search that stays fast at millions of leads: the same matching as
-`selectors.search_condition`, answered from an index on both databases.
+`lists.search_condition`, answered from an index on both databases.
 
 What matches is unchanged: every term (folded: lowercased, accents removed) must occur as a
 substring of `Lead.search_text` (name, company, e-mail, phone digits, plus the Latin

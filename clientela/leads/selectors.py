@@ -6,89 +6,22 @@ and permissions behave the same everywhere.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 
+from clientela.core.listspec import ListValues
 from clientela.core.normalise import company_key, phone_digits
 from clientela.leads.choices import OPEN_STATUSES
+from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead
 
-LEAD_ORDERINGS = {
-    "created": ("created_at", "id"),
-    "-created": ("-created_at", "-id"),
-    "score": ("score", "id"),
-    "-score": ("-score", "-id"),
-    "name": ("last_name", "first_name", "id"),
-    "-name": ("-last_name", "-first_name", "-id"),
-    "status": ("status", "-created_at", "-id"),
-    "last_touch": ("last_touch_at", "id"),
-    "-last_touch": ("-last_touch_at", "-id"),
-}
 
-
-@dataclass
-class LeadFilters:
-    q: str = ""
-    status: str = ""
-    owner: int | None = None
-    unassigned: bool = False
-    team: int | None = None
-    temperature: str = ""
-    source: str = ""
-    origin: str = ""
-    campaign: str = ""
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    ordering: str = "-created"
-    include_merged: bool = False
-
-
-def search_condition(q: str) -> Q:
-    """Substring search over name, company, e-mail and phone digits; case-, accent- and
-    script-insensitive ('morozov' finds 'Морозов', 'stefan' finds 'Ștefan'). Index-assisted:
-    trigram indexes on PostgreSQL, an FTS5 trigram table on SQLite (`leads/search.py`)."""
-    from clientela.leads.search import search_condition as indexed_search_condition
-
-    return indexed_search_condition(q)
-
-
-def lead_list(*, viewer: Any, filters: LeadFilters | None = None) -> QuerySet[Lead]:
-    f = filters or LeadFilters()
-    leads: QuerySet[Lead]
-    if f.owner and not f.unassigned and f.owner == getattr(viewer, "pk", None):
-        # "My leads": one's own leads are always visible to oneself, and without the scope's
-        # `OR (no owner AND my team)` the list and its count come from the owner+status index.
-        leads = Lead.objects.all()
-    else:
-        leads = Lead.objects.visible_to(viewer)
-    leads = leads.select_related("owner", "team")
-    if not f.include_merged:
-        leads = leads.filter(merged_into__isnull=True)
-    if f.q:
-        leads = leads.filter(search_condition(f.q))
-    if f.status == "open":
-        leads = leads.filter(status__in=OPEN_STATUSES)
-    elif f.status:
-        leads = leads.filter(status=f.status)
-    if f.unassigned:
-        leads = leads.filter(owner__isnull=True)
-    elif f.owner:
-        leads = leads.filter(owner_id=f.owner)
-    if f.team:
-        leads = leads.filter(team_id=f.team)
-    for name in ("temperature", "source", "origin", "campaign"):
-        value = getattr(f, name)
-        if value:
-            leads = leads.filter(**{name: value})
-    if f.created_from:
-        leads = leads.filter(created_at__date__gte=f.created_from)
-    if f.created_to:
-        leads = leads.filter(created_at__date__lte=f.created_to)
-    return leads.order_by(*LEAD_ORDERINGS.get(f.ordering, LEAD_ORDERINGS["-created"]))
+def lead_list(*, viewer: Any, filters: ListValues | None = None) -> QuerySet[Lead]:
+    """Leads the viewer may see, filtered and ordered as the list declares (`leads.lists.LEADS`:
+    `LEADS.values(q=…, status=…)`), owner and team loaded with each row."""
+    return LEADS.queryset(viewer, filters)
 
 
 def lead_get(*, viewer: Any, pk: int) -> Lead:

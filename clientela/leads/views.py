@@ -7,7 +7,6 @@ permission refused by a service is the 403 page; invisible records are 404.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,14 +33,14 @@ from clientela.clients.models import Client, SavedView
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
-from clientela.core.lists import paginate_bounded, querystring, sort_links
+from clientela.core.lists import paginate_bounded, querystring
 from clientela.core.permissions import Action as RecordAction
 from clientela.core.permissions import can, get_visible_or_404, role_of, user_can, visible_team_ids
 from clientela.core.roles import OWNING_ROLES, Role
 from clientela.deals.models import Deal
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import selectors, services
-from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source, Temperature
+from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source
 from clientela.leads.forms import (
     AssignForm,
     BulkForm,
@@ -49,7 +48,6 @@ from clientela.leads.forms import (
     InterestFilterForm,
     InterestUpgradeForm,
     LeadEditForm,
-    LeadFilterForm,
     ManualLeadForm,
     NoteForm,
     PostponeForm,
@@ -58,29 +56,17 @@ from clientela.leads.forms import (
     active_reasons,
     owner_candidates,
 )
+from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, LeadPolicy, RefusalReason
 from clientela.leads.scoring import explain
-from clientela.leads.selectors import LEAD_ORDERINGS, LeadFilters
 from clientela.leads.services import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
 from clientela.users.models import Team, User
-from clientela.users.selectors import owner_choices, team_choices, users_visible_to
+from clientela.users.selectors import users_visible_to
 
 # Saved views live in the clients app's SavedView table under this list name.
 SAVED_VIEWS_LIST = "leads"
 MAX_SAVED_VIEWS = 12
-FILTER_FIELDS = [
-    "q",
-    "status",
-    "owner",
-    "team",
-    "temperature",
-    "source",
-    "origin",
-    "campaign",
-    "created_from",
-    "created_to",
-]
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -120,111 +106,28 @@ def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
 # --- the list ------------------------------------------------------------------------------
 
 
-@dataclass
-class Preset:
-    """A saved view kept in code: a tab on the list with its filters."""
-
-    key: str
-    label: Any
-    params: dict[str, str]
-    narrow: Callable[[QuerySet[Lead]], QuerySet[Lead]] | None = None
-    hint: Any = ""
-
-
-def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
-    since = timezone.now() - dt.timedelta(days=30)
-    return leads.filter(status_changed_at__gte=since)
-
-
-PRESETS: dict[str, Preset] = {
-    preset.key: preset
-    for preset in [
-        Preset("mine", gettext_lazy("My open leads"), {"owner": "me", "status": "open"}),
-        Preset("unassigned", gettext_lazy("Unassigned"), {"owner": "none", "status": "open"}),
-        Preset("hot", gettext_lazy("Hot"), {"temperature": Temperature.HOT, "status": "open"}),
-        Preset(
-            "refused_last_month",
-            gettext_lazy("Refused last month"),
-            {"status": LeadStatus.REFUSED, "sort": "-last_touch"},
-            _refused_recently,
-            gettext_lazy("Refused in the last 30 days"),
-        ),
-    ]
-}
-
-SORTABLE = {
-    "name": "name",
-    "status": "status",
-    "score": "-score",
-    "created": "-created",
-}
-
-
-def _list_filters(request: AuthedRequest, form: LeadFilterForm, sort: str) -> LeadFilters:
-    """Filters from the valid fields of the bar (an invalid one is shown and ignored)."""
-    data = form.cleaned_data
-    owner = data.get("owner") or ""
-    team = data.get("team") or ""
-    return LeadFilters(
-        q=data.get("q") or "",
-        status=data.get("status") or "",
-        owner=request.user.pk if owner == "me" else int(owner) if owner.isdigit() else None,
-        unassigned=owner == "none",
-        team=int(team) if team.isdigit() else None,
-        temperature=data.get("temperature") or "",
-        source=data.get("source") or "",
-        origin=data.get("origin") or "",
-        campaign=(data.get("campaign") or "").strip(),
-        created_from=data.get("created_from"),
-        created_to=data.get("created_to"),
-        ordering=sort,
-    )
-
-
 @login_required
 @vary_on_headers("HX-Request")
 def lead_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    preset = PRESETS.get(request.GET.get("view", ""))
-    data: dict[str, Any] = dict(preset.params) if preset else {}
-    data.update({key: request.GET[key] for key in [*FILTER_FIELDS, "sort"] if key in request.GET})
-    owners = owner_choices(user)
-    teams = team_choices(user)
-    form = LeadFilterForm(data, owners=owners, teams=teams)
-    form.is_valid()
-    sort = data.get("sort", "-created")
-    sort = sort if sort in LEAD_ORDERINGS else "-created"
-    leads = selectors.lead_list(viewer=user, filters=_list_filters(request, form, sort))
-    if preset and preset.narrow:
-        leads = preset.narrow(leads)
+    state = LEADS.read(request)
+    leads = state.narrow(selectors.lead_list(viewer=user, filters=state.values))
     rows, pager = paginate_bounded(leads, request)
-    filtering = any(data.get(key) for key in FILTER_FIELDS) or preset is not None
-    current = request.GET.copy()
-    current.pop("page", None)
-    links = sort_links(current, sort, SORTABLE, allowed=LEAD_ORDERINGS)
-    saved = _saved_views(user)
-    current_query = querystring(current)
-    context = {
-        "leads": rows,
-        "pager": pager,
-        "form": form,
-        "preset": preset,
-        "presets": PRESETS.values(),
-        "saved_views": [{**view, "active": view["query"] == current_query} for view in saved],
-        "current_query": current_query,
-        "sort": sort,
-        "sort_links": links,
-        "filtering": filtering,
-        "show_team": bool(teams),
-        "can_distribute": user_can(user, "distribute_leads"),
-        "can_refuse": user_can(user, "work_records"),
-        "bulk_owners": owners,
-        "reasons": list(active_reasons()) if user_can(user, "work_records") else [],
-        "can_create": _may_create(user),
-        "import_url": _optional_url("imports:list") if _may_create(user) else "",
-        "forms_url": _optional_url("intake:form_list") if user_can(user, "manage_intake") else "",
-        "list_url": request.get_full_path(),
-    }
+    current_query = state.current_query
+    context = state.context(
+        leads=rows,
+        pager=pager,
+        saved_views=[{**view, "active": view["query"] == current_query} for view in _saved_views(user)],
+        show_team=bool(state.options["team"]),
+        can_distribute=user_can(user, "distribute_leads"),
+        can_refuse=user_can(user, "work_records"),
+        bulk_owners=state.options["owner"],
+        reasons=list(active_reasons()) if user_can(user, "work_records") else [],
+        can_create=_may_create(user),
+        import_url=_optional_url("imports:list") if _may_create(user) else "",
+        forms_url=_optional_url("intake:form_list") if user_can(user, "manage_intake") else "",
+        list_url=request.get_full_path(),
+    )
     if request.htmx and not request.htmx.history_restore_request:
         return _partial(request, "leads/lead_list.html#lead-table", context)
     return render(request, "leads/lead_list.html", context)

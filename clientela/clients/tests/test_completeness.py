@@ -14,8 +14,9 @@ from clientela.clients.completeness import (
     norms,
     with_completeness,
 )
+from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client, ClientPolicy
-from clientela.clients.selectors import ClientFilters, client_list
+from clientela.clients.selectors import client_list
 from clientela.clients.tests.factories import make_client, make_contact
 
 
@@ -135,7 +136,7 @@ def test_the_list_filters_by_completeness(world, level, names):
     make_client(world.manager_north, name="Ten", **dict(list(full(1).items())[:8]))  # + name + owner = 10
     complete = make_client(world.manager_north, name="Full", **full(2))
     make_contact(complete)
-    found = client_list(viewer=world.manager_north, filters=ClientFilters(completeness=level))
+    found = client_list(viewer=world.manager_north, filters=CLIENTS.values(completeness=level))
     assert {c.name for c in found} == names
 
 

@@ -62,9 +62,10 @@ def test_other_capabilities_add_figures_through_the_extension_point(world, compa
 
 
 def test_branch_filter_lists(world, company):
-    from clientela.clients.selectors import ClientFilters, client_list
+    from clientela.clients.lists import CLIENTS
+    from clientela.clients.selectors import client_list
 
-    hqs = client_list(viewer=world.admin, filters=ClientFilters(structure="hq"))
+    hqs = client_list(viewer=world.admin, filters=CLIENTS.values(structure="hq"))
     assert [c.name for c in hqs] == ["Vector HQ"]
-    branches = client_list(viewer=world.admin, filters=ClientFilters(headquarters=company["hq"].pk))
+    branches = client_list(viewer=world.admin, filters=CLIENTS.values(headquarters=company["hq"].pk))
     assert {c.name for c in branches} == {"Vector Cluj", "Vector Iasi", "Vector Debrecen"}

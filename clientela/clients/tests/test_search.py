@@ -7,18 +7,18 @@ import pytest
 from django.db import connection
 
 from clientela.clients import search, selectors
+from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, Contact
-from clientela.clients.selectors import ClientFilters, ContactFilters
 from clientela.clients.tests.factories import make_client, make_contact
 
 
 def found(viewer, q: str) -> set[int]:
-    return set(selectors.client_list(viewer=viewer, filters=ClientFilters(q=q)).values_list("pk", flat=True))
+    return set(selectors.client_list(viewer=viewer, filters=CLIENTS.values(q=q)).values_list("pk", flat=True))
 
 
 def found_contacts(viewer, q: str) -> set[int]:
     return set(
-        selectors.contact_list(viewer=viewer, filters=ContactFilters(q=q)).values_list("pk", flat=True)
+        selectors.contact_list(viewer=viewer, filters=CONTACTS.values(q=q)).values_list("pk", flat=True)
     )
 
 
@@ -87,7 +87,7 @@ def test_search_keys_follow_every_save_however_made(world):
 
 @pytest.mark.django_db
 def test_search_is_one_query_and_index_assisted(world, companies, django_assert_max_num_queries):
-    clients = selectors.client_list(viewer=world.admin, filters=ClientFilters(q="alpha morozov"))
+    clients = selectors.client_list(viewer=world.admin, filters=CLIENTS.values(q="alpha morozov"))
     with django_assert_max_num_queries(3):  # the list itself and the prefetched tags
         rows = list(clients)
     assert [c.pk for c in rows] == [companies["alpha"].pk]

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from clientela.clients import services
 from clientela.clients.choices import ClientStatus
+from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client
-from clientela.clients.selectors import ClientFilters, client_list
+from clientela.clients.selectors import client_list
 from clientela.clients.status import (
     NEW_WITHIN_DAYS,
     PASSIVE_AFTER_DAYS,
@@ -58,7 +59,7 @@ def test_each_rule(clients):
 def test_the_list_filter_uses_the_same_rules(world, clients):
     for status in ClientStatus.values:
         found = {
-            c.name for c in client_list(viewer=world.manager_north, filters=ClientFilters(status=status))
+            c.name for c in client_list(viewer=world.manager_north, filters=CLIENTS.values(status=status))
         }
         expected = {name for name, c in clients.items() if client_status(c) == status}
         assert found == {clients[n].name for n in expected}, status

@@ -13,8 +13,9 @@ from django.utils import timezone
 from clientela.clients import services
 from clientela.clients.choices import ClientStatus, CompletenessLevel
 from clientela.clients.completeness import card_completeness, refresh_completeness
+from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client, ClientPolicy
-from clientela.clients.selectors import ClientFilters, client_list
+from clientela.clients.selectors import client_list
 from clientela.clients.status import (
     NEW_WITHIN_DAYS,
     PASSIVE_AFTER_DAYS,
@@ -105,7 +106,7 @@ def test_a_deal_started_counts_as_contact(world):
     ) == (ClientStatus.PASSIVE)
     deal_services.deal_create(by=world.manager_north, client=client, amount="100", currency="RON")
     assert (timezone.now() - stored(client).last_contact_at).total_seconds() < 60
-    found = client_list(viewer=world.manager_north, filters=ClientFilters(status=ClientStatus.ACTIVE))
+    found = client_list(viewer=world.manager_north, filters=CLIENTS.values(status=ClientStatus.ACTIVE))
     assert client.pk in {c.pk for c in found}
 
 
@@ -169,12 +170,12 @@ def test_status_filters_give_what_the_rule_gives(world):
     ClientPolicy.current()  # made on first use
     for status in ClientStatus.values:
         with CaptureQueriesContext(connection) as ctx:
-            page = list(client_list(viewer=world.manager_north, filters=ClientFilters(status=status)))
+            page = list(client_list(viewer=world.manager_north, filters=CLIENTS.values(status=status)))
         assert len(ctx) <= 3, "\n".join(q["sql"] for q in ctx.captured_queries)
         assert {c.pk for c in page} == {pk for pk, s in expected.items() if s == status}, status
         assert all(c.status == status for c in page)
     services.client_reactivate(by=world.manager_north, client=made[8])
-    found = client_list(viewer=world.manager_north, filters=ClientFilters(status=ClientStatus.NEW))
+    found = client_list(viewer=world.manager_north, filters=CLIENTS.values(status=ClientStatus.NEW))
     assert made[8].pk in {c.pk for c in found}
 
 
@@ -265,7 +266,9 @@ def test_completeness_filters_give_what_the_card_gives(world, level):
         make_client(world.manager_north, name="Person", kind="person", city="Cluj", phone="+40721000112"),
     ]
     make_contact(made[3])
-    found = {c.pk for c in client_list(viewer=world.manager_north, filters=ClientFilters(completeness=level))}
+    found = {
+        c.pk for c in client_list(viewer=world.manager_north, filters=CLIENTS.values(completeness=level))
+    }
     for client in made:
         card = card_completeness(stored(client))
         expected = {

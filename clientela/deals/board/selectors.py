@@ -23,7 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clientela.clients.models import Client
+from clientela.core.listspec import ListValues
 from clientela.deals.choices import DealStatus
+from clientela.deals.lists import DEALS
 from clientela.deals.models import (
     BoardTotal,
     Deal,
@@ -32,7 +34,7 @@ from clientela.deals.models import (
     Pipeline,
     Stage,
 )
-from clientela.deals.selectors import DealFilters, can_see_amounts, deals_visible_to, filter_deals
+from clientela.deals.selectors import can_see_amounts, deals_visible_to
 
 # Cards shown per board column before "show more"; closed columns show recent closings only.
 BOARD_CARDS = 30
@@ -108,7 +110,7 @@ class Board:
 def _board_deals(
     viewer: Any,
     pipeline: Pipeline,
-    filters: DealFilters,
+    filters: ListValues,
     since: dt.datetime,
     *,
     closed: bool,
@@ -127,14 +129,14 @@ def _board_deals(
         deals = deals.filter(status__in=[DealStatus.WON, DealStatus.LOST], closed_at__gte=since)
     else:
         deals = deals.filter(status=DealStatus.OPEN)
-    narrowed = DealFilters(
+    narrowed = DEALS.values(
         q=filters.q,
         owner=filters.owner,
         unassigned=filters.unassigned,
         team=filters.team,
         next_step_overdue=filters.next_step_overdue,
     )
-    return filter_deals(deals, narrowed)
+    return DEALS.filter(deals, narrowed)
 
 
 def _card_set(deals: QuerySet[Deal], since: dt.datetime, *, closed: bool) -> QuerySet[Deal]:
@@ -251,7 +253,7 @@ def _column_cards(parts: list[tuple[QuerySet[Deal], int]], limit: int) -> dict[i
 
 
 def _column_totals(
-    viewer: Any, pipeline: Pipeline, filters: DealFilters, deals: QuerySet[Deal], *, closed: bool
+    viewer: Any, pipeline: Pipeline, filters: ListValues, deals: QuerySet[Deal], *, closed: bool
 ) -> list[tuple[int, str, int, Decimal]]:
     """(stage id, currency, deals, amount) of a board's open or recently closed deals.
 
@@ -261,11 +263,11 @@ def _column_totals(
     30-day window), count the deals.
     """
     if not closed and not filters.q and not filters.next_step_overdue:
-        narrowed = DealFilters(owner=filters.owner, unassigned=filters.unassigned, team=filters.team)
+        narrowed = DEALS.values(owner=filters.owner, unassigned=filters.unassigned, team=filters.team)
         # BoardTotal names its owner and team like Deal, so the deals' own filter narrows it.
         totals = cast("QuerySet[Deal]", BoardTotal.objects.visible_to(viewer).filter(pipeline=pipeline))
         stored = (
-            filter_deals(totals, narrowed)
+            DEALS.filter(totals, narrowed)
             .order_by()
             .values("stage_id", "currency")
             .annotate(n=Sum("deals"), cents=Sum("amount_cents"))
@@ -286,14 +288,14 @@ def board(
     *,
     viewer: Any,
     pipeline: Pipeline,
-    filters: DealFilters | None = None,
+    filters: ListValues | None = None,
     per_column: int = BOARD_CARDS,
 ) -> Board:
     """A pipeline's kanban: per stage the count and totals per currency (summed in SQL), and
     the newest `per_column` cards of each column (one query for all columns, each part a
     LIMIT walking the board index). Closed stages show the deals closed in the last
     BOARD_CLOSED_DAYS days."""
-    filters = filters or DealFilters()
+    filters = filters or DEALS.values()
     since = timezone.now() - dt.timedelta(days=BOARD_CLOSED_DAYS)
     stages = list(pipeline.stages.filter(is_active=True).order_by("position", "id"))
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
@@ -346,14 +348,14 @@ def board_column_cards(
     *,
     viewer: Any,
     stage: Stage,
-    filters: DealFilters | None = None,
+    filters: ListValues | None = None,
     offset: int = 0,
     limit: int = BOARD_CARDS,
 ) -> tuple[list[BoardCard], bool]:
     """More cards of one column ("show more"), in board order; and whether even more remain."""
     since = timezone.now() - dt.timedelta(days=BOARD_CLOSED_DAYS)
     base = _board_deals(
-        viewer, stage.pipeline, filters or DealFilters(), since, closed=stage.is_closed, cards=True
+        viewer, stage.pipeline, filters or DEALS.values(), since, closed=stage.is_closed, cards=True
     )
     rows = _card_rows(base.filter(stage=stage)).values_list(*CARD_FIELDS, "client__name")[
         offset : offset + limit + 1

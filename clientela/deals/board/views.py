@@ -32,10 +32,10 @@ from clientela.deals.board.cards import CardStyle, attach_html, render_cards
 from clientela.deals.choices import DealStatus
 from clientela.deals.defaults import LOST_REASON_LABELS
 from clientela.deals.forms import (
-    DealFilterForm,
     MoveForm,
     ObjectionRecordForm,
 )
+from clientela.deals.lists import DEALS
 from clientela.deals.models import (
     Stage,
 )
@@ -43,13 +43,11 @@ from clientela.deals.money import format_money
 from clientela.deals.views import (
     active_objections,
     card_action_failed,
-    deal_filters,
     done,
     form_status,
     workable_deal,
 )
 from clientela.users.models import User
-from clientela.users.selectors import owner_choices, team_choices
 
 
 def _card_style(user: User) -> CardStyle:
@@ -77,10 +75,8 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or board_selectors.board_pipeline(
         viewer=user, choices=pipelines
     )
-    owners, teams = owner_choices(user), team_choices(user)
-    form = DealFilterForm(params, owners=owners, teams=teams, pipelines=pipelines)
-    form.is_valid()
-    filters = deal_filters(user, form)
+    state = DEALS.read(request, params=params, options={"pipeline": pipelines})
+    form, filters = state.form, state.values
     board = board_selectors.board(viewer=user, pipeline=pipeline, filters=filters)
     attach_html(board.columns, _card_style(user))
     query = params.copy()
@@ -92,8 +88,8 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
         "pipeline": pipeline,
         "pipelines": pipelines,
         "form": form,
-        "show_team": bool(teams),
-        "show_owner_list": bool(owners),
+        "show_team": bool(state.options["team"]),
+        "show_owner_list": bool(state.options["owner"]),
         "board_query": query.urlencode(),
         "filter_query": querystring(query, pipeline=None).lstrip("?"),
         "can_create": user_can(user, "work_records"),
@@ -115,19 +111,13 @@ def board_more(request: AuthedRequest, stage_id: int) -> HttpResponse:
     """More cards of one column (the "show more" button replaces itself with them)."""
     stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id, is_active=True)
     user = request.user
-    form = DealFilterForm(
-        request.GET,
-        owners=owner_choices(user),
-        teams=team_choices(user),
-        pipelines=list(selectors.pipelines()),
-    )
-    form.is_valid()
+    state = DEALS.read(request, options={"pipeline": list(selectors.pipelines())})
     try:
         offset = max(0, int(request.GET.get("offset", "0")))
     except ValueError:
         offset = 0
     cards, more = board_selectors.board_column_cards(
-        viewer=user, stage=stage, filters=deal_filters(user, form), offset=offset
+        viewer=user, stage=stage, filters=state.values, offset=offset
     )
     query = request.GET.copy()
     query["offset"] = str(offset + len(cards))

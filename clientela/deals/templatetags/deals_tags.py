@@ -64,12 +64,3 @@ def client_deal_summary(context: Any, client: Any) -> dict[str, Any]:
     if viewer is None and context.get("request") is not None:
         viewer = context["request"].user
     return {**summary(client=client, viewer=viewer), "urls": urls, "available": True}
-
-
-@register.filter
-def filter_options(field: Any) -> list[tuple[str, Any, bool]]:
-    """A filter select's options as (value, label, selected), the field's value read once
-    (`leads/_filter_select.html` compares it per option, a few hundred lookups for a long
-    owner list)."""
-    current = str(field.value())
-    return [(str(value), label, str(value) == current) for value, label in field.field.choices]

@@ -23,8 +23,8 @@ from clientela.deals.board import services as board_services
 from clientela.deals.board.selectors import BOARD_CARDS, board
 from clientela.deals.choices import DealStatus
 from clientela.deals.client_card import move_deals_on_handover
+from clientela.deals.lists import DEALS
 from clientela.deals.models import BoardTotal, Deal, LostReason
-from clientela.deals.selectors import DealFilters
 from clientela.deals.tests.conftest import pipeline, stage
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -125,7 +125,7 @@ def test_every_way_of_writing_deals_keeps_the_totals(world, make_deal, clients):
 
 
 def column_figures(viewer, **filters) -> dict[str, tuple[int, list[tuple[str, Decimal]]]]:
-    shown = board(viewer=viewer, pipeline=pipeline(), filters=DealFilters(**filters))
+    shown = board(viewer=viewer, pipeline=pipeline(), filters=DEALS.values(**filters))
     return {column.stage.code: (column.count, column.totals) for column in shown.columns if column.count}
 
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clientela.conftest import login
-from clientela.deals import selectors
 from clientela.deals.board import selectors as board_selectors
 from clientela.deals.board import services as board_services
 from clientela.deals.board.services import ScheduledPayment
+from clientela.deals.lists import DEALS
 from clientela.deals.models import Deal, LostReason
 from clientela.deals.tests.conftest import pipeline, stage
 
@@ -49,7 +49,7 @@ def test_every_column_gets_its_newest_cards_from_one_query(world, make_deal, dja
     since = now - dt.timedelta(days=board_selectors.BOARD_CLOSED_DAYS)
     sets = {
         closed: board_selectors._board_deals(
-            world.manager_north, pipeline(), selectors.DealFilters(), since, closed=closed, cards=True
+            world.manager_north, pipeline(), DEALS.values(), since, closed=closed, cards=True
         )
         for closed in (False, True)
     }

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clientela.deals import selectors
 from clientela.deals.board import services as board_services
+from clientela.deals.lists import DEALS, deal_list
 from clientela.deals.payments import services as payment_services
 
 pytestmark = pytest.mark.urls("clientela.deals.tests.urls")
@@ -102,8 +103,8 @@ def test_the_list_filter_for_overdue_payments(world, make_deal):
     overdue = make_deal()
     expected(world, overdue, "100", -3)
     make_deal()
-    filters = selectors.DealFilters(overdue_receivables=True)
-    assert [deal.pk for deal in selectors.deal_list(viewer=world.head_north, filters=filters)] == [overdue.pk]
+    filters = DEALS.values(overdue_receivables=True)
+    assert [deal.pk for deal in deal_list(viewer=world.head_north, filters=filters)] == [overdue.pk]
 
 
 def test_owners_and_heads_hear_once_about_each_overdue_payment(world, make_deal):

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, Contact, ContactMembership
-from clientela.clients.selectors import ClientFilters, ContactFilters, client_list, contact_list
+from clientela.clients.selectors import client_list, contact_list
 from clientela.conftest import login
 from clientela.core.errors import BusinessError
 from clientela.deals.defaults import ensure_defaults
@@ -153,9 +154,9 @@ def test_search_finds_the_new_client_and_contact_at_once(world):
     conversion = services.lead_convert(by=world.manager_north, lead=lead)
     viewer = world.manager_north
     # transliterated spellings exist only in the search keys
-    assert list(client_list(viewer=viewer, filters=ClientFilters(q="vektor"))) == [conversion.client]
-    assert list(contact_list(viewer=viewer, filters=ContactFilters(q="morozov"))) == [conversion.contact]
-    assert list(contact_list(viewer=viewer, filters=ContactFilters(q="721123"))) == [conversion.contact]
+    assert list(client_list(viewer=viewer, filters=CLIENTS.values(q="vektor"))) == [conversion.client]
+    assert list(contact_list(viewer=viewer, filters=CONTACTS.values(q="morozov"))) == [conversion.contact]
+    assert list(contact_list(viewer=viewer, filters=CONTACTS.values(q="721123"))) == [conversion.contact]
 
 
 def test_conversion_opens_the_contacts_employment_period(world):

@@ -9,7 +9,8 @@ from django.db import connection
 
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import search
-from clientela.leads.selectors import LeadFilters, lead_list
+from clientela.leads.lists import LEADS
+from clientela.leads.selectors import lead_list
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS index is SQLite's")
 
@@ -37,5 +38,5 @@ def test_migrate_recreates_a_lost_index_and_fills_it(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM leads_lead_fts WHERE search_text LIKE %s", ["%morozov%"])
         assert cursor.fetchone()[0] == 1, "rows written while the index was missing are indexed again"
-    found = lead_list(viewer=world.head_north, filters=LeadFilters(q="morozov"))
+    found = lead_list(viewer=world.head_north, filters=LEADS.values(q="morozov"))
     assert [lead.last_name for lead in found] == ["Морозов"]

@@ -7,8 +7,9 @@ from django.db import connection
 
 from clientela.core.normalise import search_text
 from clientela.leads import search
+from clientela.leads.lists import LEADS
 from clientela.leads.models import Lead
-from clientela.leads.selectors import LeadFilters, lead_list
+from clientela.leads.selectors import lead_list
 
 
 def _index_names() -> set[str]:
@@ -50,6 +51,6 @@ def test_owner_status_list_and_count_skip_merged_leads(world):
     owner = world.manager_north
     kept = Lead.objects.create(first_name="Kept", owner=owner, team=world.north)
     merged = Lead.objects.create(first_name="Gone", owner=owner, team=world.north, merged_into=kept)
-    leads = lead_list(viewer=world.admin, filters=LeadFilters(owner=owner.pk, status="new"))
+    leads = lead_list(viewer=world.admin, filters=LEADS.values(owner=owner.pk, status="new"))
     assert list(leads) == [kept] and leads.count() == 1
     assert merged.pk not in set(leads.values_list("pk", flat=True))

@@ -17,8 +17,9 @@ from clientela.core.models import Notification
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import services
 from clientela.leads.choices import LeadEventKind, LeadStatus
+from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, RefusalReason
-from clientela.leads.selectors import LeadFilters, lead_list
+from clientela.leads.selectors import lead_list
 
 
 def make_lead(world, owner=None, **fields) -> Lead:
@@ -73,9 +74,9 @@ def test_refusal_never_deletes_and_stays_searchable(world):
     )
     lead.refresh_from_db()
     assert lead.status == LeadStatus.REFUSED and lead.refusal_reason.code == "competitor"
-    found = lead_list(viewer=world.manager_north, filters=LeadFilters(q="stefan", status="refused"))
+    found = lead_list(viewer=world.manager_north, filters=LEADS.values(q="stefan", status="refused"))
     assert list(found) == [lead]
-    assert list(lead_list(viewer=world.manager_north, filters=LeadFilters(q="морозов"))) == [lead]
+    assert list(lead_list(viewer=world.manager_north, filters=LEADS.values(q="морозов"))) == [lead]
     assert lead.events.filter(kind=LeadEventKind.REFUSED, actor=world.manager_north).exists()
 
 
@@ -159,7 +160,7 @@ def test_merge_keeps_all_history_of_both(world):
     assert target.phone == "+40721000001", "filled fields of the survivor are not overwritten"
     assert history_for(target).filter(event="merged").exists()
     assert history_for(other).filter(event="merged_into").exists()
-    assert not lead_list(viewer=world.admin, filters=LeadFilters(q="nord")).filter(pk=other.pk).exists()
+    assert not lead_list(viewer=world.admin, filters=LEADS.values(q="nord")).filter(pk=other.pk).exists()
 
 
 def test_fuzzy_candidates_across_scripts(world):

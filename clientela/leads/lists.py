@@ -1,0 +1,122 @@
+"""The lead list, declared once (`core.listspec`): the page's filter bar and tabs, `GET /leads`
+and `selectors.lead_list` all read `LEADS`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.listspec import (
+    Choice,
+    Column,
+    DateRange,
+    Flag,
+    ListSpec,
+    ListValues,
+    Owner,
+    Preset,
+    Search,
+    Team,
+    Text,
+)
+from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Origin, Source, Temperature
+from clientela.leads.models import Lead
+from clientela.users.selectors import owner_choices, team_choices
+
+
+def search_condition(q: str) -> Q:
+    """Substring search over name, company, e-mail and phone digits; case-, accent- and
+    script-insensitive ('morozov' finds 'Морозов', 'stefan' finds 'Ștefan'). Index-assisted:
+    trigram indexes on PostgreSQL, an FTS5 trigram table on SQLite (`leads/search.py`)."""
+    from clientela.leads.search import search_condition as indexed_search_condition
+
+    return indexed_search_condition(q)
+
+
+def _scope(viewer: Any, values: ListValues) -> QuerySet[Lead]:
+    if values.owner and not values.unassigned and values.owner == getattr(viewer, "pk", None):
+        # "My leads": one's own leads are always visible to oneself, and without the scope's
+        # `OR (no owner AND my team)` the list and its count come from the owner+status index.
+        leads: QuerySet[Lead] = Lead.objects.all()
+    else:
+        leads = Lead.objects.visible_to(viewer)
+    return leads
+
+
+def _status(leads: QuerySet[Lead], status: str) -> QuerySet[Lead]:
+    return leads.filter(status__in=OPEN_STATUSES) if status == "open" else leads.filter(status=status)
+
+
+def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    since = timezone.now() - dt.timedelta(days=30)
+    return leads.filter(status_changed_at__gte=since)
+
+
+LEADS = ListSpec(
+    name="leads",
+    model=Lead,
+    url="leads:list",
+    filters=[
+        Search(condition=search_condition),
+        Choice(
+            "status",
+            _("Status"),
+            choices=[("open", _("Open (not closed)")), *LeadStatus.choices],
+            empty=_("Any status"),
+            apply=_status,
+        ),
+        Owner(choices=owner_choices, unassigned=_("Unassigned (team queue)")),
+        Team(choices=team_choices),
+        Choice("temperature", _("Temperature"), choices=Temperature.choices, empty=_("Any temperature")),
+        Choice("source", _("Source"), choices=Source.choices, empty=_("Any source")),
+        Choice("origin", _("Origin"), choices=Origin.choices, empty=_("Any origin")),
+        Text("campaign", _("Campaign"), max_length=100),
+        DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
+        # API only: merged leads are left out unless asked for
+        Flag(
+            "include_merged",
+            apply=lambda leads, include: leads if include else leads.filter(merged_into__isnull=True),
+            apply_empty=True,
+        ),
+    ],
+    orderings={
+        "created": ("created_at", "id"),
+        "-created": ("-created_at", "-id"),
+        "score": ("score", "id"),
+        "-score": ("-score", "-id"),
+        "name": ("last_name", "first_name", "id"),
+        "-name": ("-last_name", "-first_name", "-id"),
+        "status": ("status", "-created_at", "-id"),
+        "last_touch": ("last_touch_at", "id"),
+        "-last_touch": ("-last_touch_at", "-id"),
+    },
+    default_ordering="-created",
+    columns=[
+        Column("name", _("Name"), sort="name"),
+        Column("company", _("Company")),
+        Column("status", _("Status"), sort="status"),
+        Column("temperature", _("Temperature")),
+        Column("score", _("Score"), sort="-score", css="text-end"),
+        Column("owner", _("Owner")),
+        Column("source", _("Source")),
+        Column("created", _("Created"), sort="-created"),
+    ],
+    presets=[
+        Preset("mine", _("My open leads"), {"owner": "me", "status": "open"}),
+        Preset("unassigned", _("Unassigned"), {"owner": "none", "status": "open"}),
+        Preset("hot", _("Hot"), {"temperature": Temperature.HOT, "status": "open"}),
+        Preset(
+            "refused_last_month",
+            _("Refused last month"),
+            {"status": LeadStatus.REFUSED, "sort": "-last_touch"},
+            _refused_recently,
+            _("Refused in the last 30 days"),
+        ),
+    ],
+    scope=_scope,
+    prepare=lambda leads, values, viewer: leads.select_related("owner", "team"),
+)
