@@ -30,7 +30,8 @@ from typing import Any
 from django.conf import settings
 from django_tasks import task
 
-from clientela.mail.inbound import MalformedMessage, receive_raw
+from clientela.mail import inbound
+from clientela.mail.inbound import MalformedMessage
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def poll_once(config: MailboxConfig | None = None, *, limit: int = MAX_PER_POLL)
                 if raw is None:  # expunged by someone else meanwhile
                     continue
                 try:
-                    message = receive_raw(bytes(raw), source="imap")
+                    message = inbound.receive_raw(bytes(raw), source="imap")
                 except MalformedMessage as exc:
                     log.warning(
                         "IMAP message UID %s is not an e-mail (%s); flagged %s", uid, exc, REJECTED_KEYWORD
