@@ -14,30 +14,20 @@ from django.utils import timezone
 
 from clientela.activities.models import Task
 from clientela.clients.selectors import records_of_clients
-from clientela.core.audit import audit_bulk
+from clientela.clients.services import handover_move_rows
 from clientela.users.models import User
 
 
 def move_tasks_on_handover(
-    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: User, **_extra: Any
 ) -> int:
     if not from_user_ids:
         return 0
     tasks = Task.objects.filter(
         records_of_clients(Task, client_ids), done_at__isnull=True, assignee_id__in=from_user_ids
     )
-    ids = list(tasks.values_list("pk", flat=True))
-    if not ids:
-        return 0
     actor = by if getattr(by, "is_authenticated", False) else None
-    changes: dict[str, Any] = {"assignee": to_user, "updated_at": timezone.now(), "updated_by": actor}
-    if to_user.team_id:
-        changes["team_id"] = to_user.team_id
-    Task.objects.filter(pk__in=ids).update(**changes)
-    audit_bulk(
-        actor=by,
-        model=Task,
-        event="handover",
-        details={"handover": getattr(handover, "pk", None), "tasks": ids, "to_user": to_user.pk},
+    changes = {"assignee": to_user, "updated_at": timezone.now(), "updated_by": actor}
+    return handover_move_rows(
+        by=by, handover=handover, rows=tasks, changes=changes, what="tasks", to_user=to_user
     )
-    return len(ids)

@@ -10,28 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from clientela.clients.selectors import records_of_clients
-from clientela.core.audit import audit_bulk
+from clientela.clients.services import handover_move_rows
 from clientela.mail.models import Thread
 from clientela.users.models import User
 
 
 def move_threads_on_handover(
-    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: Any, **_extra: Any
+    *, by: User, handover: Any, client_ids: list[int], from_user_ids: list[int], to_user: User, **_extra: Any
 ) -> int:
     if not from_user_ids:
         return 0
     threads = Thread.objects.filter(records_of_clients(Thread, client_ids), owner_id__in=from_user_ids)
-    ids = list(threads.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    changes: dict[str, Any] = {"owner": to_user}
-    if to_user.team_id:
-        changes["team_id"] = to_user.team_id
-    Thread.objects.filter(pk__in=ids).update(**changes)
-    audit_bulk(
-        actor=by,
-        model=Thread,
-        event="handover",
-        details={"handover": getattr(handover, "pk", None), "threads": ids, "to_user": to_user.pk},
+    return handover_move_rows(
+        by=by, handover=handover, rows=threads, changes={"owner": to_user}, what="threads", to_user=to_user
     )
-    return len(ids)
