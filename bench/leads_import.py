@@ -210,7 +210,8 @@ def phase_queries() -> None:
 
     from clientela.leads import search
     from clientela.leads.models import Lead
-    from clientela.leads.selectors import LeadFilters, lead_list
+    from clientela.leads.lists import LEADS
+    from clientela.leads.selectors import lead_list
     from clientela.users.models import User
 
     admin = User.objects.get(username="bench-admin")
@@ -236,10 +237,10 @@ def phase_queries() -> None:
         }
 
     def current(viewer, **filters):
-        return lambda: lead_list(viewer=viewer, filters=LeadFilters(**filters))
+        return lambda: lead_list(viewer=viewer, filters=LEADS.values(**filters))
 
     def indexed(viewer, q):
-        return lambda: lead_list(viewer=viewer, filters=LeadFilters()).filter(search.search_condition(q))
+        return lambda: lead_list(viewer=viewer, filters=LEADS.values()).filter(search.search_condition(q))
 
     total = Lead.objects.count()
     sample = Lead.objects.exclude(email="").exclude(phone="").order_by("pk")[total // 2]
