@@ -151,7 +151,10 @@ def _create_records_import(
 
 
 @router.post(
-    "/imports", response={202: ImportOut}, summary="Upload a CSV/XLSX file of leads, clients or contacts"
+    "/imports",
+    response={202: ImportOut},
+    summary="Upload a CSV/XLSX file of leads, clients or contacts",
+    operation_id="clientela_intake_import_api_create_import",  # kept from before imports had their own app
 )
 def create_import(
     request: AuthedRequest,
@@ -209,7 +212,12 @@ def create_import(
     return Status(202, _out(job))
 
 
-@router.get("/imports", response=Page[ImportOut], summary="Imports you may see")
+@router.get(
+    "/imports",
+    response=Page[ImportOut],
+    summary="Imports you may see",
+    operation_id="clientela_intake_import_api_list_imports",
+)
 def list_imports(request: AuthedRequest, params: Query[PageParams]) -> dict[str, Any]:
     if not import_clients.can_import_records(request.user):
         importer.require_import(request.user)
@@ -218,12 +226,22 @@ def list_imports(request: AuthedRequest, params: Query[PageParams]) -> dict[str,
     return page
 
 
-@router.get("/imports/{import_id}", response=ImportOut, summary="An import's status, progress and counts")
+@router.get(
+    "/imports/{import_id}",
+    response=ImportOut,
+    summary="An import's status, progress and counts",
+    operation_id="clientela_intake_import_api_get_import",
+)
 def get_import(request: AuthedRequest, import_id: int) -> dict[str, Any]:
     return _out(_job(request, import_id))
 
 
-@router.get("/imports/{import_id}/report", url_name="import_report", summary="The per-row report (CSV)")
+@router.get(
+    "/imports/{import_id}/report",
+    url_name="import_report",
+    summary="The per-row report (CSV)",
+    operation_id="clientela_intake_import_api_get_import_report",
+)
 def get_import_report(request: AuthedRequest, import_id: int) -> StreamingHttpResponse:
     """Leads: line, outcome (created / merged / interest / rejected), lead_id, interest_id,
     merged_into, reason. Clients and contacts: line, outcome (created / updated / unchanged /

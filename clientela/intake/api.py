@@ -27,17 +27,22 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 
 from clientela.core.api import api, error_response
-from clientela.core.errors import BusinessError
+from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
 from clientela.core.pagination import Page, PageParams, paginate
-from clientela.core.permissions import require
+from clientela.core.permissions import require, role_of, user_can, visible_team_ids
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.core.validation import too_long
 from clientela.intake import selectors, services
 from clientela.intake.choices import FormKind
 from clientela.intake.models import IntakeForm
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit, run_idempotent
+from clientela.leads.api import invalid
+from clientela.leads.api import router as leads_router
+from clientela.leads.choices import Source
 from clientela.leads.rules import FULL_NAME_LIMIT, MESSAGE_LIMIT, RAW_LEAD_LIMITS
-from clientela.users.models import Team
+from clientela.users.models import Team, User
+from clientela.users.selectors import users_visible_to
 
 log = logging.getLogger(__name__)
 
@@ -520,3 +525,71 @@ def rotate_intake_form_key(request: AuthedRequest, form_id: int) -> IntakeForm:
     form = selectors.intake_form_get(viewer=request.user, pk=form_id)
     services.intake_form_rotate_key(by=request.user, form=form)
     return selectors.intake_form_get(viewer=request.user, pk=form.pk)
+
+
+# --- POST /leads: the leads resource's creation door runs this pipeline ---------------------------
+# Declared here, on the leads router (`leads.api.router`), because the intake app owns the
+# pipeline and sits above leads: leads never imports intake (docs/architecture.md, layers).
+
+
+class LeadCreateIn(RawLeadFieldsIn):
+    """A lead from another system. The team is yours unless you name one you can see; `owner`
+    skips the distribution rules (yourself, or anyone of the team if you distribute leads)."""
+
+    industry: str = ""
+    region: str = ""
+    origin: str = ""
+    temperature: str = ""
+    external_id: str = ""
+    team: int | None = None
+    owner: int | None = None
+
+
+def _team_for(user: User, team_id: int | None) -> Team | None:
+    if team_id is None:
+        return user.team
+    team = Team.objects.filter(pk=team_id).first()
+    visible = visible_team_ids(user)
+    if team is None or (visible is not None and team.pk not in visible):
+        raise invalid("team", _("Choose one of your teams."))
+    return team
+
+
+def _owner_for(user: User, owner_id: int | None, team: Team | None) -> User | None:
+    if owner_id is None:
+        return None
+    owner = users_visible_to(user).filter(pk=owner_id, is_active=True).first()
+    if owner is None or role_of(owner) not in OWNING_ROLES:
+        raise invalid("owner", _("Choose an active manager."))
+    if owner.pk == user.pk:
+        if role_of(user) not in OWNING_ROLES:
+            raise PermissionDeniedError(_("Your role cannot own leads."))
+    elif not user_can(user, "distribute_leads"):
+        raise PermissionDeniedError(_("Only a head of sales can choose who gets a lead."))
+    if team is not None and owner.team_id != team.pk and role_of(user) != Role.ADMIN:
+        raise invalid("owner", _("Choose someone of the team."))
+    return owner
+
+
+@leads_router.post(
+    "/leads",
+    response={201: IntakeOut},
+    summary="Create a lead (or an interest, or a touch on a known person)",
+    operation_id="clientela_leads_api_create_lead",
+)
+def create_lead(request: HttpRequest, payload: LeadCreateIn) -> HttpResponse:
+    """Runs the intake pipeline: validate, normalise, deduplicate (a known e-mail or phone becomes
+    a touch: `duplicate_of` names the record), classify (no name or no way to reach → interest),
+    assign, first task. An `idempotency_key` (or `Idempotency-Key` header) makes retries safe:
+    the same key returns the first answer and creates nothing."""
+    user: User = request.user  # type: ignore[assignment]
+    team = _team_for(user, payload.team)
+    owner = _owner_for(user, payload.owner, team)
+    ctx = IntakeContext(door="api", by=user, team=team, owner=owner, default_source=Source.OTHER)
+    raw = payload.raw_lead()
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    body, replayed = run_idempotent(f"user:{user.pk}", key, lambda: intake_submit(raw=raw, ctx=ctx))
+    response = api.create_response(request, body, status=201)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response

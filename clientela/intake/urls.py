@@ -1,10 +1,11 @@
 from django.urls import path
 
-from clientela.intake import views
+from clientela.intake import lead_entry, views
 
 app_name = "intake"
 
 urlpatterns = [
+    path("leads/new/", lead_entry.lead_create, name="lead_create"),
     path("settings/intake-forms/", views.form_list, name="form_list"),
     path("settings/intake-forms/new/", views.form_create, name="form_create"),
     path("settings/intake-forms/<int:pk>/", views.form_edit, name="form_edit"),

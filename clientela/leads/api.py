@@ -12,15 +12,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
 from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client
-from clientela.core.api import api
-from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
+from clientela.core.errors import BusinessError, ConflictError
 from clientela.core.http import AuthedRequest
 from clientela.core.listspec import ListQuery
 from clientela.core.normalise import clean_text
@@ -29,13 +28,9 @@ from clientela.core.permissions import (
     get_visible_or_404,
     require,
     role_of,
-    user_can,
-    visible_team_ids,
 )
 from clientela.core.roles import Role
 from clientela.deals.models import Pipeline
-from clientela.intake.api import IntakeOut, RawLeadFieldsIn
-from clientela.intake.pipeline import IntakeContext, intake_submit, run_idempotent
 from clientela.leads import selectors
 from clientela.leads import services as lead_services
 from clientela.leads.choices import Source
@@ -43,7 +38,6 @@ from clientela.leads.duplicates import find_duplicate
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.rules import interest_upgrade_values
-from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
 router = Router(tags=["leads"])
@@ -228,71 +222,6 @@ def list_interests(request: HttpRequest, query: Query[InterestQuery]) -> dict[st
         viewer=request.user, q=query.q, source=query.source, upgraded=query.upgraded
     )
     return paginate(interests, query)
-
-
-# --- Creation through the pipeline ----------------------------------------------------------------
-
-
-class LeadCreateIn(RawLeadFieldsIn):
-    """A lead from another system. The team is yours unless you name one you can see; `owner`
-    skips the distribution rules (yourself, or anyone of the team if you distribute leads)."""
-
-    industry: str = ""
-    region: str = ""
-    origin: str = ""
-    temperature: str = ""
-    external_id: str = ""
-    team: int | None = None
-    owner: int | None = None
-
-
-def _team_for(user: User, team_id: int | None) -> Team | None:
-    if team_id is None:
-        return user.team
-    team = Team.objects.filter(pk=team_id).first()
-    visible = visible_team_ids(user)
-    if team is None or (visible is not None and team.pk not in visible):
-        raise invalid("team", _("Choose one of your teams."))
-    return team
-
-
-def _owner_for(user: User, owner_id: int | None, team: Team | None) -> User | None:
-    if owner_id is None:
-        return None
-    owner = users_visible_to(user).filter(pk=owner_id, is_active=True).first()
-    if owner is None or role_of(owner) not in OWNER_ROLES:
-        raise invalid("owner", _("Choose an active manager."))
-    if owner.pk == user.pk:
-        if role_of(user) not in OWNER_ROLES:
-            raise PermissionDeniedError(_("Your role cannot own leads."))
-    elif not user_can(user, "distribute_leads"):
-        raise PermissionDeniedError(_("Only a head of sales can choose who gets a lead."))
-    if team is not None and owner.team_id != team.pk and role_of(user) != Role.ADMIN:
-        raise invalid("owner", _("Choose someone of the team."))
-    return owner
-
-
-@router.post(
-    "/leads",
-    response={201: IntakeOut},
-    summary="Create a lead (or an interest, or a touch on a known person)",
-)
-def create_lead(request: HttpRequest, payload: LeadCreateIn) -> HttpResponse:
-    """Runs the intake pipeline: validate, normalise, deduplicate (a known e-mail or phone becomes
-    a touch: `duplicate_of` names the record), classify (no name or no way to reach → interest),
-    assign, first task. An `idempotency_key` (or `Idempotency-Key` header) makes retries safe:
-    the same key returns the first answer and creates nothing."""
-    user: User = request.user  # type: ignore[assignment]
-    team = _team_for(user, payload.team)
-    owner = _owner_for(user, payload.owner, team)
-    ctx = IntakeContext(door="api", by=user, team=team, owner=owner, default_source=Source.OTHER)
-    raw = payload.raw_lead()
-    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
-    body, replayed = run_idempotent(f"user:{user.pk}", key, lambda: intake_submit(raw=raw, ctx=ctx))
-    response = api.create_response(request, body, status=201)
-    if replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
 
 
 # --- The card and edits -------------------------------------------------------------------------

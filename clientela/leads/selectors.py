@@ -13,6 +13,7 @@ from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 
 from clientela.core.listspec import ListValues
 from clientela.core.normalise import company_key, phone_digits
+from clientela.core.permissions import user_can
 from clientela.leads.choices import OPEN_STATUSES
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead
@@ -138,3 +139,9 @@ def client_source_leads(client_ids: list[int]) -> dict[str, dict[int, list[Any]]
         if lead.client_id is not None:
             leads[lead.client_id].append(lead)
     return {"source_leads": dict(leads)}
+
+
+def may_create_leads(user: Any) -> bool:
+    """Who may enter leads by hand or import them: those who work records, and marketers who
+    run the intake doors."""
+    return user_can(user, "work_records") or user_can(user, "manage_intake")

@@ -6,7 +6,6 @@ app_name = "leads"
 
 urlpatterns = [
     path("leads/", views.lead_list, name="list"),
-    path("leads/new/", views.lead_create, name="create"),
     path("leads/bulk/", views.lead_bulk, name="bulk"),
     path("leads/views/save/", views.saved_view_save, name="view_save"),
     path("leads/views/delete/", views.saved_view_delete, name="view_delete"),

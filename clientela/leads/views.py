@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,10 +34,9 @@ from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.lists import paginate_bounded, querystring
 from clientela.core.permissions import Action as RecordAction
-from clientela.core.permissions import can, get_visible_or_404, role_of, user_can, visible_team_ids
-from clientela.core.roles import OWNING_ROLES, Role
+from clientela.core.permissions import can, get_visible_or_404, role_of, user_can
+from clientela.core.roles import Role
 from clientela.deals.models import Deal
-from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import selectors, services
 from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source
 from clientela.leads.forms import (
@@ -48,7 +46,6 @@ from clientela.leads.forms import (
     InterestFilterForm,
     InterestUpgradeForm,
     LeadEditForm,
-    ManualLeadForm,
     NoteForm,
     PostponeForm,
     QualificationForm,
@@ -61,7 +58,7 @@ from clientela.leads.models import Interest, Lead, LeadPolicy, RefusalReason
 from clientela.leads.scoring import explain
 from clientela.leads.services import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
-from clientela.users.models import Team, User
+from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
 
 # Saved views live in the clients app's SavedView table under this list name.
@@ -80,10 +77,6 @@ def _optional_url(name: str) -> str:
         return ""
 
 
-def _may_create(user: Any) -> bool:
-    return user_can(user, "work_records") or user_can(user, "manage_intake")
-
-
 def _is_visible(user: Any, model: type[Lead], pk: int) -> bool:
     return model.objects.visible_to(user).filter(pk=pk).exists()
 
@@ -95,7 +88,7 @@ def _partial(request: AuthedRequest, template: str, context: dict[str, Any]) -> 
     return push_url(response, request.path + (query if query != "?" else ""))
 
 
-def _done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
+def action_done(request: AuthedRequest, url: str, message: str) -> HttpResponse:
     """After a successful action: a message, then the card (a full reload for HTMX too)."""
     messages.success(request, message)
     if request.htmx:
@@ -123,8 +116,8 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
         can_refuse=user_can(user, "work_records"),
         bulk_owners=state.options["owner"],
         reasons=list(active_reasons()) if user_can(user, "work_records") else [],
-        can_create=_may_create(user),
-        import_url=_optional_url("imports:list") if _may_create(user) else "",
+        can_create=selectors.may_create_leads(user),
+        import_url=_optional_url("imports:list") if selectors.may_create_leads(user) else "",
         forms_url=_optional_url("intake:form_list") if user_can(user, "manage_intake") else "",
         list_url=request.get_full_path(),
     )
@@ -489,7 +482,7 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 by=request.user, lead=stored, raw=raw, door="manual", only_changed=True
             ),
         ):
-            return _done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
+            return action_done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
     return _render_action(request, lead, _action("edit", lead, form))
 
 
@@ -509,7 +502,7 @@ def lead_qualify(request: AuthedRequest, pk: int) -> HttpResponse:
                 }
             else:
                 text = _("Checklist saved: the lead is qualified.")
-            return _done(request, reverse("leads:detail", args=[pk]), text)
+            return action_done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _action("qualify", lead, form, required=_required_items(lead)))
 
 
@@ -544,7 +537,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
             }
             if conversion.deal is not None:
                 text += " " + _("Deal “%(deal)s” started.") % {"deal": conversion.deal}
-            return _done(request, reverse("leads:detail", args=[pk]), text)
+            return action_done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _convert_action(request, lead, form))
 
 
@@ -577,7 +570,7 @@ def lead_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
             text = _("Lead refused: %(reason)s.") % {"reason": data["reason"]}
             if data["postpone_until"]:
                 text += " " + _("It comes back on %(date)s.") % {"date": data["postpone_until"].isoformat()}
-            return _done(request, reverse("leads:detail", args=[pk]), text)
+            return action_done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _action("refuse", lead, form))
 
 
@@ -595,7 +588,7 @@ def lead_postpone(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if done:
             text = _("Lead postponed until %(date)s.") % {"date": until.isoformat()}
-            return _done(request, reverse("leads:detail", args=[pk]), text)
+            return action_done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _action("postpone", lead, form))
 
 
@@ -614,7 +607,7 @@ def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if done:
             text = _("Lead assigned to %(owner)s.") % {"owner": owner or _("the team queue")}
-            return _done(request, reverse("leads:detail", args=[pk]), text)
+            return action_done(request, reverse("leads:detail", args=[pk]), text)
     return _render_action(request, lead, _action("assign", lead, form))
 
 
@@ -629,7 +622,7 @@ def _simple_action(request: AuthedRequest, pk: int, run: Callable[[Lead], Any], 
     except BusinessError as exc:
         messages.error(request, exc.message)
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    return _done(request, url, message)
+    return action_done(request, url, message)
 
 
 @login_required
@@ -682,95 +675,11 @@ def lead_note(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid() and perform(
         form, lambda: services.lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
     ):
-        return _done(request, reverse("leads:detail", args=[pk]), _("Note added."))
+        return action_done(request, reverse("leads:detail", args=[pk]), _("Note added."))
     context = {"lead": lead, "note_form": form}
     if request.htmx:
         return render(request, "leads/_note_form.html", context, status=422)
     return render(request, "leads/lead_note.html", context, status=422)
-
-
-# --- manual entry --------------------------------------------------------------------------
-
-
-def _manual_teams(user: User) -> QuerySet[Team] | None:
-    teams = visible_team_ids(user)
-    if teams is None:
-        return Team.objects.filter(is_active=True).order_by("name")
-    if len(teams) > 1:
-        return Team.objects.filter(pk__in=teams).order_by("name")
-    return None
-
-
-@login_required
-def lead_create(request: AuthedRequest) -> HttpResponse:
-    """“New lead”: through the one intake pipeline, like every other door."""
-    user = request.user
-    if not _may_create(user):
-        raise PermissionDenied
-    may_own = role_of(user) in OWNING_ROLES
-    teams = _manual_teams(user)
-    form = ManualLeadForm(request.POST or None, teams=teams, may_own=may_own, initial={"team": user.team_id})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        team = data.get("team") or user.team
-        raw = RawLead(
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            company=data["company"],
-            position=data["position"],
-            interest=data["interest"],
-            source=data["source"],
-            campaign=data["campaign"],
-            message=data["message"],
-        )
-        ctx = IntakeContext(
-            door="manual",
-            by=user,
-            team=team,
-            owner=user if may_own and data.get("assign_to_me") else None,
-            default_source=Source.MANUAL,
-        )
-        result = perform(form, lambda: intake_submit(raw=raw, ctx=ctx))
-        if result:
-            return _after_intake(request, result)
-    status = 422 if form.errors else 200
-    return render(request, "leads/lead_form.html", {"form": form}, status=status)
-
-
-def _after_intake(request: AuthedRequest, result: Any) -> HttpResponse:
-    user = request.user
-    if result.kind == "interest":
-        messages.info(
-            request,
-            _(
-                "Saved as an interest: there is no named person with a phone or e-mail yet. "
-                "Upgrade it when there is."
-            ),
-        )
-        return redirect("leads:interests")
-    if result.kind in ("contact", "client"):
-        messages.warning(
-            request,
-            _("Already a %(kind)s: %(who)s. The contact was logged as a new touch and the manager told.")
-            % {"kind": _("contact") if result.kind == "contact" else _("client"), "who": result.record},
-        )
-        return redirect("leads:list")
-    visible = Lead.objects.visible_to(user).filter(pk=result.id).exists()
-    if result.duplicate_of:
-        text = _("This person is already lead #%(id)s; the contact was logged there as a new touch.") % {
-            "id": result.id
-        }
-        if not visible:
-            text += " " + _("Its owner was told.")
-    else:
-        text = _("Lead %(lead)s created.") % {"lead": result.record}
-        if not visible:
-            text += " " + _("It went to %(owner)s.") % {"owner": result.record.owner or _("the team queue")}
-    if visible:
-        return _done(request, reverse("leads:detail", args=[result.id]), text)
-    messages.success(request, text)
-    return redirect("leads:list")
 
 
 # --- interests -----------------------------------------------------------------------------
@@ -836,7 +745,7 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
         if lead:
             text = _("The interest is now lead %(lead)s.") % {"lead": lead}
             if _is_visible(user, Lead, lead.pk):
-                return _done(request, reverse("leads:detail", args=[lead.pk]), text)
+                return action_done(request, reverse("leads:detail", args=[lead.pk]), text)
             messages.success(
                 request,
                 text + " " + _("It went to %(owner)s.") % {"owner": lead.owner or _("the team queue")},

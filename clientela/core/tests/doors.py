@@ -187,7 +187,7 @@ DOORS: dict[str, Door] = {
     "leads:bulk": Door(ALL),
     "leads:convert": Door(WORKERS, record="lead"),
     "leads:convert_clients": Door(WORKERS, record="lead"),
-    "leads:create": Door(ALL),
+    "intake:lead_create": Door(ALL),
     "leads:detail": Door(ALL, record="lead"),
     "leads:edit": Door(WORKERS, record="lead"),
     "leads:interest_upgrade": Door(WORKERS, record="interest"),
