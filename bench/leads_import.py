@@ -209,8 +209,8 @@ def phase_queries() -> None:
     import statistics
 
     from clientela.leads import search
-    from clientela.leads.models import Lead
     from clientela.leads.lists import LEADS
+    from clientela.leads.models import Lead
     from clientela.leads.selectors import lead_list
     from clientela.users.models import User
 
