@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from clientela.clients import export, selectors, services
+from clientela.clients import export, selectors
 from clientela.clients.choices import SavedViewList
 from clientela.clients.completeness import card_completeness, norms
 from clientela.clients.forms import (
@@ -37,6 +37,11 @@ from clientela.clients.forms import (
 from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, ClientPolicy, Contact, SavedView
 from clientela.clients.rows import client_rows
+from clientela.clients.services import client as client_services
+from clientela.clients.services import contact as contact_services
+from clientela.clients.services import handover as handover_services
+from clientela.clients.services import loyalty
+from clientela.clients.services import saved_view as saved_view_services
 from clientela.core.audit import audit_bulk
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
@@ -132,7 +137,7 @@ def client_list(request: AuthedRequest) -> HttpResponse:
         norm = by_kind.get(row.kind, by_kind["company"])
         row.completeness_normal = row.completeness_filled >= norm.minimum
     current_query = state.current_query
-    can_hand_over = services.can_hand_over(user)
+    can_hand_over = handover_services.can_hand_over(user)
     context = state.context(
         clients=rows,
         client_rows=client_rows(rows, can_hand_over=can_hand_over),
@@ -199,7 +204,7 @@ def saved_view_save(request: AuthedRequest) -> HttpResponse:
     target = reverse("clients:list" if list_name == SavedViewList.CLIENTS else "clients:contacts")
     query = request.POST.get("query", "?")
     try:
-        services.saved_view_save(
+        saved_view_services.saved_view_save(
             user=request.user, list_name=list_name, name=request.POST.get("name", ""), query=query
         )
     except BusinessError as exc:
@@ -216,7 +221,7 @@ def saved_view_delete(request: AuthedRequest) -> HttpResponse:
     if list_name not in SavedViewList.values:
         raise Http404
     name = request.POST.get("name", "")
-    services.saved_view_delete(user=request.user, list_name=list_name, name=name)
+    saved_view_services.saved_view_delete(user=request.user, list_name=list_name, name=name)
     messages.success(request, _("View “%(name)s” removed.") % {"name": name})
     return redirect("clients:list" if list_name == SavedViewList.CLIENTS else "clients:contacts")
 
@@ -258,10 +263,10 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "card_sections": selectors.client_card_sections(),
         "family_ids": selectors.client_family_ids(client),
         "tags": list(client.tags.all()),
-        "price_list": services.client_price_list(client),
+        "price_list": loyalty.client_price_list(client),
         "may_work": may_work,
-        "can_hand_over": services.can_hand_over(user) and may_work,
-        "can_delete": user_can(user, "manage_settings") and services.client_can_delete(client),
+        "can_hand_over": handover_services.can_hand_over(user) and may_work,
+        "can_delete": user_can(user, "manage_settings") and client_services.client_can_delete(client),
         "lost_form": LostForm(),
         "viewer": user,
     }
@@ -290,7 +295,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not user_can(user, "work_records"):
         raise PermissionDenied(_("You do not have permission to do this."))
-    owners = services.owner_candidates(user) if role_of(user) in (Role.HEAD, Role.ADMIN) else None
+    owners = client_services.owner_candidates(user) if role_of(user) in (Role.HEAD, Role.ADMIN) else None
     initial: dict[str, Any] = {"kind": "company", "country": user.team.default_country if user.team else ""}
     if owners is not None and role_of(user) == Role.HEAD:
         initial["owner"] = user.pk
@@ -303,7 +308,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
             owner = form.cleaned_data.get("owner") if owners is not None else None
             client = perform(
                 form,
-                lambda: services.client_create(
+                lambda: client_services.client_create(
                     by=user,
                     data=form.values(),
                     owner=owner,
@@ -336,7 +341,7 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             current_tags = sorted(t.name for t in client.tags.all())
             result = perform(
                 form,
-                lambda: services.client_update(
+                lambda: client_services.client_update(
                     by=request.user,
                     client=client,
                     data=form.changes(),
@@ -364,7 +369,7 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     client = _client_for_work(request, pk)
-    if _run(request, lambda: services.client_archive(by=request.user, client=client)):
+    if _run(request, lambda: client_services.client_archive(by=request.user, client=client)):
         messages.success(request, _("Client archived. It stays searchable under “Archived”."))
     return redirect("clients:detail", pk=pk)
 
@@ -373,7 +378,7 @@ def client_archive(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     client = _client_for_work(request, pk)
-    if _run(request, lambda: services.client_restore(by=request.user, client=client)):
+    if _run(request, lambda: client_services.client_restore(by=request.user, client=client)):
         messages.success(request, _("Client restored."))
     return redirect("clients:detail", pk=pk)
 
@@ -382,7 +387,7 @@ def client_restore(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(viewer=request.user, pk=pk)
-    if _run(request, lambda: services.client_delete(by=request.user, client=client)):
+    if _run(request, lambda: client_services.client_delete(by=request.user, client=client)):
         messages.success(request, _("Client deleted."))
         return redirect("clients:list")
     return redirect("clients:detail", pk=pk)
@@ -398,7 +403,7 @@ def client_lost(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("clients:detail", pk=pk)
     if _run(
         request,
-        lambda: services.client_mark_lost(
+        lambda: client_services.client_mark_lost(
             by=request.user, client=client, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
         ),
     ):
@@ -410,7 +415,7 @@ def client_lost(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     client = _client_for_work(request, pk)
-    if _run(request, lambda: services.client_reactivate(by=request.user, client=client)):
+    if _run(request, lambda: client_services.client_reactivate(by=request.user, client=client)):
         messages.success(request, _("Client reactivated."))
     return redirect("clients:detail", pk=pk)
 
@@ -419,7 +424,7 @@ def client_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _require_hand_over(user: User) -> None:
-    if not services.can_hand_over(user):
+    if not handover_services.can_hand_over(user):
         raise PermissionDenied(_("Only a head of sales or an admin hands clients over."))
 
 
@@ -430,12 +435,12 @@ def client_handover(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_hand_over(user)
     client = _client_for_work(request, pk)
     form = HandoverForm(
-        request.POST or None, people=services.owner_candidates(user).exclude(pk=client.owner_id or 0)
+        request.POST or None, people=client_services.owner_candidates(user).exclude(pk=client.owner_id or 0)
     )
     if request.method == "POST" and form.is_valid():
         handover = perform(
             form,
-            lambda: services.client_handover(
+            lambda: handover_services.client_handover(
                 by=user,
                 clients=[client],
                 to_user=form.cleaned_data["to_user"],
@@ -461,7 +466,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
     """Hand over the clients selected on the list, or a manager's whole portfolio."""
     user = request.user
     _require_hand_over(user)
-    people = services.owner_candidates(user)
+    people = client_services.owner_candidates(user)
     back = safe_next(request, reverse("clients:list"))
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
     if request.method == "POST" and ids:
@@ -479,7 +484,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
             return redirect(back)
         handover = perform(
             form,
-            lambda: services.client_handover(
+            lambda: handover_services.client_handover(
                 by=user, clients=clients, to_user=form.cleaned_data["to_user"], note=form.cleaned_data["note"]
             ),
         )
@@ -501,7 +506,7 @@ def client_handover_many(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         handover = perform(
             form,
-            lambda: services.client_handover_all(
+            lambda: handover_services.client_handover_all(
                 by=user,
                 from_user=form.cleaned_data["from_user"],
                 to_user=form.cleaned_data["to_user"],
@@ -552,7 +557,7 @@ def client_settings(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # The service reads the stored row itself, so the audit shows old → new.
         data = {name: form.cleaned_data[name] for name in form.fields}
-        if perform(form, lambda: services.client_policy_update(by=request.user, data=data)):
+        if perform(form, lambda: client_services.client_policy_update(by=request.user, data=data)):
             messages.success(request, _("Settings saved."))
             return redirect("clients:settings")
     return render(request, "clients/settings.html", {"form": form}, status=422 if form.errors else 200)
@@ -625,7 +630,7 @@ def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None, initial={"preferred_language": ""})
     if request.method == "POST" and form.is_valid():
         contact = perform(
-            form, lambda: services.contact_create(by=request.user, client=client, data=form.values())
+            form, lambda: contact_services.contact_create(by=request.user, client=client, data=form.values())
         )
         if contact:
             messages.success(request, _("Contact %(name)s added.") % {"name": contact})
@@ -650,7 +655,7 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         if not changes or perform(
-            form, lambda: services.contact_update(by=request.user, contact=contact, data=changes)
+            form, lambda: contact_services.contact_update(by=request.user, contact=contact, data=changes)
         ):
             messages.success(request, _("Contact saved."))
             return redirect("clients:contact_detail", pk=pk)
@@ -671,7 +676,7 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _contact_for_work(request, pk)
-    if _run(request, lambda: services.contact_archive(by=request.user, contact=contact)):
+    if _run(request, lambda: contact_services.contact_archive(by=request.user, contact=contact)):
         messages.success(request, _("Contact archived."))
     return redirect("clients:contact_detail", pk=pk)
 
@@ -680,7 +685,7 @@ def contact_archive(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _contact_for_work(request, pk)
-    if _run(request, lambda: services.contact_restore(by=request.user, contact=contact)):
+    if _run(request, lambda: contact_services.contact_restore(by=request.user, contact=contact)):
         messages.success(request, _("Contact restored."))
     return redirect("clients:contact_detail", pk=pk)
 
@@ -699,7 +704,7 @@ def contact_move(request: AuthedRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             moved = perform(
                 form,
-                lambda: services.contact_move(
+                lambda: contact_services.contact_move(
                     by=request.user,
                     contact=contact,
                     to_client=choice,
