@@ -203,7 +203,7 @@ def load(data: Path) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from clientela.clients.models import Client, Contact, ContactMembership
-    from clientela.clients.services import client_search_text, contact_search_text
+    from clientela.clients.search import client_search_text, contact_search_text
     from clientela.core.normalise import search_text
     from clientela.deals.models import Deal, DealStageChange, LostReason, Pipeline
 
@@ -481,7 +481,7 @@ def load_activities(data: Path) -> dict[str, Any]:
             f"WHERE a.client_id = clients_client.id AND a.kind IN ({kinds})) "
             "WHERE EXISTS (SELECT 1 FROM activities_activity a WHERE a.client_id = clients_client.id)"
         )
-        # The stored last contact follows (clients.services.client_record_activity keeps both).
+        # The stored last contact follows (clients.services.derived.client_record_activity keeps both).
         cursor.execute(
             "UPDATE clients_client SET last_contact_at = last_activity_at "
             "WHERE last_activity_at > COALESCE(last_contact_at, created_at)"

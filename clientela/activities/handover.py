@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clientela.activities.models import Task
 from clientela.clients.selectors import records_of_clients
-from clientela.clients.services import handover_move_rows
+from clientela.clients.services.handover import handover_move_rows
 from clientela.users.models import User
 
 

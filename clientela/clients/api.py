@@ -16,10 +16,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from clientela.clients import selectors, services
+from clientela.clients import selectors
 from clientela.clients.completeness import card_completeness
 from clientela.clients.lists import CLIENTS, CONTACTS
 from clientela.clients.models import Client, Contact, ContactMembership, Handover
+from clientela.clients.services.client import (
+    client_archive,
+    client_create,
+    client_restore,
+    client_update,
+    owner_candidates,
+)
+from clientela.clients.services.contact import contact_create, contact_move, contact_update
+from clientela.clients.services.handover import can_hand_over, client_handover, client_handover_all
+from clientela.clients.services.loyalty import client_price_list
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
 from clientela.core.listspec import ListQuery
@@ -128,7 +138,7 @@ class ClientCardOut(ClientOut):
 
     @staticmethod
     def resolve_price_list(obj: Client) -> dict[str, Any] | None:
-        current = services.client_price_list(obj)
+        current = client_price_list(obj)
         return {"id": current[0], "name": current[1]} if current else None
 
     @staticmethod
@@ -302,13 +312,13 @@ def create_client(request: HttpRequest, payload: ClientCreateIn) -> tuple[int, C
     owner = None
     owner_id = data.pop("owner", None)
     if owner_id is not None:
-        owner = services.owner_candidates(user).filter(pk=owner_id).first()
+        owner = owner_candidates(user).filter(pk=owner_id).first()
         if owner is None:
             raise invalid("owner", _("Choose an active manager of your teams."))
     hq_id = data.pop("headquarters", None)
     hq = _visible_client(request, hq_id, "headquarters") if hq_id else None
     tags = data.pop("tags", None) or []
-    client = services.client_create(by=user, data=data, owner=owner, headquarters=hq, tags=tags)
+    client = client_create(by=user, data=data, owner=owner, headquarters=hq, tags=tags)
     return Status(201, selectors.client_get(viewer=user, pk=client.pk))  # type: ignore[return-value]
 
 
@@ -318,9 +328,9 @@ class HandoverIn(Schema):
 
 
 def _new_owner(request: HttpRequest, user_id: int) -> User:
-    if not services.can_hand_over(request.user):
+    if not can_hand_over(request.user):
         raise PermissionDeniedError(_("Only a head of sales or an admin hands clients over."))
-    person = services.owner_candidates(request.user).filter(pk=user_id).first()
+    person = owner_candidates(request.user).filter(pk=user_id).first()
     if person is None:
         raise invalid("to_user", _("Choose an active manager of your teams."))
     return person
@@ -344,14 +354,14 @@ def handover_clients(request: AuthedRequest, payload: BulkHandoverIn) -> Handove
         clients = list(selectors.clients_visible_to(request.user).filter(pk__in=ids))
         if len(clients) != len(ids):
             raise invalid("client_ids", _("Some of these clients do not exist or are not visible to you."))
-        return services.client_handover(by=request.user, clients=clients, to_user=to_user, note=payload.note)
+        return client_handover(by=request.user, clients=clients, to_user=to_user, note=payload.note)
     if payload.from_user is None:
         raise invalid("client_ids", _("Give client_ids or from_user."))
     # Someone who left (deactivated) still has a portfolio to hand over.
     source = users_visible_to(request.user).filter(pk=payload.from_user).first()
     if source is None:
         raise invalid("from_user", _("Choose a manager of your teams."))
-    return services.client_handover_all(by=request.user, from_user=source, to_user=to_user, note=payload.note)
+    return client_handover_all(by=request.user, from_user=source, to_user=to_user, note=payload.note)
 
 
 @router.get("/clients/{client_id}", response=ClientCardOut, summary="One client, with completeness")
@@ -370,21 +380,21 @@ def update_client(request: AuthedRequest, client_id: int, payload: ClientWriteIn
         hq_id = data.pop("headquarters")
         headquarters = _visible_client(request, hq_id, "headquarters") if hq_id else None
     tags = data.pop("tags", None)
-    services.client_update(by=request.user, client=client, data=data, headquarters=headquarters, tags=tags)
+    client_update(by=request.user, client=client, data=data, headquarters=headquarters, tags=tags)
     return selectors.client_get(viewer=request.user, pk=client_id)
 
 
 @router.post("/clients/{client_id}/archive", response=ClientCardOut, summary="Archive a client")
 def archive_client(request: AuthedRequest, client_id: int) -> Client:
     client = selectors.client_get(viewer=request.user, pk=client_id)
-    services.client_archive(by=request.user, client=client)
+    client_archive(by=request.user, client=client)
     return selectors.client_get(viewer=request.user, pk=client_id)
 
 
 @router.post("/clients/{client_id}/restore", response=ClientCardOut, summary="Restore an archived client")
 def restore_client(request: AuthedRequest, client_id: int) -> Client:
     client = selectors.client_get(viewer=request.user, pk=client_id)
-    services.client_restore(by=request.user, client=client)
+    client_restore(by=request.user, client=client)
     return selectors.client_get(viewer=request.user, pk=client_id)
 
 
@@ -396,7 +406,7 @@ def handover_client(request: AuthedRequest, client_id: int, payload: HandoverIn)
     both managers are notified; the new one gets a summary (`/clients/handovers/{id}/`)."""
     client = selectors.client_get(viewer=request.user, pk=client_id)
     to_user = _new_owner(request, payload.to_user)
-    return services.client_handover(by=request.user, clients=[client], to_user=to_user, note=payload.note)
+    return client_handover(by=request.user, clients=[client], to_user=to_user, note=payload.note)
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -444,7 +454,7 @@ def _contact_values(data: dict[str, Any]) -> dict[str, Any]:
 def create_contact(request: AuthedRequest, payload: ContactCreateIn) -> tuple[int, Contact]:
     data = payload.model_dump(exclude_unset=True)
     client = _visible_client(request, data.pop("client"), "client")
-    contact = services.contact_create(by=request.user, client=client, data=_contact_values(data))
+    contact = contact_create(by=request.user, client=client, data=_contact_values(data))
     return Status(201, selectors.contact_get(viewer=request.user, pk=contact.pk))  # type: ignore[return-value]
 
 
@@ -456,7 +466,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Contact:
 @router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact's fields")
 def update_contact(request: AuthedRequest, contact_id: int, payload: ContactWriteIn) -> Contact:
     contact = selectors.contact_get(viewer=request.user, pk=contact_id)
-    services.contact_update(
+    contact_update(
         by=request.user, contact=contact, data=_contact_values(payload.model_dump(exclude_unset=True))
     )
     return selectors.contact_get(viewer=request.user, pk=contact_id)
@@ -485,7 +495,7 @@ def move_contact(request: AuthedRequest, contact_id: int, payload: MoveIn) -> Co
     `to_client`; the history keeps both. Afterwards the contact is visible with its new client."""
     contact = selectors.contact_get(viewer=request.user, pk=contact_id)
     to_client = _visible_client(request, payload.to_client, "to_client")
-    services.contact_move(
+    contact_move(
         by=request.user,
         contact=contact,
         to_client=to_client,

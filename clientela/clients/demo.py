@@ -12,9 +12,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from clientela.clients import services
 from clientela.clients.identifiers import InvalidIdentifier, normalise_tax_id
 from clientela.clients.models import Client, Contact, ContactMembership
+from clientela.clients.services.client import client_create, client_mark_lost
+from clientela.clients.services.contact import contact_create, contact_move
+from clientela.clients.services.handover import client_handover
 from clientela.clients.status import refresh_last_contact
 from clientela.core.normalise import transliterate
 
@@ -183,7 +185,7 @@ def load(context: dict[str, Any]) -> None:
             n += 1
             owner = managers[index % len(managers)]
             domain = "".join(ch for ch in transliterate(name) if ch.isalnum())
-            client = services.client_create(
+            client = client_create(
                 by=owner,
                 data={
                     "kind": "company",
@@ -216,7 +218,7 @@ def load(context: dict[str, Any]) -> None:
             for p in range(1 + index % 3):
                 first, last = people[(index + p) % len(people)]
                 position, role = POSITIONS[(index + p) % len(POSITIONS)]
-                services.contact_create(
+                contact_create(
                     by=owner,
                     client=client,
                     data={
@@ -233,7 +235,7 @@ def load(context: dict[str, Any]) -> None:
                 )
         hq = team_clients[0]
         for branch_name, city, region, employees in BRANCHES.get(team_name, []):
-            branch = services.client_create(
+            branch = client_create(
                 by=hq.owner,
                 data={
                     "kind": "company",
@@ -249,7 +251,7 @@ def load(context: dict[str, Any]) -> None:
                 headquarters=hq,
             )
             first, last = people[-1]
-            services.contact_create(
+            contact_create(
                 by=hq.owner,
                 client=branch,
                 data={
@@ -262,7 +264,7 @@ def load(context: dict[str, Any]) -> None:
             team_clients.append(branch)
         # A private client per team.
         first, last = people[1]
-        person = services.client_create(
+        person = client_create(
             by=managers[0],
             data={
                 "kind": "person",
@@ -273,7 +275,7 @@ def load(context: dict[str, Any]) -> None:
                 "payment_terms_note": "Prepayment",
             },
         )
-        services.contact_create(
+        contact_create(
             by=managers[0],
             client=person,
             data={"first_name": first, "last_name": last, "role": "decision_maker"},
@@ -286,13 +288,13 @@ def load(context: dict[str, Any]) -> None:
             elif index % 5 in (0, 2, 3):
                 _age(client, days=400 + 50 * index, last_contact_days=5 + 7 * index)
         lost = team_clients[3]
-        services.client_mark_lost(
+        client_mark_lost(
             by=lost.owner, client=lost, reason="attitude", note="Three unanswered enquiries in a row."
         )
         made.extend(team_clients)
 
     # A Russian-speaking client of the Bucharest team (Olga works them).
-    services.client_create(
+    client_create(
         by=users["olga"],
         data={
             "kind": "company",
@@ -314,7 +316,7 @@ def load(context: dict[str, Any]) -> None:
     ]
     mover = bucharest[1].contacts.first()
     if mover is not None:
-        services.contact_move(
+        contact_move(
             by=users["elena"],
             contact=mover,
             to_client=bucharest[2],
@@ -326,7 +328,7 @@ def load(context: dict[str, Any]) -> None:
     # Zsófia's first client went to Péter (she moved to key accounts): a handover with a note.
     zsofia_clients = list(Client.objects.filter(owner=users["zsofia"]).order_by("pk")[:1])
     if zsofia_clients:
-        services.client_handover(
+        client_handover(
             by=users["gabor"],
             clients=zsofia_clients,
             to_user=users["peter"],

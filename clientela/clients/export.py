@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ClientKind, ClientStatus, ContactRole, RevenueBand
 from clientela.clients.models import Client, Contact
-from clientela.clients.services import client_price_list_labels
+from clientela.clients.services.loyalty import client_price_list_labels
 
 CHUNK = 2000
 _numberish = re.compile(r"^[+-]?[\d\s().-]+$")

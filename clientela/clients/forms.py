@@ -23,12 +23,8 @@ from clientela.clients.choices import (
 )
 from clientela.clients.hooks import price_lists
 from clientela.clients.models import Client, ClientPolicy, Contact
-from clientela.clients.services import (
-    CLIENT_TEXT_FIELDS,
-    CONTACT_POINT_LIMITS,
-    CONTACT_TEXT_FIELDS,
-    client_price_list,
-)
+from clientela.clients.services.loyalty import client_price_list
+from clientela.clients.services.rules import CLIENT_TEXT_FIELDS, CONTACT_POINT_LIMITS, CONTACT_TEXT_FIELDS
 from clientela.core.validation import limit_widgets
 from clientela.users.models import User
 

@@ -12,7 +12,7 @@
 * **Loyalty price list** — the client's price list lives with the price lists (deals:
   `ClientPriceList`, one source of truth); `price_lists.provide(PriceListProvider(...))` lets the
   client form, card, API and export show and change it. Without a provider the field is absent.
-* **Deletion guard** — `clients.services.client_can_delete` refuses while any record of any
+* **Deletion guard** — `clients.services.client.client_can_delete` refuses while any record of any
   app points at the client (deals included, through their foreign key); nothing to register.
 
 Register from your AppConfig.ready().

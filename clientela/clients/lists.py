@@ -15,7 +15,7 @@ from clientela.clients import search
 from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLevel, ContactRole
 from clientela.clients.completeness import filter_completeness, with_completeness
 from clientela.clients.models import Client, ClientPolicy, Contact
-from clientela.clients.services import owner_candidates
+from clientela.clients.services.client import owner_candidates
 from clientela.clients.status import status_condition, with_status
 from clientela.core.listspec import (
     Choice,

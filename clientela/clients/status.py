@@ -21,8 +21,8 @@ changes this module only; every door calls `client_status` (one client) or `with
 (a queryset, for lists and filters), whose signatures stay as they are.
 
 **Stored, not computed per list row.** The last contact is kept on the client
-(`Client.last_contact_at`) by the doors that change it — `clients.services.client_record_activity`
-(activities, deals, e-mail), `clients.services.clients_touched` (touches the intake pipeline
+(`Client.last_contact_at`) by the doors that change it — `clients.services.derived.client_record_activity`
+(activities, deals, e-mail), `clients.services.derived.clients_touched` (touches the intake pipeline
 and the importer record on a client, its contacts or a converted lead) and
 `refresh_last_contact` (a full recomputation by the rule above, for contact moves and
 repairs) — so `with_status` and the status filters compare stored dates with *now*. The

@@ -12,7 +12,7 @@ transaction: no Django signals, no string imports, no imports inside functions t
     client_handed_over = Hook[HandoverHook](   from clientela.clients.hooks import client_handed_over
         "clients.client_handed_over")          client_handed_over.register(move_tasks_on_handover)
 
-    # clients/services.py
+    # clients/services/handover.py
     for hook in client_handed_over: hook(by=by, ...)
 """
 

@@ -1,7 +1,7 @@
 """Checking raw field values, for the services that own each entity's field rules.
 
 Every door (web form, API schema, import, intake) hands the service what the person or program
-sent; the service checks it against its entity's rules (`leads.rules`, `clients.services`) with
+sent; the service checks it against its entity's rules (`leads.rules`, `clients.services.rules`) with
 the helpers here and raises one `BusinessError` naming every bad field. The messages are built
 here once, so a limit reads the same at every door.
 """

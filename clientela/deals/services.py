@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.clients.models import Client, Contact
-from clientela.clients.services import client_record_activity
+from clientela.clients.services.derived import client_record_activity
 from clientela.core.audit import audit_create, audit_event, json_safe, model_update
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import search_text

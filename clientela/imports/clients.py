@@ -13,10 +13,8 @@ from django.utils.translation import gettext as _
 from clientela.clients.choices import RevenueBand
 from clientela.clients.completeness import filled_count
 from clientela.clients.models import Client, Contact, Tag
-from clientela.clients.services import (
-    clean_client_values,
-    client_search_text,
-)
+from clientela.clients.search import client_search_text
+from clientela.clients.services.rules import clean_client_values
 from clientela.imports.models import ImportJob, ImportKind
 from clientela.imports.rows import (
     Outcome,

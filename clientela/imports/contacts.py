@@ -15,10 +15,8 @@ from django.utils.translation import gettext as _
 
 from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client, Contact, ContactMembership
-from clientela.clients.services import (
-    clean_contact_values,
-    contact_search_text,
-)
+from clientela.clients.search import contact_search_text
+from clientela.clients.services.rules import clean_contact_values
 from clientela.core.normalise import fold
 from clientela.imports.models import ImportJob, ImportKind
 from clientela.imports.rows import (

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Contact
-from clientela.clients.services import clients_touched
+from clientela.clients.services.derived import clients_touched
 from clientela.core.language import reader_language
 from clientela.core.notifications import notify
 from clientela.imports.bulk import BulkInserter, db_datetime

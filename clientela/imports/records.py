@@ -2,7 +2,7 @@
 
 The same `ImportJob` (kind `clients` or `contacts`), file reading and column suggestions
 (`import_files`), report chunks, progress and resumable batches as the lead importer; the rows go
-through the same cleaning as the client and contact forms (`clients.services.clean_client_values`
+through the same cleaning as the client and contact forms (`clients.services.rules.clean_client_values`
 / `clean_contact_values`: tax ids with their check digits per country, phones to E.164, e-mails).
 
 Every data row gets exactly one outcome:
@@ -38,10 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client, Contact
-from clientela.clients.services import (
-    OWNER_ROLES,
-    owner_candidates,
-)
+from clientela.clients.services.client import OWNER_ROLES, owner_candidates
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import role_of

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clientela.activities.choices import TaskKind
 from clientela.clients.models import Client, Contact
-from clientela.clients.services import clients_touched
+from clientela.clients.services.derived import clients_touched
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.errors import BusinessError
 from clientela.core.language import in_language_of

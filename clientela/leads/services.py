@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.clients.models import Client, Contact, ContactMembership
-from clientela.clients.services import client_refresh_search, clients_touched, contact_refresh_search
+from clientela.clients.services.derived import client_refresh_search, clients_touched, contact_refresh_search
 from clientela.comms.choices import StopReason
 from clientela.comms.clocks import (
     clock_start_first_response,

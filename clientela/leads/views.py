@@ -27,8 +27,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from clientela.clients import services as client_services
 from clientela.clients.models import Client, SavedView
+from clientela.clients.services import saved_view as client_services
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next

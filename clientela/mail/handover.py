@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from clientela.clients.selectors import records_of_clients
-from clientela.clients.services import handover_move_rows
+from clientela.clients.services.handover import handover_move_rows
 from clientela.mail.models import Thread
 from clientela.users.models import User
 

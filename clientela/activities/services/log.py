@@ -41,7 +41,7 @@ from clientela.activities.models import Activity, Task
 from clientela.activities.services.next_step import NextStep, check_next_step
 from clientela.activities.services.records import Records, require_worker, resolve_records
 from clientela.activities.services.task import next_step_task, task_create
-from clientela.clients.services import client_record_activity
+from clientela.clients.services.derived import client_record_activity
 from clientela.comms.clocks import clocks_stop_for_lead
 from clientela.comms.templates import render_message
 from clientela.core.audit import audit_create

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from clientela.clients import services
 from clientela.clients.models import Client, Contact
+from clientela.clients.services.client import client_create
+from clientela.clients.services.contact import contact_create
 
 _seq = itertools.count(1)
 
@@ -15,7 +16,7 @@ def make_client(owner: Any = None, team: Any = None, *, name: str = "", **data: 
     """A client owned by `owner` (team: the owner's unless given), made as the system."""
     tags = data.pop("tags", [])
     headquarters = data.pop("headquarters", None)
-    client = services.client_create(
+    client = client_create(
         by=None,
         data={"name": name or f"Client {next(_seq)}", **data},
         owner=owner,
@@ -32,4 +33,4 @@ def make_client(owner: Any = None, team: Any = None, *, name: str = "", **data: 
 def make_contact(client: Client, **data: Any) -> Contact:
     n = next(_seq)
     values = {"first_name": "Ana", "last_name": f"Contact{n}", **data}
-    return services.contact_create(by=None, client=client, data=values, check_permission=False)
+    return contact_create(by=None, client=client, data=values, check_permission=False)

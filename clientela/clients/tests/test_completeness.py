@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from clientela.clients import services
 from clientela.clients.choices import CompletenessLevel
 from clientela.clients.completeness import (
     COMPANY_FIELD_COUNT,
@@ -17,6 +16,7 @@ from clientela.clients.completeness import (
 from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client, ClientPolicy
 from clientela.clients.selectors import client_list
+from clientela.clients.services.client import client_policy_update, client_update
 from clientela.clients.tests.factories import make_client, make_contact
 
 
@@ -75,7 +75,7 @@ def test_the_norm_is_ten_fields_by_default(world):
     fields = dict(list(FULL.items())[:8])  # name + 8 = 9 filled: below
     client = make_client(None, name="Nine", **fields)
     assert card_completeness(client).filled == 9 and not card_completeness(client).normal
-    services.client_update(by=world.admin, client=client, data={"address": "Somewhere 2"})
+    client_update(by=world.admin, client=client, data={"address": "Somewhere 2"})
     client.refresh_from_db()
     result = card_completeness(client)
     assert result.filled == 10 and result.normal and result.percent == 66
@@ -94,7 +94,7 @@ def test_private_persons_have_a_proportional_norm(world):
 def test_the_norm_is_configured_by_the_admin(world):
     client = make_client(None, name="Eight", **dict(list(FULL.items())[:7]))
     assert not card_completeness(client).normal
-    services.client_policy_update(by=world.admin, data={"card_norm_min": 8, "card_norm_target": 12})
+    client_policy_update(by=world.admin, data={"card_norm_min": 8, "card_norm_target": 12})
     assert card_completeness(client).normal
     assert card_completeness(client).percent == 8 * 100 // 12
 

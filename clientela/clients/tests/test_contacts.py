@@ -8,15 +8,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from clientela.clients import selectors, services
+from clientela.clients import selectors
 from clientela.clients.models import Contact, ContactMembership
+from clientela.clients.services.client import client_archive
+from clientela.clients.services.contact import contact_create, contact_move, contact_update
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 
 
 def test_contact_create_normalises_and_opens_a_period(world):
     client = make_client(world.manager_north, country="RO")
-    contact = services.contact_create(
+    contact = contact_create(
         by=world.manager_north,
         client=client,
         data={
@@ -41,7 +43,7 @@ def test_contact_create_normalises_and_opens_a_period(world):
 def test_contact_values_are_checked_field_by_field(world):
     client = make_client(world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.contact_create(
+        contact_create(
             by=world.manager_north,
             client=client,
             data={
@@ -59,15 +61,15 @@ def test_contact_values_are_checked_field_by_field(world):
 
 def test_no_contacts_on_an_archived_client(world):
     client = make_client(world.manager_north)
-    services.client_archive(by=world.manager_north, client=client)
+    client_archive(by=world.manager_north, client=client)
     with pytest.raises(ConflictError):
-        services.contact_create(by=world.manager_north, client=client, data={"first_name": "A"})
+        contact_create(by=world.manager_north, client=client, data={"first_name": "A"})
 
 
 def test_consent_withdrawn_clears_its_date(world):
     contact = make_contact(make_client(world.manager_north), consent=True)
     assert contact.consent_at
-    services.contact_update(by=world.manager_north, contact=contact, data={"consent": False})
+    contact_update(by=world.manager_north, contact=contact, data={"consent": False})
     contact.refresh_from_db()
     assert not contact.consent and contact.consent_at is None
 
@@ -77,7 +79,7 @@ def test_move_keeps_the_history_and_follows_the_new_client(world):
     new = make_client(world.manager_north, name="New Co")
     contact = make_contact(old, position="Buyer", role="buyer")
     moved_on = timezone.localdate()
-    services.contact_move(
+    contact_move(
         by=world.manager_north, contact=contact, to_client=new, position="CFO", role="decision_maker"
     )
     contact.refresh_from_db()
@@ -103,7 +105,7 @@ def test_move_of_a_contact_made_by_conversion_keeps_its_history(world):
     # Conversion opens the first period (or, for contacts made before it did, the move does).
     assert contact.memberships.filter(ended_on__isnull=True).count() <= 1
     new = make_client(world.manager_north, name="Next Job")
-    services.contact_move(by=world.manager_north, contact=contact, to_client=new)
+    contact_move(by=world.manager_north, contact=contact, to_client=new)
     periods = list(contact.memberships.order_by("started_on", "id"))
     assert [p.client for p in periods] == [conversion.client, new]
     assert periods[0].started_on == timezone.localdate(contact.created_at)
@@ -114,11 +116,11 @@ def test_move_rules(world):
     old = make_client(world.manager_north)
     contact = make_contact(old)
     with pytest.raises(BusinessError) as excinfo:
-        services.contact_move(by=world.manager_north, contact=contact, to_client=old)
+        contact_move(by=world.manager_north, contact=contact, to_client=old)
     assert "to_client" in excinfo.value.errors
     other = make_client(world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.contact_move(
+        contact_move(
             by=world.manager_north,
             contact=contact,
             to_client=other,
@@ -126,7 +128,7 @@ def test_move_rules(world):
         )
     assert "on" in excinfo.value.errors
     with pytest.raises(BusinessError) as excinfo:
-        services.contact_move(
+        contact_move(
             by=world.manager_north,
             contact=contact,
             to_client=other,
@@ -136,7 +138,7 @@ def test_move_rules(world):
     # Not to a client of another team.
     foreign = make_client(world.manager_south)
     with pytest.raises(BusinessError) as excinfo:
-        services.contact_move(by=world.manager_north, contact=contact, to_client=foreign)
+        contact_move(by=world.manager_north, contact=contact, to_client=foreign)
     assert "to_client" in excinfo.value.errors
     assert ContactMembership.objects.filter(contact=contact, ended_on__isnull=True, client=old).exists()
 
@@ -145,7 +147,7 @@ def test_only_people_who_work_the_client_change_its_contacts(world):
     contact = make_contact(make_client(world.manager_north))
     for user in (world.manager_north2, world.manager_south, world.marketer_north):
         with pytest.raises(PermissionDeniedError):
-            services.contact_update(by=user, contact=contact, data={"position": "x"})
+            contact_update(by=user, contact=contact, data={"position": "x"})
 
 
 def test_contacts_are_visible_with_their_client(world):
@@ -160,5 +162,5 @@ def test_contacts_are_visible_with_their_client(world):
 
 def test_position_change_updates_the_open_period(world):
     contact = make_contact(make_client(world.manager_north), position="Buyer")
-    services.contact_update(by=world.manager_north, contact=contact, data={"position": "Head of purchasing"})
+    contact_update(by=world.manager_north, contact=contact, data={"position": "Head of purchasing"})
     assert contact.memberships.get().position == "Head of purchasing"

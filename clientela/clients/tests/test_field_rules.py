@@ -1,4 +1,4 @@
-"""A client's field rules live in `clients.services` (`clean_client_values`, limits from the
+"""A client's field rules live in `clients.services.rules` (`clean_client_values`, limits from the
 Client columns): the page, the API and the service refuse the same over-long or NUL-carrying
 value under the same field name with the same message, and nothing is written."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from clientela.clients.models import Client
-from clientela.clients.services import client_create
+from clientela.clients.services.client import client_create
 from clientela.conftest import login
 from clientela.core.errors import BusinessError
 from clientela.core.validation import null_characters, too_long

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from clientela.clients import hooks, selectors, services
+from clientela.clients import hooks, selectors
 from clientela.clients.models import Client, Contact, Handover
+from clientela.clients.services.handover import client_handover, client_handover_all
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
@@ -23,7 +24,7 @@ def notes_of(user) -> list[Notification]:
 def test_one_client_moves_with_its_contacts_and_both_are_told(world):
     client = make_client(world.manager_north, name="Alpha")
     contact = make_contact(client)
-    handover = services.client_handover(
+    handover = client_handover(
         by=world.head_north, clients=[client], to_user=world.manager_north2, note="Call Ana first"
     )
     client.refresh_from_db()
@@ -49,7 +50,7 @@ def test_a_portfolio_is_one_bulk_audit_entry(world):
     second = make_client(world.manager_north, name="B")
     third = make_client(world.manager_north2, name="C")
     before = AuditEntry.objects.count()
-    handover = services.client_handover_all(
+    handover = client_handover_all(
         by=world.head_north, from_user=world.manager_north, to_user=world.head_north
     )
     assert set(Client.objects.filter(owner=world.head_north)) == {first, second}
@@ -66,7 +67,7 @@ def test_selected_clients_of_several_managers(world):
     a = make_client(world.manager_north, name="A")
     b = make_client(world.manager_north2, name="B")
     queue = make_client(None, world.north, name="Queue")
-    services.client_handover(by=world.head_north, clients=[a, b, queue], to_user=world.manager_north)
+    client_handover(by=world.head_north, clients=[a, b, queue], to_user=world.manager_north)
     assert set(Client.objects.filter(owner=world.manager_north)) == {a, b, queue}
     # Each previous manager hears about their own clients; a's owner already had it (skipped).
     assert (
@@ -78,7 +79,7 @@ def test_selected_clients_of_several_managers(world):
 
 def test_handover_to_another_team_moves_the_team_for_admins(world):
     client = make_client(world.manager_north)
-    services.client_handover(by=world.admin, clients=[client], to_user=world.manager_south)
+    client_handover(by=world.admin, clients=[client], to_user=world.manager_south)
     client.refresh_from_db()
     assert client.owner == world.manager_south and client.team == world.south
     assert client in Client.objects.visible_to(world.manager_south)
@@ -90,7 +91,7 @@ def test_managers_and_marketers_may_not_hand_over(world, who):
     client = make_client(world.manager_north)
     before = AuditEntry.objects.count()
     with pytest.raises(PermissionDeniedError):
-        services.client_handover(by=getattr(world, who), clients=[client], to_user=world.manager_north2)
+        client_handover(by=getattr(world, who), clients=[client], to_user=world.manager_north2)
     client.refresh_from_db()
     assert client.owner == world.manager_north
     assert not Handover.objects.exists() and AuditEntry.objects.count() == before
@@ -101,9 +102,9 @@ def test_heads_hand_over_only_within_their_teams(world):
     north = make_client(world.manager_north)
     south = make_client(world.manager_south)
     with pytest.raises(PermissionDeniedError):
-        services.client_handover(by=world.head_north, clients=[south], to_user=world.manager_north)
+        client_handover(by=world.head_north, clients=[south], to_user=world.manager_north)
     with pytest.raises(PermissionDeniedError):
-        services.client_handover(by=world.head_north, clients=[north], to_user=world.manager_south)
+        client_handover(by=world.head_north, clients=[north], to_user=world.manager_south)
     assert Client.objects.get(pk=north.pk).owner == world.manager_north
     assert Client.objects.get(pk=south.pk).owner == world.manager_south
 
@@ -111,19 +112,19 @@ def test_heads_hand_over_only_within_their_teams(world):
 def test_bad_handovers_are_refused_with_a_reason(world):
     client = make_client(world.manager_north)
     with pytest.raises(ConflictError):
-        services.client_handover(by=world.head_north, clients=[client], to_user=world.manager_north)
+        client_handover(by=world.head_north, clients=[client], to_user=world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.client_handover(by=world.head_north, clients=[], to_user=world.manager_north2)
+        client_handover(by=world.head_north, clients=[], to_user=world.manager_north2)
     assert "clients" in excinfo.value.errors
     world.manager_north2.is_active = False
     world.manager_north2.save(update_fields=["is_active"])
     with pytest.raises(BusinessError) as excinfo:
-        services.client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
+        client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
     assert "to_user" in excinfo.value.errors
     with pytest.raises(BusinessError):
-        services.client_handover(by=world.head_north, clients=[client], to_user=world.marketer_north)
+        client_handover(by=world.head_north, clients=[client], to_user=world.marketer_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.client_handover_all(
+        client_handover_all(
             by=world.head_north, from_user=world.manager_south, to_user=world.manager_north
         )
     assert "from_user" in excinfo.value.errors
@@ -138,7 +139,7 @@ def test_other_records_follow_through_the_hook(world):
     hooks.client_handed_over.register(move_deals)
     try:
         client = make_client(world.manager_north)
-        handover = services.client_handover(
+        handover = client_handover(
             by=world.head_north, clients=[client], to_user=world.manager_north2
         )
     finally:
@@ -164,7 +165,7 @@ def test_summary_shows_each_relationship_in_a_fixed_number_of_queries(world, dja
         conversion = lead_services.lead_convert(by=world.manager_north, lead=lead, client_name=f"Firm {n}")
         make_contact(conversion.client, role="decision_maker")
         clients.append(conversion.client)
-    handover = services.client_handover(by=world.head_north, clients=clients, to_user=world.manager_north2)
+    handover = client_handover(by=world.head_north, clients=clients, to_user=world.manager_north2)
     with django_assert_max_num_queries(8):
         summary = selectors.handover_summary(viewer=world.manager_north2, handover=handover)
         rows = [(s.client.name, len(s.contacts), len(s.source_leads), len(s.events)) for s in summary]
@@ -176,7 +177,7 @@ def test_who_may_open_the_summary(world):
     from django.http import Http404
 
     client = make_client(world.manager_north)
-    handover = services.client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
+    handover = client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
     for viewer in (world.manager_north2, world.head_north, world.admin):
         assert selectors.handover_get(viewer=viewer, pk=handover.pk) == handover
     for viewer in (world.manager_south, world.marketer_north):
@@ -253,7 +254,7 @@ def test_open_tasks_and_threads_of_the_clients_records_move_too(world):
         subject="Hi", client=other, owner=world.manager_north, team=world.north
     )
 
-    handover = services.client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
+    handover = client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
 
     def assignee(t):
         return Task.objects.get(pk=t.pk).assignee

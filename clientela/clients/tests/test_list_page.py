@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clientela.clients import services
+from clientela.clients.services.client import client_mark_lost
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.conftest import login
 from clientela.core.lists import PAGE_SIZE
@@ -44,7 +44,7 @@ def test_a_row_shows_every_column(client, world):
     )
     make_contact(branch)
     queue = make_client(None, world.north, name="Queue person", kind="person")
-    services.client_mark_lost(by=world.manager_north, client=queue, reason="competition")
+    client_mark_lost(by=world.manager_north, client=queue, reason="competition")
     body = page(login(client, world.head_north))
     row = re.search(rf'<tr data-href="/clients/{branch.pk}/">(.*?)</tr>', body, re.S).group(1)
     assert f'value="{branch.pk}" form="bulk-form" data-row-check aria-label="Select Branch &amp; Co"' in row

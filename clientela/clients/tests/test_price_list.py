@@ -12,7 +12,8 @@ from importlib import import_module
 import pytest
 from django.apps import apps as global_apps
 
-from clientela.clients import services
+from clientela.clients.services.client import client_create, client_update
+from clientela.clients.services.loyalty import client_price_list
 from clientela.clients.tests.factories import make_client
 from clientela.conftest import login
 from clientela.core.audit import history_for
@@ -38,31 +39,31 @@ def test_head_sets_it_through_the_client_service_and_pricing_uses_it(world, list
     PriceListItem.objects.create(price_list=lists["loyal"], product=product, price=Decimal("90.00"))
     assert price_for(product=product, client=client, currency="RON").price == Decimal("100.00")
 
-    services.client_update(by=world.head_north, client=client, data={"price_list": lists["loyal"].pk})
+    client_update(by=world.head_north, client=client, data={"price_list": lists["loyal"].pk})
 
     assert ClientPriceList.objects.get(client=client).price_list == lists["loyal"]
-    assert services.client_price_list(client) == (lists["loyal"].pk, "Key accounts (RON)")
+    assert client_price_list(client) == (lists["loyal"].pk, "Key accounts (RON)")
     quote = price_for(product=product, client=client, currency="RON")
     assert quote is not None and quote.price == Decimal("90.00") and quote.loyalty
     assert history_for(client).filter(event="price_list").exists()
 
-    services.client_update(by=world.head_north, client=client, data={"price_list": None})
+    client_update(by=world.head_north, client=client, data={"price_list": None})
     assert not ClientPriceList.objects.filter(client=client).exists()
 
 
 def test_rules_managers_unknown_and_switched_off_lists(world, lists):
     client = make_client(world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.client_update(by=world.manager_north, client=client, data={"price_list": lists["loyal"].pk})
+        client_update(by=world.manager_north, client=client, data={"price_list": lists["loyal"].pk})
     assert "price_list" in excinfo.value.errors
     for bad in (999999, "abc", lists["off"].pk):
         with pytest.raises(BusinessError) as excinfo:
-            services.client_update(by=world.head_north, client=client, data={"price_list": bad})
+            client_update(by=world.head_north, client=client, data={"price_list": bad})
         assert "price_list" in excinfo.value.errors
     assert not ClientPriceList.objects.filter(client=client).exists()
     # Saving the card without touching the price list is fine for the manager.
-    services.client_update(by=world.head_north, client=client, data={"price_list": lists["loyal"].pk})
-    services.client_update(
+    client_update(by=world.head_north, client=client, data={"price_list": lists["loyal"].pk})
+    client_update(
         by=world.manager_north, client=client, data={"price_list": lists["loyal"].pk, "city": "Iași"}
     )
     client.refresh_from_db()
@@ -70,7 +71,7 @@ def test_rules_managers_unknown_and_switched_off_lists(world, lists):
 
 
 def test_created_with_a_price_list(world, lists):
-    client = services.client_create(
+    client = client_create(
         by=world.head_north,
         data={"name": "New Loyal", "price_list": str(lists["loyal"].pk)},
         owner=world.manager_north,

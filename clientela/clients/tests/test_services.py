@@ -7,8 +7,19 @@ import decimal
 
 import pytest
 
-from clientela.clients import services
 from clientela.clients.models import Client
+from clientela.clients.services.client import (
+    client_archive,
+    client_can_delete,
+    client_create,
+    client_delete,
+    client_mark_lost,
+    client_policy_update,
+    client_reactivate,
+    client_restore,
+    client_update,
+)
+from clientela.clients.services.derived import client_record_activity
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
@@ -20,7 +31,7 @@ def errors_of(excinfo) -> dict:
 
 
 def test_manager_creates_a_client_for_themselves_with_normalised_values(world):
-    client = services.client_create(
+    client = client_create(
         by=world.manager_north,
         data={
             "name": "  Alpha   Nord SRL ",
@@ -55,7 +66,7 @@ def test_manager_creates_a_client_for_themselves_with_normalised_values(world):
 
 def test_every_bad_field_is_reported_at_once(world):
     with pytest.raises(BusinessError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north,
             data={
                 "name": "",
@@ -86,12 +97,12 @@ def test_every_bad_field_is_reported_at_once(world):
 
 def test_tax_id_is_checked_for_the_country(world):
     with pytest.raises(BusinessError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north, data={"name": "X", "country": "RO", "tax_id": "18547291"}
         )
     assert "check digit" in errors_of(excinfo)["tax_id"][0]
     with pytest.raises(BusinessError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north, data={"name": "X", "country": "HU", "registration_number": "99-09-1"}
         )
     assert "registration_number" in errors_of(excinfo)
@@ -99,14 +110,14 @@ def test_tax_id_is_checked_for_the_country(world):
 
 def test_credit_limit_needs_a_currency_and_money_is_never_a_float(world):
     with pytest.raises(BusinessError) as excinfo:
-        services.client_create(by=world.manager_north, data={"name": "X", "credit_limit": "100"})
+        client_create(by=world.manager_north, data={"name": "X", "credit_limit": "100"})
     assert "credit_currency" in errors_of(excinfo)
-    client = services.client_create(
+    client = client_create(
         by=world.manager_north, data={"name": "Y", "credit_limit": 0.1, "credit_currency": "EUR"}
     )
     assert client.credit_limit == decimal.Decimal("0.10")
     with pytest.raises(BusinessError) as excinfo:
-        services.client_update(by=world.manager_north, client=client, data={"credit_limit": "10.123"})
+        client_update(by=world.manager_north, client=client, data={"credit_limit": "10.123"})
     assert "two decimal" in errors_of(excinfo)["credit_limit"][0]
 
 
@@ -114,13 +125,13 @@ def test_tax_id_is_unique_per_country_and_says_who_has_it(world):
     first = make_client(world.manager_north, name="Alpha", country="HU", tax_id="10773381-2-44")
     # The EU VAT form of the same taxpayer number is the same company.
     with pytest.raises(ConflictError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north, data={"name": "Copy", "country": "HU", "tax_id": "HU10773381"}
         )
     assert excinfo.value.status == 409
     assert f"Alpha (#{first.pk})" in errors_of(excinfo)["tax_id"][0]
     # Another country may have the same digits.
-    other = services.client_create(
+    other = client_create(
         by=world.manager_north, data={"name": "Elsewhere", "country": "DE", "tax_id": "10773381-2-44"}
     )
     assert other.pk
@@ -130,7 +141,7 @@ def test_tax_id_is_unique_per_country_and_says_who_has_it(world):
 def test_uniqueness_does_not_reveal_an_invisible_client(world):
     make_client(world.manager_south, name="Secret South Kft", country="RO", tax_id="18547290")
     with pytest.raises(ConflictError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north, data={"name": "Mine", "country": "RO", "tax_id": "18547290"}
         )
     message = errors_of(excinfo)["tax_id"][0]
@@ -140,7 +151,7 @@ def test_uniqueness_does_not_reveal_an_invisible_client(world):
 def test_registration_number_is_unique_per_country(world):
     make_client(world.manager_north, name="A", country="RO", registration_number="J40/1234/2005")
     with pytest.raises(ConflictError) as excinfo:
-        services.client_create(
+        client_create(
             by=world.manager_north,
             data={"name": "B", "country": "RO", "registration_number": "j40 1234 2005"},
         )
@@ -150,7 +161,7 @@ def test_registration_number_is_unique_per_country(world):
 def test_changing_the_country_rechecks_the_legal_ids(world):
     client = make_client(world.manager_north, country="RO", tax_id="18547290")
     with pytest.raises(BusinessError) as excinfo:
-        services.client_update(by=world.manager_north, client=client, data={"country": "HU"})
+        client_update(by=world.manager_north, client=client, data={"country": "HU"})
     assert "tax_id" in errors_of(excinfo)
     client.refresh_from_db()
     assert client.country == "RO"
@@ -158,7 +169,7 @@ def test_changing_the_country_rechecks_the_legal_ids(world):
 
 def test_update_changes_only_what_was_sent_and_audits_it(world):
     client = make_client(world.manager_north, name="Alpha", city="Cluj", country="RO")
-    services.client_update(by=world.manager_north, client=client, data={"city": "Iași", "employees": 120})
+    client_update(by=world.manager_north, client=client, data={"city": "Iași", "employees": 120})
     client.refresh_from_db()
     assert (client.city, client.employees, client.name) == ("Iași", 120, "Alpha")
     entry = history_for(client).filter(action=AuditAction.UPDATE).get()
@@ -169,7 +180,7 @@ def test_update_changes_only_what_was_sent_and_audits_it(world):
 def test_owner_is_not_changed_by_update(world):
     client = make_client(world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.client_update(by=world.head_north, client=client, data={"owner": world.manager_north2.pk})
+        client_update(by=world.head_north, client=client, data={"owner": world.manager_north2.pk})
     assert "owner" in errors_of(excinfo)
 
 
@@ -177,31 +188,31 @@ def test_owner_is_not_changed_by_update(world):
 def test_others_cannot_change_a_managers_client(world, who):
     client = make_client(world.manager_north, name="Mine")
     with pytest.raises(PermissionDeniedError):
-        services.client_update(by=getattr(world, who), client=client, data={"name": "Taken"})
+        client_update(by=getattr(world, who), client=client, data={"name": "Taken"})
     client.refresh_from_db()
     assert client.name == "Mine"
 
 
 def test_head_of_the_team_and_admin_may_change_it(world):
     client = make_client(world.manager_north, name="Mine")
-    services.client_update(by=world.head_north, client=client, data={"name": "By head"})
-    services.client_update(by=world.admin, client=client, data={"name": "By admin"})
+    client_update(by=world.head_north, client=client, data={"name": "By head"})
+    client_update(by=world.admin, client=client, data={"name": "By admin"})
     client.refresh_from_db()
     assert client.name == "By admin"
 
 
 def test_marketer_cannot_create_clients(world):
     with pytest.raises(PermissionDeniedError):
-        services.client_create(by=world.marketer_north, data={"name": "X"})
+        client_create(by=world.marketer_north, data={"name": "X"})
 
 
 def test_manager_cannot_give_a_new_client_to_someone_else(world):
     with pytest.raises(PermissionDeniedError):
-        services.client_create(by=world.manager_north, data={"name": "X"}, owner=world.manager_north2)
-    client = services.client_create(by=world.head_north, data={"name": "X"}, owner=world.manager_north2)
+        client_create(by=world.manager_north, data={"name": "X"}, owner=world.manager_north2)
+    client = client_create(by=world.head_north, data={"name": "X"}, owner=world.manager_north2)
     assert client.owner == world.manager_north2 and client.team == world.north
     with pytest.raises(BusinessError):
-        services.client_create(by=world.head_north, data={"name": "Y"}, owner=world.manager_south)
+        client_create(by=world.head_north, data={"name": "Y"}, owner=world.manager_south)
 
 
 def test_headquarters_rules(world):
@@ -215,16 +226,16 @@ def test_headquarters_rules(world):
     # An HQ with branches cannot become a branch itself.
     other = make_client(world.manager_north, name="Other HQ")
     with pytest.raises(BusinessError):
-        services.client_update(by=world.manager_north, client=hq, data={}, headquarters=other)
+        client_update(by=world.manager_north, client=hq, data={}, headquarters=other)
     # Nor its own HQ.
     with pytest.raises(BusinessError):
-        services.client_update(by=world.manager_north, client=other, data={}, headquarters=other)
+        client_update(by=world.manager_north, client=other, data={}, headquarters=other)
     # A manager may only link to a head office they can see.
     foreign = make_client(world.manager_south, name="South HQ")
     with pytest.raises(BusinessError) as excinfo:
-        services.client_update(by=world.manager_north, client=other, data={}, headquarters=foreign)
+        client_update(by=world.manager_north, client=other, data={}, headquarters=foreign)
     assert "headquarters" in errors_of(excinfo)
-    services.client_update(by=world.manager_north, client=branch, data={}, headquarters=None)
+    client_update(by=world.manager_north, client=branch, data={}, headquarters=None)
     branch.refresh_from_db()
     assert branch.headquarters is None
 
@@ -232,14 +243,14 @@ def test_headquarters_rules(world):
 def test_archive_instead_of_delete(world):
     client = make_client(world.manager_north)
     make_contact(client)
-    services.client_archive(by=world.manager_north, client=client)
+    client_archive(by=world.manager_north, client=client)
     client.refresh_from_db()
     assert client.is_archived and client.archived_at
-    assert not services.client_can_delete(client)
+    assert not client_can_delete(client)
     with pytest.raises(ConflictError):
-        services.client_delete(by=world.admin, client=client)
+        client_delete(by=world.admin, client=client)
     assert Client.objects.filter(pk=client.pk).exists()
-    services.client_restore(by=world.manager_north, client=client)
+    client_restore(by=world.manager_north, client=client)
     client.refresh_from_db()
     assert not client.is_archived
 
@@ -248,26 +259,26 @@ def test_an_hq_with_working_branches_is_not_archived(world):
     hq = make_client(world.manager_north)
     make_client(world.manager_north, headquarters=hq)
     with pytest.raises(ConflictError):
-        services.client_archive(by=world.manager_north, client=hq)
+        client_archive(by=world.manager_north, client=hq)
 
 
 def test_client_can_delete_sees_every_related_record(world):
     from clientela.leads.tests.test_views_helpers import make_lead
 
     client = make_client(world.manager_north)
-    assert services.client_can_delete(client)
+    assert client_can_delete(client)
     lead = make_lead(owner=world.manager_north, team=world.north)
     lead.client = client
     lead.save(update_fields=["client"])
-    assert not services.client_can_delete(client)  # a source lead refers to it
+    assert not client_can_delete(client)  # a source lead refers to it
 
 
 def test_only_admins_delete_an_empty_client_and_it_is_audited(world):
     client = make_client(world.manager_north, name="Mistake")
     with pytest.raises(PermissionDeniedError):
-        services.client_delete(by=world.manager_north, client=client)
+        client_delete(by=world.manager_north, client=client)
     pk = client.pk
-    services.client_delete(by=world.admin, client=client)
+    client_delete(by=world.admin, client=client)
     assert not Client.objects.filter(pk=pk).exists()
     assert AuditEntry.objects.filter(event="deleted", object_id=str(pk)).exists()
 
@@ -275,14 +286,14 @@ def test_only_admins_delete_an_empty_client_and_it_is_audited(world):
 def test_mark_lost_needs_a_reason_from_the_taxonomy_and_can_be_undone(world):
     client = make_client(world.manager_north)
     with pytest.raises(BusinessError) as excinfo:
-        services.client_mark_lost(by=world.manager_north, client=client, reason="bored")
+        client_mark_lost(by=world.manager_north, client=client, reason="bored")
     assert "reason" in errors_of(excinfo)
-    services.client_mark_lost(by=world.manager_north, client=client, reason="attitude", note="rude call")
+    client_mark_lost(by=world.manager_north, client=client, reason="attitude", note="rude call")
     client.refresh_from_db()
     assert client.lost_at and client.lost_reason == "attitude"
     with pytest.raises(ConflictError):
-        services.client_mark_lost(by=world.manager_north, client=client, reason="quality")
-    services.client_reactivate(by=world.manager_north, client=client)
+        client_mark_lost(by=world.manager_north, client=client, reason="quality")
+    client_reactivate(by=world.manager_north, client=client)
     client.refresh_from_db()
     assert client.lost_at is None and client.lost_reason == ""
 
@@ -294,16 +305,16 @@ def test_record_activity_only_moves_forward(world):
 
     client = make_client(world.manager_north)
     now = timezone.now()
-    services.client_record_activity(client=client, at=now)
-    services.client_record_activity(client=client, at=now - dt.timedelta(days=3))
+    client_record_activity(client=client, at=now)
+    client_record_activity(client=client, at=now - dt.timedelta(days=3))
     client.refresh_from_db()
     assert client.last_activity_at == now
 
 
 def test_policy_is_admin_only_and_consistent(world):
     with pytest.raises(PermissionDeniedError):
-        services.client_policy_update(by=world.head_north, data={"card_norm_min": 5})
+        client_policy_update(by=world.head_north, data={"card_norm_min": 5})
     with pytest.raises(BusinessError):
-        services.client_policy_update(by=world.admin, data={"card_norm_min": 16, "card_norm_target": 15})
-    policy = services.client_policy_update(by=world.admin, data={"card_norm_min": 8, "card_norm_target": 12})
+        client_policy_update(by=world.admin, data={"card_norm_min": 16, "card_norm_target": 15})
+    policy = client_policy_update(by=world.admin, data={"card_norm_min": 8, "card_norm_target": 12})
     assert (policy.card_norm_min, policy.card_norm_target) == (8, 12)

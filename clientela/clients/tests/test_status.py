@@ -7,11 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from clientela.clients import services
 from clientela.clients.choices import ClientStatus
 from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client
 from clientela.clients.selectors import client_list
+from clientela.clients.services.client import client_mark_lost, client_reactivate
+from clientela.clients.services.derived import client_record_activity, clients_touched
 from clientela.clients.status import (
     NEW_WITHIN_DAYS,
     PASSIVE_AFTER_DAYS,
@@ -35,16 +36,16 @@ def clients(world):
     fresh = make_client(world.manager_north, name="Fresh")
     active = make_client(world.manager_north, name="Active")
     _age(active, NEW_WITHIN_DAYS + 10)
-    services.client_record_activity(client=active, at=timezone.now() - dt.timedelta(days=20))
+    client_record_activity(client=active, at=timezone.now() - dt.timedelta(days=20))
     passive = make_client(world.manager_north, name="Passive")
     _age(passive, PASSIVE_AFTER_DAYS + 100)
-    services.client_record_activity(
+    client_record_activity(
         client=passive, at=timezone.now() - dt.timedelta(days=PASSIVE_AFTER_DAYS + 5)
     )
     quiet_old = make_client(world.manager_north, name="Quiet old")
     _age(quiet_old, PASSIVE_AFTER_DAYS + 1)
     lost = make_client(world.manager_north, name="Lost")
-    services.client_mark_lost(by=world.manager_north, client=lost, reason="competition")
+    client_mark_lost(by=world.manager_north, client=lost, reason="competition")
     return {"fresh": fresh, "active": active, "passive": passive, "quiet_old": quiet_old, "lost": lost}
 
 
@@ -72,13 +73,13 @@ def test_a_touch_on_a_contact_makes_a_passive_client_active(world, clients):
     # The intake pipeline records a returning person as an audit "touch" on the contact and
     # tells the clients app (clients_touched).
     entry = audit_event(actor=None, instance=contact, event="touch", changes={"door": "api"})
-    services.clients_touched(client_ids=[client.pk], at=entry.at)
+    clients_touched(client_ids=[client.pk], at=entry.at)
     assert client_status(client) == ClientStatus.ACTIVE
 
 
 def test_a_touch_on_the_client_counts_too(world, clients):
     entry = audit_event(actor=None, instance=clients["passive"], event="touch", changes={})
-    services.clients_touched(client_ids=[clients["passive"].pk], at=entry.at)
+    clients_touched(client_ids=[clients["passive"].pk], at=entry.at)
     assert client_status(clients["passive"]) == ClientStatus.ACTIVE
 
 
@@ -105,7 +106,7 @@ def test_a_recent_touch_of_the_source_lead_counts(world, clients):
 
 
 def test_reactivated_client_is_computed_again(world, clients):
-    services.client_reactivate(by=world.manager_north, client=clients["lost"])
+    client_reactivate(by=world.manager_north, client=clients["lost"])
     assert client_status(clients["lost"]) == ClientStatus.NEW
 
 

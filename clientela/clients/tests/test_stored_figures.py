@@ -10,12 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clientela.clients import services
 from clientela.clients.choices import ClientStatus, CompletenessLevel
 from clientela.clients.completeness import card_completeness, refresh_completeness
 from clientela.clients.lists import CLIENTS
 from clientela.clients.models import Client, ClientPolicy
 from clientela.clients.selectors import client_list
+from clientela.clients.services.client import client_mark_lost, client_reactivate, client_update
+from clientela.clients.services.contact import contact_archive, contact_move, contact_restore
+from clientela.clients.services.derived import client_record_activity, clients_touched
+from clientela.clients.services.handover import client_handover
 from clientela.clients.status import (
     NEW_WITHIN_DAYS,
     PASSIVE_AFTER_DAYS,
@@ -64,9 +67,9 @@ def test_a_card_made_outside_the_services_is_filled_too(world):
 def test_recorded_activity_moves_the_last_contact_forward_only(world):
     client = make_client(world.manager_north)
     back_date(client, 400)
-    services.client_record_activity(client=client, at=days_ago(10))
+    client_record_activity(client=client, at=days_ago(10))
     assert abs((timezone.now() - stored(client).last_contact_at).days - 10) <= 1
-    services.client_record_activity(client=client, at=days_ago(50))  # older: ignored
+    client_record_activity(client=client, at=days_ago(50))  # older: ignored
     row = stored(client)
     assert abs((timezone.now() - row.last_contact_at).days - 10) <= 1
     assert abs((timezone.now() - row.last_activity_at).days - 10) <= 1
@@ -75,8 +78,8 @@ def test_recorded_activity_moves_the_last_contact_forward_only(world):
 def test_an_older_activity_still_counts_as_activity_when_a_touch_is_newer(world):
     client = make_client(world.manager_north)
     back_date(client, 400)
-    services.clients_touched(client_ids=[client.pk], at=days_ago(1))
-    services.client_record_activity(client=client, at=days_ago(30))
+    clients_touched(client_ids=[client.pk], at=days_ago(1))
+    client_record_activity(client=client, at=days_ago(30))
     row = stored(client)
     assert abs((timezone.now() - row.last_contact_at).days - 1) <= 1  # the touch stays
     assert abs((timezone.now() - row.last_activity_at).days - 30) <= 1
@@ -86,12 +89,12 @@ def test_clients_touched_takes_the_later_date_for_many_clients(world):
     a, b, c = (make_client(world.manager_north) for _ in range(3))
     for client in (a, b, c):
         back_date(client, 400)
-    services.client_record_activity(client=b, at=days_ago(2))
-    services.clients_touched(client_ids=[a.pk, b.pk], at=days_ago(5))
+    client_record_activity(client=b, at=days_ago(2))
+    clients_touched(client_ids=[a.pk, b.pk], at=days_ago(5))
     assert abs((timezone.now() - stored(a).last_contact_at).days - 5) <= 1
     assert abs((timezone.now() - stored(b).last_contact_at).days - 2) <= 1  # was later already
     assert abs((timezone.now() - stored(c).last_contact_at).days - 400) <= 1
-    services.clients_touched(client_ids=[], at=timezone.now())  # nothing to do
+    clients_touched(client_ids=[], at=timezone.now())  # nothing to do
 
 
 def test_a_deal_started_counts_as_contact(world):
@@ -121,7 +124,7 @@ def test_a_contact_move_takes_its_touches_along(world):
     audit_event(actor=None, instance=person, event="touch", changes={})
     refresh_last_contact([old.pk])
     assert (timezone.now() - stored(old).last_contact_at).days == 0
-    services.contact_move(by=world.manager_north, contact=person, to_client=new)
+    contact_move(by=world.manager_north, contact=person, to_client=new)
     assert (timezone.now() - stored(old).last_contact_at).days >= 399
     assert (timezone.now() - stored(new).last_contact_at).days == 0
 
@@ -130,7 +133,7 @@ def test_refresh_matches_the_rule_expression(world):
     """The stored value is what the rule computes (also after many changes)."""
     clients = [make_client(world.manager_north) for _ in range(4)]
     back_date(clients[0], 300)
-    services.client_record_activity(client=clients[1], at=days_ago(7))
+    client_record_activity(client=clients[1], at=days_ago(7))
     make_contact(clients[2])
     refresh_last_contact(None)
     expected = dict(Client.objects.annotate(rule=last_contact_expression()).values_list("pk", "rule"))
@@ -160,9 +163,9 @@ def test_status_filters_give_what_the_rule_gives(world):
         client = make_client(world.manager_north, name=f"C{i}")
         back_date(client, age)
         if contact_days is not None:
-            services.client_record_activity(client=client, at=days_ago(contact_days))
+            client_record_activity(client=client, at=days_ago(contact_days))
         if lost:
-            services.client_mark_lost(by=world.manager_north, client=client, reason="competition")
+            client_mark_lost(by=world.manager_north, client=client, reason="competition")
         made.append(client)
     rows = Client.objects.values("pk", "lost_at", "created_at", "last_contact_at")
     expected = {row.pop("pk"): status_of(**row) for row in rows}
@@ -174,7 +177,7 @@ def test_status_filters_give_what_the_rule_gives(world):
         assert len(ctx) <= 3, "\n".join(q["sql"] for q in ctx.captured_queries)
         assert {c.pk for c in page} == {pk for pk, s in expected.items() if s == status}, status
         assert all(c.status == status for c in page)
-    services.client_reactivate(by=world.manager_north, client=made[8])
+    client_reactivate(by=world.manager_north, client=made[8])
     found = client_list(viewer=world.manager_north, filters=CLIENTS.values(status=ClientStatus.NEW))
     assert made[8].pk in {c.pk for c in found}
 
@@ -185,12 +188,12 @@ def test_status_filters_give_what_the_rule_gives(world):
 def test_field_edits_recount(world):
     client = make_client(world.manager_north, name="Edit me")
     before = stored(client).completeness_filled
-    services.client_update(
+    client_update(
         by=world.manager_north, client=client, data={"city": "Cluj", "industry": "Retail", "website": "x.ro"}
     )
     assert stored(client).completeness_filled == before + 3
     assert_count_agrees(client)
-    services.client_update(by=world.manager_north, client=client, data={"kind": "person"})
+    client_update(by=world.manager_north, client=client, data={"kind": "person"})
     assert_count_agrees(client)  # a person's card has no industry or website
 
 
@@ -201,12 +204,12 @@ def test_contacts_count_as_a_field(world):
     assert stored(client).completeness_filled == before + 1
     make_contact(client)
     assert stored(client).completeness_filled == before + 1  # one field, however many people
-    services.contact_archive(by=world.manager_north, contact=person)
+    contact_archive(by=world.manager_north, contact=person)
     assert stored(client).completeness_filled == before + 1  # the other one still works there
     other = client.contacts.exclude(pk=person.pk).get()
-    services.contact_archive(by=world.manager_north, contact=other)
+    contact_archive(by=world.manager_north, contact=other)
     assert stored(client).completeness_filled == before
-    services.contact_restore(by=world.manager_north, contact=other)
+    contact_restore(by=world.manager_north, contact=other)
     assert stored(client).completeness_filled == before + 1
 
 
@@ -214,7 +217,7 @@ def test_a_contact_move_recounts_both_clients(world):
     old = make_client(world.manager_north, name="Old")
     new = make_client(world.manager_north, name="New")
     person = make_contact(old)
-    services.contact_move(by=world.manager_north, contact=person, to_client=new)
+    contact_move(by=world.manager_north, contact=person, to_client=new)
     assert_count_agrees(old)
     assert_count_agrees(new)
     assert stored(new).completeness_filled == stored(old).completeness_filled + 1
@@ -223,7 +226,7 @@ def test_a_contact_move_recounts_both_clients(world):
 def test_a_handover_of_an_unowned_client_recounts(world):
     client = make_client(None, name="Nobody's")
     before = stored(client).completeness_filled
-    services.client_handover(by=world.admin, clients=[client], to_user=world.manager_north)
+    client_handover(by=world.admin, clients=[client], to_user=world.manager_north)
     assert stored(client).completeness_filled == before + 1
     assert_count_agrees(client)
 

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clientela.clients import services
 from clientela.clients.models import Client, Contact, SavedView
+from clientela.clients.services.client import client_archive, client_update
+from clientela.clients.services.handover import client_handover
 from clientela.clients.tests.factories import make_client, make_contact
 from clientela.conftest import login
 from clientela.core.models import AuditEntry
@@ -85,7 +86,7 @@ def test_search_by_every_kind_of_key(client, world, spread):
     assert ids_on(page(client, f"{LIST}?q=morozov")) == {own}  # a contact, transliterated
     assert ids_on(page(client, f"{LIST}?q=own@example.com")) == {own}  # a contact's e-mail
     assert ids_on(page(client, f"{LIST}?q=744555")) == {own}  # a contact's phone digits
-    services.client_update(by=world.manager_north, client=spread["own"], data={"tax_id": "18547290"})
+    client_update(by=world.manager_north, client=spread["own"], data={"tax_id": "18547290"})
     assert ids_on(page(client, f"{LIST}?q=18547290")) == {own}  # tax id
     assert ids_on(page(client, f"{LIST}?q=RO18547290")) == {own}  # its VAT spelling
 
@@ -115,7 +116,7 @@ def test_filters(client, world, spread):
     assert ids_on(page(client, f"{LIST}?completeness=below")) == {
         spread[n].pk for n in ("own", "colleague", "queue")
     }
-    services.client_archive(by=world.head_north, client=spread["colleague"])
+    client_archive(by=world.head_north, client=spread["colleague"])
     assert spread["colleague"].pk not in ids_on(page(client, LIST))
     assert ids_on(page(client, f"{LIST}?archived=yes")) == {spread["colleague"].pk}
 
@@ -196,7 +197,7 @@ def test_export_respects_the_filters_and_search(client, world, spread):
 def test_xlsx_export_is_scoped_and_writes_formulas_as_text(client, world, spread):
     from openpyxl import load_workbook
 
-    services.client_update(by=world.manager_north, client=spread["own"], data={"address": "=HYPERLINK(1)"})
+    client_update(by=world.manager_north, client=spread["own"], data={"address": "=HYPERLINK(1)"})
     login(client, world.manager_north)
     response = client.get("/clients/export/?format=xlsx")
     assert response.status_code == 200
@@ -508,7 +509,7 @@ def test_contact_search_and_htmx(client, world, spread):
 
 def test_card_history_lists_each_handover_once(client, world):
     own = make_client(world.manager_north, name="Once", tags=["vip"])
-    services.client_handover(by=world.head_north, clients=[own], to_user=world.manager_north2)
+    client_handover(by=world.head_north, clients=[own], to_user=world.manager_north2)
     login(client, world.head_north)
     body = page(client, f"/clients/{own.pk}/")
     assert body.count("Handed over from") == 1

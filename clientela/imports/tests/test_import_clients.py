@@ -14,7 +14,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from clientela.clients.models import Client, Contact, ContactMembership
-from clientela.clients.services import client_create
+from clientela.clients.services.client import client_create
 from clientela.core.models import AuditEntry
 from clientela.imports import records as import_clients
 from clientela.imports.choices import ImportStatus
