@@ -51,7 +51,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.language import reader_language
 from clientela.core.normalise import name_key
 from clientela.core.notifications import notify
-from clientela.core.permissions import role_of, user_can
+from clientela.core.permissions import get_visible_or_404, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.imports import jobs
@@ -231,7 +231,6 @@ def import_job_list(*, viewer: Any) -> Any:
 
 def import_job_get(*, viewer: Any, pk: int) -> ImportJob:
     """One import the viewer may see; 403 without the capability, 404 when not visible."""
-    from clientela.core.permissions import get_visible_or_404
 
     require_import(viewer)
     return get_visible_or_404(ImportJob.objects.select_related("team", "owner"), viewer, pk=pk)

@@ -41,7 +41,7 @@ from clientela.clients.models import Client, Contact
 from clientela.clients.services.client import OWNER_ROLES, owner_candidates
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text
-from clientela.core.permissions import role_of
+from clientela.core.permissions import get_visible_or_404, role_of
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.imports import jobs
@@ -217,7 +217,6 @@ def import_jobs_for(*, viewer: Any) -> Any:
 
 def import_job_for(*, viewer: Any, pk: int) -> ImportJob:
     """One import of a kind the viewer may import and see; 404 otherwise."""
-    from clientela.core.permissions import get_visible_or_404
 
     return get_visible_or_404(import_jobs_for(viewer=viewer), viewer, pk=pk)
 

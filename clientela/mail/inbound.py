@@ -28,6 +28,9 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create
 from clientela.core.errors import BusinessError
 from clientela.core.notifications import notify
+from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
+from clientela.leads.choices import Source
+from clientela.leads.models import Lead
 from clientela.mail import effects
 from clientela.mail.links import RecordLinks, match_address, record_url
 from clientela.mail.models import Attachment, Direction, LastWord, Message, SendStatus, Thread
@@ -68,7 +71,7 @@ def receive(raw: bytes, *, source: str) -> InboundResult:
         log.info("Ignoring %s from %s: %s", parsed.message_id, parsed.from_address, parsed.noise)
         if parsed.noise == "bounce":
             # Not a client message, but it says one of ours did not arrive.
-            from clientela.mail.bounces import bounce_apply
+            from clientela.mail.bounces import bounce_apply  # bounces -> services -> this module: a cycle
 
             return InboundResult(None, parsed.noise, bounced=bounce_apply(raw, source=source))
         return InboundResult(None, parsed.noise)
@@ -104,9 +107,6 @@ def _find_thread(parsed: ParsedMessage, now: dt.datetime) -> Thread | None:
 
 def _lead_from_sender(parsed: ParsedMessage) -> RecordLinks:
     """An unknown sender becomes a lead (or an interest) through the intake pipeline."""
-    from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-    from clientela.leads.choices import Source
-    from clientela.leads.models import Lead
 
     name = _clip_name(parsed.from_name or _name_from_address(parsed.from_address))
     message = f"{parsed.subject}\n\n{parsed.body_text}".strip()
