@@ -37,7 +37,7 @@ from clientela.core.permissions import Action as RecordAction
 from clientela.core.permissions import can, get_visible_or_404, role_of, user_can
 from clientela.core.roles import Role
 from clientela.deals.models import Deal
-from clientela.leads import selectors, services
+from clientela.leads import selectors
 from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem, Source
 from clientela.leads.forms import (
     AssignForm,
@@ -56,7 +56,8 @@ from clientela.leads.forms import (
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, LeadPolicy, RefusalReason
 from clientela.leads.scoring import explain
-from clientela.leads.services import lead_event
+from clientela.leads.services import bulk, convert, edit, lifecycle, merge, refuse, upgrade
+from clientela.leads.services.lifecycle import lead_event
 from clientela.leads.tasks import lead_from_questionnaire_token
 from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
@@ -154,9 +155,9 @@ def lead_bulk(request: AuthedRequest) -> HttpResponse:
                 return redirect(back)
     try:
         if action == "assign":
-            leads = services.leads_assign(by=user, ids=ids, owner=owner)
+            leads = bulk.leads_assign(by=user, ids=ids, owner=owner)
         else:
-            leads = services.leads_refuse(
+            leads = bulk.leads_refuse(
                 by=user, ids=ids, reason=form.cleaned_data["reason"], note=form.cleaned_data.get("note", "")
             )
     except PermissionDeniedError as exc:
@@ -478,9 +479,7 @@ def lead_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raw = {name: form.cleaned_data[name] for name in form.EDITABLE}
         if perform(
             form,
-            lambda: services.lead_edit(
-                by=request.user, lead=stored, raw=raw, door="manual", only_changed=True
-            ),
+            lambda: edit.lead_edit(by=request.user, lead=stored, raw=raw, door="manual", only_changed=True),
         ):
             return action_done(request, reverse("leads:detail", args=[pk]), _("Lead saved."))
     return _render_action(request, lead, _action("edit", lead, form))
@@ -492,7 +491,7 @@ def lead_qualify(request: AuthedRequest, pk: int) -> HttpResponse:
     form = QualificationForm(request.POST or None, lead=lead)
     if request.method == "POST" and form.is_valid():
         result = perform(
-            form, lambda: services.lead_qualify(by=request.user, lead=lead, answers=form.answers())
+            form, lambda: lifecycle.lead_qualify(by=request.user, lead=lead, answers=form.answers())
         )
         if result:
             _lead, missing = result
@@ -520,7 +519,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         conversion = perform(
             form,
-            lambda: services.lead_convert(
+            lambda: convert.lead_convert(
                 by=user,
                 lead=lead,
                 client=data["client"],
@@ -557,7 +556,7 @@ def lead_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         done = perform(
             form,
-            lambda: services.lead_refuse(
+            lambda: refuse.lead_refuse(
                 by=request.user,
                 lead=lead,
                 reason=data["reason"],
@@ -582,7 +581,7 @@ def lead_postpone(request: AuthedRequest, pk: int) -> HttpResponse:
         until = form.cleaned_data["until"]
         done = perform(
             form,
-            lambda: services.lead_postpone(
+            lambda: refuse.lead_postpone(
                 by=request.user, lead=lead, until=until, note=form.cleaned_data["note"]
             ),
         )
@@ -603,7 +602,9 @@ def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         owner = form.cleaned_data["owner"]
         done = perform(
             form,
-            lambda: services.lead_assign(by=user, lead=lead, owner=owner, reason=form.cleaned_data["reason"]),
+            lambda: lifecycle.lead_assign(
+                by=user, lead=lead, owner=owner, reason=form.cleaned_data["reason"]
+            ),
         )
         if done:
             text = _("Lead assigned to %(owner)s.") % {"owner": owner or _("the team queue")}
@@ -631,7 +632,7 @@ def lead_start(request: AuthedRequest, pk: int) -> HttpResponse:
     return _simple_action(
         request,
         pk,
-        lambda lead: services.lead_start_work(by=request.user, lead=lead),
+        lambda lead: lifecycle.lead_start_work(by=request.user, lead=lead),
         _("The lead is in work."),
     )
 
@@ -643,7 +644,7 @@ def lead_take(request: AuthedRequest, pk: int) -> HttpResponse:
     return _simple_action(
         request,
         pk,
-        lambda lead: services.lead_assign(by=request.user, lead=lead, owner=request.user),
+        lambda lead: lifecycle.lead_assign(by=request.user, lead=lead, owner=request.user),
         _("The lead is yours now."),
     )
 
@@ -661,7 +662,7 @@ def lead_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     return _simple_action(
         request,
         pk,
-        lambda lead: services.lead_merge(by=user, target=lead, other=other),
+        lambda lead: merge.lead_merge(by=user, target=lead, other=other),
         _("Lead #%(id)s merged into this one; its history is below.") % {"id": other.pk},
     )
 
@@ -673,7 +674,7 @@ def lead_note(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(viewer=request.user, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid() and perform(
-        form, lambda: services.lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
+        form, lambda: lifecycle.lead_note_add(by=request.user, lead=lead, text=form.cleaned_data["text"])
     ):
         return action_done(request, reverse("leads:detail", args=[pk]), _("Note added."))
     context = {"lead": lead, "note_form": form}
@@ -740,7 +741,7 @@ def interest_upgrade(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         lead = perform(
-            form, lambda: services.interest_upgrade(by=user, interest=interest, raw=form.cleaned_data)
+            form, lambda: upgrade.interest_upgrade(by=user, interest=interest, raw=form.cleaned_data)
         )
         if lead:
             text = _("The interest is now lead %(lead)s.") % {"lead": lead}
