@@ -16,7 +16,7 @@ from clientela.core.audit import audit_create
 from clientela.core.language import reader_language
 from clientela.leads.choices import Temperature
 from clientela.leads.models import Lead
-from clientela.leads.services import CALL_BACK_DUE, FIRST_CONTACT_DUE
+from clientela.leads.services.lifecycle import CALL_BACK_DUE, FIRST_CONTACT_DUE
 from clientela.users.models import User
 
 

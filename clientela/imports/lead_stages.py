@@ -126,7 +126,7 @@ class _Draft:
 
 
 class Deriver:
-    """Temperature and score as `services.refresh_derived` computes them, with the rules and
+    """Temperature and score as `leads.services.lifecycle.refresh_derived` computes them, with the rules and
     the scoring model read once per run and results reused for identical inputs."""
 
     def __init__(self, team: Team | None) -> None:

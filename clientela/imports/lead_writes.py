@@ -40,7 +40,7 @@ from clientela.leads.choices import (
     Temperature,
 )
 from clientela.leads.models import Interest, Lead, LeadEvent
-from clientela.leads.services import FIRST_CONTACT_DUE
+from clientela.leads.services.lifecycle import FIRST_CONTACT_DUE
 from clientela.users.models import User
 
 # What recomputing a touched lead's temperature and score reads.

@@ -12,8 +12,10 @@ from clientela.clients.models import Client
 from clientela.core.normalise import transliterate
 from clientela.intake.models import IntakeForm
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads import services
 from clientela.leads.models import DistributionRule, LeadPolicy, RefusalReason, TemperatureRule
+from clientela.leads.services.convert import lead_convert
+from clientela.leads.services.lifecycle import lead_assign, lead_qualify, lead_start_work
+from clientela.leads.services.refuse import lead_postpone, lead_refuse
 
 PEOPLE = {
     "Bucharest": (
@@ -181,17 +183,17 @@ def load(context: dict[str, Any]) -> None:
             continue
         if roll < 0.25:
             continue
-        services.lead_start_work(by=actor, lead=lead)
+        lead_start_work(by=actor, lead=lead)
         if roll < 0.45:
             continue
         if roll < 0.6:
-            services.lead_qualify(
+            lead_qualify(
                 by=actor,
                 lead=lead,
                 answers={"need": True, "budget": True, "authority": roll < 0.55, "timing": True},
             )
         elif roll < 0.75:
-            services.lead_qualify(
+            lead_qualify(
                 by=actor, lead=lead, answers={"need": True, "budget": True, "authority": True, "timing": True}
             )
             # A second enquiry from a company that is already a client joins that client: when
@@ -206,19 +208,19 @@ def load(context: dict[str, Any]) -> None:
                 head = lead.team.head if lead.team else None
                 if known.owner is None or known.team_id != lead.team_id or head is None:
                     continue  # another team's client: the lead stays qualified
-                services.lead_assign(by=head, lead=lead, owner=known.owner, reason="Already their client")
+                lead_assign(by=head, lead=lead, owner=known.owner, reason="Already their client")
                 lead.refresh_from_db()
                 converter = known.owner
-            services.lead_convert(by=converter, lead=lead, client=known)
+            lead_convert(by=converter, lead=lead, client=known)
         elif roll < 0.9:
-            services.lead_refuse(by=actor, lead=lead, reason=rng.choice(reasons))
+            lead_refuse(by=actor, lead=lead, reason=rng.choice(reasons))
         else:
-            services.lead_postpone(by=actor, lead=lead, until=today + dt.timedelta(days=rng.randrange(1, 60)))
+            lead_postpone(by=actor, lead=lead, until=today + dt.timedelta(days=rng.randrange(1, 60)))
     # Two fresh enquiries the Bucharest head has put back in the team queue: the work list shows
     # them to the head as waiting for an owner, with their response clocks running.
     north = teams.get("Bucharest")
     if north is not None and north.head is not None:
         queued = [lead for lead in made if lead.team_id == north.pk and lead.status == "new"][:2]
         for lead in queued:
-            services.lead_assign(by=north.head, lead=lead, owner=None, reason="Back to the team queue")
+            lead_assign(by=north.head, lead=lead, owner=None, reason="Back to the team queue")
     context["leads"] = made

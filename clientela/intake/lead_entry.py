@@ -23,7 +23,7 @@ from clientela.leads.choices import Source
 from clientela.leads.forms import ManualLeadForm
 from clientela.leads.models import Lead
 from clientela.leads.selectors import may_create_leads
-from clientela.leads.views import action_done
+from clientela.leads.views.actions import action_done
 from clientela.users.models import Team, User
 
 # --- manual entry --------------------------------------------------------------------------

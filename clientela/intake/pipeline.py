@@ -28,11 +28,11 @@ from clientela.core.normalise import clean_text, normalise_email
 from clientela.core.notifications import notify
 from clientela.core.validation import NUL, check_texts, null_characters
 from clientela.intake.phones import fast_normalise_phone
-from clientela.leads import services as lead_services
 from clientela.leads.choices import SOURCE_ORIGIN, Origin, Source, Temperature
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import IdempotencyRecord, Interest, Lead
 from clientela.leads.rules import FULL_NAME_LIMIT, NAME_PART_LIMIT, RAW_LEAD_LIMITS, name_errors
+from clientela.leads.services.lifecycle import lead_create, lead_touch
 from clientela.users.models import Team, User
 
 TRUE_WORDS = {"1", "true", "yes", "y", "on", "da", "igen", "ya", "да"}
@@ -305,7 +305,7 @@ def _touch_existing(
         "message": values["message"][:500],
     }
     if isinstance(existing, Lead):
-        lead_services.lead_touch(lead=existing, by=ctx.by, source=str(source_label), details=details)
+        lead_touch(lead=existing, by=ctx.by, source=str(source_label), details=details)
         return IntakeResult(kind="lead", id=existing.pk, duplicate_of=existing.pk, record=existing)
     owner = existing.client.owner if isinstance(existing, Contact) else existing.owner
     audit_event(actor=ctx.by, instance=existing, event="touch", changes=details)
@@ -334,7 +334,7 @@ def intake_submit(*, raw: RawLead, ctx: IntakeContext) -> IntakeResult:
     if kind == "interest":
         interest = interest_create(values=values, ctx=ctx, reason=why)
         return IntakeResult(kind="interest", id=interest.pk, record=interest)
-    lead = lead_services.lead_create(
+    lead = lead_create(
         by=ctx.by,
         fields=dict(values),
         owner=ctx.owner,

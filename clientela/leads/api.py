@@ -32,12 +32,17 @@ from clientela.core.permissions import (
 from clientela.core.roles import Role
 from clientela.deals.models import Pipeline
 from clientela.leads import selectors
-from clientela.leads import services as lead_services
 from clientela.leads.choices import Source
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, LeadEvent, RefusalReason
 from clientela.leads.rules import interest_upgrade_values
+from clientela.leads.services.convert import DealPlaceholder, lead_convert
+from clientela.leads.services.edit import lead_edit
+from clientela.leads.services.lifecycle import lead_assign, lead_qualify, lead_start_work
+from clientela.leads.services.merge import lead_merge
+from clientela.leads.services.refuse import lead_postpone, lead_refuse
+from clientela.leads.services.upgrade import interest_upgrade
 from clientela.users.selectors import users_visible_to
 
 router = Router(tags=["leads"])
@@ -257,7 +262,7 @@ def update_lead(request: AuthedRequest, lead_id: int, payload: LeadPatchIn) -> L
     """Only the fields sent change. Phone and e-mail are normalised (raw values kept); setting
     `temperature` counts as set by hand (an empty one returns it to the rules)."""
     lead = selectors.lead_get(viewer=request.user, pk=lead_id)
-    lead_services.lead_edit(by=request.user, lead=lead, raw=payload.model_dump(exclude_unset=True))
+    lead_edit(by=request.user, lead=lead, raw=payload.model_dump(exclude_unset=True))
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
@@ -286,14 +291,14 @@ def assign_lead(request: AuthedRequest, lead_id: int, payload: AssignIn) -> Lead
         owner = users_visible_to(request.user).filter(pk=payload.owner).first()
         if owner is None:
             raise invalid("owner", _("Choose an active manager."))
-    lead_services.lead_assign(by=request.user, lead=lead, owner=owner, reason=clean_text(payload.reason, 300))
+    lead_assign(by=request.user, lead=lead, owner=owner, reason=clean_text(payload.reason, 300))
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
 @router.post("/leads/{lead_id}/start", response=LeadOut, summary="Take a new lead into work")
 def start_lead(request: AuthedRequest, lead_id: int) -> Lead:
     lead = _lead_for_action(request, lead_id)
-    lead_services.lead_start_work(by=request.user, lead=lead)
+    lead_start_work(by=request.user, lead=lead)
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
@@ -306,7 +311,7 @@ def qualify_lead(request: AuthedRequest, lead_id: int, payload: QualifyIn) -> di
     """`answers` maps checklist items (need, budget, authority, timing) to true/false; the lead
     becomes qualified when the team's required items hold. `missing` lists those still open."""
     lead = _lead_for_action(request, lead_id)
-    _lead, missing = lead_services.lead_qualify(by=request.user, lead=lead, answers=payload.answers)
+    _lead, missing = lead_qualify(by=request.user, lead=lead, answers=payload.answers)
     return {"lead": selectors.lead_get(viewer=request.user, pk=lead_id), "missing": missing}
 
 
@@ -348,7 +353,7 @@ def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> di
         client_owner = users_visible_to(request.user).filter(pk=payload.client_owner, is_active=True).first()
         if client_owner is None or role_of(client_owner) not in OWNER_ROLES:
             raise invalid("client_owner", _("Choose an active manager."))
-    conversion = lead_services.lead_convert(
+    conversion = lead_convert(
         by=request.user,
         lead=lead,
         client=client,
@@ -366,7 +371,7 @@ def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> di
     }
 
 
-def _deal_placeholder(payload: ConvertIn) -> lead_services.DealPlaceholder | None:
+def _deal_placeholder(payload: ConvertIn) -> DealPlaceholder | None:
     """The deal part of a conversion (`create_deal`), its pipeline one of the active ones."""
     if not payload.create_deal:
         return None
@@ -375,7 +380,7 @@ def _deal_placeholder(payload: ConvertIn) -> lead_services.DealPlaceholder | Non
         pipeline = Pipeline.objects.filter(pk=payload.deal_pipeline, is_active=True).first()
         if pipeline is None:
             raise invalid("deal_pipeline", _("Choose an active pipeline."))
-    return lead_services.DealPlaceholder(
+    return DealPlaceholder(
         pipeline=pipeline,
         title=clean_text(payload.deal_title),
         amount=payload.deal_amount,
@@ -401,7 +406,7 @@ def refuse_lead(request: AuthedRequest, lead_id: int, payload: RefuseIn) -> Lead
     if reason is None:
         codes = RefusalReason.objects.filter(is_active=True).values_list("code", flat=True)
         raise invalid("reason", _("Choose one of: %s.") % ", ".join(codes))
-    lead_services.lead_refuse(
+    lead_refuse(
         by=request.user,
         lead=lead,
         reason=reason,
@@ -420,9 +425,7 @@ class PostponeIn(Schema):
 @router.post("/leads/{lead_id}/postpone", response=LeadOut, summary="Postpone a lead until a date")
 def postpone_lead(request: AuthedRequest, lead_id: int, payload: PostponeIn) -> Lead:
     lead = _lead_for_action(request, lead_id)
-    lead_services.lead_postpone(
-        by=request.user, lead=lead, until=payload.until, note=payload.note.strip()[:5000]
-    )
+    lead_postpone(by=request.user, lead=lead, until=payload.until, note=payload.note.strip()[:5000])
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
@@ -438,7 +441,7 @@ def merge_lead(request: AuthedRequest, lead_id: int, payload: MergeIn) -> Lead:
     other = Lead.objects.visible_to(request.user).filter(pk=payload.other).first()
     if other is None:
         raise invalid("other", _("No such lead."))
-    lead_services.lead_merge(by=request.user, target=lead, other=other)
+    lead_merge(by=request.user, target=lead, other=other)
     return selectors.lead_get(viewer=request.user, pk=lead_id)
 
 
@@ -493,5 +496,5 @@ def upgrade_interest(request: AuthedRequest, interest_id: int, payload: Interest
             % {"kind": duplicate._meta.verbose_name, "id": duplicate.pk},
             errors={field: [_("Already on record; add a touch there instead.")]},
         )
-    lead = lead_services.interest_upgrade(by=request.user, interest=interest, fields=fields)
+    lead = interest_upgrade(by=request.user, interest=interest, fields=fields)
     return Status(201, selectors.lead_get(viewer=request.user, pk=lead.pk))

@@ -36,10 +36,11 @@ class LeadsConfig(AppConfig):
         from clientela.clients.status import LAST_CONTACT_SOURCES
         from clientela.comms.clocks import CLOCK_TAKEN
         from clientela.core.periodic import PERIODIC_JOBS, Periodic
-        from clientela.leads import scoring, selectors, services, tasks
+        from clientela.leads import scoring, selectors, tasks
+        from clientela.leads.services.lifecycle import lead_follow_clock
 
         PERIODIC_JOBS.register(Periodic(tasks.return_postponed_leads, dt.timedelta(minutes=30)))
         PERIODIC_JOBS.register(Periodic(scoring.rescore_open_leads, dt.timedelta(hours=24)))
-        CLOCK_TAKEN.register(services.lead_follow_clock)
+        CLOCK_TAKEN.register(lead_follow_clock)
         LAST_CONTACT_SOURCES.register(selectors.client_last_lead_touch)
         HANDOVER_SUMMARY_PARTS.register(selectors.client_source_leads)

@@ -13,13 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from clientela.clients.choices import ContactRole
 from clientela.clients.models import Client
 from clientela.core.normalise import clean_text
+from clientela.core.permissions import role_of
+from clientela.core.roles import Role
 from clientela.core.validation import limit_widgets
 from clientela.deals.models import Pipeline
 from clientela.leads.choices import Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
-from clientela.leads.services import DEAL_TITLE_LIMIT
+from clientela.leads.services.convert import DEAL_TITLE_LIMIT, DealPlaceholder
 from clientela.users.models import Team, User
+from clientela.users.selectors import users_visible_to
 
 
 class DateInput(forms.DateInput):
@@ -28,8 +31,6 @@ class DateInput(forms.DateInput):
 
 def _optional(choices: Any, label: Any) -> list[tuple[str, Any]]:
     return [("", label), *list(choices)]
-
-
 
 
 class LeadEditForm(forms.Form):
@@ -114,10 +115,6 @@ class NoteForm(forms.Form):
 
 def owner_candidates(viewer: Any, team: Team | None) -> QuerySet[User]:
     """People who may own a lead of `team`, among those the viewer sees."""
-    from clientela.core.permissions import role_of
-    from clientela.core.roles import Role
-    from clientela.users.selectors import users_visible_to
-
     people = users_visible_to(viewer).filter(is_active=True, role__in=[Role.MANAGER, Role.HEAD, Role.ADMIN])
     if team is not None and role_of(viewer) != Role.ADMIN:
         people = people.filter(team=team)
@@ -210,10 +207,8 @@ class ConvertForm(forms.Form):
             self.add_error("client_name", _("Choose an existing client or name a new one."))
         return data
 
-    def deal_placeholder(self) -> Any:
+    def deal_placeholder(self) -> DealPlaceholder | None:
         """The deal part for `lead_convert` (None unless "start a deal" is ticked)."""
-        from clientela.leads.services import DealPlaceholder
-
         data = self.cleaned_data
         if not data.get("create_deal"):
             return None

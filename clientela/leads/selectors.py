@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery
 
 from clientela.core.listspec import ListValues
 from clientela.core.normalise import company_key, phone_digits
-from clientela.core.permissions import user_can
+from clientela.core.permissions import get_visible_or_404, user_can, visible_team_ids
+from clientela.core.roles import Role
 from clientela.leads.choices import OPEN_STATUSES
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead
+from clientela.users.models import User
 
 
 def lead_list(*, viewer: Any, filters: ListValues | None = None) -> QuerySet[Lead]:
@@ -27,8 +29,6 @@ def lead_list(*, viewer: Any, filters: ListValues | None = None) -> QuerySet[Lea
 
 def lead_get(*, viewer: Any, pk: int) -> Lead:
     """One lead the viewer may see, or Http404."""
-    from clientela.core.permissions import get_visible_or_404
-
     return get_visible_or_404(
         Lead.objects.select_related("owner", "team", "client", "contact", "refusal_reason"), viewer, pk=pk
     )
@@ -83,8 +83,6 @@ def interest_list(
 
 
 def interest_counts_by_source(*, viewer: Any) -> list[Any]:
-    from django.db.models import Count
-
     return list(
         Interest.objects.visible_to(viewer).values("source").annotate(count=Count("id")).order_by("-count")
     )
@@ -92,8 +90,6 @@ def interest_counts_by_source(*, viewer: Any) -> list[Any]:
 
 def lead_status_counts(*, viewer: Any, mine_only: bool) -> dict[str, int]:
     """Open leads per status for the home page (the viewer's own, or all they may see)."""
-    from django.db.models import Count
-
     leads = Lead.objects.visible_to(viewer).filter(merged_into__isnull=True, status__in=OPEN_STATUSES)
     if mine_only:
         leads = leads.filter(owner=viewer)
@@ -103,12 +99,6 @@ def lead_status_counts(*, viewer: Any, mine_only: bool) -> dict[str, int]:
 
 def team_load(*, viewer: Any) -> list[Any]:
     """Open leads per manager of the teams the viewer may see (for heads and admins)."""
-    from django.db.models import Count, Q
-
-    from clientela.core.permissions import visible_team_ids
-    from clientela.core.roles import Role
-    from clientela.users.models import User
-
     teams = visible_team_ids(viewer)
     people = User.objects.filter(is_active=True, role=Role.MANAGER).select_related("team")
     if teams is not None:

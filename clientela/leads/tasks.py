@@ -11,9 +11,10 @@ from django.utils import translation
 from clientela.comms.choices import TemplateKey
 from clientela.comms.templates import render_message
 from clientela.core.tasks import durable_task, run_once
-from clientela.leads import services
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.models import Lead
+from clientela.leads.services.lifecycle import lead_event
+from clientela.leads.services.refuse import lead_return_from_postponement, leads_return_due
 
 QUESTIONNAIRE_SALT = "clientela.leads.refusal-questionnaire"
 
@@ -54,7 +55,7 @@ def send_farewell_letter(*, lead_id: int) -> bool:
         sender = settings.DEFAULT_FROM_EMAIL
         reply_to = [lead.owner.email] if lead.owner and lead.owner.email else None
         EmailMultiAlternatives(letter.subject, letter.body, sender, [lead.email], reply_to=reply_to).send()
-        services.lead_event(lead, LeadEventKind.FAREWELL, None, letter.subject, to=lead.email)
+        lead_event(lead, LeadEventKind.FAREWELL, None, letter.subject, to=lead.email)
 
     return run_once(f"farewell:{lead.pk}", send)
 
@@ -62,11 +63,11 @@ def send_farewell_letter(*, lead_id: int) -> bool:
 @durable_task()
 def return_postponed_leads() -> int:
     """Periodic sweep: postponed leads whose date has come go back to their owners."""
-    return services.leads_return_due()
+    return leads_return_due()
 
 
 @durable_task()
 def return_postponed_lead(*, lead_id: int) -> bool:
     """Deferred to the start of the re-contact day; the periodic sweep is the safety net."""
     lead = Lead.objects.filter(pk=lead_id).first()
-    return lead is not None and services.lead_return_from_postponement(lead=lead)
+    return lead is not None and lead_return_from_postponement(lead=lead)

@@ -20,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clientela.core.language import reader_language
 from clientela.core.normalise import fold
 from clientela.leads.models import Lead, TemperatureRule
+from clientela.users.models import Team, User
 
 
 def active_rules(team_id: int | None) -> list[TemperatureRule]:
@@ -43,10 +46,6 @@ class Readers:
         self._heads: dict[int, str] = {}
 
     def language(self, lead: Lead) -> str:
-        from django.conf import settings
-
-        from clientela.users.models import Team, User
-
         if self._owners is None:
             self._owners = dict(User.objects.values_list("pk", "language"))
             heads = Team.objects.filter(head__isnull=False).values_list("pk", "head__language")
@@ -119,8 +118,6 @@ def rule_matches(rule: TemperatureRule, lead: Lead) -> list[str]:
 def reasons_language(lead: Lead, readers: Readers | None = None) -> str:
     """The language the lead's reasons are written in: its owner's, else its team head's, else
     the site's. A batch run answers from its `Readers` (no query per lead)."""
-    from clientela.core.language import reader_language
-
     if readers is not None and not Lead.owner.is_cached(lead):
         return readers.language(lead)
     owner = lead.owner if lead.owner_id else None

@@ -12,7 +12,7 @@ from clientela.deals import services as deal_services
 from clientela.deals.defaults import ensure_defaults
 from clientela.deals.models import Deal
 from clientela.leads.models import Lead
-from clientela.leads.services import lead_create
+from clientela.leads.services.lifecycle import lead_create
 
 _seq = itertools.count(1)
 

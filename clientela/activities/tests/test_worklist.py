@@ -19,7 +19,7 @@ from clientela.comms import clocks
 from clientela.comms.models import ResponseClock
 from clientela.conftest import login
 from clientela.leads.models import Lead
-from clientela.leads.services import lead_create
+from clientela.leads.services.lifecycle import lead_create
 
 pytestmark = pytest.mark.django_db
 

@@ -96,11 +96,11 @@ def test_move_keeps_the_history_and_follows_the_new_client(world):
 
 
 def test_move_of_a_contact_made_by_conversion_keeps_its_history(world):
-    from clientela.leads import services as lead_services
+    from clientela.leads.services.convert import lead_convert
     from clientela.leads.tests.test_views_helpers import make_lead
 
     lead = make_lead(owner=world.manager_north, team=world.north)
-    conversion = lead_services.lead_convert(by=world.manager_north, lead=lead, client_name="Converted SRL")
+    conversion = lead_convert(by=world.manager_north, lead=lead, client_name="Converted SRL")
     contact = conversion.contact
     # Conversion opens the first period (or, for contacts made before it did, the move does).
     assert contact.memberships.filter(ended_on__isnull=True).count() <= 1

@@ -156,13 +156,13 @@ def test_other_records_follow_through_the_hook(world):
 
 
 def test_summary_shows_each_relationship_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
-    from clientela.leads import services as lead_services
+    from clientela.leads.services.convert import lead_convert
     from clientela.leads.tests.test_views_helpers import make_lead
 
     clients = []
     for n in range(6):
         lead = make_lead(owner=world.manager_north, team=world.north)
-        conversion = lead_services.lead_convert(by=world.manager_north, lead=lead, client_name=f"Firm {n}")
+        conversion = lead_convert(by=world.manager_north, lead=lead, client_name=f"Firm {n}")
         make_contact(conversion.client, role="decision_maker")
         clients.append(conversion.client)
     handover = client_handover(by=world.head_north, clients=clients, to_user=world.manager_north2)

@@ -232,7 +232,7 @@ def test_a_handover_of_an_unowned_client_recounts(world):
 
 
 def test_conversion_counts_the_new_contact(world):
-    from clientela.leads.services import lead_convert
+    from clientela.leads.services.convert import lead_convert
     from clientela.leads.tests.test_views_helpers import make_lead
 
     lead = make_lead(owner=world.manager_north, team=world.north)

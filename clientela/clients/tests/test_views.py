@@ -92,11 +92,11 @@ def test_search_by_every_kind_of_key(client, world, spread):
 
 
 def test_converted_clients_are_found_too(client, world):
-    from clientela.leads import services as lead_services
+    from clientela.leads.services.convert import lead_convert
     from clientela.leads.tests.test_views_helpers import make_lead
 
     lead = make_lead(owner=world.manager_north, team=world.north, first_name="Ștefan", last_name="Radu")
-    conversion = lead_services.lead_convert(by=world.manager_north, lead=lead, client_name="Convertit SRL")
+    conversion = lead_convert(by=world.manager_north, lead=lead, client_name="Convertit SRL")
     login(client, world.manager_north)
     assert ids_on(page(client, f"{LIST}?q=convertit")) == {conversion.client.pk}
     assert ids_on(page(client, f"{LIST}?q=Radu")) == {conversion.client.pk}

@@ -9,7 +9,7 @@ import pytest
 
 from clientela.comms.models import ResponseClock
 from clientela.leads.models import Lead
-from clientela.leads.services import lead_create
+from clientela.leads.services.lifecycle import lead_create
 
 BUCHAREST = zoneinfo.ZoneInfo("Europe/Bucharest")
 

@@ -54,7 +54,7 @@ def test_a_language_without_its_variant_falls_back_to_english():
 
 def test_records_are_reduced_to_their_allowed_fields(world):
     """A model instance in the context is never handed to the template: only listed attributes."""
-    from clientela.leads.services import lead_create
+    from clientela.leads.services.lifecycle import lead_create
 
     lead = lead_create(by=None, fields={"first_name": "Ion", "last_name": "Pop", "phone": "+40721120001"})
     message = render_message(TemplateKey.FOLLOW_UP, language="en", context={"lead": lead, "manager": None})

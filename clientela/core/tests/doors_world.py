@@ -54,7 +54,7 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
     from clientela.deals.models import Deal, DealLine, Document, DocumentVersion, Payment, Pipeline
     from clientela.intake.models import IntakeForm
     from clientela.leads.models import DistributionRule, Interest
-    from clientela.leads.services import lead_create
+    from clientela.leads.services.lifecycle import lead_create
     from clientela.mail.models import Attachment, Message, Thread
     from clientela.users.models import ApiToken
 

@@ -108,7 +108,7 @@ def test_duplicate_of_a_contact_or_client_is_not_a_new_lead(ctx, world):
 
 def test_refused_lead_does_not_swallow_a_new_arrival(ctx, world):
     from clientela.leads.models import RefusalReason
-    from clientela.leads.services import lead_refuse
+    from clientela.leads.services.refuse import lead_refuse
 
     old = Lead.objects.get(pk=submit(ctx, name="Ion Popescu", email="ion@example.com").id)
     lead_refuse(by=world.admin, lead=old, reason=RefusalReason.objects.get(code="price"))

@@ -18,9 +18,9 @@ from clientela.core.errors import BusinessError
 from clientela.deals.defaults import ensure_defaults
 from clientela.deals.models import Deal, Pipeline
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads import services
 from clientela.leads.choices import LeadEventKind, LeadStatus
 from clientela.leads.models import Lead
+from clientela.leads.services.convert import DealPlaceholder, lead_convert
 
 
 @pytest.fixture(autouse=True)
@@ -53,12 +53,10 @@ def test_conversion_with_a_deal_starts_it_linked_to_lead_client_and_contact(worl
     lead = make_lead(world)
     pipeline = other_pipeline()
     close = timezone.localdate() + dt.timedelta(days=30)
-    conversion = services.lead_convert(
+    conversion = lead_convert(
         by=world.manager_north,
         lead=lead,
-        deal=services.DealPlaceholder(
-            pipeline=pipeline, amount="12500.50", currency="eur", expected_close_date=close
-        ),
+        deal=DealPlaceholder(pipeline=pipeline, amount="12500.50", currency="eur", expected_close_date=close),
     )
     deal = conversion.deal
     assert deal is not None and Deal.objects.count() == 1
@@ -75,7 +73,7 @@ def test_conversion_with_a_deal_starts_it_linked_to_lead_client_and_contact(worl
 
 def test_deal_defaults_to_the_default_pipeline_and_the_client_name(world):
     lead = make_lead(world, interest="")
-    conversion = services.lead_convert(by=world.manager_north, lead=lead, deal=services.DealPlaceholder())
+    conversion = lead_convert(by=world.manager_north, lead=lead, deal=DealPlaceholder())
     deal = conversion.deal
     assert deal is not None
     assert deal.pipeline == Pipeline.objects.get(is_default=True)
@@ -83,7 +81,7 @@ def test_deal_defaults_to_the_default_pipeline_and_the_client_name(world):
 
 
 def test_conversion_without_a_deal_starts_none(world):
-    conversion = services.lead_convert(by=world.manager_north, lead=make_lead(world))
+    conversion = lead_convert(by=world.manager_north, lead=make_lead(world))
     assert conversion.deal is None and not Deal.objects.exists()
 
 
@@ -91,11 +89,11 @@ def test_deal_of_a_client_handed_to_a_colleague_belongs_to_the_colleague(world):
     """A telemarketer converts and hands the client over: the deal goes with the client, and the
     record still says who started it."""
     lead = make_lead(world)
-    conversion = services.lead_convert(
+    conversion = lead_convert(
         by=world.manager_north,
         lead=lead,
         client_owner=world.manager_north2,
-        deal=services.DealPlaceholder(),
+        deal=DealPlaceholder(),
     )
     deal = Deal.objects.get(pk=conversion.deal.pk)
     assert deal.owner == world.manager_north2 and deal.client.owner == world.manager_north2
@@ -115,7 +113,7 @@ def test_deal_of_a_client_handed_to_a_colleague_belongs_to_the_colleague(world):
 def test_a_bad_deal_keeps_the_whole_conversion_from_happening(world, spec, field):
     lead = make_lead(world)
     with pytest.raises(BusinessError) as caught:
-        services.lead_convert(by=world.manager_north, lead=lead, deal=services.DealPlaceholder(**spec))
+        lead_convert(by=world.manager_north, lead=lead, deal=DealPlaceholder(**spec))
     assert field in caught.value.errors
     lead.refresh_from_db()
     assert lead.status == LeadStatus.NEW and lead.client_id is None
@@ -128,9 +126,7 @@ def test_an_inactive_pipeline_is_refused_and_nothing_is_written(world):
     pipeline.refresh_from_db()
     lead = make_lead(world)
     with pytest.raises(BusinessError) as caught:
-        services.lead_convert(
-            by=world.manager_north, lead=lead, deal=services.DealPlaceholder(pipeline=pipeline)
-        )
+        lead_convert(by=world.manager_north, lead=lead, deal=DealPlaceholder(pipeline=pipeline))
     assert "deal_pipeline" in caught.value.errors
     assert not Client.objects.exists() and Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
 
@@ -140,7 +136,7 @@ def test_deal_errors_raised_by_the_deal_service_name_the_conversion_fields(world
     lead = make_lead(world)
     Pipeline.objects.get(is_default=True).stages.filter(is_won=False, is_lost=False).update(is_active=False)
     with pytest.raises(BusinessError) as caught:
-        services.lead_convert(by=world.manager_north, lead=lead, deal=services.DealPlaceholder())
+        lead_convert(by=world.manager_north, lead=lead, deal=DealPlaceholder())
     assert "deal_pipeline" in caught.value.errors
     assert not Client.objects.exists() and not Contact.objects.exists()
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
@@ -151,7 +147,7 @@ def test_deal_errors_raised_by_the_deal_service_name_the_conversion_fields(world
 
 def test_search_finds_the_new_client_and_contact_at_once(world):
     lead = make_lead(world)
-    conversion = services.lead_convert(by=world.manager_north, lead=lead)
+    conversion = lead_convert(by=world.manager_north, lead=lead)
     viewer = world.manager_north
     # transliterated spellings exist only in the search keys
     assert list(client_list(viewer=viewer, filters=CLIENTS.values(q="vektor"))) == [conversion.client]
@@ -162,7 +158,7 @@ def test_search_finds_the_new_client_and_contact_at_once(world):
 def test_conversion_opens_the_contacts_employment_period(world):
     client = Client.objects.create(name="Alpha SRL", owner=world.manager_north, team=world.north)
     lead = make_lead(world, company="Alpha SRL", position="CFO")
-    conversion = services.lead_convert(by=world.manager_north, lead=lead, client=client, contact_role="buyer")
+    conversion = lead_convert(by=world.manager_north, lead=lead, client=client, contact_role="buyer")
     period = ContactMembership.objects.get(contact=conversion.contact)
     assert (period.client, period.ended_on, period.position, period.role) == (client, None, "CFO", "buyer")
     assert period.started_on == timezone.localdate() and period.created_by == world.manager_north
@@ -254,6 +250,6 @@ def test_card_convert_dialog_shows_a_bad_deal_field_inline(client, world):
 
 def test_converted_lead_without_a_deal_offers_to_start_one(client, world):
     lead = make_lead(world)
-    services.lead_convert(by=world.manager_north, lead=lead)
+    lead_convert(by=world.manager_north, lead=lead)
     body = login(client, world.manager_north).get(f"/leads/{lead.pk}/").content.decode()
     assert f"/deals/new/?lead={lead.pk}" in body

@@ -15,9 +15,10 @@ from django.utils import timezone, translation
 
 from clientela.activities.models import Task
 from clientela.core.tests.languages import in_ro, romanian, text
-from clientela.leads import services
 from clientela.leads.choices import LeadStatus, Source, Temperature
 from clientela.leads.models import Lead, TemperatureRule
+from clientela.leads.services.lifecycle import lead_assign, lead_create, lead_touch
+from clientela.leads.services.refuse import leads_return_due
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,14 @@ def new_lead(world: Any, *, owner: Any = None, **fields: Any) -> Lead:
         "phone": f"+4072155{n:04d}",
         "team": world.north,
     }
-    return services.lead_create(by=None, fields={**values, **fields}, owner=owner)
+    return lead_create(by=None, fields={**values, **fields}, owner=owner)
 
 
 def test_assignment_notice_is_in_the_new_owners_language(world):
     romanian(world.manager_north2)
     lead = new_lead(world, owner=world.manager_north)
     with translation.override("en"):
-        services.lead_assign(by=world.head_north, lead=lead, owner=world.manager_north2)
+        lead_assign(by=world.head_north, lead=lead, owner=world.manager_north2)
     assert text(world.manager_north2, "lead_assigned") == in_ro("New lead for you: %(lead)s", {"lead": lead})
     # The previous owner reads English.
     assert text(world.manager_north, "lead_reassigned") == f"{lead} was reassigned to {world.manager_north2}"
@@ -49,7 +50,7 @@ def test_reassignment_notice_is_in_the_previous_owners_language(world):
     romanian(world.manager_north)
     lead = new_lead(world, owner=world.manager_north)
     with translation.override("en"):
-        services.lead_assign(by=world.head_north, lead=lead, owner=None)
+        lead_assign(by=world.head_north, lead=lead, owner=None)
     queue = in_ro("the team queue")
     assert text(world.manager_north, "lead_reassigned") == in_ro(
         "%(lead)s was reassigned to %(owner)s", {"lead": lead, "owner": queue}
@@ -60,7 +61,7 @@ def test_queue_notice_is_in_the_heads_language(world):
     romanian(world.head_north)
     lead = new_lead(world, owner=world.manager_north)
     with translation.override("en"):
-        services.lead_assign(by=world.admin, lead=lead, owner=None)
+        lead_assign(by=world.admin, lead=lead, owner=None)
     assert text(world.head_north, "lead_unassigned") == in_ro(
         "A lead waits in the %(team)s queue: %(lead)s", {"team": world.north, "lead": lead}
     )
@@ -86,7 +87,7 @@ def test_return_from_postponement_writes_task_and_notice_in_the_owners_language(
     lead = new_lead(world, owner=world.manager_north)
     day = postponed(lead)
     with translation.override("en"):  # the job runs in the site's language
-        assert services.leads_return_due(today=day) == 1
+        assert leads_return_due(today=day) == 1
     task = Task.objects.get(lead=lead, kind="recontact")
     assert task.title == in_ro("Re-contact %(name)s", {"name": lead})
     assert text(world.manager_north, "lead_returned") == in_ro(
@@ -100,7 +101,7 @@ def test_return_of_a_queue_lead_titles_the_task_for_the_head(world):
     Lead.objects.filter(pk=lead.pk).update(owner=None)
     day = postponed(lead)
     with translation.override("en"):
-        services.leads_return_due(today=day)
+        leads_return_due(today=day)
     task = Task.objects.get(lead=lead, kind="recontact")
     assert task.assignee is None
     assert task.title == in_ro("Re-contact %(name)s", {"name": lead})
@@ -152,12 +153,12 @@ def test_rewording_costs_one_query_and_only_when_the_languages_differ(world):
 def test_touch_and_new_client_owner_notices_are_in_their_readers_language(world):
     """A touch arriving through an English visitor's form, and a conversion done by an English
     user, reach a Romanian owner in Romanian."""
-    from clientela.leads.services import lead_convert
+    from clientela.leads.services.convert import lead_convert
 
     romanian(world.manager_north, world.manager_north2)
     lead = new_lead(world, owner=world.manager_north)
     with translation.override("en"):
-        services.lead_touch(lead=lead, by=None, source="web")
+        lead_touch(lead=lead, by=None, source="web")
     assert text(world.manager_north, "lead_touch") == in_ro("%(lead)s got in touch again", {"lead": lead})
     with translation.override("en"):
         result = lead_convert(

@@ -11,7 +11,7 @@ from clientela.core.audit import history_for
 from clientela.core.roles import Role
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy, RefusalReason, TemperatureRule
-from clientela.leads.services import lead_refuse
+from clientela.leads.services.refuse import lead_refuse
 
 ROLES_STATUS = [("admin", 200), ("head", 200), ("manager", 403), ("marketer", 403)]
 

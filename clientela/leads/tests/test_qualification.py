@@ -8,7 +8,7 @@ from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads.choices import LeadEventKind, LeadStatus, QualificationItem
 from clientela.leads.models import Lead, LeadPolicy
-from clientela.leads.services import lead_qualify
+from clientela.leads.services.lifecycle import lead_qualify
 from clientela.leads.settings_services import lead_policy_save
 
 

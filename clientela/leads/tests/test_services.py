@@ -15,11 +15,15 @@ from clientela.core.audit import history_for
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.models import Notification
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads import services
 from clientela.leads.choices import LeadEventKind, LeadStatus
 from clientela.leads.lists import LEADS
 from clientela.leads.models import Interest, Lead, RefusalReason
 from clientela.leads.selectors import lead_list
+from clientela.leads.services.convert import lead_convert
+from clientela.leads.services.lifecycle import lead_assign, lead_qualify, lead_start_work
+from clientela.leads.services.merge import lead_merge
+from clientela.leads.services.refuse import lead_postpone, lead_refuse, leads_return_due
+from clientela.leads.services.upgrade import interest_upgrade
 
 
 def make_lead(world, owner=None, **fields) -> Lead:
@@ -35,7 +39,7 @@ def reason(code: str = "price") -> RefusalReason:
 def test_conversion_creates_client_and_contact_linked_both_ways(world):
     lead = make_lead(world, email="ion@alpha.example")
     before = timezone.now()
-    conversion = services.lead_convert(by=world.manager_north, lead=lead, client_owner=world.manager_north2)
+    conversion = lead_convert(by=world.manager_north, lead=lead, client_owner=world.manager_north2)
     lead.refresh_from_db()
     client, contact = conversion.client, conversion.contact
     assert conversion.client_created and client.name == "Alpha SRL"
@@ -53,7 +57,7 @@ def test_conversion_creates_client_and_contact_linked_both_ways(world):
 def test_conversion_to_an_existing_client_attaches_instead_of_duplicating(world):
     client = Client.objects.create(name="Alpha SRL", owner=world.manager_north, team=world.north)
     lead = make_lead(world, name="Maria Alpha", phone="+40721999888")
-    conversion = services.lead_convert(by=world.manager_north, lead=lead, client=client, contact_role="buyer")
+    conversion = lead_convert(by=world.manager_north, lead=lead, client=client, contact_role="buyer")
     assert not conversion.client_created
     assert Client.objects.count() == 1
     assert conversion.contact.client == client and conversion.contact.role == "buyer"
@@ -61,17 +65,15 @@ def test_conversion_to_an_existing_client_attaches_instead_of_duplicating(world)
 
 def test_a_lead_converts_only_once(world):
     lead = make_lead(world)
-    services.lead_convert(by=world.manager_north, lead=lead)
+    lead_convert(by=world.manager_north, lead=lead)
     with pytest.raises(ConflictError):
-        services.lead_convert(by=world.manager_north, lead=Lead.objects.get(pk=lead.pk))
+        lead_convert(by=world.manager_north, lead=Lead.objects.get(pk=lead.pk))
     assert Client.objects.count() == 1
 
 
 def test_refusal_never_deletes_and_stays_searchable(world):
     lead = make_lead(world, name="Ștefan Морозов")
-    services.lead_refuse(
-        by=world.manager_north, lead=lead, reason=reason("competitor"), note="Went with rival"
-    )
+    lead_refuse(by=world.manager_north, lead=lead, reason=reason("competitor"), note="Went with rival")
     lead.refresh_from_db()
     assert lead.status == LeadStatus.REFUSED and lead.refusal_reason.code == "competitor"
     found = lead_list(viewer=world.manager_north, filters=LEADS.values(q="stefan", status="refused"))
@@ -83,7 +85,7 @@ def test_refusal_never_deletes_and_stays_searchable(world):
 def test_refusal_by_someone_outside_the_team_is_denied_and_changes_nothing(world):
     lead = make_lead(world)
     with pytest.raises(PermissionDeniedError):
-        services.lead_refuse(by=world.manager_south, lead=lead, reason=reason())
+        lead_refuse(by=world.manager_south, lead=lead, reason=reason())
     lead.refresh_from_db()
     assert lead.status == LeadStatus.NEW
 
@@ -91,7 +93,7 @@ def test_refusal_by_someone_outside_the_team_is_denied_and_changes_nothing(world
 @pytest.mark.django_db(transaction=True)
 def test_farewell_letter_is_queued_sent_once_and_questionnaire_records_answer(world, client):
     lead = make_lead(world, email="ion@alpha.example")
-    services.lead_refuse(by=world.manager_north, lead=lead, reason=reason("no_budget"), farewell=True)
+    lead_refuse(by=world.manager_north, lead=lead, reason=reason("no_budget"), farewell=True)
     assert mail.outbox == []
     call_command(
         "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", "--no-reload", verbosity=0
@@ -114,19 +116,19 @@ def test_farewell_letter_is_queued_sent_once_and_questionnaire_records_answer(wo
 def test_farewell_needs_an_email(world):
     lead = make_lead(world)
     with pytest.raises(BusinessError) as exc:
-        services.lead_refuse(by=world.manager_north, lead=lead, reason=reason(), farewell=True)
+        lead_refuse(by=world.manager_north, lead=lead, reason=reason(), farewell=True)
     assert "farewell" in exc.value.errors
 
 
 def test_postponed_lead_returns_to_its_owner_on_its_date(world):
     lead = make_lead(world)
     day = timezone.localdate() + dt.timedelta(days=30)
-    services.lead_refuse(by=world.manager_north, lead=lead, reason=reason("timing"), postpone_until=day)
+    lead_refuse(by=world.manager_north, lead=lead, reason=reason("timing"), postpone_until=day)
     lead.refresh_from_db()
     assert lead.status == LeadStatus.POSTPONED and lead.postponed_until == day
-    assert services.leads_return_due(today=day - dt.timedelta(days=1)) == 0
-    assert services.leads_return_due(today=day) == 1
-    assert services.leads_return_due(today=day) == 0, "returning is idempotent"
+    assert leads_return_due(today=day - dt.timedelta(days=1)) == 0
+    assert leads_return_due(today=day) == 1
+    assert leads_return_due(today=day) == 0, "returning is idempotent"
     lead.refresh_from_db()
     assert lead.status == LeadStatus.IN_WORK and lead.postponed_until is None
     task = Task.objects.get(lead=lead, kind="recontact", done_at__isnull=True)
@@ -137,7 +139,7 @@ def test_postponed_lead_returns_to_its_owner_on_its_date(world):
 def test_postpone_date_must_be_in_the_future(world):
     lead = make_lead(world)
     with pytest.raises(BusinessError) as exc:
-        services.lead_postpone(by=world.manager_north, lead=lead, until=timezone.localdate())
+        lead_postpone(by=world.manager_north, lead=lead, until=timezone.localdate())
     assert "until" in exc.value.errors
 
 
@@ -151,7 +153,7 @@ def test_merge_keeps_all_history_of_both(world):
         company="Nord SRL",
     )
     other_events = set(other.events.values_list("pk", flat=True))
-    services.lead_merge(by=world.manager_north, target=target, other=other)
+    lead_merge(by=world.manager_north, target=target, other=other)
     target.refresh_from_db()
     other.refresh_from_db()
     assert other.merged_into == target, "the merged lead is kept, pointing to the survivor"
@@ -178,19 +180,19 @@ def test_interest_upgrades_to_a_lead_when_a_person_appears(world):
         pk=intake_submit(raw=RawLead(company="Alpha SRL", phone="+40215551234"), ctx=ctx).id
     )
     with pytest.raises(BusinessError):
-        services.interest_upgrade(by=world.manager_north, interest=interest, fields={})
-    lead = services.interest_upgrade(by=world.manager_north, interest=interest, fields={"first_name": "Ana"})
+        interest_upgrade(by=world.manager_north, interest=interest, fields={})
+    lead = interest_upgrade(by=world.manager_north, interest=interest, fields={"first_name": "Ana"})
     interest.refresh_from_db()
     assert interest.upgraded_to == lead
     assert (lead.company_name, lead.phone, lead.source) == ("Alpha SRL", "+40215551234", "web_form")
     with pytest.raises(ConflictError):
-        services.interest_upgrade(by=world.manager_north, interest=interest, fields={"first_name": "Ana"})
+        interest_upgrade(by=world.manager_north, interest=interest, fields={"first_name": "Ana"})
 
 
 def test_every_status_change_is_in_history_with_who_and_when(world):
     lead = make_lead(world)
-    services.lead_start_work(by=world.manager_north, lead=lead)
-    services.lead_qualify(
+    lead_start_work(by=world.manager_north, lead=lead)
+    lead_qualify(
         by=world.manager_north,
         lead=lead,
         answers={"need": True, "budget": True, "authority": True, "timing": True},
@@ -204,7 +206,7 @@ def test_every_status_change_is_in_history_with_who_and_when(world):
 
 def test_reassignment_keeps_history_and_notifies_both(world):
     lead = make_lead(world)
-    services.lead_assign(by=world.head_north, lead=lead, owner=world.manager_north2)
+    lead_assign(by=world.head_north, lead=lead, owner=world.manager_north2)
     lead.refresh_from_db()
     assert lead.owner == world.manager_north2
     assert Notification.objects.filter(user=world.manager_north2, verb="lead_assigned").exists()
@@ -216,10 +218,10 @@ def test_reassignment_keeps_history_and_notifies_both(world):
 def test_manager_cannot_reassign_but_can_take_an_unassigned_team_lead(world):
     lead = make_lead(world)
     with pytest.raises(PermissionDeniedError):
-        services.lead_assign(by=world.manager_north2, lead=lead, owner=world.manager_north2)
+        lead_assign(by=world.manager_north2, lead=lead, owner=world.manager_north2)
     Lead.objects.filter(pk=lead.pk).update(owner=None)
     lead.refresh_from_db()
-    services.lead_assign(by=world.manager_north2, lead=lead, owner=world.manager_north2)
+    lead_assign(by=world.manager_north2, lead=lead, owner=world.manager_north2)
     lead.refresh_from_db()
     assert lead.owner == world.manager_north2 and lead.status == LeadStatus.IN_WORK
 
@@ -232,7 +234,7 @@ def test_postponement_defers_the_return_job_to_the_start_of_that_day(world):
     world.north.save()
     lead = make_lead(world)
     day = timezone.localdate() + dt.timedelta(days=10)
-    services.lead_postpone(by=world.manager_north, lead=lead, until=day)
+    lead_postpone(by=world.manager_north, lead=lead, until=day)
     job = DBTaskResult.objects.get(task_path__endswith="return_postponed_lead")
     import zoneinfo
 

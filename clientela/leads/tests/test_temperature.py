@@ -8,10 +8,10 @@ import itertools
 from django.utils import timezone
 
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads import services
 from clientela.leads.choices import LeadEventKind, Origin, Source, Temperature
 from clientela.leads.models import Lead, TemperatureRule
 from clientela.leads.scoring import leads_rescore
+from clientela.leads.services.edit import lead_update
 from clientela.leads.temperature import evaluate_temperature, rule_matches
 
 _phones = itertools.count(200000)
@@ -114,7 +114,7 @@ def test_hand_set_temperature_is_kept_on_every_recompute(world):
     temperature_rule("Call me = hot", Temperature.HOT, sources=[Source.CALLBACK])
     lead = arrive(world, source="callback_widget", phone="+40721555002")
     head = world.head_north
-    services.lead_update(by=head, lead=lead, data={"temperature": Temperature.COLD})
+    lead_update(by=head, lead=lead, data={"temperature": Temperature.COLD})
     lead.refresh_from_db()
     assert (lead.temperature, lead.temperature_manual) == (Temperature.COLD, True)
     arrive(world, source="callback_widget", phone="+40721555002")  # a touch recomputes
@@ -130,8 +130,8 @@ def test_hand_set_temperature_is_kept_on_every_recompute(world):
 def test_clearing_the_hand_set_value_gives_the_rules_back(world):
     temperature_rule("Call me = hot", Temperature.HOT, sources=[Source.CALLBACK])
     lead = arrive(world, source="callback_widget")
-    services.lead_update(by=world.head_north, lead=lead, data={"temperature": Temperature.COLD})
-    services.lead_update(by=world.head_north, lead=lead, data={"temperature": ""})
+    lead_update(by=world.head_north, lead=lead, data={"temperature": Temperature.COLD})
+    lead_update(by=world.head_north, lead=lead, data={"temperature": ""})
     lead.refresh_from_db()
     assert lead.temperature == Temperature.HOT and not lead.temperature_manual
 

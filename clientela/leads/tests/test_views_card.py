@@ -12,8 +12,10 @@ from django.utils import timezone
 from clientela.clients.models import Client, Contact
 from clientela.conftest import login
 from clientela.core.audit import history_for
-from clientela.leads import services
 from clientela.leads.models import Lead, LeadEvent, LeadPolicy, RefusalReason
+from clientela.leads.services.convert import lead_convert
+from clientela.leads.services.lifecycle import lead_start_work, lead_touch
+from clientela.leads.services.merge import lead_merge
 from clientela.leads.tests.test_views_helpers import make_lead
 
 
@@ -46,7 +48,7 @@ def test_card_shows_fields_links_timeline_and_candidates(client, world, lead):
         company_name="ООО Вектор",
     )
     stranger = make_lead(owner=world.manager_north, team=world.north, first_name="Maria", last_name="Ionescu")
-    services.lead_start_work(by=world.manager_north, lead=lead)
+    lead_start_work(by=world.manager_north, lead=lead)
     body = card(login(client, world.manager_north), lead)
     assert 'href="tel:+40721555111"' in body and 'href="mailto:alexei@alfa.ro"' in body
     assert "Vektor SRL" in body and "Fleet tracking" in body
@@ -91,7 +93,7 @@ def test_card_query_count_is_bounded(client, world, lead, django_assert_max_num_
     with CaptureQueriesContext(connection) as short:
         card(client, lead)
     for _ in range(10):
-        services.lead_touch(lead=lead, by=None, source="web")
+        lead_touch(lead=lead, by=None, source="web")
     with django_assert_max_num_queries(len(short.captured_queries)):
         card(client, lead)
     assert len(short.captured_queries) <= 22
@@ -132,7 +134,7 @@ def test_qualify_partly_says_what_is_missing(client, world, lead):
 
 
 def test_qualify_a_converted_lead_shows_the_error(client, world, lead):
-    services.lead_convert(by=world.manager_north, lead=lead, client_name="Alfa")
+    lead_convert(by=world.manager_north, lead=lead, client_name="Alfa")
     login(client, world.manager_north)
     response = client.post(f"/leads/{lead.pk}/qualify/", {"need": "on"})
     assert response.status_code == 422
@@ -419,7 +421,7 @@ def test_merge_from_the_card_keeps_both_histories(client, world, lead):
         phone="+40721555999",
         position="CEO",
     )
-    services.lead_start_work(by=world.manager_north, lead=twin)
+    lead_start_work(by=world.manager_north, lead=twin)
     twin_events = set(LeadEvent.objects.filter(lead=twin).values_list("pk", flat=True))
     login(client, world.manager_north)
     response = client.post(f"/leads/{lead.pk}/merge/", {"other": twin.pk}, follow=True)
@@ -465,7 +467,7 @@ def test_empty_note_is_a_field_error(client, world, lead):
 
 def test_no_notes_on_a_merged_lead(client, world, lead):
     twin = make_lead(owner=world.manager_north, team=world.north, first_name="Alexei", last_name="Morozov")
-    services.lead_merge(by=world.manager_north, target=lead, other=twin)
+    lead_merge(by=world.manager_north, target=lead, other=twin)
     login(client, world.manager_north)
     response = client.post(f"/leads/{twin.pk}/note/", {"text": "late"})
     assert response.status_code == 422 and "add the note there" in response.content.decode()

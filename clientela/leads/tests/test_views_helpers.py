@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
-from clientela.leads import services
 from clientela.leads.models import Lead
+from clientela.leads.services.lifecycle import lead_create
 from clientela.users.models import User
 
 _numbers = count(1)
@@ -27,7 +27,7 @@ def make_lead(
         "team": team,
         **fields,
     }
-    lead = services.lead_create(by=by, fields=values, owner=owner)
+    lead = lead_create(by=by, fields=values, owner=owner)
     if unassigned and lead.owner_id is not None:
         Lead.objects.filter(pk=lead.pk).update(owner=None, assigned_at=None)
         lead.refresh_from_db()

@@ -8,8 +8,8 @@ from django.conf import settings
 
 from clientela.conftest import login
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads import services
 from clientela.leads.models import Interest
+from clientela.leads.services.convert import DealPlaceholder, lead_convert
 from clientela.leads.tests.test_views_helpers import make_lead
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -22,7 +22,7 @@ def test_lead_pages_render_in_every_language(client, world, language):
     head.save(update_fields=["language"])
     lead = make_lead(owner=world.manager_north, team=world.north, product="Fleet tracking")
     converted = make_lead(owner=world.manager_north, team=world.north)
-    services.lead_convert(by=head, lead=converted, deal=services.DealPlaceholder())
+    lead_convert(by=head, lead=converted, deal=DealPlaceholder())
     ctx = IntakeContext(door="api", team=world.north)
     interest = Interest.objects.get(
         pk=intake_submit(raw=RawLead(company="Alpha", phone="0213004000"), ctx=ctx).id

@@ -12,8 +12,10 @@ from django.utils import timezone
 from clientela.conftest import login
 from clientela.core import lists
 from clientela.core.models import AuditAction, AuditEntry
-from clientela.leads import services
 from clientela.leads.models import Lead, LeadEvent, RefusalReason
+from clientela.leads.services.convert import lead_convert
+from clientela.leads.services.lifecycle import lead_start_work
+from clientela.leads.services.refuse import lead_refuse
 from clientela.leads.tests.test_views_helpers import make_lead
 
 LIST = "/leads/"
@@ -82,7 +84,7 @@ def test_filters_by_status_temperature_source_origin_campaign_owner(client, worl
     hot = make_lead(owner=world.manager_north, team=world.north, temperature="hot", campaign="spring")
     cold = make_lead(owner=world.manager_north, team=world.north, temperature="cold", source="referral")
     queued = make_lead(owner=None, team=world.north, unassigned=True)
-    services.lead_start_work(by=world.manager_north, lead=cold)
+    lead_start_work(by=world.manager_north, lead=cold)
     login(client, world.head_north)
     assert ids_on(page(client, f"{LIST}?temperature=hot")) == {hot.pk}
     assert ids_on(page(client, f"{LIST}?status=in_work")) == {cold.pk}
@@ -112,11 +114,9 @@ def test_presets_are_tabs_with_their_filters(client, world):
     hot = make_lead(owner=world.manager_north, team=world.north, temperature="hot")
     queued = make_lead(owner=None, team=world.north, unassigned=True)
     refused = make_lead(owner=world.manager_north, team=world.north)
-    services.lead_refuse(by=world.manager_north, lead=refused, reason=RefusalReason.objects.get(code="price"))
+    lead_refuse(by=world.manager_north, lead=refused, reason=RefusalReason.objects.get(code="price"))
     long_ago = make_lead(owner=world.manager_north, team=world.north)
-    services.lead_refuse(
-        by=world.manager_north, lead=long_ago, reason=RefusalReason.objects.get(code="price")
-    )
+    lead_refuse(by=world.manager_north, lead=long_ago, reason=RefusalReason.objects.get(code="price"))
     Lead.objects.filter(pk=long_ago.pk).update(status_changed_at=timezone.now() - dt.timedelta(days=90))
     login(client, world.manager_north)
     body = page(client)
@@ -277,7 +277,7 @@ def test_manager_bulk_refuses_own_leads(client, world):
 def test_bulk_refuse_is_all_or_nothing(client, world):
     good = make_lead(owner=world.manager_north, team=world.north)
     converted = make_lead(owner=world.manager_north, team=world.north)
-    services.lead_convert(by=world.manager_north, lead=converted, client_name="Acme")
+    lead_convert(by=world.manager_north, lead=converted, client_name="Acme")
     login(client, world.manager_north)
     response = bulk(
         client, action="refuse", ids=[good.pk, converted.pk], reason=RefusalReason.objects.first().pk
