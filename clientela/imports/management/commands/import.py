@@ -172,31 +172,7 @@ class Command(BaseCommand):
         return job
 
     def _import(self, opts: dict[str, Any]) -> ImportJob:
-        path = Path(opts["file"])
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        if opts["source"] not in Source.values:
-            raise CommandError(f"Unknown source {opts['source']!r}; use one of: {', '.join(Source.values)}.")
-        mapping = parse_mapping(opts["mapping"])
-        unknown = sorted({v for v in mapping.values() if v} - FIELD_NAMES)
-        if unknown:
-            raise CommandError(
-                f"Unknown fields in --mapping: {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(FIELD_NAMES))})."
-            )
-        by = None
-        if opts["by"]:
-            by = User.objects.filter(username=opts["by"], is_active=True).first()
-            if by is None:
-                raise CommandError(f"No active user named {opts['by']!r}.")
-        team = None
-        if opts["team"]:
-            team = Team.objects.filter(name__iexact=opts["team"]).first()
-            if team is None:
-                known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
-                raise CommandError(f"No team named {opts['team']!r} (known: {known}).")
-        elif by is not None:
-            team = by.team
+        path, mapping, by, team = _file_inputs(opts, FIELD_NAMES, check_source=True)
         progress = ProgressBar(self.stderr)
         try:
             job = import_file(
@@ -222,29 +198,7 @@ class Command(BaseCommand):
         return job
 
     def _import_records(self, kind: str, opts: dict[str, Any]) -> ImportJob:
-        path = Path(opts["file"])
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        mapping = parse_mapping(opts["mapping"])
-        unknown = sorted({v for v in mapping.values() if v} - KIND_FIELD_NAMES[kind])
-        if unknown:
-            raise CommandError(
-                f"Unknown fields in --mapping: {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(KIND_FIELD_NAMES[kind]))})."
-            )
-        by = None
-        if opts["by"]:
-            by = User.objects.filter(username=opts["by"], is_active=True).first()
-            if by is None:
-                raise CommandError(f"No active user named {opts['by']!r}.")
-        team = None
-        if opts["team"]:
-            team = Team.objects.filter(name__iexact=opts["team"]).first()
-            if team is None:
-                known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
-                raise CommandError(f"No team named {opts['team']!r} (known: {known}).")
-        elif by is not None:
-            team = by.team
+        path, mapping, by, team = _file_inputs(opts, KIND_FIELD_NAMES[kind])
         try:
             job = import_clients.records_import_file(
                 kind=kind,
@@ -306,3 +260,35 @@ class Command(BaseCommand):
 def _business_message(exc: BusinessError) -> str:
     details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.errors.items())
     return f"{exc.message} {details}".strip()
+
+
+def _file_inputs(
+    opts: dict[str, Any], known_fields: set[str] | frozenset[str], check_source: bool = False
+) -> tuple[Path, dict[str, str], User | None, Team | None]:
+    """The file, the column mapping (only known fields), the importing user and the team of an
+    `import leads|clients|contacts` call: what every kind of import checks the same way."""
+    path = Path(opts["file"])
+    if not path.is_file():
+        raise CommandError(f"No such file: {path}")
+    if check_source and opts["source"] not in Source.values:
+        raise CommandError(f"Unknown source {opts['source']!r}; use one of: {', '.join(Source.values)}.")
+    mapping = parse_mapping(opts["mapping"])
+    unknown = sorted({v for v in mapping.values() if v} - set(known_fields))
+    if unknown:
+        raise CommandError(
+            f"Unknown fields in --mapping: {', '.join(unknown)} (known: {', '.join(sorted(known_fields))})."
+        )
+    by = None
+    if opts["by"]:
+        by = User.objects.filter(username=opts["by"], is_active=True).first()
+        if by is None:
+            raise CommandError(f"No active user named {opts['by']!r}.")
+    team = None
+    if opts["team"]:
+        team = Team.objects.filter(name__iexact=opts["team"]).first()
+        if team is None:
+            known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
+            raise CommandError(f"No team named {opts['team']!r} (known: {known}).")
+    elif by is not None:
+        team = by.team
+    return path, mapping, by, team
