@@ -29,7 +29,7 @@ from clientela.core.errors import BusinessError, ConflictError, PermissionDenied
 from clientela.core.normalise import search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record, role_of, user_can
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.core.validation import too_long
 from clientela.deals.board.stages import default_pipeline, first_open_stage
 from clientela.deals.choices import DealEventKind, DealStatus
@@ -65,7 +65,6 @@ EDITABLE_FIELDS = {
     "next_step_subject",
     "source_lead",
 }
-OWNING_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 # What a refused change of a deal says, on a page and in the API.
 CANNOT_CHANGE = gettext_lazy("You cannot change this deal.")
 

@@ -38,11 +38,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client, Contact
-from clientela.clients.services.client import OWNER_ROLES, owner_candidates
+from clientela.clients.services.client import owner_candidates
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import get_visible_or_404, role_of
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.core.tasks import enqueue_on_commit
 from clientela.imports import jobs
 from clientela.imports.clients import ClientRows
@@ -375,7 +375,7 @@ class RecordsImportRunner(ClientRows, ContactRows, JobRunner):
             people = (
                 owner_candidates(self.by)
                 if self.by is not None
-                else User.objects.filter(is_active=True, role__in=OWNER_ROLES)
+                else User.objects.filter(is_active=True, role__in=OWNING_ROLES)
             )
             self._owners = {}
             for person in people:

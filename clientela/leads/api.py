@@ -29,7 +29,7 @@ from clientela.core.permissions import (
     require,
     role_of,
 )
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES
 from clientela.deals.models import Pipeline
 from clientela.leads import selectors
 from clientela.leads.choices import Source
@@ -48,7 +48,6 @@ from clientela.users.selectors import users_visible_to
 router = Router(tags=["leads"])
 
 # Roles that may own (be responsible for) a lead.
-OWNER_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 
 def invalid(field: str, message: str) -> BusinessError:
@@ -351,7 +350,7 @@ def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> di
     client_owner = None
     if payload.client_owner is not None:
         client_owner = users_visible_to(request.user).filter(pk=payload.client_owner, is_active=True).first()
-        if client_owner is None or role_of(client_owner) not in OWNER_ROLES:
+        if client_owner is None or role_of(client_owner) not in OWNING_ROLES:
             raise invalid("client_owner", _("Choose an active manager."))
     conversion = lead_convert(
         by=request.user,

@@ -7,7 +7,7 @@ Where each rule lives:
   and `clean_contact_values` turn what arrived into field values (canonical legal ids per country,
   E.164 phones, lowercased e-mails; text limits from the models' columns) or raise one 422 naming
   every bad field (`invalid`).
-* `client.py` — the **client card**: create (who may be the personal manager: `OWNER_ROLES`,
+* `client.py` — the **client card**: create (who may be the personal manager: `OWNING_ROLES`,
   `owner_candidates`), update, legal ids unique per country, head office and branches, tags,
   archive/restore, delete (only a client nothing refers to), lost/reactivate; the card norm's
   policy (`client_policy_update`).

@@ -32,11 +32,10 @@ from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import Action, require, require_record, role_of, visible_team_ids
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.users.models import User
 
 # Roles that may be a client's personal manager.
-OWNER_ROLES = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 MAX_TAGS = 20
 CLIENT_AUDIT_FIELDS = ["name", "kind", "owner", "team", "country", "tax_id", "registration_number"]
 
@@ -56,7 +55,7 @@ CLIENT_LOCKED = gettext_lazy("You cannot change this client.")
 
 def owner_candidates(viewer: Any) -> models.QuerySet[User]:
     """Whom `viewer` may make a personal manager: active people of their teams who own clients."""
-    people = User.objects.filter(is_active=True, role__in=OWNER_ROLES).select_related("team")
+    people = User.objects.filter(is_active=True, role__in=OWNING_ROLES).select_related("team")
     teams = visible_team_ids(viewer)
     if teams is None:
         return people.order_by("first_name", "last_name", "username")
@@ -155,7 +154,7 @@ def _default_owner(by: User | None, owner: User | None) -> User | None:
     role = role_of(by)
     if owner is None:
         return by if role in (Role.MANAGER, Role.HEAD) else None
-    if owner.pk == getattr(by, "pk", None) and role in OWNER_ROLES:
+    if owner.pk == getattr(by, "pk", None) and role in OWNING_ROLES:
         return owner
     if role == Role.MANAGER:
         raise PermissionDeniedError(

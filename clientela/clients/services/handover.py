@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from clientela.clients.completeness import refresh_completeness
 from clientela.clients.hooks import client_handed_over
 from clientela.clients.models import Client, Handover, HandoverItem
-from clientela.clients.services.client import OWNER_ROLES, actor, owner_candidates
+from clientela.clients.services.client import actor, owner_candidates
 from clientela.clients.services.rules import invalid
 from clientela.core.audit import audit_bulk, audit_event
 from clientela.core.errors import ConflictError, PermissionDeniedError
 from clientela.core.notifications import notify
 from clientela.core.permissions import role_of
-from clientela.core.roles import Role
+from clientela.core.roles import OWNING_ROLES, Role
 from clientela.users.models import User
 
 
@@ -53,7 +53,7 @@ def client_handover(*, by: User, clients: Iterable[Client], to_user: User, note:
     ids = sorted({c.pk for c in clients})
     if not ids:
         raise invalid({"clients": [_("Choose at least one client.")]})
-    if not to_user.is_active or role_of(to_user) not in OWNER_ROLES:
+    if not to_user.is_active or role_of(to_user) not in OWNING_ROLES:
         raise invalid({"to_user": [_("Choose an active manager.")]})
     if not owner_candidates(by).filter(pk=to_user.pk).exists():
         raise PermissionDeniedError(_("You can hand clients only to people of your teams."))
