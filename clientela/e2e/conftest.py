@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hashlib
+
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,13 +115,38 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float =
     raise RuntimeError(f"clientela serve did not answer within {seconds} s:\n{log.read_text()[-4000:]}")
 
 
+TEMPLATE_MAX_AGE = 3600  # seconds: the demo data is relative to the moment it was loaded
+
+
+def _code_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "clientela").rglob("*.py")):
+        if "tests" in path.parts or "e2e" in path.parts:
+            continue
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _prepare_database(server: AppServer) -> None:
+    """Migrate and load the demo data. A copy made within the hour by the same code is reused
+    (var/e2e-template/), so running the journeys again while working costs seconds, not 40."""
+    template = ROOT / "var" / "e2e-template" / _code_hash()
+    if template.is_dir() and time.time() - template.stat().st_mtime < TEMPLATE_MAX_AGE:
+        shutil.copytree(template, server.data_dir, dirs_exist_ok=True)
+        return
+    server.manage("migrate", "--noinput")
+    server.manage("demo")
+    shutil.rmtree(template.parent, ignore_errors=True)
+    shutil.copytree(server.data_dir, template)
+
+
 @pytest.fixture(scope="session")
 def app_server() -> Iterator[AppServer]:
     data_dir = Path(tempfile.mkdtemp(prefix="clientela-e2e-"))
     port = _free_port()
     server = AppServer(url=f"http://127.0.0.1:{port}", env=_server_env(data_dir, port), data_dir=data_dir)
-    server.manage("migrate", "--noinput")
-    server.manage("demo")
+    _prepare_database(server)
     log = data_dir / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
