@@ -11,6 +11,7 @@ Screenshots go to `$CLIENTELA_SCREENSHOT_DIR` (default `var/screenshots/`), one 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -25,12 +26,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import hashlib
-
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "clientela-demo"
+PASSWORD = "clientela-demo"  # noqa: S105 (the demo data's published password)
 CHROMIUM = os.environ.get("CLIENTELA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("CLIENTELA_SCREENSHOT_DIR") or ROOT / "var" / "screenshots")
 DESKTOP = {"width": 1440, "height": 900}
@@ -90,7 +89,11 @@ class AppServer:
 
 
 def _server_env(data_dir: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTELA_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CLIENTELA_") and key != "DJANGO_SETTINGS_MODULE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="clientela.settings",
         CLIENTELA_DATA_DIR=str(data_dir),
@@ -231,7 +234,9 @@ def browser_page(chromium, app_server) -> Iterator[Callable[..., object]]:
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
         page.on(
             "response",
-            lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 500 else None,
+            lambda response: (
+                problems.append(f"{response.status} {response.url}") if response.status >= 500 else None
+            ),
         )
         if username:
             page.goto("/login/")
