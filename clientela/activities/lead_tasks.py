@@ -87,13 +87,19 @@ def lead_next_step(*, lead: Lead) -> tuple[dt.date, str] | None:
     else the one overdue longest."""
     tasks = _carried_tasks(lead)
     ahead = tasks.filter(due_at__gte=timezone.now()).order_by("due_at", "id")
-    task = ahead.filter(kind=TaskKind.NEXT_STEP).first() or ahead.first() or tasks.order_by("due_at", "id").first()
+    task = (
+        ahead.filter(kind=TaskKind.NEXT_STEP).first()
+        or ahead.first()
+        or tasks.order_by("due_at", "id").first()
+    )
     if task is None:
         return None
     return timezone.localtime(task.due_at).date(), task.title
 
 
-def lead_converted(*, lead: Lead, client: Any, contact: Any, deal: Any = None, by: User | None = None) -> None:
+def lead_converted(
+    *, lead: Lead, client: Any, contact: Any, deal: Any = None, by: User | None = None
+) -> None:
     """What was agreed and done with a converted lead follows it.
 
     * Its open tasks and promises are the new deal's (the client's when no deal started), about
@@ -103,7 +109,12 @@ def lead_converted(*, lead: Lead, client: Any, contact: Any, deal: Any = None, b
     """
     target = deal if deal is not None else client
     for task in _carried_tasks(lead).select_for_update():
-        before = {"lead": task.lead_id, "client": task.client_id, "contact": task.contact_id, "deal": task.deal_id}
+        before = {
+            "lead": task.lead_id,
+            "client": task.client_id,
+            "contact": task.contact_id,
+            "deal": task.deal_id,
+        }
         task.lead = None
         task.client = client
         task.contact = task.contact if task.contact_id else contact
@@ -130,5 +141,9 @@ def lead_converted(*, lead: Lead, client: Any, contact: Any, deal: Any = None, b
             actor=by,
             instance=lead,
             event="history_linked",
-            changes={"activities": linked, "client": client.pk, "deal": deal.pk if deal is not None else None},
+            changes={
+                "activities": linked,
+                "client": client.pk,
+                "deal": deal.pk if deal is not None else None,
+            },
         )

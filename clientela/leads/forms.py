@@ -192,7 +192,11 @@ class ConvertForm(forms.Form):
     def initial_for(cls, lead: Lead) -> dict[str, Any]:
         """A fresh form: a new client named after the company (or the person), and a deal
         ticked with the lead's interest as its title and its country's currency."""
-        return {"client_name": lead.company_name or lead.full_name, "create_deal": True, **deal_defaults(lead)}
+        return {
+            "client_name": lead.company_name or lead.full_name,
+            "create_deal": True,
+            **deal_defaults(lead),
+        }
 
     def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

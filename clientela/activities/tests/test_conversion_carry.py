@@ -81,7 +81,9 @@ def test_conversion_without_a_deal_gives_the_tasks_to_the_client(world, make_lea
 
 def test_a_lead_converted_onto_a_known_client_links_its_calls_to_it(world, make_lead, records):
     lead, logged, _due = _worked_lead(world, make_lead)
-    conversion = lead_convert(by=world.manager_north, lead=lead, client=records["north"], deal=DealPlaceholder())
+    conversion = lead_convert(
+        by=world.manager_north, lead=lead, client=records["north"], deal=DealPlaceholder()
+    )
     assert conversion.client == records["north"]
     activity = Activity.objects.get(pk=logged.activity.pk)
     assert (activity.client, activity.deal) == (records["north"], conversion.deal)

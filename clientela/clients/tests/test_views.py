@@ -519,7 +519,9 @@ def test_card_history_lists_each_handover_once(client, world):
 def test_the_card_offers_the_main_contacts_phone_and_e_mail_in_one_click(client, world):
     company = make_client(world.manager_north, name="Vektor Trans")
     make_contact(company, first_name="Zoe", phone="+40721000111")  # added first, no decision maker
-    make_contact(company, first_name="Dan", role="decision_maker", phone="+40721000222", email="dan@vektor.example")
+    make_contact(
+        company, first_name="Dan", role="decision_maker", phone="+40721000222", email="dan@vektor.example"
+    )
     login(client, world.manager_north)
     card = page(client, f"/clients/{company.pk}/")
     assert "phone and e-mail" in card and "+40721000222" in card, "the decision maker is the main contact"

@@ -70,7 +70,9 @@ def _expected_total(deal: Deal) -> Decimal:
     return total or Decimal(0)
 
 
-def default_schedule(deal: Deal, amount: Decimal, *, on: dt.date | None = None) -> list[tuple[dt.date, Decimal]]:
+def default_schedule(
+    deal: Deal, amount: Decimal, *, on: dt.date | None = None
+) -> list[tuple[dt.date, Decimal]]:
     """The schedule a pipeline that needs one gets when the winner gives none: one payment of
     what is not scheduled yet, due at the client's payment terms (`payment_term_days`)."""
     if not deal.pipeline.requires_payment_schedule:

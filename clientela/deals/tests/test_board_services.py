@@ -163,9 +163,13 @@ def test_the_default_payment_is_the_rest_due_at_the_clients_payment_terms(world,
     )
     board_services.deal_win(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
     rows = sorted(
-        (p.amount, p.due_date) for p in Deal.objects.get(pk=deal.pk).payments.filter(kind=PaymentKind.EXPECTED)
+        (p.amount, p.due_date)
+        for p in Deal.objects.get(pk=deal.pk).payments.filter(kind=PaymentKind.EXPECTED)
     )
-    assert rows == [(Decimal("250.00"), dt.date(2030, 1, 1)), (Decimal("750.00"), dt.date.today() + dt.timedelta(days=14))]
+    assert rows == [
+        (Decimal("250.00"), dt.date(2030, 1, 1)),
+        (Decimal("750.00"), dt.date.today() + dt.timedelta(days=14)),
+    ]
 
 
 def test_payments_already_scheduled_count_towards_the_schedule(world, make_deal):

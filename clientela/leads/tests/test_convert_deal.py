@@ -270,7 +270,12 @@ def test_the_dialog_opens_with_a_deal_named_and_priced_for_the_lead(client, worl
 def test_converting_from_the_dialog_lands_on_the_new_deal(client, world):
     lead = make_lead(world)
     login(client, world.manager_north)
-    data = {"client_name": "Vektor", "create_deal": "on", "deal_title": "Fleet tracking", "deal_currency": "RON"}
+    data = {
+        "client_name": "Vektor",
+        "create_deal": "on",
+        "deal_title": "Fleet tracking",
+        "deal_currency": "RON",
+    }
     response = client.post(f"/leads/{lead.pk}/convert/", data, headers={"HX-Request": "true"})
     deal = Deal.objects.get()
     assert response["HX-Redirect"] == f"/deals/{deal.pk}/"
@@ -295,7 +300,9 @@ def test_a_company_client_is_reached_through_its_new_contact(world):
 
 
 def test_a_known_client_keeps_its_own_phone_and_gets_the_missing_e_mail(world):
-    known = Client.objects.create(name="Vektor", phone="+40219999999", owner=world.manager_north, team=world.north)
+    known = Client.objects.create(
+        name="Vektor", phone="+40219999999", owner=world.manager_north, team=world.north
+    )
     lead_convert(by=world.manager_north, lead=make_lead(world), client=known)
     known.refresh_from_db()
     assert (known.phone, known.email) == ("+40219999999", "alexei@vektor.example")
