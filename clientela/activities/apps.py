@@ -27,5 +27,7 @@ class ActivitiesConfig(AppConfig):
         DEMO_LOADERS.register(DemoLoader(50, demo.load))
         lead_hooks.LEAD_TASK_DUE.register(lead_tasks.lead_task_due)
         lead_hooks.LEAD_OWNER_CHANGED.register(lead_tasks.lead_tasks_follow_owner)
+        lead_hooks.LEAD_NEXT_STEP.provide(lead_tasks.lead_next_step)
+        lead_hooks.LEAD_CONVERTED.register(lead_tasks.lead_converted)
         lead_hooks.LEAD_CLOSED.register(lead_tasks.lead_tasks_close)
         lead_hooks.LEADS_MERGED.register(lead_tasks.lead_tasks_merge)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("clients/<int:pk>/delete/", client.client_delete, name="delete"),
     path("clients/<int:pk>/lost/", client.client_lost, name="lost"),
     path("clients/<int:pk>/reactivate/", client.client_reactivate, name="reactivate"),
+    path("clients/<int:pk>/use-contact/", client.client_use_contact, name="use_contact"),
     path("clients/<int:pk>/handover/", handover.client_handover, name="handover_one"),
     path("clients/<int:pk>/contacts/new/", contact.contact_create, name="contact_create"),
     path("contacts/", contact.contact_list, name="contacts"),

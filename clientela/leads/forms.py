@@ -20,7 +20,7 @@ from clientela.deals.models import Pipeline
 from clientela.leads.choices import Origin, QualificationItem, Source, Temperature
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
-from clientela.leads.services.convert import DEAL_TITLE_LIMIT, DealPlaceholder
+from clientela.leads.services.convert import DEAL_TITLE_LIMIT, DealPlaceholder, deal_defaults
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
@@ -187,6 +187,16 @@ class ConvertForm(forms.Form):
     )
 
     DEAL_FIELDS = ("deal_pipeline", "deal_title", "deal_amount", "deal_currency", "deal_expected_close_date")
+
+    @classmethod
+    def initial_for(cls, lead: Lead) -> dict[str, Any]:
+        """A fresh form: a new client named after the company (or the person), and a deal
+        ticked with the lead's interest as its title and its country's currency."""
+        return {
+            "client_name": lead.company_name or lead.full_name,
+            "create_deal": True,
+            **deal_defaults(lead),
+        }
 
     def __init__(self, *args: Any, clients: QuerySet[Client], owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

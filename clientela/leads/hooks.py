@@ -6,6 +6,12 @@ activities app, which registers on these from its `ready()`.
   postponement; written by a job, in the reader's language).
 * `LEAD_OWNER_CHANGED(lead=)` — the lead has a new owner (or went to the team queue): its open
   tasks follow.
+* `LEAD_NEXT_STEP(lead=)` — one provider: the next step the lead's work agreed on, as
+  `(date, subject)` or None; a deal started by the conversion plans it as its next step.
+* `LEAD_CONVERTED(lead=, client=, contact=, deal=, by=)` — the lead became a client (and maybe a
+  deal): what was agreed and done with it follows — its open tasks and promises are the new
+  deal's (the client's when no deal started), its activities show on their timelines too.
+  Called before `LEAD_CLOSED`.
 * `LEAD_CLOSED(lead=, done_by=)` — converted, refused or postponed: its open tasks are done.
 * `LEADS_MERGED(other=, target=)` — `other` was merged into `target`: the open tasks move.
 
@@ -20,5 +26,7 @@ from clientela.core.hooks import Hook
 
 LEAD_TASK_DUE: Hook[Any] = Hook("leads.lead_task_due")
 LEAD_OWNER_CHANGED: Hook[Any] = Hook("leads.lead_owner_changed")
+LEAD_NEXT_STEP: Hook[Any] = Hook("leads.lead_next_step")
+LEAD_CONVERTED: Hook[Any] = Hook("leads.lead_converted")
 LEAD_CLOSED: Hook[Any] = Hook("leads.lead_closed")
 LEADS_MERGED: Hook[Any] = Hook("leads.leads_merged")

@@ -73,7 +73,8 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
         HOME_PAGE, TOKEN_AUTHENTICATOR, PERIODIC_JOBS, DEMO_LOADERS, client_handed_over,
         HANDOVER_SUMMARY_PARTS, LAST_CONTACT_SOURCES, CLOCK_TAKEN, ACKNOWLEDGEMENT_LETTER,
         lead_hooks.LEAD_TASK_DUE, lead_hooks.LEAD_OWNER_CHANGED,
-        lead_hooks.LEAD_CLOSED, lead_hooks.LEADS_MERGED,
+        lead_hooks.LEAD_CLOSED, lead_hooks.LEADS_MERGED, lead_hooks.LEAD_NEXT_STEP,
+        lead_hooks.LEAD_CONVERTED,
     ]  # fmt: skip
     assert [hook.name for hook in hooks if len(hook) == 0] == []
     assert len(PERIODIC_JOBS) == 8 and len(DEMO_LOADERS) == 6

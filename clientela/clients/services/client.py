@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.clients.choices import ChurnReason
+from clientela.clients.choices import ChurnReason, ContactRole
 from clientela.clients.hooks import price_lists
 from clientela.clients.models import Client, ClientPolicy, Tag
 from clientela.clients.services.derived import client_refresh_search
@@ -29,7 +29,7 @@ from clientela.clients.services.rules import (
     invalid,
 )
 from clientela.core.audit import audit_create, audit_event, model_update
-from clientela.core.errors import ConflictError, PermissionDeniedError
+from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.normalise import clean_text
 from clientela.core.permissions import Action, require, require_record, role_of, visible_team_ids
 from clientela.core.roles import OWNING_ROLES, Role
@@ -348,3 +348,62 @@ def client_policy_update(*, by: User, data: Mapping[str, Any]) -> ClientPolicy:
         raise invalid({"card_norm_min": [_("The norm cannot exceed the complete card.")]})
     model_update(instance=policy, data=values, actor=by)
     return policy
+
+
+# --- Reaching the client through its main contact ----------------------------------------------
+
+
+def main_contact(client: Client) -> Any:
+    """The person we reach the client through: a working contact with a phone or an e-mail, the
+    decision maker first, then whoever was added first. None when nobody has either."""
+    contacts = client.contacts.filter(is_archived=False).exclude(phone="", email="")
+    return (
+        contacts.annotate(
+            is_decider=models.Case(
+                models.When(role=ContactRole.DECISION_MAKER, then=0),
+                default=1,
+                output_field=models.IntegerField(),
+            )
+        )
+        .order_by("is_decider", "created_at", "id")
+        .first()
+    )
+
+
+def contact_details_to_fill(client: Client, contact: Any) -> dict[str, str]:
+    """The client's empty phone and e-mail, as the contact would fill them (nothing when the
+    client has its own or the contact has none)."""
+    values: dict[str, str] = {}
+    if contact is None:
+        return values
+    if not client.phone and contact.phone:
+        values["phone"] = contact.phone
+        values["phone_raw"] = contact.phone_raw or contact.phone
+    if not client.email and contact.email:
+        values["email"] = contact.email
+    return values
+
+
+def client_fill_from_contact(*, by: User | None, client: Client, contact: Any) -> list[str]:
+    """Give the client its contact's phone and e-mail where it has none (a lead converting into
+    a company: the person is how we reach it). The caller has checked the right to write (the
+    conversion); audited as a change of the client. Returns the fields filled."""
+    values = contact_details_to_fill(client, contact)
+    if not values:
+        return []
+    model_update(instance=client, data=values, actor=actor(by))
+    client_refresh_search(client)
+    return [name for name in values if name != "phone_raw"]
+
+
+@transaction.atomic
+def client_use_main_contact(*, by: User, client: Client) -> list[str]:
+    """The card's one click: the client's empty phone and e-mail from its main contact."""
+    require_record(by, client, Action.WORK, CLIENT_LOCKED)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    contact = main_contact(client)
+    filled = client_fill_from_contact(by=by, client=client, contact=contact)
+    if not filled:
+        message = _("The client has its own phone and e-mail, or its contacts have none.")
+        raise BusinessError(message, errors={"__all__": [message]})
+    return filled

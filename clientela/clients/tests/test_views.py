@@ -514,3 +514,33 @@ def test_card_history_lists_each_handover_once(client, world):
     body = page(client, f"/clients/{own.pk}/")
     assert body.count("Handed over from") == 1
     assert "Tags changed" not in body  # the tags are part of the creation entry
+
+
+def test_the_card_offers_the_main_contacts_phone_and_e_mail_in_one_click(client, world):
+    company = make_client(world.manager_north, name="Vektor Trans")
+    make_contact(company, first_name="Zoe", phone="+40721000111")  # added first, no decision maker
+    make_contact(
+        company, first_name="Dan", role="decision_maker", phone="+40721000222", email="dan@vektor.example"
+    )
+    login(client, world.manager_north)
+    card = page(client, f"/clients/{company.pk}/")
+    assert "phone and e-mail" in card and "+40721000222" in card, "the decision maker is the main contact"
+    response = client.post(f"/clients/{company.pk}/use-contact/")
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert (company.phone, company.email) == ("+40721000222", "dan@vektor.example")
+    change = AuditEntry.objects.filter(object_id=str(company.pk), action="update").latest("id")
+    assert change.actor == world.manager_north and set(change.changes) >= {"phone", "email"}
+    assert 'data-testid="use-main-contact"' not in page(client, f"/clients/{company.pk}/")
+    # Nothing left to take: a message, nothing changes.
+    response = client.post(f"/clients/{company.pk}/use-contact/", follow=True)
+    assert "has its own phone and e-mail" in response.content.decode()
+
+
+def test_only_who_may_work_the_client_takes_its_contacts_details(client, world):
+    foreign = make_client(world.manager_south, name="Kovács Kft")
+    make_contact(foreign, phone="+36301234567")
+    login(client, world.manager_north)
+    assert client.post(f"/clients/{foreign.pk}/use-contact/").status_code in (403, 404)
+    foreign.refresh_from_db()
+    assert foreign.phone == ""

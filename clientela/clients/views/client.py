@@ -194,8 +194,20 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_delete": user_can(user, "manage_settings") and client_services.client_can_delete(client),
         "lost_form": LostForm(),
         "viewer": user,
+        "reach_through": _reach_through(client) if may_work and not client.is_archived else None,
     }
     return render(request, "clients/client_detail.html", context)
+
+
+def _reach_through(client: Client) -> dict[str, Any] | None:
+    """The main contact whose phone or e-mail the card offers to use, and what it would fill."""
+    if client.phone and client.email:
+        return None
+    contact = client_services.main_contact(client)
+    values = client_services.contact_details_to_fill(client, contact)
+    if not values:
+        return None
+    return {"contact": contact, "phone": values.get("phone", ""), "email": values.get("email", "")}
 
 
 def _headquarters_from(request: AuthedRequest, form: ClientForm) -> Client | str | None:
@@ -342,6 +354,21 @@ def client_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     client = client_for_work(request, pk)
     if run_button(request, lambda: client_services.client_reactivate(by=request.user, client=client)):
         messages.success(request, _("Client reactivated."))
+    return redirect("clients:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def client_use_contact(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The card's one click: the client's empty phone and e-mail from its main contact."""
+    client = client_for_work(request, pk)
+    filled: list[str] = []
+
+    def use() -> None:
+        filled.extend(client_services.client_use_main_contact(by=request.user, client=client))
+
+    if run_button(request, use):
+        messages.success(request, _("The client's phone and e-mail now come from its main contact."))
     return redirect("clients:detail", pk=pk)
 
 

@@ -87,6 +87,7 @@ DOORS: dict[str, Door] = {
     "clients:lost": Door(WORKERS, record="client"),
     "clients:reactivate": Door(WORKERS, record="client"),
     "clients:restore": Door(WORKERS, record="client"),
+    "clients:use_contact": Door(WORKERS, record="client"),
     "clients:settings": Door(ADMIN),
     "clients:view_delete": Door(ALL),
     "clients:view_save": Door(ALL),

@@ -1,5 +1,6 @@
 """Writes of the sales board: moving a deal between stages (of its pipeline or another one),
-winning it (with the payment schedule the pipeline asks for) and losing it (with a reason), and
+winning it (with the payment schedule the pipeline asks for, by default one payment at the
+client's terms) and losing it (with a reason), and
 recording the objections a client raises at a stage."""
 
 from __future__ import annotations
@@ -53,6 +54,36 @@ def _clean_schedule(deal: Deal, payments: Sequence[ScheduledPayment]) -> list[tu
     return rows
 
 
+# When the client has no payment terms of its own, a default schedule's one payment is due this
+# many days after the win.
+DEFAULT_PAYMENT_TERM_DAYS = 30
+
+
+def payment_term_days(deal: Deal) -> int:
+    """Days from the win to the default payment: the client's payment terms, else the default."""
+    days = deal.client.payment_terms_days
+    return days if days is not None else DEFAULT_PAYMENT_TERM_DAYS
+
+
+def _expected_total(deal: Deal) -> Decimal:
+    total = deal.payments.filter(kind=PaymentKind.EXPECTED).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def default_schedule(
+    deal: Deal, amount: Decimal, *, on: dt.date | None = None
+) -> list[tuple[dt.date, Decimal]]:
+    """The schedule a pipeline that needs one gets when the winner gives none: one payment of
+    what is not scheduled yet, due at the client's payment terms (`payment_term_days`)."""
+    if not deal.pipeline.requires_payment_schedule:
+        return []
+    rest = amount - _expected_total(deal)
+    if rest <= 0:
+        return []
+    day = (on or timezone.localdate()) + dt.timedelta(days=payment_term_days(deal))
+    return [(day, rest)]
+
+
 def _check_win(deal: Deal, amount: Decimal, schedule: list[tuple[dt.date, Decimal]]) -> None:
     """A deal is won with an amount above zero and, where the pipeline asks, a full payment schedule."""
     if amount <= 0:
@@ -61,10 +92,7 @@ def _check_win(deal: Deal, amount: Decimal, schedule: list[tuple[dt.date, Decima
         )
     if not deal.pipeline.requires_payment_schedule and not schedule:
         return
-    expected = deal.payments.filter(kind=PaymentKind.EXPECTED).aggregate(total=Sum("amount"))[
-        "total"
-    ] or Decimal(0)
-    total = expected + sum((value for _day, value in schedule), Decimal(0))
+    total = _expected_total(deal) + sum((value for _day, value in schedule), Decimal(0))
     if deal.pipeline.requires_payment_schedule and total != amount:
         raise invalid(
             "payments",
@@ -98,7 +126,8 @@ def deal_move(
     """Move a deal to `stage` (of its pipeline or another one), recording the stage history.
 
     Won needs an amount above zero (sent here as `amount` when the deal has no products) and,
-    when the pipeline says so, expected payments adding up to it (`payments`). Lost needs a
+    when the pipeline says so, expected payments adding up to it (`payments`; none given: one
+    payment of the rest, due at the client's payment terms — `default_schedule`). Lost needs a
     reason. Everything is checked before anything is written.
     """
     require_record(by, deal, Action.WORK, CANNOT_CHANGE)
@@ -128,7 +157,11 @@ def deal_move(
     if schedule and not stage.is_won:
         raise invalid("payments", _("A payment schedule is given when a deal is won."))
     if stage.is_won:
-        _check_win(deal, new_amount if new_amount is not None else deal.amount, schedule)
+        won_amount = new_amount if new_amount is not None else deal.amount
+        if not schedule and won_amount > 0:
+            # Won in one step: where the pipeline needs a schedule, one payment at the terms.
+            schedule = default_schedule(deal, won_amount, on=timezone.localdate(at) if at else None)
+        _check_win(deal, won_amount, schedule)
 
     claim_version(deal, version)
     now = at or timezone.now()

@@ -225,6 +225,7 @@ def deal_move(request: AuthedRequest, pk: int, target: str = "") -> HttpResponse
         "board_query": request.POST.get("board_query", "") or request.GET.get("board_query", ""),
         "target": target,
         "requires_schedule": deal.pipeline.requires_payment_schedule,
+        "payment_term_days": services.payment_term_days(deal),
     }
     status = form_status(form)
     if request.htmx or from_board:

@@ -288,10 +288,11 @@ def test_lose_without_a_reason_is_422_and_changes_nothing(client, world, api_tok
     assert response.json()["status"] == "lost" and response.json()["lost_reason"] == "competitor"
 
 
-def test_win_on_corporate_needs_the_payment_schedule(client, world, api_token, deals):
+def test_win_on_corporate_checks_the_payment_schedule_given(client, world, api_token, deals):
     deal = deals["mine"]
     headers = api_token(world.manager_north)
-    response = post(client, f"/api/v1/deals/{deal.pk}/win", headers, {})
+    short = {"payments": [{"due_date": "2030-01-10", "amount": "1000"}]}
+    response = post(client, f"/api/v1/deals/{deal.pk}/win", headers, short)
     assert response.status_code == 422 and "payments" in response.json()["errors"]
     assert not Payment.objects.filter(deal=deal).exists()
     response = post(
@@ -308,6 +309,14 @@ def test_win_on_corporate_needs_the_payment_schedule(client, world, api_token, d
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "won" and response.json()["stage"]["name"] == "Won"
     assert Payment.objects.filter(deal=deal, kind="expected").count() == 2
+
+
+def test_win_on_corporate_without_a_schedule_plans_one_payment(client, world, api_token, deals):
+    deal = deals["mine"]
+    response = post(client, f"/api/v1/deals/{deal.pk}/win", api_token(world.manager_north), {})
+    assert response.status_code == 200, response.content
+    [payment] = Payment.objects.filter(deal=deal, kind="expected")
+    assert payment.amount == deal.amount and payment.due_date > dt.date.today()
 
 
 def test_move_with_a_stale_version_is_409(client, world, api_token, deals):

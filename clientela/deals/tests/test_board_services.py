@@ -122,9 +122,6 @@ def test_corporate_won_needs_a_payment_schedule_covering_the_amount(world, make_
     deal = make_deal(amount="1000.00")
     assert deal.pipeline.requires_payment_schedule
     before = snapshot(deal)
-    with pytest.raises(BusinessError) as caught:
-        board_services.deal_win(by=world.manager_north, deal=deal)
-    assert "payments" in caught.value.errors
     short = [ScheduledPayment(dt.date(2030, 1, 1), "400"), ScheduledPayment(dt.date(2030, 2, 1), "500")]
     with pytest.raises(BusinessError) as caught:
         board_services.deal_win(by=world.manager_north, deal=deal, payments=short)
@@ -141,6 +138,37 @@ def test_corporate_won_needs_a_payment_schedule_covering_the_amount(world, make_
     assert sorted(p.amount for p in stored.payments.filter(kind=PaymentKind.EXPECTED)) == [
         Decimal("400.00"),
         Decimal("600.00"),
+    ]
+
+
+def test_won_without_a_schedule_gets_one_payment_at_the_default_term(world, make_deal):
+    deal = make_deal(amount="1000.00")
+    assert deal.pipeline.requires_payment_schedule and deal.client.payment_terms_days is None
+    board_services.deal_win(by=world.manager_north, deal=deal)
+    stored = Deal.objects.get(pk=deal.pk)
+    assert stored.status == DealStatus.WON
+    due = dt.date.today() + dt.timedelta(days=board_services.DEFAULT_PAYMENT_TERM_DAYS)
+    assert [(p.amount, p.due_date) for p in stored.payments.filter(kind=PaymentKind.EXPECTED)] == [
+        (Decimal("1000.00"), due)
+    ]
+    event = DealEvent.objects.filter(deal=deal).order_by("-at", "-id").first()
+    assert event is not None and f"Payment schedule: {due.isoformat()}" in event.text
+
+
+def test_the_default_payment_is_the_rest_due_at_the_clients_payment_terms(world, make_deal):
+    deal = make_deal(amount="1000.00")
+    type(deal.client).objects.filter(pk=deal.client_id).update(payment_terms_days=14)
+    payment_services.payment_create(
+        by=world.manager_north, deal=deal, kind="expected", amount="250", due_date=dt.date(2030, 1, 1)
+    )
+    board_services.deal_win(by=world.manager_north, deal=Deal.objects.get(pk=deal.pk))
+    rows = sorted(
+        (p.amount, p.due_date)
+        for p in Deal.objects.get(pk=deal.pk).payments.filter(kind=PaymentKind.EXPECTED)
+    )
+    assert rows == [
+        (Decimal("250.00"), dt.date(2030, 1, 1)),
+        (Decimal("750.00"), dt.date.today() + dt.timedelta(days=14)),
     ]
 
 

@@ -173,11 +173,26 @@ def test_dropping_on_lost_asks_for_the_reason_then_moves(client, world, make_dea
     assert stored.status == "lost" and stored.lost_reason == reason
 
 
-def test_dropping_on_won_asks_for_the_schedule_on_corporate(client, world, make_deal):
+def test_dropping_on_won_wins_at_once_with_one_payment_at_the_terms(client, world, make_deal):
     deal = make_deal(amount="900")
     login(client, world.manager_north)
     url = reverse("deals:move", args=[deal.pk])
     response = client.post(url, {"stage": stage("won").pk, "version": 1, "board": "1"})
+    assert response.status_code == 200
+    assert Deal.objects.get(pk=deal.pk).status == "won"
+    [payment] = Payment.objects.filter(deal=deal)
+    assert payment.amount == Decimal("900.00") and payment.due_date > dt.date.today()
+
+
+def test_the_won_form_offers_the_default_and_checks_a_schedule_given(client, world, make_deal):
+    deal = make_deal(amount="900")
+    login(client, world.manager_north)
+    url = reverse("deals:move", args=[deal.pk])
+    page = text_of(client.get(reverse("deals:win", args=[deal.pk])))
+    assert "leave it empty for one payment of the amount due in 30 days" in page
+    response = client.post(
+        url, {"stage": stage("won").pk, "version": 1, "board": "1", "due_0": "2030-01-01", "pay_0": "400"}
+    )
     assert response.status_code == 422 and "must add up to the deal amount" in text_of(response)
     response = client.post(
         url, {"stage": stage("won").pk, "version": 1, "board": "1", "due_0": "2030-01-01", "pay_0": "900.001"}

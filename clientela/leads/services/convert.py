@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client, Contact, ContactMembership
+from clientela.clients.services.client import client_fill_from_contact
 from clientela.clients.services.derived import client_refresh_search, clients_touched, contact_refresh_search
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
@@ -23,10 +24,10 @@ from clientela.core.permissions import Action, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.validation import max_lengths, text_problem
 from clientela.deals.models import Deal, Pipeline
-from clientela.deals.money import clean_currency, parse_amount
+from clientela.deals.money import clean_currency, currency_for_country, parse_amount
 from clientela.deals.services import deal_create
 from clientela.leads.choices import LeadEventKind, LeadStatus
-from clientela.leads.hooks import LEAD_CLOSED
+from clientela.leads.hooks import LEAD_CLOSED, LEAD_CONVERTED, LEAD_NEXT_STEP
 from clientela.leads.models import Lead
 from clientela.leads.rules import client_name_problem
 from clientela.leads.services.lifecycle import LEAD_LOCKED, require_open, set_status
@@ -46,6 +47,14 @@ class DealPlaceholder:
     amount: Any = None
     currency: str = ""
     expected_close_date: dt.date | None = None
+
+
+def deal_defaults(lead: Lead) -> dict[str, str]:
+    """What the conversion form proposes for the deal: the lead's interest (else its company or
+    name) as the title, and the currency of the lead's country (else its team's)."""
+    title = " ".join((lead.product or lead.company_name or lead.full_name or "").split())[:DEAL_TITLE_LIMIT]
+    country = lead.country or (lead.team.default_country if lead.team_id and lead.team else "")
+    return {"deal_title": title, "deal_currency": currency_for_country(country)}
 
 
 # Where the deal's field errors show on the conversion form / in the API answer.
@@ -84,9 +93,17 @@ def _deal_actor(by: User, client: Client) -> Any:
     return by if client.owner is not None and client.owner.team_id in teams else None
 
 
+def _agreed_next_step(lead: Lead) -> tuple[dt.date | None, str]:
+    """The next step agreed while the lead was worked (its open task), for the deal to plan."""
+    provider = LEAD_NEXT_STEP.one()
+    step = provider(lead=lead) if provider is not None else None
+    return step if step is not None else (None, "")
+
+
 def _start_deal(*, by: User, lead: Lead, client: Client, contact: Contact, spec: DealPlaceholder) -> Deal:
     actor = _deal_actor(by, client)
     owner = client.owner if client.owner_id else (by if role_of(by) in (Role.MANAGER, Role.HEAD) else None)
+    next_step_date, next_step_subject = _agreed_next_step(lead)
     try:
         deal = deal_create(
             by=actor,
@@ -97,6 +114,8 @@ def _start_deal(*, by: User, lead: Lead, client: Client, contact: Contact, spec:
             amount=spec.amount,
             currency=spec.currency,
             expected_close_date=spec.expected_close_date,
+            next_step_date=next_step_date,
+            next_step_subject=next_step_subject,
             contacts=[contact],
             source_lead=lead,
         )
@@ -179,7 +198,10 @@ def lead_convert(
     Attaches to `client` when given (a new person at a known company); otherwise creates one.
     The client may get a different owner (personal manager) than the lead had. With `deal`, a
     deal starts in the same transaction (owned by the client's personal manager, linked to the
-    lead and the new contact): if it cannot start, nothing of the conversion is kept.
+    lead and the new contact, planning the lead's agreed next step): if it cannot start, nothing
+    of the conversion is kept. The client's empty phone and e-mail come from the new contact.
+    The lead's open tasks and promises move to the deal (else the client) and its activities
+    show on their timelines too (`LEAD_CONVERTED`); the lead keeps its own history.
     """
     require_record(by, lead, Action.WORK, LEAD_LOCKED)
     require_open(lead)
@@ -238,6 +260,8 @@ def lead_convert(
     audit_create(
         actor=by, instance=contact, fields=["client", "first_name", "last_name", "email", "phone", "role"]
     )
+    # The person is how we reach the company: its empty phone and e-mail are theirs.
+    client_fill_from_contact(by=by, client=client, contact=contact)
     lead.client, lead.contact = client, contact
     if not created and lead.last_touch_at:  # a known client: this enquiry was its contact with us
         clients_touched(client_ids=[client.pk], at=lead.last_touch_at)
@@ -260,6 +284,10 @@ def lead_convert(
         deal=started.pk if started is not None else None,
         _fields=["client", "contact", "converted_at", "converted_by"],
     )
+    # What was agreed and done with the lead follows it (tasks, promises, the call history);
+    # whatever is left on it (reaching the person, done by converting) closes.
+    for converted in LEAD_CONVERTED:
+        converted(lead=lead, client=client, contact=contact, deal=started, by=actor)
     for closed in LEAD_CLOSED:
         closed(lead=lead, done_by=lead.converted_by)
     if client.owner and client.owner != lead.owner:

@@ -5,6 +5,7 @@ Through the service, the API and the card's convert dialog."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -253,3 +254,55 @@ def test_converted_lead_without_a_deal_offers_to_start_one(client, world):
     lead_convert(by=world.manager_north, lead=lead)
     body = login(client, world.manager_north).get(f"/leads/{lead.pk}/").content.decode()
     assert f"/deals/new/?lead={lead.pk}" in body
+
+
+def test_the_dialog_opens_with_a_deal_named_and_priced_for_the_lead(client, world):
+    lead = make_lead(world)
+    login(client, world.manager_north)
+    body = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert '<details class="lead-convert-deal mb-3" open>' in body, "the deal part is open"
+    dialog = body.split('id="action-convert"')[1].split("</form>")[0]
+    assert re.search(r'name="create_deal"[^>]*checked', dialog), "a deal is started unless unticked"
+    assert re.search(r'name="deal_title"[^>]*value="Fleet tracking"', dialog)
+    assert re.search(r'name="deal_currency"[^>]*value="RON"', dialog)
+
+
+def test_converting_from_the_dialog_lands_on_the_new_deal(client, world):
+    lead = make_lead(world)
+    login(client, world.manager_north)
+    data = {
+        "client_name": "Vektor",
+        "create_deal": "on",
+        "deal_title": "Fleet tracking",
+        "deal_currency": "RON",
+    }
+    response = client.post(f"/leads/{lead.pk}/convert/", data, headers={"HX-Request": "true"})
+    deal = Deal.objects.get()
+    assert response["HX-Redirect"] == f"/deals/{deal.pk}/"
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert "Deal “Fleet tracking” started." in page, "the success message shows on the deal"
+
+
+def test_converting_without_a_deal_lands_on_the_client(client, world):
+    lead = make_lead(world)
+    login(client, world.manager_north)
+    response = client.post(f"/leads/{lead.pk}/convert/", {"client_name": "Vektor"})
+    assert response.status_code == 302 and not Deal.objects.exists()
+    assert response["Location"] == f"/clients/{Client.objects.get().pk}/"
+
+
+def test_a_company_client_is_reached_through_its_new_contact(world):
+    lead = make_lead(world)
+    conversion = lead_convert(by=world.manager_north, lead=lead)
+    client = Client.objects.get(pk=conversion.client.pk)
+    assert client.kind == "company"
+    assert (client.phone, client.email) == ("+40721123456", "alexei@vektor.example")
+
+
+def test_a_known_client_keeps_its_own_phone_and_gets_the_missing_e_mail(world):
+    known = Client.objects.create(
+        name="Vektor", phone="+40219999999", owner=world.manager_north, team=world.north
+    )
+    lead_convert(by=world.manager_north, lead=make_lead(world), client=known)
+    known.refresh_from_db()
+    assert (known.phone, known.email) == ("+40219999999", "alexei@vektor.example")

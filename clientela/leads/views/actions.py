@@ -108,7 +108,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _workable_lead(request, pk)
     form = ConvertForm(
         request.POST or None,
-        initial={"client_name": lead.company_name or lead.full_name},
+        initial=ConvertForm.initial_for(lead),
         clients=Client.objects.visible_to(user),
         owners=owner_candidates(user, lead.team),
     )
@@ -131,9 +131,13 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
                 "contact": conversion.contact,
                 "client": conversion.client,
             }
+            # The work goes on where the lead went: its new deal, else its client.
             if conversion.deal is not None:
                 text += " " + _("Deal “%(deal)s” started.") % {"deal": conversion.deal}
-            return action_done(request, reverse("leads:detail", args=[pk]), text)
+                target = reverse("deals:detail", args=[conversion.deal.pk])
+            else:
+                target = reverse("clients:detail", args=[conversion.client.pk])
+            return action_done(request, target, text)
     return _render_action(request, lead, convert_action(request, lead, form))
 
 

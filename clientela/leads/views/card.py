@@ -153,7 +153,7 @@ def convert_action(request: AuthedRequest, lead: Lead, form: ConvertForm | None 
     user = request.user
     if form is None:
         form = ConvertForm(
-            initial={"client_name": lead.company_name or lead.full_name},
+            initial=ConvertForm.initial_for(lead),
             clients=Client.objects.visible_to(user),
             owners=owner_candidates(user, lead.team),
         )
