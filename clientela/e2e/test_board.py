@@ -79,6 +79,7 @@ def test_every_stage_is_reached_inside_the_board_and_totals_are_in_the_base_curr
     tooltip = page.get_by_role("tooltip")
     expect(tooltip).to_contain_text("RON ×")
     expect(tooltip).to_contain_text("CHF")
+    page.wait_for_function("getComputedStyle(document.querySelector('.tooltip')).opacity > 0.85")
     screens(page, "total with its breakdown", full_page=False)
 
 
