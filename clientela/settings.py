@@ -229,6 +229,15 @@ DEFAULT_FROM_EMAIL = config.env_str("EMAIL_FROM", "Clientela <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The company name used in message templates ({{ company }}); empty: the display name of EMAIL_FROM.
 COMPANY_NAME = config.env_str("COMPANY_NAME")
+# The company's base currency (ISO 4217): board totals are shown in it, converted with the
+# exchange rates admins record (Settings → Sales → Exchange rates); each rate names its base.
+BASE_CURRENCY = config.env_str("BASE_CURRENCY", "EUR").strip().upper()
+if not (len(BASE_CURRENCY) == 3 and BASE_CURRENCY.isascii() and BASE_CURRENCY.isalpha()):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CLIENTELA_BASE_CURRENCY must be an ISO 4217 code such as EUR, not {BASE_CURRENCY!r}"
+    )
 # Incoming mail: an IMAP mailbox polled by the scheduler (when CLIENTELA_IMAP_HOST is set) and/or
 # mail servers pushing raw MIME to /api/v1/inbound/email with the shared secret.
 IMAP_HOST = config.env_str("IMAP_HOST")

@@ -37,6 +37,7 @@ from clientela.deals.lists import DEALS, deal_list
 from clientela.deals.models import Deal
 from clientela.deals.money import invalid
 from clientela.deals.payments.api import router as payments_router
+from clientela.deals.rates.api import router as rates_router
 from clientela.deals.schemas import DealDetailOut, DealOut, client_for, deal_for
 from clientela.users.models import User
 from clientela.users.selectors import users_visible_to
@@ -198,5 +199,5 @@ def update_deal(request: AuthedRequest, deal_id: int, payload: DealPatchIn) -> D
     return deal_for(request, deal_id)
 
 
-for sub_router in (board_router, catalogue_router, documents_router, payments_router):
+for sub_router in (board_router, catalogue_router, documents_router, payments_router, rates_router):
     router.add_router("", sub_router)

@@ -24,6 +24,8 @@ from clientela.deals.catalogue import services as catalogue_services
 from clientela.deals.documents import services as document_services
 from clientela.deals.models import Deal, LostReason, Objection, Pipeline, PriceList, Product, Stage
 from clientela.deals.payments import services as payment_services
+from clientela.deals.rates import selectors as rate_selectors
+from clientela.deals.rates import services as rate_services
 
 PRODUCTS = [
     # code, name, unit, prices (RON, HUF, MYR, EUR)
@@ -88,6 +90,34 @@ DEMO_CLIENTS = {
 DEAL_COUNT = 120
 CURRENCY = {"RO": "RON", "MD": "RON", "HU": "HUF", "MY": "MYR"}
 PRICE_INDEX = {"RON": 0, "HUF": 1, "MYR": 2, "EUR": 3}
+# What one unit was worth in euros, a month ago and yesterday (the board's totals convert with them).
+EURO_RATES = {
+    "EUR": (Decimal(1), Decimal(1)),
+    "RON": (Decimal("0.2008"), Decimal("0.2011")),
+    "HUF": (Decimal("0.002532"), Decimal("0.002547")),
+    "MYR": (Decimal("0.2046"), Decimal("0.2052")),
+}
+
+
+def _exchange_rates(admin: Any) -> None:
+    """Rates of the demo's currencies into the base currency (when it is one of them)."""
+    base = rate_selectors.base_currency()
+    if base not in EURO_RATES:
+        return
+    today = timezone.localdate()
+    rows = []
+    for position, day in enumerate((today - dt.timedelta(days=30), today - dt.timedelta(days=1))):
+        in_base = EURO_RATES[base][position]
+        rows += [
+            {
+                "currency": currency,
+                "rate": (pair[position] / in_base).quantize(Decimal("0.0000001")),
+                "valid_from": day,
+            }
+            for currency, pair in EURO_RATES.items()
+            if currency != base
+        ]
+    rate_services.exchange_rates_upsert(by=admin, rows=rows)
 
 
 def _managers(team: Any, users: dict[str, Any]) -> list[Any]:
@@ -191,6 +221,7 @@ def load(context: dict[str, Any]) -> None:
         },
     )
     products = _catalogue(admin)
+    _exchange_rates(admin)
     library = _library(admin)
     clients = _clients(context)
     loyalty = PriceList.objects.get(name__startswith="Loyal clients")

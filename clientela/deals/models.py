@@ -725,3 +725,31 @@ class DealObjection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.objection_id}"
+
+
+# --- Exchange rates --------------------------------------------------------------------------
+
+RATE_DIGITS, RATE_PLACES = 20, 10
+
+
+class ExchangeRate(BusinessModel):
+    """How much one unit of `currency` is worth in `base` from `valid_from` on, as an admin
+    recorded it (`updated_by`: who entered the figure in force). Board totals convert with the
+    latest rate on or before the day shown; `base` keeps rates of an earlier base currency
+    from being read as rates of the current one (decision 0015)."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    base = models.CharField(_("base currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=RATE_DIGITS, decimal_places=RATE_PLACES)
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint("base", "currency", "valid_from", name="deals_exchange_rate_once_a_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="deals_exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate.normalize():f} {self.base} ({self.valid_from.isoformat()})"

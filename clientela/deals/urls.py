@@ -7,6 +7,7 @@ from clientela.deals.board import views as board_views
 from clientela.deals.catalogue import views as catalogue_views
 from clientela.deals.documents import views as document_views
 from clientela.deals.payments import views as payment_views
+from clientela.deals.rates import views as rate_views
 
 app_name = "deals"
 
@@ -72,6 +73,7 @@ urlpatterns = [
         "settings/sales/templates/<int:pk>/preview/", settings_views.template_preview, name="template_preview"
     ),
     path("settings/sales/company/", settings_views.company_form, name="company"),
+    path("settings/sales/exchange-rates/", rate_views.exchange_rates, name="exchange_rates"),
     path("settings/sales/objections/", settings_views.objection_list, name="objection_list"),
     path("settings/sales/objections/new/", settings_views.objection_form, name="objection_create"),
     path("settings/sales/objections/<int:pk>/", settings_views.objection_form, name="objection_edit"),

@@ -115,6 +115,7 @@ DOORS: dict[str, Door] = {
     "deals:document_send": Door(WORKERS),
     "deals:document_status": Door(WORKERS),
     "deals:edit": Door(WORKERS, record="deal"),
+    "deals:exchange_rates": Door(HEADS),
     "deals:line_add": Door(WORKERS, record="deal"),
     "deals:line_remove": Door(WORKERS, record="deal"),
     "deals:list": Door(ALL),
@@ -321,6 +322,10 @@ DOORS: dict[str, Door] = {
     ),
     "GET /api/v1/payments/{payment_id}": Door(WORKERS),
     "PATCH /api/v1/payments/{payment_id}": Door(WORKERS),
+    "GET /api/v1/exchange-rates": Door(ALL),
+    "POST /api/v1/exchange-rates": Door(
+        ADMIN, data={"rates": [{"currency": "USD", "rate": "0.9", "valid_from": "2026-01-02"}]}
+    ),
     "GET /api/v1/pipelines": Door(ALL),
     "POST /api/v1/pipelines": Door(ADMIN),
     "GET /api/v1/pipelines/{pipeline_id}": Door(ALL),

@@ -5,6 +5,7 @@ for what they need), recording an objection, and the pipeline's analytics."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,7 @@ from clientela.deals.models import (
     Stage,
 )
 from clientela.deals.money import format_money
+from clientela.deals.rates.selectors import ConvertedTotal, base_currency, convert, rates_on
 from clientela.deals.views import (
     active_objections,
     card_action_failed,
@@ -59,8 +61,39 @@ def _card_style(user: User) -> CardStyle:
     )
 
 
-def _money_totals(rows: list[tuple[str, Decimal]]) -> str:
-    return " · ".join(format_money(total, currency) for currency, total in rows)
+@dataclass
+class TotalLabel:
+    """A column's total as the board shows it: the figure in the base currency, the
+    per-currency breakdown (its tooltip) and the currencies without a rate, shown apart."""
+
+    text: str
+    breakdown: str
+    missing: list[str]
+
+
+def column_total_label(money: ConvertedTotal) -> TotalLabel | None:
+    if not money.parts:
+        return None
+    lines = []
+    for part in money.converted:
+        if part.currency == money.base:
+            lines.append(format_money(part.amount, part.currency))
+        else:
+            lines.append(
+                _("%(amount)s × %(rate)s = %(converted)s")
+                % {
+                    "amount": format_money(part.amount, part.currency),
+                    "rate": f"{(part.rate or Decimal(0)).normalize():f}",
+                    "converted": format_money(part.converted, money.base),
+                }
+            )
+    missing = [
+        _("no rate for %(currency)s: %(amount)s")
+        % {"currency": part.currency, "amount": format_money(part.amount, part.currency)}
+        for part in money.missing
+    ]
+    text = format_money(money.total, money.base) if money.converted else "—"
+    return TotalLabel(text=text, breakdown="\n".join(lines + missing), missing=missing)
 
 
 # --- the board -----------------------------------------------------------------------------
@@ -81,8 +114,12 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
     attach_html(board.columns, _card_style(user))
     query = params.copy()
     query["pipeline"] = str(pipeline.pk)
+    base = base_currency()
+    rates = rates_on(base=base) if board.show_amounts else {}
     for column in board.columns:
-        column.total_label = _money_totals(column.totals)  # type: ignore[attr-defined]
+        column.total_label = column_total_label(  # type: ignore[attr-defined]
+            convert(column.totals, rates=rates, base=base)
+        )
     return {
         "board": board,
         "pipeline": pipeline,
@@ -93,6 +130,7 @@ def _board_context(request: AuthedRequest, params: QueryDict) -> dict[str, Any]:
         "board_query": query.urlencode(),
         "filter_query": querystring(query, pipeline=None).lstrip("?"),
         "can_create": user_can(user, "work_records"),
+        "base_currency": base,
     }
 
 

@@ -42,7 +42,93 @@
     root.innerHTML = html;
     if (window.htmx) window.htmx.process(root);
     initBoard();
+    initTooltips(root);
   }
+
+  function initTooltips(scope) {
+    const Tooltip = (window.tabler && window.tabler.Tooltip) || (window.bootstrap && window.bootstrap.Tooltip);
+    if (!Tooltip) return;
+    scope.querySelectorAll('[data-bs-toggle="tooltip"]').forEach((el) => Tooltip.getOrCreateInstance(el));
+  }
+
+  // Where the board is: the stage tab of the first column in view is marked, and the arrows
+  // at the edges show (with how many stages lie beyond) while the board scrolls further.
+  function syncPosition() {
+    const root = boardRoot();
+    const scroller = root && root.querySelector("[data-kanban-scroller]");
+    if (!scroller) return;
+    const frame = root.querySelector("[data-kanban-frame]");
+    const left = scroller.scrollLeft;
+    const right = left + scroller.clientWidth;
+    const columns = Array.from(scroller.querySelectorAll(".kanban-column"));
+    const origin = scroller.getBoundingClientRect().left - left;
+    const inView = new Set();
+    let beyond = 0;
+    columns.forEach((column) => {
+      const box = column.getBoundingClientRect();
+      const start = box.left - origin;
+      const end = start + box.width;
+      const shown = Math.min(end, right) - Math.max(start, left);
+      if (shown > box.width / 2) inView.add(column.id);
+      if (end > right + 8) beyond += 1;
+    });
+    const nav = root.querySelector("[data-kanban-stages]");
+    let firstTab = null;
+    root.querySelectorAll("[data-kanban-tab]").forEach((tab) => {
+      const active = inView.has(tab.dataset.kanbanTab);
+      tab.classList.toggle("active", active);
+      if (active) {
+        tab.setAttribute("aria-current", "true");
+        if (!firstTab) firstTab = tab;
+      } else {
+        tab.removeAttribute("aria-current");
+      }
+    });
+    // Keep the tab of the stage in view visible in the tab strip (a phone shows a few tabs).
+    if (nav && firstTab && nav.scrollWidth > nav.clientWidth) {
+      const offset = firstTab.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+      if (offset < 0 || offset + firstTab.offsetWidth > nav.clientWidth) nav.scrollLeft += offset - 8;
+    }
+    const start = root.querySelector('[data-kanban-step="-1"]');
+    const end = root.querySelector('[data-kanban-step="1"]');
+    if (start) start.hidden = left <= 1;
+    if (end) {
+      end.hidden = beyond === 0;
+      const count = end.querySelector("[data-kanban-hidden-count]");
+      if (count) count.textContent = beyond ? "+" + beyond : "";
+    }
+    if (frame) frame.classList.toggle("kanban-more-end", beyond > 0);
+  }
+
+  function scrollToColumn(column) {
+    const root = boardRoot();
+    const scroller = root && root.querySelector("[data-kanban-scroller]");
+    if (!scroller || !column) return;
+    const offset = column.getBoundingClientRect().left - scroller.getBoundingClientRect().left;
+    scroller.scrollBy({ left: offset, behavior: "smooth" });
+  }
+
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest && event.target.closest("[data-kanban-tab]");
+    if (tab) {
+      event.preventDefault();
+      scrollToColumn(document.getElementById(tab.dataset.kanbanTab));
+      return;
+    }
+    const step = event.target.closest && event.target.closest("[data-kanban-step]");
+    if (step) {
+      const scroller = boardRoot().querySelector("[data-kanban-scroller]");
+      const column = scroller && scroller.querySelector(".kanban-column");
+      if (!scroller || !column) return;
+      const width = column.getBoundingClientRect().width + 12;
+      scroller.scrollBy({ left: Number(step.dataset.kanbanStep) * width, behavior: "smooth" });
+    }
+  });
+
+  document.addEventListener("scroll", (event) => {
+    if (event.target.matches && event.target.matches("[data-kanban-scroller]")) syncPosition();
+  }, true);
+  window.addEventListener("resize", syncPosition);
 
   function putBack(event) {
     const item = event.item;
@@ -122,6 +208,7 @@
   }
 
   function initBoard() {
+    syncPosition();
     if (!window.Sortable) return;
     const root = boardRoot();
     if (!root) return;
@@ -132,7 +219,15 @@
         group: "deals-" + pipeline,
         animation: 150,
         draggable: ".kanban-card[data-move-url]",
-        filter: "[data-more], a, button",
+        // A card is grabbed anywhere, its title too (a click without a move still opens it).
+        // Mouse and touch events rather than the browser's own drag and drop: the same on every
+        // browser, a link is not dragged away as a URL, and a finger must rest a moment before a
+        // card lifts, so that a swipe scrolls the board.
+        forceFallback: true,
+        fallbackTolerance: 4,
+        delay: 250,
+        delayOnTouchOnly: true,
+        filter: "[data-more], button, .visually-hidden-focusable",
         preventOnFilter: false,
         ghostClass: "sortable-ghost",
         onEnd: onDrop,
@@ -168,6 +263,7 @@
     initMoveForms(document);
     if (event.target.closest && event.target.closest("#deal-board")) initBoard();
     if (event.target.id === "deal-board") initBoard();
+    syncPosition();
   });
 
   // A dialog form sent from the board: the server answers with the board and this event.
