@@ -29,6 +29,7 @@ from django.template.loader import get_template
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
+from clientela.clients.choices import ContactRole
 from clientela.clients.completeness import with_completeness
 from clientela.clients.hooks import card_sections, family_figures
 from clientela.clients.lists import CLIENTS, CONTACTS
@@ -149,6 +150,20 @@ def client_contacts(*, client: Client, include_archived: bool = False) -> list[C
     if not include_archived:
         contacts = contacts.filter(is_archived=False)
     return list(contacts.order_by("last_name", "first_name", "id"))
+
+
+def reach_via_contacts(*, client: Client, contacts: list[Contact]) -> dict[str, tuple[str, Contact]]:
+    """How to reach a client that has no phone or e-mail of its own: its main contact's (the
+    decision maker first, then the earliest), as {"phone"|"email": (value, contact)}."""
+    main_first = sorted(contacts, key=lambda c: (c.role != ContactRole.DECISION_MAKER, c.pk))
+    reach: dict[str, tuple[str, Contact]] = {}
+    for field in ("phone", "email"):
+        if getattr(client, field):
+            continue
+        person = next((c for c in main_first if getattr(c, field)), None)
+        if person is not None:
+            reach[field] = (getattr(person, field), person)
+    return reach
 
 
 def former_contacts(*, client: Client) -> list[ContactMembership]:

@@ -36,7 +36,7 @@ def test_a_head_assigns_a_queued_lead_to_a_manager(app_server, browser_page, scr
 
     head = browser_page("elena")
     language = language_of(head)
-        waiting = head.locator("#worklist [data-clock]", has=head.locator(f"a[href='{lead_url}']")).first
+    waiting = head.locator("#worklist [data-clock]", has=head.locator(f"a[href='{lead_url}']")).first
     expect(waiting).to_be_visible()
     expect(waiting.locator(".clock-badge")).to_be_visible()
     waiting.scroll_into_view_if_needed()

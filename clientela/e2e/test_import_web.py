@@ -28,12 +28,14 @@ def _csv(tag: str) -> bytes:
 def test_a_csv_of_leads_is_imported_through_the_web(app_server, browser_page, screens):
     tag = uuid.uuid4().hex[:6]
     user = "gabor"
-        page = browser_page(user)
+    page = browser_page(user)
     language = language_of(page)
     journey = Journey(page, screens)
 
     page.goto("/imports/new/")
-    page.set_input_files("#id_file", files=[{"name": f"fair-{tag}.csv", "mimeType": "text/csv", "buffer": _csv(tag)}])
+    page.set_input_files(
+        "#id_file", files=[{"name": f"fair-{tag}.csv", "mimeType": "text/csv", "buffer": _csv(tag)}]
+    )
     if page.locator("select#id_kind").count():
         page.select_option("select#id_kind", "leads")
     screens(page, "upload")
@@ -69,7 +71,9 @@ def test_a_csv_of_leads_is_imported_through_the_web(app_server, browser_page, sc
     report = page.request.get(progress.locator("a[href$='report.csv']").get_attribute("href"))
     assert report.ok
     lines = report.text().splitlines()
-    assert any("not-an-address" in line for line in lines), "the rejected row is in the report with its reason"
+    assert any("not-an-address" in line for line in lines), (
+        "the rejected row is in the report with its reason"
+    )
     started = page.locator("dt", has_text=tr(language, "Started")).locator("xpath=following-sibling::dd[1]")
     journey.check(
         "the finished import shows when it started",

@@ -514,3 +514,23 @@ def test_card_history_lists_each_handover_once(client, world):
     body = page(client, f"/clients/{own.pk}/")
     assert body.count("Handed over from") == 1
     assert "Tags changed" not in body  # the tags are part of the creation entry
+
+
+def test_a_client_without_phone_or_email_is_reached_through_its_main_contact(client, world):
+    company = make_client(world.manager_north, name="Reach SRL", email="office@reach.example")
+    make_contact(company, first_name="Zoe", last_name="Assistant", phone="+40 721 000 111", role="gatekeeper")
+    make_contact(
+        company,
+        first_name="Dan",
+        last_name="Director",
+        phone="+40 721 000 222",
+        email="dan@reach.example",
+        role="decision_maker",
+    )
+    login(client, world.manager_north)
+    card = page(client, f"/clients/{company.pk}/")
+    # The decision maker's phone, said whose it is; the client's own e-mail stays first.
+    assert 'href="tel:+40721000222"' in card
+    assert 'data-reach-via="phone"' in card and "via Dan Director" in card
+    assert 'href="mailto:office@reach.example"' in card
+    assert 'data-reach-via="email"' not in card

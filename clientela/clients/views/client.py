@@ -169,11 +169,13 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     may_work = can(user, client, Action.WORK)
     branches, hidden_branches = selectors.client_branches(viewer=user, client=client)
     is_hq = bool(branches or hidden_branches)
+    contacts = selectors.client_contacts(client=client)
     context = {
         "client": client,
         "status": client.status,  # type: ignore[attr-defined]
         "completeness": card_completeness(client, policy=policy),
-        "contacts": selectors.client_contacts(client=client),
+        "contacts": contacts,
+        "reach": selectors.reach_via_contacts(client=client, contacts=contacts),
         "former_contacts": selectors.former_contacts(client=client),
         "source_leads": selectors.client_source_leads(client=client),
         "branches": branches,
