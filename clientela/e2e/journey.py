@@ -70,7 +70,7 @@ class Journey:
         except AssertionError as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
             self.failures.append(f"{what} ({first_line})")
-            self.screens(self.page, f"failed-{what}")
+            self.screens(self.page, f"failed-{what}", full_page=False)
             return False
         return True
 
