@@ -5,37 +5,36 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
 from clientela.e2e.journey import language_of, tr
 
-QUEUE_LEAD = """
-from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
-from clientela.leads.services.lifecycle import lead_assign
-from clientela.users.models import Team, User
-head = User.objects.get(username="elena")
-team = Team.objects.get(name="Bucharest")
-result = intake_submit(
-    raw=RawLead(name={name!r}, email={email!r}, company={company!r}, country="RO"),
-    ctx=IntakeContext(door="manual", by=head, team=team, default_source="manual"),
-)
-lead_assign(by=head, lead=result.record, owner=None)
-print(result.record.pk)
-"""
 
-
-def test_a_head_assigns_a_queued_lead_to_a_manager(app_server, browser_page, screens):
+def test_a_head_assigns_a_queued_lead_to_a_manager(browser_page, screens):
     tag = uuid.uuid4().hex[:6]
     name = f"Queued Person {tag}"
-    # Set-up: a lead put back in the Bucharest queue (as the head does when nobody fits).
-    pk = app_server.shell(
-        QUEUE_LEAD.format(name=name, email=f"queued.{tag}@journey.example", company=f"Queue {tag} SRL")
-    ).splitlines()[-1]
-    lead_url = f"/leads/{pk}/"
-
     head = browser_page("elena")
     language = language_of(head)
+
+    # A lead the head enters and puts in the team queue, as when nobody fits yet.
+    head.goto("/leads/new/")
+    head.locator("input[name=name]").fill(name)
+    head.locator("input[name=email]").fill(f"queued.{tag}@journey.example")
+    head.locator("input[name=company]").fill(f"Queue {tag} SRL")
+    with head.expect_navigation():
+        head.locator("form.lead-new-form button[type=submit]").click()
+    expect(head).to_have_url(re.compile(r"/leads/\d+/$"))
+    lead_url = urlparse(head.url).path
+    head.locator(".lead-quick-actions a[data-bs-target='#modal-assign']").click()
+    dialog = head.locator("#modal-assign")
+    dialog.locator("select[name=owner]").select_option("")
+    with head.expect_navigation():
+        dialog.locator("button[type=submit]").click()
+    expect(head.locator(".lead-header")).to_contain_text(tr(language, "Team queue"))
+
+    head.goto("/")
     waiting = head.locator("#worklist [data-clock]", has=head.locator(f"a[href='{lead_url}']")).first
     expect(waiting).to_be_visible()
     expect(waiting.locator(".clock-badge")).to_be_visible()
