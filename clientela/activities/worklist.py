@@ -347,7 +347,9 @@ def _group_key(assignee_id: int | None) -> str:
     return str(assignee_id) if assignee_id is not None else NOBODY
 
 
-def _team_task_base(viewer: Any, filters: TeamFilters, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> QuerySet[Task]:
+def _team_task_base(
+    viewer: Any, filters: TeamFilters, now: dt.datetime, zone: zoneinfo.ZoneInfo
+) -> QuerySet[Task]:
     """Open tasks of everyone the viewer sees, due before the horizon, narrowed by the filters."""
     tomorrow = next_day_start(now, zone)
     horizon = tomorrow + dt.timedelta(days=UPCOMING_DAYS)
