@@ -408,7 +408,7 @@ def team_tasks(
         for task in ranked:
             rows.setdefault((_group_key(task.assignee_id), task.kind), []).append(task)
     labels = dict(TaskKind.choices)
-    order = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    order: dict[str, int] = {str(kind): n for n, kind in enumerate(KIND_ORDER)}
     groups: dict[str, PersonGroup] = {}
     for row in counts:
         key = _group_key(row["assignee_id"])
