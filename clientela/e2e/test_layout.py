@@ -144,6 +144,10 @@ def test_head_sees_the_team_work_list_grouped_with_readable_counters(app_server,
     )
     assert set(expect_kinds) == {"first_contact"}
     screens(page, "team work list")
+    page.set_viewport_size(PHONE)
+    page.goto("/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screens(page, "team work list on a phone")
     # Analytics is in the menu; the favicon answers.
     assert page.locator("aside a[href='/deals/analytics/']").count() == 1
     icon = page.locator("link[rel=icon]").get_attribute("href")
@@ -156,6 +160,10 @@ def test_head_sees_the_team_work_list_grouped_with_readable_counters(app_server,
     screens(page, "receivables")
 
 
-def test_marketer_has_no_analytics_in_the_menu(browser_page):
+def test_marketer_has_no_analytics_in_the_menu(browser_page, screens):
     page = browser_page("maria")
     assert page.locator("aside a[href='/deals/analytics/']").count() == 0
+    page = browser_page("admin", viewport=PHONE)
+    page.goto("/leads/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screens(page, "lead list on a phone (en)")
