@@ -53,6 +53,10 @@ def test_phone_pages_fit_the_screen_and_counters_are_readable(app_server, browse
         (f"/clients/{ids['client']}/", "client card"),
     ):
         page.goto(path)
+        if path == "/":
+            overdue = page.get_by_test_id("count-overdue")
+            assert int(overdue.inner_text()) > 0, "the demo gives Olga overdue keep-in-touch tasks"
+            assert overdue.evaluate(CONTRAST_JS) >= 4.5, "the Overdue counter is readable"
         screens(page, f"phone {label}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the {label} is {width} px wide on a 390 px phone"
