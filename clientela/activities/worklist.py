@@ -12,6 +12,12 @@ Sections, in order (SPEC §6, UI.md "work list"):
 5. hot leads, best score first, flagged when they have no future step;
 6. upcoming tasks (the next days).
 
+A head's (or admin's) whole-team list replaces the four task sections (2, 3, 4, 6) with one
+section of the team's tasks grouped by person and, within a person, by kind, with counts; the
+filters (person, kind, overdue / today / upcoming) narrow it, and each group shows its first
+rows and pages on ("show more", `team_group_rows`). The viewer's own group comes first, so a
+head's own new lead is on top of their list.
+
 Every read is scoped with `visible_to(viewer)`. Each section is one bounded query (LIMIT) over
 indexed columns (`task_worklist_idx` = assignee, done_at, due_at; `clock_owner_open_idx`;
 `lead_owner_status_idx`), and the header counts of all task sections come from one aggregate
@@ -29,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,10 +164,14 @@ class WorkList:
     clock_by_lead: dict[int, ClockView] = field(default_factory=dict)
     # Clocks nobody owns (heads and admins only; None: the section is not shown).
     unassigned: Section | None = None
+    # The whole team's tasks grouped by person and kind (the team list; None: a person's list).
+    team: Section | None = None
 
     @property
     def sections(self) -> list[Section]:
         queue = [self.unassigned] if self.unassigned is not None else []
+        if self.team is not None:
+            return [self.clocks, *queue, self.team, self.hot]
         return [self.clocks, *queue, self.overdue, self.callbacks, self.today, self.hot, self.upcoming]
 
     @property
@@ -250,8 +261,237 @@ def unassigned_clocks(*, viewer: Any, now: dt.datetime, views: list[ClockView] |
     )
 
 
-def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = None) -> WorkList:
-    """The work list of `person` as `viewer` may see it (`person=None`: everyone the viewer sees).
+# --- The team's tasks, grouped (heads and admins) ---------------------------------------------
+
+GROUP_PAGE = 5  # rows a group shows at first
+MORE_PAGE = 20  # rows each "show more" adds
+NOBODY = "none"  # the group of tasks nobody owns yet (leads in the team queue)
+OVERDUE, TODAY, UPCOMING = "overdue", "today", "upcoming"
+WHEN_CHOICES = (OVERDUE, TODAY, UPCOMING)
+# Kinds in the order a person works them: people waiting first, housekeeping last.
+KIND_ORDER = [
+    TaskKind.CALL_BACK,
+    TaskKind.FIRST_CONTACT,
+    TaskKind.PROMISE,
+    TaskKind.RECONTACT,
+    TaskKind.NEXT_STEP,
+    TaskKind.MEETING,
+    TaskKind.CALL,
+    TaskKind.FOLLOW_UP,
+    TaskKind.KEEP_ALIVE,
+    TaskKind.OTHER,
+]
+
+
+@dataclass(frozen=True)
+class TeamFilters:
+    """What the head narrowed the team's tasks to: a person ("none": nobody yet), a kind, when."""
+
+    person: str = ""
+    kind: str = ""
+    when: str = ""
+
+    @classmethod
+    def parse(cls, params: Any) -> TeamFilters:
+        """From the query string; anything unknown is ignored (no filter), never an error."""
+        person = str(params.get("manager", "") or "")
+        if person != NOBODY and not person.isdigit():
+            person = ""
+        kind = str(params.get("kind", "") or "")
+        if kind not in TaskKind.values:
+            kind = ""
+        when = str(params.get("when", "") or "")
+        if when not in WHEN_CHOICES:
+            when = ""
+        return cls(person=person, kind=kind, when=when)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.person or self.kind or self.when)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    labels = dict(TaskKind.choices)
+    return [(str(kind), str(labels[kind])) for kind in KIND_ORDER]
+
+
+def when_choices() -> list[tuple[str, str]]:
+    return [(OVERDUE, _("Overdue")), (TODAY, _("Today")), (UPCOMING, _("Upcoming"))]
+
+
+@dataclass
+class KindGroup:
+    kind: str
+    label: str
+    count: int
+    overdue: int
+    rows: list[Task]
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.rows))
+
+
+@dataclass
+class PersonGroup:
+    key: str  # the person's id, or NOBODY
+    person: User | None
+    count: int = 0
+    overdue: int = 0
+    today: int = 0
+    upcoming: int = 0
+    kinds: list[KindGroup] = field(default_factory=list)
+
+
+def _group_key(assignee_id: int | None) -> str:
+    return str(assignee_id) if assignee_id is not None else NOBODY
+
+
+def _team_task_base(
+    viewer: Any, filters: TeamFilters, now: dt.datetime, zone: zoneinfo.ZoneInfo
+) -> QuerySet[Task]:
+    """Open tasks of everyone the viewer sees, due before the horizon, narrowed by the filters."""
+    tomorrow = next_day_start(now, zone)
+    horizon = tomorrow + dt.timedelta(days=UPCOMING_DAYS)
+    tasks = _tasks(viewer, None).filter(due_at__lt=horizon)
+    if filters.person == NOBODY:
+        tasks = tasks.filter(assignee__isnull=True)
+    elif filters.person:
+        tasks = tasks.filter(assignee_id=int(filters.person))
+    if filters.kind:
+        tasks = tasks.filter(kind=filters.kind)
+    if filters.when == OVERDUE:
+        tasks = tasks.filter(due_at__lt=now)
+    elif filters.when == TODAY:
+        tasks = tasks.filter(due_at__gte=now, due_at__lt=tomorrow)
+    elif filters.when == UPCOMING:
+        tasks = tasks.filter(due_at__gte=tomorrow)
+    return tasks
+
+
+def team_tasks(
+    *, viewer: Any, now: dt.datetime, zone: zoneinfo.ZoneInfo, filters: TeamFilters | None = None
+) -> Section:
+    """The team's open tasks (due within the upcoming days) grouped by person, then by kind.
+
+    Two queries whatever the number of tasks: the counts per (person, kind) and when, and the
+    first `GROUP_PAGE` rows of every (person, kind) group (a window function ranks them).
+    Groups: the viewer first, then the most overdue; nobody-yet last.
+    """
+    filters = filters or TeamFilters()
+    tomorrow = next_day_start(now, zone)
+    base = _team_task_base(viewer, filters, now, zone)
+    counts = list(
+        base.values("assignee_id", "kind")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tomorrow)),
+            upcoming=Count("pk", filter=Q(due_at__gte=tomorrow)),
+        )
+        .order_by()
+    )
+    rows: dict[tuple[str, str], list[Task]] = {}
+    if counts:
+        ranked = (
+            base.select_related("lead", "client", "contact", "deal", "assignee")
+            .annotate(
+                group_rank=Window(
+                    RowNumber(),
+                    partition_by=[F("assignee_id"), F("kind")],
+                    order_by=[F("due_at").asc(), F("priority").desc(), F("id").asc()],
+                )
+            )
+            .filter(group_rank__lte=GROUP_PAGE)
+            .order_by("due_at", "-priority", "id")
+        )
+        for task in ranked:
+            rows.setdefault((_group_key(task.assignee_id), task.kind), []).append(task)
+    labels = dict(TaskKind.choices)
+    order: dict[str, int] = {str(kind): n for n, kind in enumerate(KIND_ORDER)}
+    groups: dict[str, PersonGroup] = {}
+    for row in counts:
+        key = _group_key(row["assignee_id"])
+        shown = rows.get((key, row["kind"]), [])
+        group = groups.get(key)
+        if group is None:
+            person = shown[0].assignee if shown else None
+            group = groups[key] = PersonGroup(key=key, person=person)
+        group.count += row["n"]
+        group.overdue += row["overdue"]
+        group.today += row["today"]
+        group.upcoming += row["upcoming"]
+        group.kinds.append(
+            KindGroup(
+                kind=row["kind"],
+                label=str(labels.get(row["kind"], row["kind"])),
+                count=row["n"],
+                overdue=row["overdue"],
+                rows=shown,
+            )
+        )
+    for group in groups.values():
+        group.kinds.sort(key=lambda kind: order.get(kind.kind, len(order)))
+
+    def rank(group: PersonGroup) -> tuple:
+        return (
+            group.key != str(viewer.pk),
+            group.key == NOBODY,  # the queue has its own section above; its tasks come last
+            -group.overdue,
+            -group.count,
+            str(group.person or ""),
+        )
+
+    ordered = sorted(groups.values(), key=rank)
+    return Section(
+        "team",
+        _("Team tasks"),
+        "ti-users-group",
+        sum(group.count for group in ordered),
+        ordered,
+        _("No open tasks match these filters.") if filters.active else _("The team has nothing due."),
+    )
+
+
+def team_group_rows(
+    *,
+    viewer: Any,
+    person: str,
+    kind: str,
+    filters: TeamFilters,
+    offset: int,
+    now: dt.datetime | None = None,
+) -> tuple[list[Task], int]:
+    """The next page of one (person, kind) group of the team's tasks: its rows from `offset`
+    and how many remain after them. Only heads and admins page the team's tasks."""
+    if not may_switch_person(viewer) or not user_can(viewer, "work_records"):
+        raise Http404(_("Not found."))
+    if (person != NOBODY and not person.isdigit()) or kind not in TaskKind.values:
+        return [], 0  # a group that cannot exist has no rows
+    now = now or timezone.now()
+    narrowed = TeamFilters(person=person, kind=kind, when=filters.when)
+    tasks = _team_task_base(viewer, narrowed, now, user_time_zone(viewer))
+    offset = max(0, offset)
+    page = list(
+        tasks.select_related("lead", "client", "contact", "deal", "assignee").order_by(
+            "due_at", "-priority", "id"
+        )[offset : offset + MORE_PAGE + 1]
+    )
+    if len(page) <= MORE_PAGE:
+        return page, 0
+    remaining = tasks.count() - offset - MORE_PAGE
+    return page[:MORE_PAGE], max(0, remaining)
+
+
+def worklist_for(
+    *,
+    viewer: Any,
+    person: User | None,
+    now: dt.datetime | None = None,
+    filters: TeamFilters | None = None,
+) -> WorkList:
+    """The work list of `person` as `viewer` may see it (`person=None`: everyone the viewer sees,
+    the tasks grouped by person and kind and narrowed by `filters`).
 
     A person without the right to work records (a marketer) has an empty list.
     """
@@ -272,7 +512,9 @@ def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = 
         if view.clock.lead_id is not None:
             clock_by_lead.setdefault(view.clock.lead_id, view)
 
-    tasks = _tasks(viewer, person) if works else Task.objects.none()
+    grouped = person is None and works
+    # The team's list groups its tasks (one section); a person's list has the four task sections.
+    tasks = _tasks(viewer, person) if works and not grouped else Task.objects.none()
     not_callback = ~Q(kind=TaskKind.CALL_BACK)
     overdue_q = not_callback & Q(due_at__lt=now)
     callback_q = Q(kind=TaskKind.CALL_BACK)
@@ -285,7 +527,7 @@ def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = 
             today=Count("pk", filter=today_q),
             upcoming=Count("pk", filter=upcoming_q),
         )
-        if works
+        if works and not grouped
         else {}
     )
     # Call-backs far in the future are not urgent yet: the count above is bounded by the
@@ -316,6 +558,7 @@ def worklist_for(*, viewer: Any, person: User | None, now: dt.datetime | None = 
         now=now,
         zone=zone,
         clock_by_lead=clock_by_lead,
+        team=team_tasks(viewer=viewer, now=now, zone=zone, filters=filters) if grouped else None,
         unassigned=(
             unassigned_clocks(viewer=viewer, now=now, views=clock_views if person is None else None)
             if queue

@@ -7,6 +7,7 @@ from clientela.activities import worklist_views as views
 app_name = "worklist"
 
 urlpatterns: list = [
+    path("worklist/team/more/", views.team_group_more, name="team_more"),
     path("worklist/tasks/<int:pk>/outcome/", views.task_outcome, name="outcome"),
     path("worklist/tasks/<int:pk>/actions/", views.task_row_actions, name="task_actions"),
     path("worklist/clocks/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),

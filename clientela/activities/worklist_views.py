@@ -88,10 +88,15 @@ def worklist_context(request: AuthedRequest, *, now: dt.datetime | None = None) 
 
     user = request.user
     person, choice = _person_choice(request)
-    work = worklist.worklist_for(viewer=user, person=person, now=now)
+    filters = worklist.TeamFilters.parse(request.GET)
+    work = worklist.worklist_for(viewer=user, person=person, now=now, filters=filters)
     switcher = worklist.may_switch_person(user)
     return {
         "work": work,
+        "filters": filters,
+        "kind_choices": worklist.kind_choices(),
+        "when_choices": worklist.when_choices(),
+        "nobody": worklist.NOBODY,
         "person": person,
         "person_choice": choice,
         "people": worklist.worklist_people(viewer=user) if switcher else [],
@@ -115,6 +120,39 @@ def home_page(request: AuthedRequest) -> HttpResponse:
         template = "core/home.html#worklist"
     with timezone.override(context["zone"]):
         return render(request, template, context)
+
+
+@login_required
+@require_GET
+def team_group_more(request: AuthedRequest) -> HttpResponse:
+    """The next rows of one group of the team's tasks (a person and a kind): the "show more"
+    of the team's work list, answered as rows to append with their own "show more"."""
+    user = request.user
+    filters = worklist.TeamFilters.parse(request.GET)
+    person = request.GET.get("person", "")
+    kind = request.GET.get("kind", "")
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    zone = worklist.user_time_zone(user)
+    with timezone.override(zone):
+        now = timezone.now()
+        rows, remaining = worklist.team_group_rows(
+            viewer=user, person=person, kind=kind, filters=filters, offset=offset, now=now
+        )
+        context = {
+            "rows": rows,
+            "remaining": remaining,
+            "group_person": person,
+            "group_kind": kind,
+            "next_offset": offset + len(rows),
+            "filters": filters,
+            "now": now,
+            "work": None,
+            "next": reverse("core:home"),
+        }
+        return render(request, "activities/worklist_group_rows.html", context)
 
 
 # --- One-click outcome of a task --------------------------------------------------------------

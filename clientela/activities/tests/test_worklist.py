@@ -330,3 +330,123 @@ def test_outcome_of_a_task_someone_else_owns_is_not_found(client, north):
     assert client.post(f"/worklist/tasks/{task.pk}/outcome/", {"outcome": "done"}).status_code == 404
     task.refresh_from_db()
     assert task.done_at is None
+
+
+# --- The team's list: grouped by person and kind, filtered, paged ---------------------------------
+
+
+@freeze_time(NOW)
+def test_team_list_groups_tasks_by_person_then_kind_with_counts(north):
+    head, mara, nelu = north.head_north, north.manager_north, north.manager_north2
+    for i in range(3):
+        make_task(mara, f"Keep in touch {i}", NOW - dt.timedelta(days=i + 1), kind=TaskKind.KEEP_ALIVE)
+    make_task(mara, "First contact Mara", NOW + dt.timedelta(hours=1), kind=TaskKind.FIRST_CONTACT)
+    make_task(nelu, "Next step Nelu", NOW + dt.timedelta(days=2), kind=TaskKind.NEXT_STEP)
+    make_task(north.manager_south, "Not this team", NOW - dt.timedelta(days=1))
+
+    work = worklist.worklist_for(viewer=head, person=None)
+
+    assert [s.key for s in work.sections] == ["clocks", "unassigned", "team", "hot"]
+    groups = {group.person: group for group in work.team.items}
+    assert set(groups) == {mara, nelu}
+    assert work.team.items[0].person == mara, "the most overdue first"
+    assert (groups[mara].count, groups[mara].overdue, groups[mara].today) == (4, 3, 1)
+    assert [(k.kind, k.count, k.overdue) for k in groups[mara].kinds] == [
+        ("first_contact", 1, 0),
+        ("keep_alive", 3, 3),
+    ]
+    assert [t.title for t in groups[mara].kinds[1].rows] == [
+        "Keep in touch 2",
+        "Keep in touch 1",
+        "Keep in touch 0",
+    ]
+    assert work.team.count == 5
+
+
+@freeze_time(NOW)
+def test_a_heads_own_new_lead_is_first_on_the_team_list(north):
+    head = north.head_north
+    make_task(north.manager_north, "Overdue of Mara", NOW - dt.timedelta(days=3))
+    lead = lead_create(
+        by=head,
+        fields={"first_name": "Own", "last_name": "Leadson", "phone": "+40721999001", "team": head.team},
+        owner=head,
+    )
+
+    work = worklist.worklist_for(viewer=head, person=None)
+
+    first = work.team.items[0]
+    assert first.person == head, "the head's own tasks come first"
+    assert [task.lead_id for kind in first.kinds for task in kind.rows] == [lead.pk]
+    assert first.kinds[0].kind == TaskKind.FIRST_CONTACT
+
+
+@freeze_time(NOW)
+def test_team_list_filters_by_person_kind_and_when(north):
+    head, mara, nelu = north.head_north, north.manager_north, north.manager_north2
+    make_task(mara, "Late keep-alive", NOW - dt.timedelta(days=1), kind=TaskKind.KEEP_ALIVE)
+    make_task(mara, "Today first contact", NOW + dt.timedelta(hours=1), kind=TaskKind.FIRST_CONTACT)
+    make_task(mara, "Upcoming next step", NOW + dt.timedelta(days=2), kind=TaskKind.NEXT_STEP)
+    make_task(nelu, "Nelu overdue", NOW - dt.timedelta(days=1), kind=TaskKind.KEEP_ALIVE)
+
+    def shown(**params: str) -> list[str]:
+        filters = worklist.TeamFilters.parse(params)
+        work = worklist.worklist_for(viewer=head, person=None, filters=filters)
+        return sorted(t.title for g in work.team.items for k in g.kinds for t in k.rows)
+
+    assert shown(manager=str(mara.pk)) == ["Late keep-alive", "Today first contact", "Upcoming next step"]
+    assert shown(kind="keep_alive") == ["Late keep-alive", "Nelu overdue"]
+    assert shown(when="overdue") == ["Late keep-alive", "Nelu overdue"]
+    assert shown(when="today") == ["Today first contact"]
+    assert shown(when="upcoming") == ["Upcoming next step"]
+    assert shown(manager="none") == []
+    assert shown(manager="x", kind="nonsense", when="later") == shown(), "unknown values do not filter"
+
+
+@freeze_time(NOW)
+def test_a_group_shows_its_first_rows_and_pages_on(client, north):
+    head, mara = north.head_north, north.manager_north
+    for i in range(worklist.GROUP_PAGE + worklist.MORE_PAGE + 3):
+        make_task(mara, f"Keep {i:02d}", NOW - dt.timedelta(hours=100 - i), kind=TaskKind.KEEP_ALIVE)
+
+    work = worklist.worklist_for(viewer=head, person=None)
+    kind = work.team.items[0].kinds[0]
+    assert len(kind.rows) == worklist.GROUP_PAGE and kind.more == worklist.MORE_PAGE + 3
+
+    login(client, head)
+    url = f"/worklist/team/more/?person={mara.pk}&kind=keep_alive&offset={worklist.GROUP_PAGE}"
+    page = client.get(url).content.decode()
+    assert "Keep 05" in page and "Keep 24" in page and "Keep 04" not in page and "Keep 25" not in page
+    assert "Show 3 more" in page
+    last = client.get(f"/worklist/team/more/?person={mara.pk}&kind=keep_alive&offset=25").content.decode()
+    assert "Keep 27" in last and "more" not in last
+
+    login(client, mara)
+    assert client.get(url).status_code == 404, "only heads and admins page the team's tasks"
+
+
+@freeze_time(NOW)
+def test_team_page_shows_groups_collapsed_beyond_the_first_and_queries_do_not_grow(client, north):
+    head, mara, nelu = north.head_north, north.manager_north, north.manager_north2
+
+    def fill(start: int, end: int) -> None:
+        for i in range(start, end):
+            make_task(mara, f"Mara {i}", NOW - dt.timedelta(hours=i + 1), kind=TaskKind.KEEP_ALIVE)
+            make_task(nelu, f"Nelu {i}", NOW + dt.timedelta(days=1, hours=i), kind=TaskKind.NEXT_STEP)
+            make_task(nelu, f"Nelu first {i}", NOW + dt.timedelta(hours=1), kind=TaskKind.FIRST_CONTACT)
+
+    login(client, head)
+    fill(0, 2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/").status_code == 200
+    fill(2, 30)
+    with CaptureQueriesContext(connection) as large:
+        page = client.get("/").content.decode()
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+
+    groups = re.findall(r'<details class="worklist-group" data-group="(\w+)"( open)?>', page)
+    assert groups == [(str(mara.pk), " open"), (str(nelu.pk), "")], "only the first group is open"
+    assert page.count('class="list-group-item worklist-task"') == 3 * worklist.GROUP_PAGE
+    assert 'data-testid="group-count">30<' in page and 'data-testid="group-count">60<' in page
+    filtered = client.get(f"/?person=team&manager={nelu.pk}&kind=next_step").content.decode()
+    assert "Nelu 0" in filtered and "Mara 0" not in filtered and "Nelu first" not in filtered

@@ -243,6 +243,7 @@ DOORS: dict[str, Door] = {
     "worklist:feed_settings": Door(ALL),
     "worklist:outcome": Door(WORKERS, record="task"),
     "worklist:task_actions": Door(WORKERS, record="task"),
+    "worklist:team_more": Door(HEADS),
     # --- API operations (OpenAPI) ---
     "GET /api/v1/activities": Door(ALL),
     "POST /api/v1/activities": Door(WORKERS),

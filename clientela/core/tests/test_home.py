@@ -29,7 +29,7 @@ def test_head_home_shows_team_tasks_and_load(client, world, django_assert_max_nu
         page = client.get("/").content.decode()
     assert "Team load" in page and "Mara" in page
     assert "First contact with Lead 4" in page, "a head starts on the whole team's list"
-    assert 'data-section="overdue"' in page
+    assert 'data-section="team"' in page, "the team's tasks are grouped by person and kind"
 
 
 def test_home_is_the_work_list_for_a_manager(client, world):
