@@ -1,7 +1,9 @@
-"""`clientela serve` end to end: a fresh data folder, migrations, gunicorn, the worker, static files."""
+"""`clientela serve` end to end: a fresh data folder, migrations, gunicorn, the worker, static files,
+and a dead worker restarted while the web keeps serving."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -58,6 +60,24 @@ def test_serve_answers_with_login_page_health_and_static_files(tmp_path):
         assert status == 200
         assert (tmp_path / "secret_key").exists(), "a secret key is generated into the data folder"
         assert (tmp_path / "clientela.sqlite3").exists()
+
+        # The worker dies (say, `database is locked` escaped a job): it is restarted, the web
+        # keeps answering, and /health says so.
+        state_file = tmp_path / "run" / "background.json"
+        worker_pid = json.loads(state_file.read_text())["worker"]["pid"]
+        os.kill(worker_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            status, body = fetch(f"{base}/health")
+            assert status == 200, "the web server kept serving"
+            worker = json.loads(body).get("background", {}).get("worker", {})
+            if worker.get("restarts") == 1 and worker.get("status") == "running":
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, body
+            time.sleep(0.3)
+        new_pid = json.loads(state_file.read_text())["worker"]["pid"]
+        assert new_pid != worker_pid and os.path.exists(f"/proc/{new_pid}")
+        assert fetch(f"{base}/login/")[0] == 200
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=40)
