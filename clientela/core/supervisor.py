@@ -10,6 +10,7 @@ the worker was restarted, how often and why. Only SIGTERM/SIGINT (or gunicorn's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -157,10 +158,8 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.proc.kill()
         if self.write_state:
-            try:
+            with contextlib.suppress(OSError):
                 state_path().unlink()
-            except OSError:
-                pass
 
     def state(self) -> dict[str, Any]:
         return {child.name: child.as_state() for child in self.children if not child.essential}

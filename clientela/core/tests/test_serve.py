@@ -30,26 +30,26 @@ def test_serve_answers_with_login_page_health_and_static_files(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTELA_")}
     env.update({"CLIENTELA_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "clientela.settings"})
+    # Into a file, not a pipe nobody reads while it runs (a full pipe would block the server).
+    output = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "clientela.cli", "serve", "--port", str(port), "--workers", "1"],
         cwd=settings.BASE_DIR,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        # Migrations on a fresh database take a while on a busy machine.
+        deadline = time.monotonic() + 300
         while True:
             try:
                 status, body = fetch(f"{base}/health")
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        proc.stdout.read() if proc.stdout else "serve did not start"
-                    ) from None
+                    raise AssertionError((tmp_path / "serve.log").read_text(errors="replace")) from None
                 time.sleep(0.5)
         assert status == 200 and '"database": "ok"' in body
         status, page = fetch(f"{base}/login/")
@@ -81,4 +81,5 @@ def test_serve_answers_with_login_page_health_and_static_files(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=40)
+        output.close()
     assert proc.returncode == 0

@@ -73,9 +73,9 @@ def test_an_import_the_sweeps_and_web_writes_at_once_lose_nothing(world, tmp_pat
             def work():
                 for i in range({MANUAL // 2}):
                     ctx = IntakeContext(door="manual", by=head, team=north, owner=head)
-                    intake_submit(raw=RawLead(name=f"Web {{n}}-{{i}}", phone=f"+36301{{n}}{{i:05d}}",
-                                              email=f"web{{n}}-{{i}}@example.hu", company=f"Web {{n}}-{{i}} Kft"),
-                                  ctx=ctx)
+                    raw = RawLead(name=f"Web {{n}}-{{i}}", phone=f"+36301{{n}}{{i:05d}}",
+                                  email=f"web{{n}}-{{i}}@example.hu", company=f"Web {{n}}-{{i}} Kft")
+                    intake_submit(raw=raw, ctx=ctx)
             return work
 
         threads = [guarded("import", do_import), guarded("sweeps", sweeps),
