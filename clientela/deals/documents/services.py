@@ -144,7 +144,7 @@ def document_create(
     if request_key:
         # The deal's row lock (PostgreSQL; SQLite's writers already take turns) makes a second
         # request with the same key wait for the first and then find its document.
-        Deal.objects.select_for_update().filter(pk=deal.pk).exists()
+        list(Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True))
         existing = Document.objects.filter(deal=deal, request_key=request_key).first()
         if existing is not None:
             return existing
