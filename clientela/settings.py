@@ -91,14 +91,19 @@ TEMPLATES = [
 DATABASE_URL = config.env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'clientela.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every connection (web threads, the worker, the scheduler, commands) is opened by Django with
+    # these: WAL (readers never wait for the writer), a writer waits up to 30 s for another one's
+    # commit instead of failing with "database is locked" (busy_timeout; the import commits in
+    # batches well under that), and transactions take the write lock when they begin (IMMEDIATE),
+    # so two writers queue up rather than deadlock when a reading transaction starts to write.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=10000; PRAGMA cache_size=-64000;"
+            " PRAGMA busy_timeout=30000; PRAGMA cache_size=-64000;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": 30,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

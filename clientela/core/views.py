@@ -16,6 +16,7 @@ from clientela.core.http import AuthedRequest
 from clientela.core.models import FailedJob
 from clientela.core.notifications import mark_all_read, recent_for
 from clientela.core.permissions import require
+from clientela.core.supervisor import background_state
 from clientela.core.tasks import failed_job_retry
 
 # The view that answers the start page (the work list), provided by a higher app.
@@ -47,7 +48,6 @@ def failed_jobs(request: AuthedRequest) -> HttpResponse:
     from django.shortcuts import get_object_or_404, redirect
     from django.utils.translation import gettext as _
 
-
     require(request.user, "manage_settings")
     if request.method == "POST":
         failed = get_object_or_404(FailedJob, pk=request.POST.get("job"), retried_at__isnull=True)
@@ -69,7 +69,16 @@ def health(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         database = "unavailable"
     status = 200 if database == "ok" else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "error", "database": database, "version": __version__},
-        status=status,
-    )
+    body: dict[str, object] = {
+        "status": "ok" if status == 200 else "error",
+        "database": database,
+        "version": __version__,
+    }
+    background = background_state()
+    if background:
+        # What `clientela serve` runs beside the web: running or restarting, restarts so far.
+        body["background"] = {
+            name: {key: value for key, value in state.items() if key != "pid"}
+            for name, state in background.items()
+        }
+    return JsonResponse(body, status=status)

@@ -128,6 +128,7 @@ DEFAULT_TEMPLATE_BODY = """<html>
   .lines th { background-color: #eef1f5; font-weight: bold; text-align: left; padding: 4pt; border-bottom: 1px solid #c8d0da; }
   .lines td { padding: 4pt; border-bottom: 1px solid #e3e8ef; vertical-align: top; }
   .num { text-align: right; }
+  .lines th.num { text-align: right; }
   .totals { margin-top: 8pt; }
   .totals td { padding: 2pt 4pt; }
   .grand { font-size: 12pt; font-weight: bold; }
@@ -179,12 +180,12 @@ DEFAULT_TEMPLATE_BODY = """<html>
 <table class="lines">
   <tr>
     <th style="width: 5%;">{{ labels.no }}</th>
-    <th style="width: 37%;">{{ labels.item }}</th>
-    <th class="num" style="width: 11%;">{{ labels.quantity }}</th>
+    <th style="width: 33%;">{{ labels.item }}</th>
+    <th class="num" style="width: 9%;">{{ labels.quantity }}</th>
     <th style="width: 8%;">{{ labels.unit }}</th>
     <th class="num" style="width: 14%;">{{ labels.unit_price }}</th>
-    <th class="num" style="width: 9%;">{{ labels.discount }}</th>
-    <th class="num" style="width: 16%;">{{ labels.total }}</th>
+    <th class="num" style="width: 12%;">{{ labels.discount }}</th>
+    <th class="num" style="width: 19%;">{{ labels.total }}</th>
   </tr>
   {% for line in lines %}
   <tr>

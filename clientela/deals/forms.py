@@ -3,6 +3,7 @@ bad amount gets the same message on a page as in the API, next to its field."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -241,10 +242,57 @@ class DocumentForm(forms.Form):
         empty_label=_("The default one"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # Names this form's request: the same form sent twice (a double click) prepares one document.
+    request_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, deal: Deal | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["template"]
         field.queryset = DocumentTemplate.objects.filter(is_active=True).order_by("kind", "language", "name")
+        if not self.is_bound:
+            self.initial.setdefault("request_key", uuid.uuid4().hex)
+        # A deal without products: the form asks for its first line here (a document lists the
+        # deal's lines), prefilled from the deal's amount.
+        self.needs_line = deal is not None and not deal.lines.exists()
+        if self.needs_line and deal is not None:
+            product_field: Any = forms.ModelChoiceField(
+                label=_("Product"), queryset=Product.objects.none(), required=False
+            )
+            product_field.queryset = Product.objects.filter(is_active=True).order_by("name")
+            self.fields["line_product"] = product_field
+            self.fields["line_name"] = forms.CharField(label=_("Description"), max_length=200, required=False)
+            self.fields["line_quantity"] = money_field(_("Quantity"), required=True)
+            self.fields["line_unit_price"] = money_field(
+                _("Unit price"), help_text=_("Empty: from the client's price list.")
+            )
+            if not self.is_bound:
+                self.initial.setdefault("line_name", deal.title)
+                self.initial.setdefault("line_quantity", "1")
+                if deal.amount:
+                    self.initial.setdefault("line_unit_price", f"{deal.amount:.2f}")
+
+    def line_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("line_product", "line_name", "line_quantity", "line_unit_price")]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if not field.name.startswith("line_")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.needs_line and not data.get("line_product") and not (data.get("line_name") or "").strip():
+            self.add_error("line_name", _("Choose a product or describe the line."))
+        return data
+
+    def first_line(self) -> dict[str, Any] | None:
+        if not self.needs_line:
+            return None
+        data = self.cleaned_data
+        return {
+            "product": data.get("line_product"),
+            "name": data.get("line_name") or "",
+            "quantity": data.get("line_quantity"),
+            "unit_price": data.get("line_unit_price"),
+        }
 
 
 class SendForm(forms.Form):

@@ -583,6 +583,9 @@ class Document(BusinessModel):
         _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
     )
     current_version = models.PositiveSmallIntegerField(_("current version"), default=0)
+    # The key of the form (or API request) that prepared it: the same request sent twice (a double
+    # click, a retry) finds this document instead of numbering a second one.
+    request_key = models.CharField(_("request key"), max_length=64, blank=True, default="")
 
     objects = ScopedQuerySet.as_manager()
     scope_owner_field = "deal__owner"
@@ -592,6 +595,13 @@ class Document(BusinessModel):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal", "request_key"],
+                condition=~Q(request_key=""),
+                name="deals_document_request_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

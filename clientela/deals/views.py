@@ -381,6 +381,7 @@ def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     history = selectors.stage_history(deal)
     documents: list[Document] = []
     receivable: dict[str, Any] | None = None
+    preview: DocumentVersion | None = None
     if show_amounts:
         documents = list(
             Document.objects.filter(deal=deal)
@@ -393,6 +394,7 @@ def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             .order_by("-created_at", "-id")
         )
         receivable = selectors.deal_receivables(deal)
+        preview = _preview_version(request, documents)
     raised = list(
         DealObjection.objects.filter(deal=deal).select_related("objection", "stage", "by").order_by("-at")
     )
@@ -407,6 +409,7 @@ def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "path": _stage_path(deal, history),
         "history": history,
         "documents": documents,
+        "preview": preview,
         "receivable": receivable,
         "raised": raised,
         "objection_hints": list(objections[:5]),
@@ -429,6 +432,18 @@ def deal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "lost_stage": deal.pipeline.stages.filter(is_lost=True, is_active=True).order_by("position").first(),
     }
     return render(request, "deals/deal_detail.html", context)
+
+
+def _preview_version(request: AuthedRequest, documents: list[Document]) -> DocumentVersion | None:
+    """The version whose PDF the card shows (?preview=<version id>), among this deal's documents."""
+    wanted = request.GET.get("preview", "")
+    if not wanted.isdigit():
+        return None
+    for document in documents:
+        for version in document.versions.all():
+            if version.pk == int(wanted):
+                return version
+    return None
 
 
 def _optional_url(name: str, pk: int | None) -> str:

@@ -119,7 +119,8 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "summary": import_clients.summary_text(job) if records else importer.summary_text(job),
     }
     if request.htmx:
-        return render(request, "imports/import_detail.html#progress", context)
+        # The poll also refreshes the side panel's start and end times (out of band).
+        return render(request, "imports/import_detail.html#progress", {**context, "oob": True})
     return render(request, "imports/import_detail.html", context)
 
 

@@ -131,6 +131,45 @@ def line_add(
 
 
 @transaction.atomic
+def line_from_amount(*, by: User | None, deal: Deal) -> DealLine | None:
+    """Give a deal that has an amount but no lines one line for that amount (its title, quantity 1),
+    so its proposal can be prepared at once. For the services that start a deal with an amount
+    (a lead's conversion); they have checked who may. Nothing when the deal has lines or no amount."""
+    if not deal.amount or deal.amount <= 0 or deal.lines.exists():
+        return None
+    label = " ".join((deal.title or "").split())[:200] or _("Products and services")
+    line = DealLine.objects.create(
+        deal=deal,
+        name=label,
+        quantity=Decimal("1"),
+        unit_price=deal.amount,
+        discount_percent=Decimal("0"),
+        total=line_total(Decimal("1"), deal.amount, Decimal("0")),
+        position=1,
+    )
+    audit_event(
+        actor=by,
+        instance=deal,
+        event="line_added",
+        changes={"line": {"id": line.pk, "name": line.name, "quantity": 1, "unit_price": deal.amount}},
+    )
+    deal_event(
+        deal,
+        DealEventKind.LINE,
+        actor_of(by),
+        _("Added %(name)s × %(qty)s at %(price)s (−%(discount)s%%): %(total)s")
+        % {
+            "name": line.name,
+            "qty": "1",
+            "price": format_money(deal.amount, deal.currency),
+            "discount": "0",
+            "total": format_money(line.total, deal.currency),
+        },
+    )
+    return line
+
+
+@transaction.atomic
 def line_remove(*, by: User, line: DealLine, version: int | None = None) -> Deal:
     deal = line.deal
     require_record(by, deal, Action.WORK, CANNOT_CHANGE)

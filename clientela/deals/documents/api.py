@@ -129,6 +129,8 @@ class DocumentIn(Schema):
     language: str = ""
     valid_until: dt.date | None = None
     template: int | None = None
+    # Sent again with the same key (a retry), the request answers the document the first one made.
+    request_key: str = ""
 
 
 @router.post(
@@ -138,7 +140,8 @@ class DocumentIn(Schema):
     operation_id="clientela_deals_api_create_document",
 )
 def create_document(request: AuthedRequest, payload: DocumentIn) -> Status[Document]:
-    """Numbered per kind and year (P-2026-0001) and rendered to PDF from the deal's lines."""
+    """Numbered per kind and year (P-2026-0001) and rendered to PDF from the deal's lines. A
+    `request_key` makes a retry safe: the same key on the same deal answers the same document."""
     deal = deal_for(request, payload.deal)
     if not selectors.can_see_amounts(request.user):
         raise Http404
@@ -155,6 +158,7 @@ def create_document(request: AuthedRequest, payload: DocumentIn) -> Status[Docum
         language=payload.language,
         valid_until=payload.valid_until,
         template=template,
+        request_key=payload.request_key,
     )
     return Status(201, _document(request, document.pk))
 

@@ -5,7 +5,9 @@ was sent and the client's answer."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.core.audit import audit_create, audit_event, model_update
+from clientela.core.errors import BusinessError
 from clientela.core.permissions import Action, require_record
 from clientela.core.validation import too_long
+from clientela.deals.catalogue.services import line_add
 from clientela.deals.choices import DOCUMENT_PREFIX, DealEventKind, DocumentKind, DocumentStatus
 from clientela.deals.documents.pdf import document_context, html_to_pdf, render_document
 from clientela.deals.models import Deal, Document, DocumentCounter, DocumentTemplate, DocumentVersion
@@ -88,6 +92,31 @@ def _clean_validity(kind: str, valid_until: dt.date | None) -> dt.date | None:
     return valid_until
 
 
+# The fields of a line given with a new document, as the document form names them.
+FIRST_LINE_FIELDS = {
+    "product": "line_product",
+    "name": "line_name",
+    "quantity": "line_quantity",
+    "unit_price": "line_unit_price",
+}
+
+
+def _add_first_line(by: User, deal: Deal, line: Mapping[str, Any]) -> None:
+    try:
+        line_add(
+            by=by,
+            deal=deal,
+            product=line.get("product"),
+            name=line.get("name") or "",
+            quantity=line.get("quantity") if line.get("quantity") not in (None, "") else 1,
+            unit_price=line.get("unit_price"),
+        )
+    except BusinessError as exc:
+        exc.errors = {FIRST_LINE_FIELDS.get(field, field): messages for field, messages in exc.errors.items()}
+        raise
+    deal.refresh_from_db()
+
+
 @transaction.atomic
 def document_create(
     *,
@@ -98,10 +127,27 @@ def document_create(
     language: str = "",
     valid_until: dt.date | None = None,
     template: DocumentTemplate | None = None,
+    request_key: str = "",
+    first_line: Mapping[str, Any] | None = None,
 ) -> Document:
     """Number a new document of the deal and issue its first version (HTML and PDF) from the
-    deal's lines. Numbers run per kind and year: P-2026-0001, INV-2026-0001 …"""
+    deal's lines. Numbers run per kind and year: P-2026-0001, INV-2026-0001 …
+
+    `request_key` names the request (the form carries one): asked again with the same key — a
+    double click, a retry, two requests at once — it answers the document the first one made
+    instead of numbering another. `first_line` (product, name, quantity, unit_price) is added to
+    a deal that has no lines yet, in the same transaction, so the document has something to list."""
     require_record(by, deal, Action.WORK, CANNOT_CHANGE)
+    request_key = (request_key or "").strip()
+    if len(request_key) > 64:
+        raise invalid("request_key", too_long(64))
+    if request_key:
+        # The deal's row lock (PostgreSQL; SQLite's writers already take turns) makes a second
+        # request with the same key wait for the first and then find its document.
+        list(Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True))
+        existing = Document.objects.filter(deal=deal, request_key=request_key).first()
+        if existing is not None:
+            return existing
     if kind not in DocumentKind.values:
         raise invalid("kind", _("Choose one of: %s.") % ", ".join(DocumentKind.values))
     languages = [code for code, _name in settings.LANGUAGES]
@@ -114,6 +160,8 @@ def document_create(
     if len(title) > 200:
         raise invalid("title", too_long(200))
     valid_until = _clean_validity(kind, valid_until)
+    if not deal.lines.exists() and first_line is not None:
+        _add_first_line(by, deal, first_line)
     if not deal.lines.exists():
         raise invalid("lines", _("Add products to the deal first: documents are built from its lines."))
     year = timezone.localdate().year
@@ -128,6 +176,7 @@ def document_create(
         language=language,
         template=template or template_for(kind, language),
         valid_until=valid_until,
+        request_key=request_key,
         created_by=actor_of(by),
         updated_by=actor_of(by),
     )

@@ -10,7 +10,9 @@ from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from clientela.core.forms import perform
@@ -38,11 +40,15 @@ from clientela.deals.views import (
 
 @login_required
 def document_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The "prepare a document" dialog. Done, it lands on the deal with the new PDF's preview
+    open; the form's request key makes a second click answer the same document."""
     deal = workable_deal(request, pk)
     if not selectors.can_see_amounts(request.user):
         raise PermissionDenied
     form = DocumentForm(
-        request.POST or None, initial={"language": deal.owner.language if deal.owner else "en"}
+        request.POST or None,
+        deal=deal,
+        initial={"language": deal.owner.language if deal.owner else "en"},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -56,12 +62,18 @@ def document_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 language=data["language"],
                 valid_until=data["valid_until"],
                 template=data["template"],
+                request_key=data["request_key"],
+                first_line=form.first_line(),
             ),
         )
         if document:
+            version = document.versions.order_by("-version").first()
+            url = reverse("deals:detail", args=[pk])
+            if version is not None:
+                url += "?" + urlencode({"preview": version.pk})
             return done(
                 request,
-                reverse("deals:detail", args=[pk]) + "#deal-documents",
+                url + "#deal-documents",
                 _("%(number)s prepared.") % {"number": document.number},
             )
     context = {"deal": deal, "form": form}
@@ -138,8 +150,10 @@ def document_status(request: AuthedRequest, document_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@xframe_options_sameorigin  # the deal's own page shows it in a frame
 def document_pdf(request: AuthedRequest, version_id: int) -> FileResponse:
-    """The PDF of one version exactly as issued (inline with ?inline=1, else a download)."""
+    """The PDF of one version exactly as issued: shown in the browser (inline, so the deal's
+    preview and a new tab display it), downloaded with ?download=1."""
     version = get_object_or_404(
         DocumentVersion.objects.select_related("document"),
         pk=version_id,
@@ -149,7 +163,7 @@ def document_pdf(request: AuthedRequest, version_id: int) -> FileResponse:
         raise Http404(_("This version has no PDF."))
     return FileResponse(
         version.pdf.open("rb"),
-        as_attachment=request.GET.get("inline") != "1",
+        as_attachment=request.GET.get("download") == "1",
         filename=version.filename,
         content_type="application/pdf",
     )

@@ -23,6 +23,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.validation import max_lengths, text_problem
+from clientela.deals.catalogue.services import line_from_amount
 from clientela.deals.models import Deal, Pipeline
 from clientela.deals.money import clean_currency, currency_for_country, parse_amount
 from clientela.deals.services import deal_create
@@ -127,6 +128,8 @@ def _start_deal(*, by: User, lead: Lead, client: Client, contact: Contact, spec:
         for name, messages in (exc.errors or {"create_deal": [exc.message]}).items():
             errors.setdefault(DEAL_ERROR_FIELDS.get(name, "create_deal"), []).extend(messages)
         raise BusinessError(exc.message, errors=errors, status=exc.status) from exc
+    # A deal started with an amount gets a line for it, so its proposal can be prepared at once.
+    line_from_amount(by=actor, deal=deal)
     if actor is None and getattr(by, "is_authenticated", False):
         # Started on the converting user's behalf: the record still says who did it.
         Deal.objects.filter(pk=deal.pk).update(created_by=by)

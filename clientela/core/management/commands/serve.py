@@ -1,16 +1,15 @@
-"""`clientela serve`: migrate, then run the web server (gunicorn) and a background worker."""
+"""`clientela serve`: migrate, then run the web server (gunicorn) and, beside it, the background
+worker and the scheduler — restarted when they die (see `core.supervisor`)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from clientela import config
+from clientela.core.supervisor import Child, Supervisor
 
 
 class Command(BaseCommand):
@@ -27,12 +26,14 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        processes: list[subprocess.Popen] = []
+        python = [sys.executable, "-m", "clientela.cli"]
+        children: list[Child] = []
         if not no_worker:
-            processes.append(subprocess.Popen([sys.executable, "-m", "clientela.cli", "worker"]))
-            processes.append(subprocess.Popen([sys.executable, "-m", "clientela.cli", "scheduler"]))
-        processes.append(
-            subprocess.Popen(
+            children.append(Child("worker", [*python, "worker"]))
+            children.append(Child("scheduler", [*python, "scheduler"]))
+        children.append(
+            Child(
+                "web server",
                 [
                     sys.executable,
                     "-m",
@@ -50,35 +51,15 @@ class Command(BaseCommand):
                     "20",
                     "--timeout",
                     "120",
-                ]
+                ],
+                essential=True,
             )
         )
         self.stdout.write(f"Serving on http://{host}:{port}/ (worker: {'off' if no_worker else 'on'})")
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        exit_code = 0
-        while not stopping:
-            for proc in processes:
-                code = proc.poll()
-                if code is not None:
-                    self.stderr.write(f"{' '.join(map(str, proc.args))} exited with {code}; stopping.")  # type: ignore[arg-type]
-                    exit_code = code or 1
-                    stopping = True
-                    break
-            time.sleep(0.5)
-        for proc in processes:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in processes:
-            try:
-                proc.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        # The worker and the scheduler are restarted when they die; the web server's death (or
+        # SIGTERM/SIGINT) stops everything.
+        supervisor = Supervisor(children)
+        supervisor.install_signals()
+        exit_code = supervisor.run()
         if exit_code:
             sys.exit(exit_code)

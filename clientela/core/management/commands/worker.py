@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class PatientWorker(Worker):
+    """The database-queue worker, which waits out a database that is busy or briefly away
+    (`database is locked` past the busy timeout on SQLite while an import commits a batch, a
+    restarting PostgreSQL) instead of dying: it logs, backs off (1 s … 30 s) and goes on. A job
+    it was running when the error came is requeued by the scheduler (`stale_jobs_requeue`)."""
+
+    def run(self) -> None:
+        pause = 1.0
+        while self.running:
+            try:
+                super().run()
+                return
+            except DatabaseError as exc:
+                if not self.running:
+                    return
+                log.warning("The worker met a database error, retrying in %.0f s: %s", pause, exc)
+                for connection in connections.all(initialized_only=True):
+                    connection.close()
+                time.sleep(pause)
+                pause = min(pause * 2, 30.0)
 
 
 class Command(BaseCommand):
@@ -20,6 +50,17 @@ class Command(BaseCommand):
         names = [name.strip() for name in queues.split(",") if name.strip()]
         if settings.TASK_BACKEND == "redis":
             call_command("rqworker", *names, with_scheduler=True, burst=burst)
-        else:
-            extra = ["--batch"] if burst else []
-            call_command("db_worker", "--queue-name", ",".join(names), "--no-reload", *extra)
+            return
+        logging.getLogger("django_tasks_db").setLevel(logging.INFO)
+        worker = PatientWorker(
+            queue_names=names,
+            interval=1,
+            batch=burst,
+            backend_name="default",
+            startup_delay=not burst,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        worker.run()
