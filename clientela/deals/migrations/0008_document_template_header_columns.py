@@ -30,6 +30,6 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deals", "0006_document_request_key")]
+    dependencies = [("deals", "0007_document_request_key")]
 
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deals', '0005_board_totals'),
+        ('deals', '0006_exchange_rates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
