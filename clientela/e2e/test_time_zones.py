@@ -15,7 +15,7 @@ BUCHAREST = zoneinfo.ZoneInfo("Europe/Bucharest")
 
 
 def make_lead(app_server, owner: str, name: str) -> int:
-    return int(
+    printed = (
         app_server.shell(
             "from clientela.users.models import User\n"
             "from clientela.leads.services.lifecycle import lead_create\n"
@@ -26,6 +26,7 @@ def make_lead(app_server, owner: str, name: str) -> int:
             "print(lead.pk)"
         )
     )
+    return int(printed.splitlines()[-1])  # the shell may say first what it imported
 
 
 def set_time_zone(app_server, username: str, zone: str) -> None:
@@ -39,7 +40,7 @@ def test_a_next_step_at_ten_in_bucharest_is_ten_on_every_screen(app_server, brow
     name = f"Zone{uuid.uuid4().hex[:6]}"
     lead_id = make_lead(app_server, "ana", name)
     day = dt.datetime.now(BUCHAREST).date() + dt.timedelta(days=2)
-    shown = f"{day:%d/%m/%Y} 10:00"
+    shown = f"{day:%d.%m.%Y}, 10:00"  # ana reads Romanian: 09.12.2026, 10:00
     subject = f"Send proposal {name}"
     # The browser itself is in New York: what counts is the reader's zone in Clientela.
     page = browser_page("ana", timezone_id="America/New_York")
@@ -49,7 +50,7 @@ def test_a_next_step_at_ten_in_bucharest_is_ten_on_every_screen(app_server, brow
         call.locator("[name=body]").fill("Wants a proposal")
         call.locator("[name=next_step_at]").fill(f"{day:%Y-%m-%d}T10:00")
         call.locator("[name=next_step_subject]").fill(subject)
-        call.get_by_role("button", name="Reached").click()
+        call.locator("button[name=outcome][value=reached]").click()
         panel = page.locator("[data-activity-panel]")
         expect(panel.locator("li, .list-group-item", has_text=subject).first).to_contain_text(shown)
         screens(page, "lead card")
@@ -68,14 +69,14 @@ def test_a_next_step_at_ten_in_bucharest_is_ten_on_every_screen(app_server, brow
         page.goto("/profile/")
         expect(page.locator("select[name=time_zone] option").first).to_contain_text("Europe/Bucharest")
         page.locator("select[name=time_zone]").select_option("Asia/Kuala_Lumpur")
-        page.get_by_role("button", name="Save", exact=True).click()
+        page.locator("form:has(select[name=time_zone]) button[type=submit]").click()
         expect(page.locator("select[name=time_zone]")).to_have_value("Asia/Kuala_Lumpur")
         screens(page, "profile")
         page.goto("/tasks/")
         offset = (
             dt.datetime.combine(day, dt.time(10), BUCHAREST)
             .astimezone(zoneinfo.ZoneInfo("Asia/Kuala_Lumpur"))
-            .strftime("%d/%m/%Y %H:%M")
+            .strftime("%d.%m.%Y, %H:%M")
         )
         expect(page.locator("tr", has_text=subject)).to_contain_text(offset)
         screens(page, "task list in Kuala Lumpur")
