@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clientela.users.middleware.UserLanguageMiddleware",
+    "clientela.users.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,7 +171,10 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "clientela" / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Stored in UTC; shown in each reader's zone (their own, else their team's, else this one).
 TIME_ZONE = config.env_str("TIME_ZONE", "UTC")
+# Dates in each language's own way; English the European way (en-GB, 24-hour clock).
+FORMAT_MODULE_PATH = ["clientela.formats"]
 # Grouping is applied where numbers are shown to people (intcomma, money formatting), never to
 # ids and form values, which must round-trip ("4,627" is not an id).
 USE_THOUSAND_SEPARATOR = False

@@ -22,10 +22,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from clientela.activities.worklist import user_time_zone
 from clientela.comms.business_hours import (
     MAX_CLOSED_DAYS,
     BusinessHoursError,
@@ -39,6 +38,7 @@ from clientela.comms.team_settings import calendar_for_team
 from clientela.comms.templates import render_message
 from clientela.core.errors import BusinessError
 from clientela.core.hooks import Hook
+from clientela.core.zones import format_moment
 from clientela.users.models import User
 
 
@@ -159,13 +159,12 @@ def acknowledgement_draft(
     *, clock: ResponseClock, by: User, language: str, promise: PromiseChoice
 ) -> AcknowledgementDraft | None:
     """The acknowledgement letter from the team's template, or None when there is nobody to write
-    to or no template at all. The promised moment is written in the team's time zone."""
+    to or no template at all. The promised moment is written in its writer's time zone."""
     to = acknowledgement_recipient(clock)
     if not to:
         return None
-    zone = user_time_zone(clock.owner or by)
     with translation.override(language):
-        promised_at = formats.date_format(promise.due_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        promised_at = format_moment(promise.due_at, clock.owner or by)
     context = {
         "lead": clock.lead,
         "client": getattr(clock, "client", None),

@@ -9,7 +9,9 @@ a session. The token is revocable without a database column: the signing salt in
 
 A wrong, rotated or tampered token, or an inactive user, is a plain 404.
 Times are written in UTC (`...Z`), which every calendar app shows in its own zone, so no
-VTIMEZONE block is needed; all-day items do not exist here (every task has a due moment).
+VTIMEZONE block is needed; the feed names the reader's zone (X-WR-TIMEZONE: their own, else
+their team's) for apps that take the calendar's zone from it. All-day items do not exist here
+(every task has a due moment).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from clientela.activities.choices import ActivityKind, TaskKind
 from clientela.activities.models import Activity, Task
 from clientela.core.audit import audit_event
 from clientela.core.models import AuditEntry
+from clientela.core.zones import zone_name_of
 from clientela.users.models import User
 
 FEED_SALT = "clientela.activities.ical-feed"
@@ -134,6 +137,8 @@ def feed_build(*, user: User, base_url: str, now: dt.datetime | None = None) -> 
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", _("Clientela: %(name)s") % {"name": user})
+    # The times are UTC; this names the reader's zone for apps that show a calendar in its own.
+    calendar.add("x-wr-timezone", zone_name_of(user))
     stamp = now.astimezone(dt.UTC)
     for task in tasks:
         minutes = MEETING_MINUTES if task.kind == TaskKind.MEETING else TASK_MINUTES

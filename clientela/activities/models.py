@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.activities.choices import ActivityKind, Direction, Outcome, Priority, Recurrence, TaskKind
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+from clientela.core.zones import format_moment
 
 RECORD_LINK_FIELDS = ("lead", "client", "contact", "deal")
 KEEP_ALIVE_DEFAULT_DAYS = 3
@@ -117,7 +118,7 @@ class Activity(BusinessModel):
         ]
 
     def __str__(self) -> str:
-        return self.subject or f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+        return self.subject or f"{self.get_kind_display()} {format_moment(self.occurred_at)}"
 
 
 class Task(BusinessModel):

@@ -34,7 +34,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -55,6 +54,7 @@ from clientela.comms.selectors import (
 )
 from clientela.core.permissions import user_can, visible_team_ids
 from clientela.core.roles import Role
+from clientela.core.zones import zone_of
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Temperature
 from clientela.leads.models import Lead
 from clientela.users.models import User
@@ -68,13 +68,8 @@ WORKED_STATUSES = (LeadStatus.NEW, LeadStatus.IN_WORK, LeadStatus.QUALIFIED)
 
 
 def user_time_zone(user: Any) -> zoneinfo.ZoneInfo:
-    """The zone a person sees times in: their team's, else the site's."""
-    team = getattr(user, "team", None) if user is not None else None
-    name = (team.time_zone if team is not None else "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    """The zone a person sees times in: their own, else their team's, else the site's."""
+    return zone_of(user)
 
 
 def day_start(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:

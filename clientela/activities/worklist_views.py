@@ -40,6 +40,7 @@ from clientela.core.forms import add_business_error
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can
 from clientela.core.roles import Role
+from clientela.core.zones import format_moment
 from clientela.leads.selectors import lead_status_counts
 from clientela.users.models import User
 
@@ -383,8 +384,7 @@ def acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
                     due = sent.promise.due_at.astimezone(zone)
                     messages.success(
                         request,
-                        _("Acknowledged. You promised an answer by %(due)s.")
-                        % {"due": due.strftime("%Y-%m-%d %H:%M")},
+                        _("Acknowledged. You promised an answer by %(due)s.") % {"due": format_moment(due)},
                     )
                     return redirect(back)
                 stage = "preview"

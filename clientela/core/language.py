@@ -15,6 +15,17 @@ def language_of(user: Any) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
+def format_language_of(user: Any) -> str:
+    """The language code whose date formats `user` reads: their language, where English readers
+    of a team in the United States read American dates ("en-us") and every other English reader
+    the European way (the formats of "en", en-GB style)."""
+    language = language_of(user)
+    team = getattr(user, "team", None) if user is not None else None
+    if language == "en" and (getattr(team, "default_country", "") or "").upper() == "US":
+        return "en-us"
+    return language
+
+
 def in_language_of(user: Any) -> translation.override:
     """Write a text for `user` in their language (the site's default when they have none)."""
     return translation.override(language_of(user))

@@ -13,7 +13,6 @@ off on their preferences page:
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from clientela.core.audit import audit_event
 from clientela.core.errors import BusinessError
 from clientela.core.models import DigestFrequency, Notification, NotificationPreference, NotificationSettings
 from clientela.core.tasks import run_once
+from clientela.core.zones import format_moment, zone_of
 
 # The events people can choose about. Events not listed here (a new app's) still notify and
 # appear on the preferences page once the person has received one.
@@ -194,21 +194,13 @@ def notification_preferences_update(
 # --- Digest ------------------------------------------------------------------------------
 
 
-def _user_zone(user: Any) -> zoneinfo.ZoneInfo:
-    name = getattr(getattr(user, "team", None), "time_zone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def digest_period(user: Any, frequency: str, now: dt.datetime) -> str | None:
     """The period a digest sent now belongs to ("2025-03-03T14" hourly, "2025-03-03" daily),
     or None when a daily digest is not due yet (before the morning hour, local time)."""
     if frequency == DigestFrequency.HOURLY:
         return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
     if frequency == DigestFrequency.DAILY:
-        local = now.astimezone(_user_zone(user))
+        local = now.astimezone(zone_of(user))
         return local.date().isoformat() if local.hour >= DAILY_DIGEST_HOUR else None
     return None
 
@@ -262,7 +254,7 @@ def digest_send_for(*, user: Any, now: dt.datetime | None = None) -> bool:
             lines.append(_("Here is what happened since your last digest:"))
             lines.append("")
             for item in items:
-                moment = timezone.localtime(item.at, _user_zone(user)).strftime("%Y-%m-%d %H:%M")
+                moment = format_moment(item.at, user)
                 lines.append(f"• {moment}  {item.text}")
                 if item.url:
                     lines.append(f"  {_absolute(item.url)}")

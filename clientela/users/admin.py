@@ -8,7 +8,7 @@ from clientela.users.models import ApiToken, Team, User
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),  # type: ignore[misc]
-        ("Clientela", {"fields": ("role", "team", "language", "phone", "is_absent")}),
+        ("Clientela", {"fields": ("role", "team", "language", "time_zone", "phone", "is_absent")}),
     )
     list_display = ("username", "first_name", "last_name", "email", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from clientela.core.pagination import Page, PageParams, paginate
 from clientela.core.permissions import CAPABILITIES, user_can
+from clientela.core.zones import zone_name_of
 from clientela.users import selectors
 
 router = Router(tags=["users"])
@@ -26,7 +29,15 @@ class UserOut(Schema):
     role: str
     team: TeamRef | None
     language: str
+    time_zone: str = Field(description="The user's own zone; empty means the team's")
+    effective_time_zone: str = Field(description="The zone the user reads times in")
     is_active: bool
+
+    @staticmethod
+    def resolve_effective_time_zone(obj: Any) -> str:
+        if isinstance(obj, dict):  # already resolved (`me` adds the capabilities to it)
+            return str(obj.get("effective_time_zone", ""))
+        return zone_name_of(obj)
 
 
 class MeOut(UserOut):

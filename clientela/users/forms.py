@@ -13,6 +13,17 @@ from clientela.users.models import Team, User
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
+def user_zone_field(team: Team | None) -> forms.ChoiceField:
+    """A person's own time zone; empty means their team's (named, so they know what it is)."""
+    team_zone = (team.time_zone if team is not None else "") or settings.TIME_ZONE
+    return forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[("", _("Team's time zone (%(zone)s)") % {"zone": team_zone}), *TIME_ZONE_CHOICES],
+        required=False,
+        help_text=_("Dates and times are shown in this zone. Empty: your team's time zone."),
+    )
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("Wrong username or password. Both are case-sensitive."),
@@ -39,9 +50,14 @@ class UserCreateForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MANAGER)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="en")
+    time_zone = forms.ChoiceField(required=False)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = user_zone_field(None)
 
 
 class UserEditForm(forms.ModelForm):
@@ -55,15 +71,24 @@ class UserEditForm(forms.ModelForm):
             "role",
             "team",
             "language",
+            "time_zone",
             "is_active",
             "is_absent",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = user_zone_field(self.instance.team)
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "phone", "language"]
+        fields = ["first_name", "last_name", "email", "phone", "language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = user_zone_field(self.instance.team)
 
 
 class TeamForm(forms.ModelForm):

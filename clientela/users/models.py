@@ -56,6 +56,12 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Dates and times are shown in this zone. Empty: your team's time zone."),
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_absent = models.BooleanField(
         _("absent"), default=False, help_text=_("Absent people get no new leads until they return.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -21,8 +22,33 @@ from clientela.users.models import ApiToken, Team, User
 from clientela.users.tasks import send_password_reset_email
 
 TOKEN_PREFIX = "clt_"  # noqa: S105 (a prefix, not a secret)
-USER_AUDIT_FIELDS = ["username", "first_name", "last_name", "email", "role", "team", "language", "is_active"]
+USER_AUDIT_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "team",
+    "language",
+    "time_zone",
+    "is_active",
+]
 TOKEN_TOUCH_INTERVAL_SECONDS = 60
+
+
+def _clean_time_zone(value: Any) -> str:
+    """A person's own zone: empty (their team's) or a real IANA name such as Europe/Bucharest."""
+    name = (value or "").strip()
+    if not name:
+        return ""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        message = _("Unknown time zone: %(name)s. Use an IANA name such as Europe/Bucharest.") % {
+            "name": name
+        }
+        raise BusinessError(message, errors={"time_zone": [message]}) from None
+    return name
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -46,6 +72,7 @@ def user_create(
     last_name: str = "",
     email: str = "",
     language: str = "en",
+    time_zone: str = "",
     check_permission: bool = True,
 ) -> User:
     """Create a user. `check_permission=False` is for the CLI and demo, which act as the system."""
@@ -71,6 +98,7 @@ def user_create(
         last_name=last_name.strip(),
         email=email.strip().lower(),
         language=language,
+        time_zone=_clean_time_zone(time_zone),
     )
     _check_password(password, user)
     user.set_password(password)
@@ -83,9 +111,11 @@ def user_create(
 @transaction.atomic
 def user_update(*, by: User, user: User, data: dict[str, Any]) -> User:
     """Change a user's profile, role, team or active flag."""
-    self_service = {"first_name", "last_name", "email", "language", "phone"}
+    self_service = {"first_name", "last_name", "email", "language", "phone", "time_zone"}
     if by.pk != user.pk or not set(data) <= self_service:
         require(by, "manage_users")
+    if "time_zone" in data:
+        data["time_zone"] = _clean_time_zone(data["time_zone"])
     if "email" in data:
         data["email"] = (data["email"] or "").strip().lower()
     if by.pk == user.pk and data.get("is_active") is False:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import (
@@ -46,6 +46,7 @@ from clientela.comms.clocks import clocks_stop_for_lead
 from clientela.comms.templates import render_message
 from clientela.core.audit import audit_create
 from clientela.core.errors import BusinessError
+from clientela.core.zones import format_moment
 from clientela.users.models import User
 
 ACTIVITY_AUDIT_FIELDS = (
@@ -372,10 +373,15 @@ def _summary_text(activity: Activity) -> tuple[str, str]:
     next_task = Task.objects.filter(pk=activity.details.get("next_step_task") or 0).first()
     promised = Task.objects.filter(pk__in=activity.details.get("promise_tasks") or []).order_by("due_at")
     for task in promised:
-        points.append(_("%(title)s (by %(due)s)") % {"title": task.title, "due": _moment(task.due_at)})
+        points.append(
+            _("%(title)s (by %(due)s)") % {"title": task.title, "due": _moment(task.due_at, activity)}
+        )
     next_step = ""
     if next_task is not None:
-        next_step = _("%(title)s on %(due)s") % {"title": next_task.title, "due": _moment(next_task.due_at)}
+        next_step = _("%(title)s on %(due)s") % {
+            "title": next_task.title,
+            "due": _moment(next_task.due_at, activity),
+        }
     agreed = "\n".join(f"- {point}" for point in points)
     try:
         rendered = render_message(
@@ -403,5 +409,7 @@ def _summary_text(activity: Activity) -> tuple[str, str]:
         return subject, body
 
 
-def _moment(value: dt.datetime) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+def _moment(value: dt.datetime, activity: Activity) -> str:
+    """A moment in the summary letter: in its writer's zone, in the letter's language."""
+    with translation.override(_language_for(activity)):
+        return format_moment(value, activity.owner)

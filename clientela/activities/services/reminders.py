@@ -19,6 +19,7 @@ from clientela.activities.services.task import task_url
 from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.tasks import run_once
+from clientela.core.zones import format_moment
 
 
 def task_remind(*, task_id: int, reminder_at: str | None = None, now: dt.datetime | None = None) -> bool:
@@ -52,7 +53,7 @@ def task_remind(*, task_id: int, reminder_at: str | None = None, now: dt.datetim
         with in_language_of(task.assignee):
             text = _("Reminder: %(title)s (due %(due)s)") % {
                 "title": task.title,
-                "due": f"{timezone.localtime(task.due_at):%Y-%m-%d %H:%M}",
+                "due": format_moment(task.due_at, task.assignee),
             }
         notify(user=task.assignee, verb="task_reminder", text=text, url=task_url(task))
         sent = True

@@ -37,6 +37,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.zones import local
 from clientela.users.models import User
 
 TASK_AUDIT_FIELDS = (
@@ -307,7 +308,8 @@ def next_due(task: Task) -> dt.datetime | None:
     freq = _RRULE_FREQ.get(task.recurrence)  # type: ignore[call-overload]
     if freq is None:
         return None
-    local_due = timezone.localtime(task.due_at)
+    # The series keeps its wall-clock time in the assignee's zone (across daylight saving).
+    local_due = local(task.due_at, task.assignee if task.assignee_id else None)
     rule = rrule(
         freq, interval=max(task.recurrence_interval, 1), dtstart=local_due.replace(tzinfo=None), count=2
     )

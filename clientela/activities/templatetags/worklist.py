@@ -15,7 +15,7 @@ from typing import Any
 from django import template
 from django.db.models import F
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.activities.worklist import DONE, NO_ANSWER, REACHED, outcome_choices, user_time_zone
@@ -24,6 +24,7 @@ from clientela.comms.models import ResponseClock
 from clientela.comms.selectors import ClockView, clock_status, clock_time_left
 from clientela.comms.team_settings import calendar_for_team
 from clientela.core.permissions import user_can
+from clientela.core.zones import format_moment, local
 from clientela.leads.models import Lead
 
 register = template.Library()
@@ -89,8 +90,8 @@ def clock_context(view: ClockView | None, viewer: Any) -> dict[str, Any]:
         return {"clock": None}
     clock = view.clock
     zone = user_time_zone(viewer)
-    due_local = clock.due_at.astimezone(zone)
-    deadline = f"{formats.date_format(due_local, DEADLINE_FORMAT)} ({zone.key})"
+    due_local = local(clock.due_at, viewer)
+    deadline = f"{format_moment(clock.due_at, viewer, DEADLINE_FORMAT)} ({zone.key})"
     prefix = _("Promise") if clock.kind == ClockKind.PROMISE else _("Reply")
     if not view.is_open:
         css = "bg-secondary-lt"

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from clientela.activities.services.reminders import reminders_sweep
 from clientela.activities.services.task import task_create, task_reassign
 from clientela.core.tests.languages import in_ro, romanian, text
+from clientela.core.zones import format_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,8 @@ def test_the_reminder_job_writes_in_the_assignees_language(world):
     task = task_create(by=world.manager_north, title="Ofertă", due_at=past, reminder_at=past)
     with translation.override("en"):  # the job runs in the site's language
         assert reminders_sweep() == 1
-    due = f"{timezone.localtime(task.due_at):%Y-%m-%d %H:%M}"
+    with translation.override("ro"):  # the assignee's language and zone
+        due = format_moment(task.due_at, world.manager_north)
     assert text(world.manager_north, "task_reminder") == in_ro(
         "Reminder: %(title)s (due %(due)s)", {"title": "Ofertă", "due": due}
     )

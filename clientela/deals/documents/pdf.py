@@ -20,9 +20,10 @@ from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from clientela.core.zones import local_date
 from clientela.deals.choices import DocumentKind
 from clientela.deals.models import CompanyProfile, DealLine, Document, DocumentTemplate
 from clientela.deals.money import format_money, invalid
@@ -201,7 +202,7 @@ def document_context(
             }
             for index, line in enumerate(lines, start=1)
         ]
-        today, validity = _date(timezone.localdate()), _date(valid_until)
+        today, validity = _date(local_date(deal.owner)), _date(valid_until)
     contacts = [
         {"name": str(contact), "position": contact.position, "email": contact.email, "phone": contact.phone}
         for contact in deal.contacts.all()
