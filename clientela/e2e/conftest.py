@@ -77,7 +77,7 @@ class AppServer:
             input=input,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=600,
         )
         if done.returncode:
             raise AssertionError(f"clientela {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -104,7 +104,7 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
