@@ -143,7 +143,7 @@ def feed_build(*, user: User, base_url: str, now: dt.datetime | None = None) -> 
         event.add("dtstamp", stamp)
         event.add("dtstart", task.due_at.astimezone(dt.UTC))
         event.add("dtend", (task.due_at + dt.timedelta(minutes=minutes)).astimezone(dt.UTC))
-        event.add("summary", f"{task.title} · {label}" if label else task.title)
+        event.add("summary", f"{task.shown_title} · {label}" if label else task.shown_title)
         description = [str(task.get_kind_display())]
         if task.description:
             description.append(task.description)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -23,6 +24,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from clientela.core.errors import BusinessError, validation_messages
 from clientela.core.hooks import Hook
+from clientela.core.language import language_of
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ class BearerTokenAuth(HttpBearer):
         user = token_authenticate(raw_token=token)
         if user is not None:
             request.user = user
+            # As the web app does (users.middleware): answers, stored texts included, in the
+            # caller's own language.
+            translation.activate(language_of(user))
+            request.LANGUAGE_CODE = translation.get_language()
         return user
 
 
