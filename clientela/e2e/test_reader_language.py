@@ -24,7 +24,7 @@ def test_system_texts_are_in_the_readers_language(app_server, browser_page, scre
         f"'last_name': '{last_name}', 'email': '{last_name.lower()}@example.com', "
         "'source': 'web_form', 'team': olga.team})\n"
         "print(lead.pk)"
-    )
+    ).splitlines()[-1]
     name = f"Radu {last_name}"
 
     olga = browser_page("olga")

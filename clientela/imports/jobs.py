@@ -148,9 +148,11 @@ def preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def report_lines(job: ImportJob, header: Sequence[str]) -> Iterator[str]:
+def report_lines(job: ImportJob, header: Sequence[str], *, for_reader: bool = True) -> Iterator[str]:
     """The report as CSV text, header first: from the saved file, or from the committed batches
-    while the import runs (or after it failed)."""
+    while the import runs (or after it failed). `for_reader`: reasons in the active language;
+    otherwise as stored (the finished file keeps them as messages, for every later reader)."""
+    show = _for_reader if for_reader else _as_stored
     buffer = io.StringIO()
     csv.writer(buffer).writerow(header)
     yield buffer.getvalue()
@@ -160,10 +162,14 @@ def report_lines(job: ImportJob, header: Sequence[str]) -> Iterator[str]:
             while chunk := stream.read(1 << 16):
                 # whole lines only, so a reason stored as a message is shown in the reader's language
                 chunk += stream.readline()
-                yield _for_reader(chunk.decode("utf-8"))
+                yield show(chunk.decode("utf-8"))
         return
     chunks = job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
-    yield from (_for_reader(text) for text in chunks)
+    yield from (show(text) for text in chunks)
+
+
+def _as_stored(text: str) -> str:
+    return text
 
 
 def _for_reader(text: str) -> str:
