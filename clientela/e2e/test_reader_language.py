@@ -37,6 +37,7 @@ def test_system_texts_are_in_the_readers_language(app_server, browser_page, scre
     main = olga.locator(".page-wrapper")
     expect(main).to_contain_text("Лид создан, источник: Веб-форма")
     expect(main).to_contain_text("Назначен вручную")
+    expect(main).to_contain_text(f"Первый контакт: {name}")
     expect(main).not_to_contain_text(ENGLISH_SYSTEM_TEXTS)
     screens(olga, "olga-lead-card")
 
@@ -45,6 +46,7 @@ def test_system_texts_are_in_the_readers_language(app_server, browser_page, scre
     main = elena.locator(".page-wrapper")
     expect(main).to_contain_text("Lead creat din Formular web")
     expect(main).to_contain_text("Alocat manual lui")
+    expect(main).to_contain_text(f"Primul contact cu {name}")
     expect(main).not_to_contain_text(ENGLISH_SYSTEM_TEXTS)
     expect(main).not_to_contain_text("Лид создан")
     screens(elena, "elena-lead-card")

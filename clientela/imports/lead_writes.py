@@ -81,7 +81,7 @@ class LeadWrites:
     distributor: Any
     clocks: Any
     _pending_merges: list[tuple[Outcome, _Draft]]
-    _touch_texts: dict[str, tuple[str, str]]
+    _touch_texts: dict[str, tuple[str, str | None]]
 
     if TYPE_CHECKING:  # what the runner provides
 
@@ -207,7 +207,7 @@ class LeadWrites:
         team_id = self.job.team_id
         job_id = self.job.pk
         rows = []
-        events = []
+        events: list[tuple[Any, ...]] = []
         tasks = []
         due = db_datetime(now + FIRST_CONTACT_DUE)
         created_text_cache: dict[str, tuple[str, str]] = {}
@@ -425,7 +425,7 @@ class LeadWrites:
                 user=owner, verb="lead_touch", text=text, url=reverse("imports:detail", args=[self.job.pk])
             )
 
-    def _touch_text(self, details: dict[str, Any]) -> tuple[str, str]:
+    def _touch_text(self, details: dict[str, Any]) -> tuple[str, str | None]:
         """'Came in again via Exhibition' (lead_touch's line): its text and message, once per source."""
         source = details["source"]
         text = self._touch_texts.get(source)

@@ -268,7 +268,7 @@ class ImportRunner(LeadWrites, JobRunner):
         self.seen_phone: dict[str, int] = {}
         self.touched_other: dict[str, set[int]] = {"contact": set(), "client": set()}
         self._pending_merges: list[tuple[Outcome, _Draft]] = []
-        self._touch_texts: dict[str, str] = {}
+        self._touch_texts: dict[str, tuple[str, str | None]] = {}
         self.translate = Translations()
 
     def _import(self, table: Table) -> None:

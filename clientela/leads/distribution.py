@@ -143,7 +143,7 @@ def candidates_for(team: Team, policy: LeadPolicy) -> list[Candidate]:
     ]
 
 
-def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
+def match_reasons(rule: DistributionRule, lead: Lead) -> list[Message] | None:
     """What the rule specialises in that this lead has, or None when the rule does not match."""
 
     folded: dict[str, frozenset[str]] = rule.__dict__.setdefault("_folded_lists", {})

@@ -248,14 +248,14 @@ def lead_convert(
     started: Deal | None = None
     if deal is not None:
         started = _start_deal(by=by, lead=lead, client=client, contact=contact, spec=deal)
-    text = Message(texts.CONVERTED, client=client)
+    line = Message(texts.CONVERTED, client=client)
     if started is not None:
-        text = Message(texts.CONVERTED_DEAL, client=client, deal=started)
+        line = Message(texts.CONVERTED_DEAL, client=client, deal=started)
     set_status(
         lead,
         LeadStatus.CONVERTED,
         by,
-        text,
+        line,
         kind=LeadEventKind.CONVERTED,
         client=client.pk,
         contact=contact.pk,
