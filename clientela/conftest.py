@@ -99,3 +99,13 @@ def _default_policy_rows(request):
     from clientela.comms.template_defaults import ensure_default_templates
 
     ensure_default_templates()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request of a user who reads another language activates it for the thread (as each
+    request does in the server); the next test starts in the site's language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

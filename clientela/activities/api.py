@@ -251,7 +251,10 @@ def create_activity(request: AuthedRequest, payload: ActivityIn) -> Status[Activ
 class TaskOut(Schema):
     id: int
     kind: str
-    title: str
+    title: str = Field(description="The title in the caller's language (a typed title as typed).")
+    title_message: dict[str, Any] | None = Field(
+        None, description="A title the system wrote, as stored: a message code and its parameters."
+    )
     description: str
     due_at: dt.datetime
     priority: int
@@ -269,6 +272,10 @@ class TaskOut(Schema):
     done_at: dt.datetime | None
     result: str
     overdue: bool
+
+    @staticmethod
+    def resolve_title(obj: Task) -> str:
+        return obj.shown_title
 
     @staticmethod
     def resolve_assignee(obj: Task) -> dict[str, Any] | None:

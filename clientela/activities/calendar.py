@@ -129,7 +129,7 @@ def calendar_for(
     items: list[CalendarItem] = [
         CalendarItem(
             kind="task",
-            title=task.title,
+            title=task.shown_title,
             start=task.due_at.astimezone(zone),
             task=task,
             done=task.done_at is not None,

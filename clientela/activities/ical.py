@@ -30,6 +30,7 @@ from icalendar import Calendar, Event
 from clientela.activities.choices import ActivityKind, TaskKind
 from clientela.activities.models import Activity, Task
 from clientela.core.audit import audit_event
+from clientela.core.language import in_language_of
 from clientela.core.models import AuditEntry
 from clientela.core.zones import zone_name_of
 from clientela.users.models import User
@@ -128,7 +129,13 @@ def feed_items(*, user: User, now: dt.datetime | None = None) -> tuple[list[Task
 
 
 def feed_build(*, user: User, base_url: str, now: dt.datetime | None = None) -> bytes:
-    """The RFC 5545 document of the user's feed; `base_url` makes the links absolute."""
+    """The RFC 5545 document of the user's feed; `base_url` makes the links absolute. A calendar
+    app fetches it without the user's session: it reads in its owner's language."""
+    with in_language_of(user):
+        return _feed_build(user=user, base_url=base_url, now=now)
+
+
+def _feed_build(*, user: User, base_url: str, now: dt.datetime | None = None) -> bytes:
     now = now or timezone.now()
     tasks, meetings = feed_items(user=user, now=now)
     calendar = Calendar()
@@ -148,7 +155,7 @@ def feed_build(*, user: User, base_url: str, now: dt.datetime | None = None) -> 
         event.add("dtstamp", stamp)
         event.add("dtstart", task.due_at.astimezone(dt.UTC))
         event.add("dtend", (task.due_at + dt.timedelta(minutes=minutes)).astimezone(dt.UTC))
-        event.add("summary", f"{task.title} · {label}" if label else task.title)
+        event.add("summary", f"{task.shown_title} · {label}" if label else task.shown_title)
         description = [str(task.get_kind_display())]
         if task.description:
             description.append(task.description)

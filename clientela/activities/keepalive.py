@@ -40,6 +40,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clientela.activities import texts
 from clientela.activities.choices import Direction, TaskKind
 from clientela.activities.models import KEEP_ALIVE_DEFAULT_DAYS, Activity, KeepAlivePolicy, Task
 from clientela.activities.services.task import task_create
@@ -50,6 +51,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import require, role_of, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import run_once
+from clientela.core.texts import Message
 from clientela.deals.choices import DealStatus
 from clientela.deals.models import Deal
 from clientela.users.models import User
@@ -177,10 +179,7 @@ def keep_alive_raise(*, deal: Any, silence_since: dt.datetime, now: dt.datetime)
     def _raise(*, days: int) -> None:
         task = task_create(
             by=None,
-            title=(
-                _("Keep in touch: %(client)s is waiting on us (%(deal)s)")
-                % {"client": deal.client, "deal": deal}
-            )[:200],
+            title=Message(texts.KEEP_ALIVE, client=deal.client, deal=deal),
             description=_("The client has heard nothing from us for %(days)s days.") % {"days": days},
             due_at=now,
             kind=TaskKind.KEEP_ALIVE,
@@ -229,7 +228,6 @@ def keep_alive_compose_url(*, deal: Any, language: str, days_waiting: int | str 
     subject = _("About %(deal)s") % {"deal": deal.title}
     body = ""
     try:
-
         rendered = render_message(
             "keep_alive",
             language=lang,

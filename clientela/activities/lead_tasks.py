@@ -9,14 +9,14 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
+from clientela.activities import texts
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Activity, Task
 from clientela.activities.services.task import TASK_AUDIT_FIELDS
 from clientela.core.audit import audit_create, audit_event
-from clientela.core.language import reader_language
+from clientela.core.texts import Message, stored
 from clientela.leads.choices import Temperature
 from clientela.leads.models import Lead
 from clientela.leads.services.lifecycle import CALL_BACK_DUE, FIRST_CONTACT_DUE
@@ -27,25 +27,26 @@ def lead_task_due(*, lead: Lead, kind: str, by: User | None = None) -> Task:
     """A task the rules create for a lead (first contact, call-back, re-contact): the lead's
     owner or, for a lead in the team queue, nobody yet; audited like every other task."""
     now = timezone.now()
+    # The title is a message (core.texts): each reader sees it in their own language.
     if kind == TaskKind.RECONTACT:
-        # Written by a job: the title in its reader's language (the owner, else the team's head).
-        with translation.override(reader_language(lead.owner, lead.team)):
-            title = _("Re-contact %(name)s") % {"name": lead}
+        title = Message(texts.RECONTACT, name=lead)
         due, priority = now, Priority.HIGH
     elif kind == TaskKind.CALL_BACK:
-        title = _("Call back %(name)s now") % {"name": lead}
+        title = Message(texts.CALL_BACK, name=lead)
         due, priority = now + CALL_BACK_DUE, Priority.URGENT
     else:
         kind = TaskKind.FIRST_CONTACT
-        title = _("First contact with %(name)s") % {"name": lead}
+        title = Message(texts.FIRST_CONTACT, name=lead)
         hot = lead.temperature == Temperature.HOT
         due, priority = now + FIRST_CONTACT_DUE, Priority.HIGH if hot else Priority.NORMAL
     actor = by if getattr(by, "is_authenticated", False) else None
+    plain, message = stored(title, 200)  # a lead's name may be 200 characters on its own
     task = Task.objects.create(
         created_by=actor,
         updated_by=actor,
         kind=kind,
-        title=title[:200],  # a lead's name may be 200 characters on its own
+        title=plain,
+        title_message=message,
         due_at=due,
         priority=priority,
         assignee=lead.owner,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.activities.choices import ActivityKind, Direction, Outcome, Priority, Recurrence, TaskKind
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+from clientela.core.texts import render
 from clientela.core.zones import format_moment
 
 RECORD_LINK_FIELDS = ("lead", "client", "contact", "deal")
@@ -124,6 +125,8 @@ class Activity(BusinessModel):
 class Task(BusinessModel):
     kind = models.CharField(_("kind"), max_length=20, choices=TaskKind.choices, default=TaskKind.OTHER)
     title = models.CharField(_("title"), max_length=200)
+    # A title the system wrote: its code and parameters (core.texts), shown in the reader's language.
+    title_message = models.JSONField(null=True, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
     priority = models.PositiveSmallIntegerField(
@@ -267,7 +270,12 @@ class Task(BusinessModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's (active) language; a typed title as typed."""
+        return render(self.title_message, self.title)
 
     @property
     def is_done(self) -> bool:

@@ -391,7 +391,7 @@ def task_new(request: AuthedRequest) -> HttpResponse:
 def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
     initial = {
-        "title": task.title,
+        "title": task.shown_title,
         "kind": task.kind,
         "due_at": timezone.localtime(task.due_at),
         "priority": task.priority,

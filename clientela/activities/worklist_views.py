@@ -183,7 +183,7 @@ def _outcome_initial(task: Task, outcome: str, now: dt.datetime) -> dict[str, An
         zone = timezone.get_current_timezone()
         again = (now + dt.timedelta(hours=2)).astimezone(zone).replace(second=0, microsecond=0)
         initial["next_step_at"] = again
-        initial["next_step_subject"] = _("Call again: %(title)s") % {"title": task.title}
+        initial["next_step_subject"] = _("Call again: %(title)s") % {"title": task.shown_title}
     return initial
 
 
@@ -199,7 +199,7 @@ def outcome_log(*, by: User, task: Task, outcome: str, notes: str, next_step: An
                 client=task.client,
                 contact=task.contact,
                 deal=task.deal,
-                subject=task.title,
+                subject=task.shown_title,
                 body=notes,
                 next_step=next_step,
             )
@@ -256,11 +256,11 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
             except BusinessError as exc:
                 add_business_error(form, exc)
             else:
-                message = _("Logged: %(title)s.") % {"title": task.title}
+                message = _("Logged: %(title)s.") % {"title": task.shown_title}
                 if planned is not None:
                     message = _("Logged: %(title)s. Next: %(next)s.") % {
-                        "title": task.title,
-                        "next": planned.title,
+                        "title": task.shown_title,
+                        "next": planned.shown_title,
                     }
                 messages.success(request, message)
                 target = safe_next(request, reverse("core:home"))

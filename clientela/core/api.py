@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -24,6 +24,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from clientela.core.errors import BusinessError, validation_messages
 from clientela.core.hooks import Hook
+from clientela.core.language import language_of
 from clientela.core.zones import zone_of
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ class BearerTokenAuth(HttpBearer):
             request.user = user
             # A time written without an offset means the token owner's wall clock, as on a page.
             timezone.activate(zone_of(user))
+            # As the web app does (users.middleware): answers, stored texts included, in the
+            # caller's own language.
+            translation.activate(language_of(user))
+            request.LANGUAGE_CODE = translation.get_language()
         return user
 
 

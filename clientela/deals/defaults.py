@@ -9,9 +9,11 @@ models of a migration too. Built-in records keep a `code`, and their names are s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 PIPELINE_LABELS: dict[str, Any] = {
@@ -114,6 +116,62 @@ DEFAULT_NAMES: dict[str, str] = {
     **{code: name for *_head, stages in PIPELINES for code, name, *_tail in stages},
     **dict(LOST_REASONS),
 }
+
+# Products and objections the demo seeds: their names, objections and recommended answers are
+# shown in the reader's language while they keep the English wording they were seeded with
+# (`seeded_text`); once an admin rewrites one it shows as written.
+SEEDED_PRODUCT_NAMES: list[Any] = [
+    _("Technical translation"),
+    _("Video production"),
+    _("Security audit"),
+    _("Consulting"),
+    _("Software licence (yearly)"),
+    _("Training day"),
+    _("Cloud PBX"),
+]
+SEEDED_OBJECTIONS: list[tuple[Any, Any]] = [
+    (
+        _("It is too expensive."),
+        _("Compare the cost of one lost client with the price; offer a pilot at a smaller scope."),
+    ),
+    (
+        _("We already work with another supplier."),
+        _("Ask what they would improve; offer a side-by-side trial on one project."),
+    ),
+    (
+        _("Not now, maybe next quarter."),
+        _("Agree the date and the reason; set the next step in the CRM before hanging up."),
+    ),
+    (
+        _("I need to discuss it with my director."),
+        _("Offer a short call with the director; send a one-page summary they can forward."),
+    ),
+    (
+        _("Your delivery times are too long."),
+        _("Show the delivery plan with dates; offer a partial delivery first."),
+    ),
+    (
+        _("We had a bad experience with a similar product."),
+        _("Ask what went wrong and show how it is handled here; give a reference client."),
+    ),
+]
+
+
+@functools.cache
+def _seeded_by_english() -> dict[str, Any]:
+    with translation.override(None):  # the wording in the source (English), whatever is active
+        return {
+            str(label): label
+            for label in [*SEEDED_PRODUCT_NAMES, *(text for pair in SEEDED_OBJECTIONS for text in pair)]
+        }
+
+
+def seeded_text(value: str) -> str:
+    """A seeded product name, objection or answer in the reader's (active) language; any other
+    text as written."""
+    label = _seeded_by_english().get(value)
+    return str(label) if label is not None else value
+
 
 # One body serves every kind; admins edit each kind's copy. Variables: see docs in the settings page.
 DEFAULT_TEMPLATE_BODY = """<html>

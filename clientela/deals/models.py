@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+from clientela.core.texts import render
 from clientela.deals.choices import (
     DealEventKind,
     DealStatus,
@@ -178,7 +179,14 @@ class Product(BusinessModel):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A seeded product's name in the reader's language; an admin's name as written."""
+        from clientela.deals.defaults import seeded_text
+
+        return seeded_text(self.name)
 
 
 class PriceList(BusinessModel):
@@ -486,6 +494,8 @@ class DealEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField(_("text"), blank=True)
+    # A line the system wrote: its code and parameters (core.texts), shown in the reader's language.
+    text_message = models.JSONField(null=True, blank=True, editable=False)
     data = models.JSONField(default=dict, blank=True)
     document_version = models.ForeignKey(
         "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -499,6 +509,11 @@ class DealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id} {self.kind}"
+
+    @property
+    def shown_text(self) -> str:
+        """The line in the reader's (active) language; a typed note as typed."""
+        return render(self.text_message, self.text)
 
 
 # --- Documents (proposals, agreements, invoices, acts) ------------------------------------------
@@ -712,7 +727,20 @@ class Objection(BusinessModel):
         ordering = ["text"]
 
     def __str__(self) -> str:
-        return self.text
+        return self.shown_text
+
+    @property
+    def shown_text(self) -> str:
+        """A seeded objection in the reader's language; an admin's wording as written."""
+        from clientela.deals.defaults import seeded_text
+
+        return seeded_text(self.text)
+
+    @property
+    def shown_answer(self) -> str:
+        from clientela.deals.defaults import seeded_text
+
+        return seeded_text(self.answer)
 
 
 class DealObjection(models.Model):

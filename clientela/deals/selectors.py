@@ -105,6 +105,7 @@ def deal_timeline(deal: Deal, *, limit: int = 200, show_amounts: bool = True) ->
         for event in rows:
             if event.kind in (DealEventKind.WON, DealEventKind.EDITED):
                 event.text = ""  # "Won: 12 000 RON …", "Changed: amount" with values in data
+                event.text_message = None
     return rows
 
 

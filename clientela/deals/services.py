@@ -30,7 +30,9 @@ from clientela.core.normalise import search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record, role_of, user_can
 from clientela.core.roles import OWNING_ROLES, Role
+from clientela.core.texts import Message, sentences, stored
 from clientela.core.validation import too_long
+from clientela.deals import texts
 from clientela.deals.board.stages import default_pipeline, first_open_stage
 from clientela.deals.choices import DealEventKind, DealStatus
 from clientela.deals.models import Deal, DealEvent, DealStageChange, DocumentVersion, Pipeline, Stage
@@ -85,18 +87,21 @@ def deal_event(
     deal: Deal,
     kind: str,
     actor: User | None = None,
-    text: str = "",
+    text: str | Message = "",
     *,
     document_version: DocumentVersion | None = None,
     at: dt.datetime | None = None,
     **data: Any,
 ) -> DealEvent:
-    """Add a line to the deal's timeline (`at`: when it happened, if not now)."""
+    """Add a line to the deal's timeline (`at`: when it happened, if not now): a `Message` the
+    system writes (shown in each reader's language), or a person's text as typed."""
+    plain, message = stored(text)
     return DealEvent.objects.create(
         deal=deal,
         kind=kind,
         actor=actor_of(actor),
-        text=str(text),
+        text=plain,
+        text_message=message,
         data=json_safe(data),
         document_version=document_version,
         at=at or timezone.now(),
@@ -257,9 +262,11 @@ def deal_create(
         deal=deal, pipeline=pipeline, from_stage=None, to_stage=stage, at=now, by=by
     )
     audit_create(actor=by, instance=deal, fields=DEAL_AUDIT_FIELDS)
-    text = _("Deal started in %(pipeline)s, stage “%(stage)s”.") % {"pipeline": pipeline, "stage": stage}
+    text = Message(
+        texts.CREATED, pipeline=texts.label("pipeline", pipeline), stage=texts.label("stage", stage)
+    )
     if source_lead is not None:
-        text += " " + _("From lead %(lead)s.") % {"lead": source_lead}
+        text = sentences(text, Message(texts.FROM_LEAD, lead=source_lead))
     deal_event(deal, DealEventKind.CREATED, by, text, at=now, stage=stage.pk)
     touch_client(client, now)
     if owner is not None and owner != by:

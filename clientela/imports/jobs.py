@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.errors import ConflictError
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.texts import CELL_PREFIX, render_cell
 from clientela.imports.choices import ImportStatus
 from clientela.imports.files import Table, open_table
 from clientela.imports.models import ImportJob
@@ -147,9 +148,11 @@ def preview(job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def report_lines(job: ImportJob, header: Sequence[str]) -> Iterator[str]:
+def report_lines(job: ImportJob, header: Sequence[str], *, for_reader: bool = True) -> Iterator[str]:
     """The report as CSV text, header first: from the saved file, or from the committed batches
-    while the import runs (or after it failed)."""
+    while the import runs (or after it failed). `for_reader`: reasons in the active language;
+    otherwise as stored (the finished file keeps them as messages, for every later reader)."""
+    show = _for_reader if for_reader else _as_stored
     buffer = io.StringIO()
     csv.writer(buffer).writerow(header)
     yield buffer.getvalue()
@@ -157,6 +160,27 @@ def report_lines(job: ImportJob, header: Sequence[str]) -> Iterator[str]:
         with job.report.open("rb") as stream:
             stream.readline()
             while chunk := stream.read(1 << 16):
-                yield chunk.decode("utf-8")
+                # whole lines only, so a reason stored as a message is shown in the reader's language
+                chunk += stream.readline()
+                yield show(chunk.decode("utf-8"))
         return
-    yield from job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
+    chunks = job.report_chunks.order_by("seq").values_list("text", flat=True).iterator(chunk_size=20)
+    yield from (show(text) for text in chunks)
+
+
+def _as_stored(text: str) -> str:
+    return text
+
+
+def _for_reader(text: str) -> str:
+    """Report lines with their reasons (the last cell) in the reader's language, where the writer
+    stored a message (`core.texts.as_cell`); other lines pass untouched."""
+    if CELL_PREFIX.replace('"', '""') not in text:  # as the CSV writer quoted it
+        return text
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if row:
+            row[-1] = render_cell(row[-1])
+        writer.writerow(row)
+    return buffer.getvalue()

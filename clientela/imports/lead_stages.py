@@ -28,8 +28,10 @@ from clientela.comms.tasks import sweep_clocks
 from clientela.comms.team_settings import calendar_for_team, policy_for_team
 from clientela.core.language import reader_language
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.texts import Message
 from clientela.imports.bulk import BulkInserter, db_datetime
 from clientela.imports.fast import Translations
+from clientela.leads import texts as lead_texts
 from clientela.leads.choices import (
     OPEN_STATUSES,
     AssignmentStrategy,
@@ -68,7 +70,7 @@ class Outcome:
     lead_id: int | None = None
     interest_id: int | None = None
     merged_into: str = ""
-    reason: str = ""
+    reason: Any = ""  # text, or a message (core.texts) the report shows in its reader's language
 
 
 @dataclass
@@ -82,7 +84,7 @@ class _Draft:
     touch_details: list[dict[str, Any]] = field(default_factory=list)
     id: int | None = None
     owner: User | None = None
-    reason: str = ""
+    reason: Message | str = ""
     # attributes read by leads.temperature / leads.scoring / leads.distribution
     first_name: str = ""
     last_name: str = ""
@@ -214,10 +216,10 @@ class BatchDistributor:
     def _last_assigned(self, rule: DistributionRule | None) -> int | None:
         return self.last.get(rule.pk if rule is not None else None)
 
-    def decide(self, lead: Any) -> tuple[User | None, str]:
+    def decide(self, lead: Any) -> tuple[User | None, Message]:
         team = self.team
         if team is None:
-            return None, self.translate("No team: the lead waits for a head of sales to assign it.")
+            return None, Message(lead_texts.NO_TEAM)
         assignment = decide(
             lead,
             team=team,

@@ -17,12 +17,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from clientela.activities import texts as activity_texts
 from clientela.activities.choices import Priority, TaskKind
 from clientela.activities.models import Task
 from clientela.clients.models import Contact
 from clientela.clients.services.derived import clients_touched
 from clientela.core.language import reader_language
 from clientela.core.notifications import notify
+from clientela.core.texts import Label, Message, stored
 from clientela.imports.bulk import BulkInserter, db_datetime
 from clientela.imports.choices import RowOutcome
 from clientela.imports.fast import Translations, fast_search_text
@@ -34,6 +36,7 @@ from clientela.imports.lead_stages import (
     _search_index_in_bulk,
 )
 from clientela.imports.models import ImportJob
+from clientela.leads import texts as lead_texts
 from clientela.leads.choices import (
     LeadEventKind,
     LeadStatus,
@@ -78,7 +81,7 @@ class LeadWrites:
     distributor: Any
     clocks: Any
     _pending_merges: list[tuple[Outcome, _Draft]]
-    _touch_texts: dict[str, str]
+    _touch_texts: dict[str, tuple[str, str | None]]
 
     if TYPE_CHECKING:  # what the runner provides
 
@@ -122,6 +125,7 @@ class LeadWrites:
                 "team_id",
                 "assigned_at",
                 "assignment_reason",
+                "assignment_message",
                 "last_touch_at",
                 "touch_count",
                 "search_text",
@@ -129,7 +133,9 @@ class LeadWrites:
                 "import_job_id",
             ],
         )
-        self.event_writer = BulkInserter(LeadEvent, ["lead_id", "at", "actor_id", "kind", "text", "data"])
+        self.event_writer = BulkInserter(
+            LeadEvent, ["lead_id", "at", "actor_id", "kind", "text", "text_message", "data"]
+        )
         self.task_writer = BulkInserter(
             Task,
             [
@@ -138,6 +144,7 @@ class LeadWrites:
                 "created_by_id",
                 "kind",
                 "title",
+                "title_message",
                 "due_at",
                 "priority",
                 "assignee_id",
@@ -200,14 +207,15 @@ class LeadWrites:
         team_id = self.job.team_id
         job_id = self.job.pk
         rows = []
-        events = []
+        events: list[tuple[Any, ...]] = []
         tasks = []
         due = db_datetime(now + FIRST_CONTACT_DUE)
-        created_text_cache: dict[str, str] = {}
+        created_text_cache: dict[str, tuple[str, str]] = {}
         for draft, pk in zip(drafts, ids, strict=True):
             draft.id = pk
             v = draft.values
             owner_id = draft.owner.pk if draft.owner else None
+            reason_text, reason_json = _stored_json(draft.reason, 300)
             rows.append(
                 (
                     pk,
@@ -244,7 +252,8 @@ class LeadWrites:
                     owner_id,
                     team_id,
                     at if owner_id else None,
-                    draft.reason[:300],
+                    reason_text,
+                    reason_json,
                     at,
                     draft.touch_count,
                     fast_search_text(
@@ -259,10 +268,13 @@ class LeadWrites:
                 )
             )
             source_label = draft.get_source_display()
-            text = created_text_cache.get(source_label)
-            if text is None:
-                text = _("Lead created from %(source)s") % {"source": source_label}
-                created_text_cache[source_label] = text
+            created = created_text_cache.get(draft.source)
+            if created is None:  # lead_create's line, once per source
+                message = Message(lead_texts.CREATED, source=Label("lead_source", draft.source, source_label))
+                created = created_text_cache[draft.source] = (
+                    message.fallback(),
+                    json.dumps(message.as_json()),
+                )
             events.append(
                 (
                     None,
@@ -270,8 +282,8 @@ class LeadWrites:
                     at,
                     by_id,
                     LeadEventKind.CREATED.value,
-                    text,
-                    json.dumps({"import_job": job_id, "line": draft.line, "assignment": draft.reason}),
+                    *created,
+                    json.dumps({"import_job": job_id, "line": draft.line, "assignment": reason_text}),
                 )
             )
             for details in draft.touch_details:
@@ -282,7 +294,7 @@ class LeadWrites:
                         at,
                         by_id,
                         LeadEventKind.TOUCH.value,
-                        self._touch_text(details),
+                        *self._touch_text(details),
                         json.dumps(details),
                     )
                 )
@@ -294,7 +306,7 @@ class LeadWrites:
                     at,
                     by_id,
                     TaskKind.FIRST_CONTACT.value,
-                    (_("First contact with %(name)s") % {"name": draft})[:200],
+                    *_stored_json(Message(activity_texts.FIRST_CONTACT, name=str(draft)), 200),
                     due,
                     (Priority.HIGH if hot else Priority.NORMAL).value,
                     owner_id,
@@ -383,7 +395,7 @@ class LeadWrites:
             groups[key].append(lead.pk)
             for _line, details in arrivals:
                 events.append(
-                    (LeadEventKind.TOUCH.value, lead.pk, self._touch_text(details), json.dumps(details))
+                    (LeadEventKind.TOUCH.value, lead.pk, *self._touch_text(details), json.dumps(details))
                 )
             if lead.owner_id and lead.import_job_id != self.job.pk:
                 per_owner[lead.owner_id] += len(arrivals)
@@ -398,8 +410,8 @@ class LeadWrites:
             )
         ids = self.event_writer.reserve_ids(len(events))
         self.event_writer.insert(
-            (pk, lead_id, at, by_id, kind, text, data)
-            for pk, (kind, lead_id, text, data) in zip(ids, events, strict=True)
+            (pk, lead_id, at, by_id, kind, text, message, data)
+            for pk, (kind, lead_id, text, message, data) in zip(ids, events, strict=True)
         )
         owners = User.objects.in_bulk(list(per_owner))
         for owner_id, count in per_owner.items():
@@ -413,13 +425,13 @@ class LeadWrites:
                 user=owner, verb="lead_touch", text=text, url=reverse("imports:detail", args=[self.job.pk])
             )
 
-    def _touch_text(self, details: dict[str, Any]) -> str:
-        """'Came in again via Exhibition' (lead_touch's wording), translated once per source."""
+    def _touch_text(self, details: dict[str, Any]) -> tuple[str, str | None]:
+        """'Came in again via Exhibition' (lead_touch's line): its text and message, once per source."""
         source = details["source"]
         text = self._touch_texts.get(source)
         if text is None:
-            text = _("Came in again via %(source)s") % {"source": _SOURCE_LABELS.get(source, source)}
-            self._touch_texts[source] = text
+            label = Label("lead_source", source, _SOURCE_LABELS.get(source, source))
+            text = self._touch_texts[source] = _stored_json(Message(lead_texts.TOUCH, source=label))
         return text
 
     def _touch_clients(self, other_touches: list[_Existing], now: dt.datetime) -> None:
@@ -446,3 +458,9 @@ class LeadWrites:
             notify(
                 user=owner, verb="client_touch", text=text, url=reverse("imports:detail", args=[self.job.pk])
             )
+
+
+def _stored_json(text: Any, limit: int | None = None) -> tuple[str, str | None]:
+    """`core.texts.stored` for a raw row: the plain text and the message as JSON text."""
+    plain, message = stored(text, limit)
+    return plain, json.dumps(message) if message is not None else None

@@ -54,6 +54,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import get_visible_or_404, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.texts import as_cell
 from clientela.imports import jobs
 from clientela.imports.choices import ImportStatus, RowOutcome
 from clientela.imports.fast import Translations
@@ -267,7 +268,7 @@ class ImportRunner(LeadWrites, JobRunner):
         self.seen_phone: dict[str, int] = {}
         self.touched_other: dict[str, set[int]] = {"contact": set(), "client": set()}
         self._pending_merges: list[tuple[Outcome, _Draft]] = []
-        self._touch_texts: dict[str, str] = {}
+        self._touch_texts: dict[str, tuple[str, str | None]] = {}
         self.translate = Translations()
 
     def _import(self, table: Table) -> None:
@@ -299,7 +300,10 @@ class ImportRunner(LeadWrites, JobRunner):
 
     def _report(self, prepared: _Prepared) -> list[tuple[str, list[Any]]]:
         return [
-            (o.outcome, [o.line, o.outcome, o.lead_id or "", o.interest_id or "", o.merged_into, o.reason])
+            (
+                o.outcome,
+                [o.line, o.outcome, o.lead_id or "", o.interest_id or "", o.merged_into, as_cell(o.reason)],
+            )
             for o in self._process(prepared)
         ]
 

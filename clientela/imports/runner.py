@@ -222,7 +222,7 @@ class JobRunner(ABC):
                 raise ConflictError(_("Another run of this import took over; this one stops."))
             self.job = job
             with tempfile.TemporaryFile() as spool:
-                for text in report_lines(job, self.report_header):
+                for text in report_lines(job, self.report_header, for_reader=False):
                     spool.write(text.encode("utf-8"))
                 spool.seek(0)
                 stem = Path(job.original_name).stem[:80] or "import"

@@ -305,7 +305,7 @@ def _touch_existing(
         "message": values["message"][:500],
     }
     if isinstance(existing, Lead):
-        lead_touch(lead=existing, by=ctx.by, source=str(source_label), details=details)
+        lead_touch(lead=existing, by=ctx.by, source=values["source"], details=details)
         return IntakeResult(kind="lead", id=existing.pk, duplicate_of=existing.pk, record=existing)
     owner = existing.client.owner if isinstance(existing, Contact) else existing.owner
     audit_event(actor=ctx.by, instance=existing, event="touch", changes=details)

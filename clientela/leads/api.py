@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from clientela.clients.choices import ContactRole
@@ -107,8 +107,15 @@ class LeadOut(Schema):
     last_touch_at: dt.datetime | None
     touch_count: int
     assigned_at: dt.datetime | None
-    assignment_reason: str
+    assignment_reason: str = Field(description="Why the lead went where it is, in the caller's language.")
+    assignment_message: dict[str, Any] | None = Field(
+        None, description="The reason as stored: a message code and its parameters (none when typed)."
+    )
     merged_into_id: int | None
+
+    @staticmethod
+    def resolve_assignment_reason(obj: Lead) -> str:
+        return obj.shown_assignment_reason
 
     @staticmethod
     def resolve_owner(obj: Lead) -> dict[str, Any] | None:
@@ -145,9 +152,18 @@ class LeadEventOut(Schema):
     at: dt.datetime
     kind: str
     kind_label: str
-    text: str
+    text: str = Field(description="The line in the caller's language (a typed note as typed).")
+    message: dict[str, Any] | None = Field(
+        None,
+        alias="text_message",
+        description="The line as stored: a message code and its parameters (none for a typed note).",
+    )
     actor: Ref | None
     data: dict[str, Any]
+
+    @staticmethod
+    def resolve_text(obj: LeadEvent) -> str:
+        return obj.shown_text
 
     @staticmethod
     def resolve_kind_label(obj: LeadEvent) -> str:

@@ -44,16 +44,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.clients.models import Client
-from clientela.core.language import reader_language
 from clientela.core.roles import Role
+from clientela.core.texts import Join, Label, Message
+from clientela.leads import texts
 from clientela.leads.choices import OPEN_STATUSES, AssignmentStrategy, LeadStatus, Temperature
 from clientela.leads.models import DistributionRule, Lead, LeadPolicy
 from clientela.users.models import Team, User
@@ -89,10 +89,10 @@ class Assignment:
     """The decision: an owner (None = the team queue), one sentence why, and the rule used."""
 
     owner: User | None
-    reason: str
+    reason: Message
     rule: DistributionRule | None = None
     rule_number: int | None = None
-    considered: list[str] = field(default_factory=list)
+    considered: list[Message] = field(default_factory=list)
     strategy: str = ""
     policy: LeadPolicy | None = None
 
@@ -143,7 +143,7 @@ def candidates_for(team: Team, policy: LeadPolicy) -> list[Candidate]:
     ]
 
 
-def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
+def match_reasons(rule: DistributionRule, lead: Lead) -> list[Message] | None:
     """What the rule specialises in that this lead has, or None when the rule does not match."""
 
     folded: dict[str, frozenset[str]] = rule.__dict__.setdefault("_folded_lists", {})
@@ -157,36 +157,36 @@ def match_reasons(rule: DistributionRule, lead: Lead) -> list[str] | None:
             allowed = folded[key] = frozenset(str(v).casefold() for v in values)
         return value.casefold() in allowed
 
-    reasons: list[str] = []
+    reasons: list[Message] = []
     if rule.countries:
         if not listed(rule.countries, lead.country):
             return None
-        reasons.append(_("country %(country)s") % {"country": lead.country.upper()})
+        reasons.append(Message(texts.COUNTRY, country=lead.country.upper()))
     regions = getattr(rule, "regions", None)
     if regions:
         region = (getattr(lead, "region", "") or "").strip()
         if not listed(regions, region):
             return None
-        reasons.append(_("region %(region)s") % {"region": region})
+        reasons.append(Message(texts.REGION, region=region))
     if rule.industries:
         if not listed(rule.industries, lead.industry):
             return None
-        reasons.append(_("industry %(industry)s") % {"industry": lead.industry})
+        reasons.append(Message(texts.INDUSTRY, industry=lead.industry))
     if rule.products:
         product = (lead.product or "").casefold()
         hits = [p for p in rule.products if p and str(p).casefold() in product]
         if not hits:
             return None
-        reasons.append(_("interest in %(product)s") % {"product": hits[0]})
+        reasons.append(Message(texts.PRODUCT, product=hits[0]))
     if rule.temperatures and not listed(rule.temperatures, lead.temperature):
         return None
     return reasons
 
 
-def _rule_label(rule: DistributionRule | None, number: int, team: Team, _: Callable[[str], str] = _) -> str:
+def _rule_label(rule: DistributionRule | None, number: int, team: Team) -> Message:
     if rule is None:
-        return _("team %(team)s (anyone)") % {"team": team}
-    return _("rule %(n)s “%(rule)s”") % {"n": number, "rule": rule.name}
+        return Message(texts.RULE_ANYONE, team=team)
+    return Message(texts.RULE_NUMBERED, n=number, rule=rule.name)
 
 
 def _last_assigned_id(rule: DistributionRule | None, team: Team) -> int | None:
@@ -242,37 +242,25 @@ def decide_owner(lead: Lead) -> Assignment:
     """Choose the owner for `lead`. Owner None means the team queue. Writes nothing.
 
     Called inside a transaction (as `lead_create` does), a round-robin choice locks the
-    rule's row until commit; call `record_choice` in the same transaction.
+    rule's row until commit; call `record_choice` in the same transaction. The reason is a
+    message (core.texts): each reader sees it in their own language.
     """
     team = lead.team
     if team is None:
-        with translation.override(settings.LANGUAGE_CODE):
-            return Assignment(
-                owner=None, reason=_("No team: the lead waits for a head of sales to assign it.")
-            )
+        return Assignment(owner=None, reason=Message(texts.NO_TEAM))
     policy = policy_for(team)
     rules = active_rules(team)
     member_ids = {rule.pk: {m.pk for m in rule.members.all()} for rule in rules}
     everyone = candidates_for(team, policy)
-
-    def run() -> Assignment:
-        return decide(
-            lead,
-            team=team,
-            policy=policy,
-            rules=rules,
-            member_ids=member_ids,
-            everyone=everyone,
-            last_assigned=lambda rule: _last_assigned_id(rule, team),
-        )
-
-    decision = run()
-    language = reader_language(decision.owner, team)
-    if language != translation.get_language():
-        # Same data, same choice (ties break by id); only the words change.
-        with translation.override(language):
-            decision = run()
-    return decision
+    return decide(
+        lead,
+        team=team,
+        policy=policy,
+        rules=rules,
+        member_ids=member_ids,
+        everyone=everyone,
+        last_assigned=lambda rule: _last_assigned_id(rule, team),
+    )
 
 
 def decide(
@@ -294,29 +282,30 @@ def decide(
     explanation (the import passes a per-run cache of the same catalogue). Writes nothing
     and changes nothing: the caller records the choice (`record_choice`, or in memory).
     """
-    _ = gettext
+    del gettext  # the reason is a message, translated when someone reads it
     warm_or_hot = lead.temperature in (Temperature.HOT, Temperature.WARM)
-    considered: list[str] = []
+    temperature = Label("lead_temperature", lead.temperature, lead.get_temperature_display().lower())
+    considered: list[Message] = []
     in_order: list[DistributionRule | None] = [*rules, None]  # None: anyone in the team
     for number, rule in enumerate(in_order, start=1):
         specialisation = match_reasons(rule, lead) if rule is not None else []
         if specialisation is None:
             continue
 
-        def skip(why: str, rule: DistributionRule | None = rule, number: int = number) -> None:
-            considered.append(f"{_rule_label(rule, number, team, _)}: {why}")
+        def skip(why: Message, rule: DistributionRule | None = rule, number: int = number) -> None:
+            considered.append(Message(texts.SKIPPED, rule=_rule_label(rule, number, team), why=why))
 
         pool = everyone
         members = member_ids.get(rule.pk, set()) if rule is not None else set()
         if members:
             pool = [c for c in pool if c.user_id in members]
         if not pool:
-            skip(_("nobody available (everyone is absent or inactive)"))
+            skip(Message(texts.NOBODY_AVAILABLE))
             continue
         cap = policy.capacity_cap
         pool = [c for c in pool if c.open_leads + c.active_clients < cap]
         if not pool:
-            skip(_("everyone is at the capacity cap (%(cap)s)") % {"cap": policy.capacity_cap})
+            skip(Message(texts.AT_CAP, cap=policy.capacity_cap))
             continue
         ranked = (rule is not None and rule.best_converters_only) or (
             warm_or_hot and not policy.hot_warm_to_beginners
@@ -325,13 +314,9 @@ def decide(
             experienced = [c for c in pool if c.closed >= policy.min_closed_for_ranking]
             if not experienced:
                 if warm_or_hot:
-                    why = _("only beginners available for a %(temp)s lead") % {
-                        "temp": lead.get_temperature_display().lower()
-                    }
+                    why = Message(texts.ONLY_BEGINNERS, temp=temperature)
                 else:
-                    why = _("nobody has %(n)s closed leads yet to be ranked") % {
-                        "n": policy.min_closed_for_ranking
-                    }
+                    why = Message(texts.NOT_RANKED, n=policy.min_closed_for_ranking)
                 skip(why)
                 continue
             pool = top_converters(experienced, policy.top_converter_share)
@@ -340,33 +325,20 @@ def decide(
             chosen = _round_robin(pool, last_assigned(rule))
         else:
             chosen = _least_loaded(pool)
-        parts: list[str] = list(specialisation)
+        parts: list[Message] = list(specialisation)
         if warm_or_hot:
-            parts.append(_("%(temp)s lead") % {"temp": lead.get_temperature_display().lower()})
+            parts.append(Message(texts.TEMPERATURE, temp=temperature))
         if ranked:
-            parts.append(
-                _("top converter (%(rate)s%% of %(closed)s closed)")
-                % {"rate": round(100 * chosen.rate), "closed": chosen.closed}
-            )
+            parts.append(Message(texts.TOP_CONVERTER, rate=round(100 * chosen.rate), closed=chosen.closed))
+        parts.append(Message(texts.LOAD, leads=chosen.open_leads, clients=chosen.active_clients))
         parts.append(
-            _("%(leads)s open leads, %(clients)s clients")
-            % {"leads": chosen.open_leads, "clients": chosen.active_clients}
+            Message(texts.ROUND_ROBIN if strategy == AssignmentStrategy.ROUND_ROBIN else texts.LEAST_LOADED)
         )
-        parts.append(_("round-robin") if strategy == AssignmentStrategy.ROUND_ROBIN else _("least loaded"))
-        why = ", ".join(parts)
+        why_all = Join(parts, ", ")
         if rule is not None:
-            reason = _("Assigned to %(name)s because rule %(n)s “%(rule)s”: %(why)s.") % {
-                "name": chosen.user,
-                "n": number,
-                "rule": rule.name,
-                "why": why,
-            }
+            reason = Message(texts.BY_RULE, name=chosen.user, n=number, rule=rule.name, why=why_all)
         else:
-            reason = _("Assigned to %(name)s because no rule took it, so anyone in %(team)s: %(why)s.") % {
-                "name": chosen.user,
-                "team": team,
-                "why": why,
-            }
+            reason = Message(texts.BY_TEAM, name=chosen.user, team=team, why=why_all)
         return Assignment(
             owner=chosen.user,
             reason=reason,
@@ -378,8 +350,7 @@ def decide(
         )
     return Assignment(
         owner=None,
-        reason=_("Nobody could take it (%(detail)s): waiting in the %(team)s queue.")
-        % {"detail": "; ".join(considered), "team": team},
+        reason=Message(texts.NOBODY, detail=Join(considered, "; "), team=team),
         considered=considered,
         policy=policy,
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.core.models import BusinessModel
 from clientela.core.permissions import ScopedQuerySet
+from clientela.core.texts import render
 from clientela.leads.choices import (
     AssignmentStrategy,
     LeadEventKind,
@@ -163,6 +164,8 @@ class Lead(BusinessModel, ContactPointsMixin):
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     assignment_reason = models.CharField(_("why assigned"), max_length=300, blank=True)
+    # Why, as a message (core.texts) shown in the reader's language; the column keeps a typed reason.
+    assignment_message = models.JSONField(null=True, blank=True, editable=False)
 
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_by = models.ForeignKey(
@@ -299,6 +302,11 @@ class Lead(BusinessModel, ContactPointsMixin):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def shown_assignment_reason(self) -> str:
+        """Why the lead went where it is, in the reader's (active) language."""
+        return render(self.assignment_message, self.assignment_reason)
+
+    @property
     def is_open(self) -> bool:
         from clientela.leads.choices import OPEN_STATUSES
 
@@ -322,6 +330,8 @@ class LeadEvent(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=LeadEventKind.choices)
     text = models.TextField(_("text"), blank=True)
+    # A line the system wrote: its code and parameters (core.texts), shown in the reader's language.
+    text_message = models.JSONField(null=True, blank=True, editable=False)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -332,6 +342,11 @@ class LeadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.text}"
+
+    @property
+    def shown_text(self) -> str:
+        """The line in the reader's (active) language; a typed note as typed."""
+        return render(self.text_message, self.text)
 
 
 class LeadPolicy(models.Model):

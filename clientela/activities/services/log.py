@@ -374,12 +374,12 @@ def _summary_text(activity: Activity) -> tuple[str, str]:
     promised = Task.objects.filter(pk__in=activity.details.get("promise_tasks") or []).order_by("due_at")
     for task in promised:
         points.append(
-            _("%(title)s (by %(due)s)") % {"title": task.title, "due": _moment(task.due_at, activity)}
+            _("%(title)s (by %(due)s)") % {"title": task.shown_title, "due": _moment(task.due_at, activity)}
         )
     next_step = ""
     if next_task is not None:
         next_step = _("%(title)s on %(due)s") % {
-            "title": next_task.title,
+            "title": next_task.shown_title,
             "due": _moment(next_task.due_at, activity),
         }
     agreed = "\n".join(f"- {point}" for point in points)

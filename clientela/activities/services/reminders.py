@@ -52,7 +52,7 @@ def task_remind(*, task_id: int, reminder_at: str | None = None, now: dt.datetim
         # Written by a background job: in the language of the assignee who reads it.
         with in_language_of(task.assignee):
             text = _("Reminder: %(title)s (due %(due)s)") % {
-                "title": task.title,
+                "title": task.shown_title,
                 "due": format_moment(task.due_at, task.assignee),
             }
         notify(user=task.assignee, verb="task_reminder", text=text, url=task_url(task))

@@ -37,6 +37,7 @@ from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, role_of, user_can, visible_team_ids
 from clientela.core.roles import Role
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.texts import Message, stored
 from clientela.core.zones import local
 from clientela.users.models import User
 
@@ -126,7 +127,7 @@ def _validate_task_values(values: Mapping[str, Any]) -> None:
 def task_create(
     *,
     by: User | None,
-    title: str,
+    title: str | Message,
     due_at: dt.datetime,
     assignee: Any = None,
     kind: str = TaskKind.OTHER,
@@ -160,8 +161,10 @@ def task_create(
     if assignee is None:
         assignee = by if by is not None else records.owner
     _check_assignee(by, assignee)
+    title_text, title_message = stored(title if isinstance(title, Message) else title.strip(), 200)
     task = Task.objects.create(
-        title=title.strip()[:200],
+        title=title_text,
+        title_message=title_message,
         description=description,
         due_at=due_at,
         kind=kind,
@@ -182,7 +185,7 @@ def task_create(
     _schedule_reminder(task)
     if assignee is not None and by is not None and assignee.pk != by.pk:
         with in_language_of(assignee):
-            text = _("%(who)s gave you a task: %(title)s") % {"who": by, "title": task.title}
+            text = _("%(who)s gave you a task: %(title)s") % {"who": by, "title": task.shown_title}
         notify(user=assignee, verb="task_assigned", text=text, url=task_url(task))
     return task
 
@@ -227,6 +230,11 @@ def task_update(*, by: User, task: Task, data: Mapping[str, Any]) -> Task:
     reminder_moved = "reminder_at" in data and data["reminder_at"] != task.reminder_at
     if reminder_moved:
         changes_data["reminded_at"] = None
+    if "title" in data and task.title_message is not None:
+        if data["title"] == task.shown_title:
+            changes_data.pop("title")  # the system's title, as the reader saw it: untouched
+        else:
+            changes_data["title_message"] = None  # typed over: the person's words from now on
     task, _changes = model_update(instance=task, data=changes_data, actor=by)
     if reminder_moved:
         _schedule_reminder(task)
@@ -328,7 +336,7 @@ def _next_occurrence(*, by: User, task: Task) -> Task | None:
         reminder = due - (task.due_at - task.reminder_at)
     return task_create(
         by=None,
-        title=task.title,
+        title=Message.from_json(task.title_message) or task.title,
         due_at=due,
         assignee=task.assignee,
         kind=task.kind,
@@ -375,10 +383,16 @@ def task_reassign(*, by: User, task: Task, assignee: Any) -> Task:
     task, _changes = model_update(instance=task, data=data, actor=by)
     url = task_url(task)
     with in_language_of(assignee):
-        text = _("%(who)s gave you a task: %(title)s") % {"who": by or _("Clientela"), "title": task.title}
+        text = _("%(who)s gave you a task: %(title)s") % {
+            "who": by or _("Clientela"),
+            "title": task.shown_title,
+        }
     notify(user=assignee, verb="task_assigned", text=text, url=url)
     if previous is not None and (by is None or previous.pk != by.pk):
         with in_language_of(previous):
-            text = _("Your task %(title)s now belongs to %(who)s") % {"title": task.title, "who": assignee}
+            text = _("Your task %(title)s now belongs to %(who)s") % {
+                "title": task.shown_title,
+                "who": assignee,
+            }
         notify(user=previous, verb="task_reassigned", text=text, url=url)
     return task

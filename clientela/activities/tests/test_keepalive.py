@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clientela.activities import keepalive
 from clientela.activities.choices import ActivityKind, Direction, TaskKind
@@ -136,6 +136,9 @@ def test_the_reminder_is_written_in_the_owners_language(world, records):
     touch(deal, Direction.IN, T0)
     assert keepalive.keep_alive_sweep(now=T0 + dt.timedelta(days=4)) == 1
     task = keep_alive_tasks(deal).get()
-    assert not task.title.startswith("Keep in touch"), task.title
+    with translation.override("ro"):  # the title is shown in its reader's language
+        assert not task.shown_title.startswith("Keep in touch"), task.shown_title
+    with translation.override("ru"):
+        assert task.shown_title.startswith("Поддержите контакт"), task.shown_title
     note = Notification.objects.get(user=world.manager_north, verb="keep_alive")
     assert "heard nothing from us" not in note.text, note.text

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_create, audit_event
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record
+from clientela.core.texts import Message, sentences
 from clientela.core.validation import too_long
+from clientela.deals import texts
 from clientela.deals.board.stages import closing_stage
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.models import Deal, DealObjection, DealStageChange, LostReason, Objection, Payment, Stage
@@ -241,28 +243,21 @@ def _stage_event(
     at: dt.datetime,
 ) -> None:
     days = seconds // 86400
-    moved = _("%(old)s → %(new)s after %(days)s d in “%(old)s”.") % {
-        "old": old_stage,
-        "new": stage,
-        "days": days,
-    }
+    moved = Message(
+        texts.MOVED, old=texts.label("stage", old_stage), new=texts.label("stage", stage), days=days
+    )
     data: dict[str, Any] = {"from": old_stage.pk, "to": stage.pk, "seconds": seconds, "at": at}
     if stage.is_won:
-        text = _("Won: %(amount)s.") % {"amount": format_money(deal.amount, deal.currency)}
-        if schedule:
-            text += " " + _("Payment schedule: %(rows)s.") % {
-                "rows": "; ".join(
-                    f"{day.isoformat()} {format_money(value, deal.currency)}" for day, value in schedule
-                )
-            }
-        deal_event(deal, DealEventKind.WON, by, f"{text} {moved}", **data)
+        won = Message(texts.WON, amount=format_money(deal.amount, deal.currency))
+        rows = "; ".join(f"{day.isoformat()} {format_money(value, deal.currency)}" for day, value in schedule)
+        planned = Message(texts.SCHEDULE, rows=rows) if schedule else None
+        deal_event(deal, DealEventKind.WON, by, sentences(won, planned, moved), **data)
     elif stage.is_lost:
-        text = _("Lost: %(reason)s.") % {"reason": deal.lost_reason}
-        if deal.lost_note:
-            text += f" {deal.lost_note}"
-        deal_event(deal, DealEventKind.LOST, by, f"{text} {moved}", **data)
+        reason = texts.label("lost_reason", deal.lost_reason) if deal.lost_reason else ""
+        lost = Message(texts.LOST, reason=reason)
+        deal_event(deal, DealEventKind.LOST, by, sentences(lost, deal.lost_note, moved), **data)
     elif old_status != DealStatus.OPEN:
-        deal_event(deal, DealEventKind.REOPENED, by, _("Reopened. %(moved)s") % {"moved": moved}, **data)
+        deal_event(deal, DealEventKind.REOPENED, by, Message(texts.REOPENED, moved=moved), **data)
     else:
         deal_event(deal, DealEventKind.STAGE, by, moved, **data)
 

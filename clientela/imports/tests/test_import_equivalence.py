@@ -261,7 +261,7 @@ def test_team_at_capacity_sends_leads_to_the_queue_with_the_reason(world):
     batch = BatchDistributor(world.north)
     decisions = [batch.decide(_draft(country="RO")) for _i in range(3)]
     assert [owner for owner, _why in decisions] == [world.manager_north, world.manager_north2, None]
-    assert "capacity cap" in decisions[2][1] and "queue" in decisions[2][1]
+    assert "capacity cap" in str(decisions[2][1]) and "queue" in str(decisions[2][1])
 
 
 def test_batch_distribution_keeps_the_implicit_round_robin_pointer(world):
@@ -278,6 +278,6 @@ def test_batch_distribution_keeps_the_implicit_round_robin_pointer(world):
     policy.refresh_from_db()
     assert policy.last_assigned == world.manager_north
     expected = decide_owner(_lead(world.north, country="RO"))
-    assert expected.owner == world.manager_north2 and "round-robin" in expected.reason
+    assert expected.owner == world.manager_north2 and "round-robin" in str(expected.reason)
     record_choice(expected)
     assert BatchDistributor(world.north).decide(_draft(country="RO"))[0] == m3

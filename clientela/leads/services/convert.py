@@ -22,11 +22,13 @@ from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record, role_of, user_can
 from clientela.core.roles import Role
+from clientela.core.texts import Message
 from clientela.core.validation import max_lengths, text_problem
 from clientela.deals.catalogue.services import line_from_amount
 from clientela.deals.models import Deal, Pipeline
 from clientela.deals.money import clean_currency, currency_for_country, parse_amount
 from clientela.deals.services import deal_create
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind, LeadStatus
 from clientela.leads.hooks import LEAD_CLOSED, LEAD_CONVERTED, LEAD_NEXT_STEP
 from clientela.leads.models import Lead
@@ -273,14 +275,14 @@ def lead_convert(
     started: Deal | None = None
     if deal is not None:
         started = _start_deal(by=by, lead=lead, client=client, contact=contact, spec=deal)
-    text = _("Converted to client %(client)s") % {"client": client}
+    line = Message(texts.CONVERTED, client=client)
     if started is not None:
-        text += " · " + _("deal “%(deal)s” started") % {"deal": started}
+        line = Message(texts.CONVERTED_DEAL, client=client, deal=started)
     set_status(
         lead,
         LeadStatus.CONVERTED,
         by,
-        text,
+        line,
         kind=LeadEventKind.CONVERTED,
         client=client.pk,
         contact=contact.pk,

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import model_update
 from clientela.core.errors import BusinessError, validation_messages
 from clientela.core.permissions import Action, require_record
+from clientela.core.texts import Message
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.models import Lead
 from clientela.leads.rules import lead_edit_values, only_changes
@@ -50,7 +52,7 @@ def lead_update(*, by: User, lead: Lead, data: dict[str, Any]) -> Lead:
             lead,
             LeadEventKind.EDITED,
             by,
-            _("Changed: %(fields)s") % {"fields": ", ".join(changes)},
+            Message(texts.CHANGED, fields=", ".join(changes)),
             changes=changes,
         )
     return lead

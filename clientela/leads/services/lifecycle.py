@@ -28,8 +28,17 @@ from clientela.core.normalise import name_key, search_text
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, can, require_record, role_of, user_can
 from clientela.core.roles import Role
+from clientela.core.texts import Label, Message, stored
 from clientela.core.validation import too_long
-from clientela.leads.choices import OPEN_STATUSES, SOURCE_ORIGIN, LeadEventKind, LeadStatus, QualificationItem
+from clientela.leads import texts
+from clientela.leads.choices import (
+    OPEN_STATUSES,
+    SOURCE_ORIGIN,
+    LeadEventKind,
+    LeadStatus,
+    QualificationItem,
+    Source,
+)
 from clientela.leads.distribution import decide_owner, policy_for, record_choice
 from clientela.leads.hooks import LEAD_OWNER_CHANGED, LEAD_TASK_DUE
 from clientela.leads.models import Lead, LeadEvent
@@ -62,10 +71,14 @@ LEAD_AUDIT_FIELDS = [
 ]
 
 
-def lead_event(lead: Lead, kind: str, actor: Any = None, text: str = "", **data: Any) -> LeadEvent:
-    """Add a line to the lead's timeline."""
+def lead_event(lead: Lead, kind: str, actor: Any = None, text: str | Message = "", **data: Any) -> LeadEvent:
+    """Add a line to the lead's timeline: a `Message` the system writes (shown in each reader's
+    language), or a person's text as typed."""
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    return LeadEvent.objects.create(lead=lead, kind=kind, actor=actor, text=str(text), data=data)
+    plain, message = stored(text)
+    return LeadEvent.objects.create(
+        lead=lead, kind=kind, actor=actor, text=plain, text_message=message, data=data
+    )
 
 
 def lead_url(lead: Lead) -> str:
@@ -100,7 +113,12 @@ def require_open(lead: Lead) -> None:
 
 
 def set_status(
-    lead: Lead, status: str, by: User | None, text: str = "", kind: str = LeadEventKind.STATUS, **data: Any
+    lead: Lead,
+    status: str,
+    by: User | None,
+    text: str | Message = "",
+    kind: str = LeadEventKind.STATUS,
+    **data: Any,
 ) -> None:
     old = lead.status
     lead.status = status
@@ -119,7 +137,12 @@ def set_status(
         lead,
         kind,
         by,
-        text or _("%(old)s → %(new)s") % {"old": LeadStatus(old).label, "new": LeadStatus(status).label},
+        text
+        or Message(
+            texts.STATUS,
+            old=Label("lead_status", old, LeadStatus(old).label),
+            new=Label("lead_status", status, LeadStatus(status).label),
+        ),
         old=old,
         new=status,
         **data,
@@ -133,13 +156,27 @@ def _first_task(lead: Lead, *, kind: str = "first_contact", by: User | None = No
 
 
 def _apply_assignment(
-    lead: Lead, owner: User | None, reason: str, by: User | None, *, also_save: tuple[str, ...] = ()
+    lead: Lead,
+    owner: User | None,
+    reason: str | Message,
+    by: User | None,
+    *,
+    also_save: tuple[str, ...] = (),
 ) -> None:
     old_owner = lead.owner
     lead.owner = owner
     lead.assigned_at = timezone.now() if owner else None
-    lead.assignment_reason = reason[:300]
-    lead.save(update_fields=["owner", "assigned_at", "assignment_reason", "updated_at", *also_save])
+    lead.assignment_reason, lead.assignment_message = stored(reason, 300)
+    lead.save(
+        update_fields=[
+            "owner",
+            "assigned_at",
+            "assignment_reason",
+            "assignment_message",
+            "updated_at",
+            *also_save,
+        ]
+    )
     for owner_changed in LEAD_OWNER_CHANGED:
         owner_changed(lead=lead)
     clocks_follow_owner(lead=lead, by=by)
@@ -225,11 +262,11 @@ def lead_create(
         lead,
         LeadEventKind.CREATED,
         by,
-        _("Lead created from %(source)s") % {"source": lead.get_source_display()},
+        Message(texts.CREATED, source=Label("lead_source", lead.source, lead.get_source_display())),
     )
+    reason: str | Message
     if owner is not None:
-        with in_language_of(owner):
-            reason = _("Assigned to %(name)s by hand.") % {"name": owner}
+        reason = Message(texts.BY_HAND, name=owner)
     else:
         decision = decide_owner(lead)
         record_choice(decision)
@@ -245,7 +282,8 @@ def lead_create(
 def lead_touch(
     *, lead: Lead, by: User | None, source: str, details: dict[str, Any] | None = None, text: str = ""
 ) -> Lead:
-    """A duplicate arrival: the existing lead gets a new touch and its owner hears about it."""
+    """A duplicate arrival: the existing lead gets a new touch and its owner hears about it.
+    `source`: the door's source code (a lead source, or what the door calls itself)."""
     Lead.objects.filter(pk=lead.pk).update(touch_count=F("touch_count") + 1, last_touch_at=timezone.now())
     lead.refresh_from_db()
     if lead.status == LeadStatus.POSTPONED:
@@ -256,7 +294,10 @@ def lead_touch(
         lead,
         LeadEventKind.TOUCH,
         by,
-        text or _("Came in again via %(source)s") % {"source": source},
+        text
+        or Message(
+            texts.TOUCH, source=Label("lead_source", source, dict(Source.choices).get(source, source))
+        ),
         source=source,
         **(details or {}),
     )
@@ -300,9 +341,7 @@ def lead_assign(*, by: User, lead: Lead, owner: User | None, reason: str = "") -
         )
     if owner == lead.owner:
         return lead
-    text = reason or (
-        _("Reassigned to %(name)s by %(by)s.") % {"name": owner or _("the team queue"), "by": by}
-    )
+    text = reason or Message(texts.REASSIGNED, name=owner or Message(texts.TEAM_QUEUE), by=by)
     audit_event(
         actor=by,
         instance=lead,
@@ -337,7 +376,7 @@ def lead_start_work(*, by: User, lead: Lead) -> Lead:
         raise ConflictError(_("Only a new lead can be taken into work."))
     if lead.owner_id is None and role_of(by) == Role.MANAGER:
         # Working an unassigned lead means taking it: no lead is in work without an owner.
-        _apply_assignment(lead, by, _("Taken by %(name)s from the team queue.") % {"name": by}, by)
+        _apply_assignment(lead, by, Message(texts.TAKEN, name=by), by)
     set_status(lead, LeadStatus.IN_WORK, by)
     return lead
 

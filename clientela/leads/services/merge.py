@@ -12,6 +12,8 @@ from clientela.comms.clocks import clocks_stop_for_lead
 from clientela.core.audit import audit_event
 from clientela.core.errors import BusinessError
 from clientela.core.permissions import Action, require_record
+from clientela.core.texts import Message
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.hooks import LEADS_MERGED
 from clientela.leads.models import Interest, Lead, LeadEvent
@@ -72,7 +74,7 @@ def lead_merge(*, by: User, target: Lead, other: Lead) -> Lead:
         target,
         LeadEventKind.MERGED,
         by,
-        _("Merged lead #%(id)s (%(name)s) into this one") % {"id": other.pk, "name": other},
+        Message(texts.MERGED, id=other.pk, name=other),
         other=other.pk,
         filled=sorted(filled),
     )

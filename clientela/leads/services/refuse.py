@@ -17,6 +17,8 @@ from clientela.core.language import in_language_of
 from clientela.core.notifications import notify
 from clientela.core.permissions import Action, require_record
 from clientela.core.tasks import enqueue_on_commit
+from clientela.core.texts import Label, Message
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind, LeadStatus
 from clientela.leads.hooks import LEAD_CLOSED, LEAD_TASK_DUE
 from clientela.leads.models import Lead, RefusalReason
@@ -63,9 +65,10 @@ def lead_refuse(
     lead.refusal_reason, lead.refusal_note = reason, note
     status = LeadStatus.POSTPONED if postpone_until else LeadStatus.REFUSED
     lead.postponed_until = postpone_until
-    text = _("Refused: %(reason)s") % {"reason": reason}
+    why = Label("refusal_reason", reason.code, reason.name)
+    text = Message(texts.REFUSED, reason=why)
     if postpone_until:
-        text += " · " + _("re-contact on %(date)s") % {"date": postpone_until.isoformat()}
+        text = Message(texts.REFUSED_UNTIL, reason=why, date=postpone_until.isoformat())
     set_status(
         lead,
         status,
@@ -103,7 +106,7 @@ def lead_postpone(*, by: User, lead: Lead, until: dt.date, note: str = "") -> Le
         lead,
         LeadStatus.POSTPONED,
         by,
-        _("Postponed until %(date)s") % {"date": until.isoformat()},
+        Message(texts.POSTPONED, date=until.isoformat()),
         kind=LeadEventKind.POSTPONED,
         until=until.isoformat(),
         note=note,
@@ -127,7 +130,7 @@ def lead_return_from_postponement(*, lead: Lead, today: dt.date | None = None) -
         lead,
         LeadStatus.IN_WORK,
         None,
-        _("Back from postponement: time to re-contact"),
+        Message(texts.RETURNED),
         kind=LeadEventKind.RETURNED,
         _fields=["postponed_until"],
     )

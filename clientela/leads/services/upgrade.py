@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from clientela.core.audit import audit_event
 from clientela.core.errors import BusinessError, ConflictError, PermissionDeniedError
 from clientela.core.permissions import user_can
+from clientela.core.texts import Message
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.duplicates import find_duplicate
 from clientela.leads.models import Interest, Lead
@@ -75,7 +77,7 @@ def interest_upgrade(
         lead,
         LeadEventKind.NOTE,
         by,
-        _("Upgraded from interest #%(id)s") % {"id": interest.pk},
+        Message(texts.UPGRADED, id=interest.pk),
         interest=interest.pk,
     )
     return lead

@@ -40,7 +40,7 @@ def test_region_rule_needs_country_and_region(world):
     lead = Lead(team=world.north, country="RO", region="cluj")
     assignment = decide_owner(lead)
     assert assignment.owner == world.manager_north2
-    assert "country RO, region cluj" in assignment.reason
+    assert "country RO, region cluj" in str(assignment.reason)
     for country, region in (("RO", "Iasi"), ("HU", "Cluj"), ("RO", "")):
         other = decide_owner(Lead(team=world.north, country=country, region=region))
         assert other.rule is None, (country, region)
@@ -48,7 +48,9 @@ def test_region_rule_needs_country_and_region(world):
 
 def test_region_rule_without_countries_matches_the_region_anywhere(world):
     regional = rule(world, "Transilvania", regions=["Transilvania"])
-    assert match_reasons(regional, Lead(country="HU", region="TRANSILVANIA")) == ["region TRANSILVANIA"]
+    assert [str(m) for m in match_reasons(regional, Lead(country="HU", region="TRANSILVANIA")) or []] == [
+        "region TRANSILVANIA"
+    ]
     assert match_reasons(regional, Lead(country="RO", region="Muntenia")) is None
 
 

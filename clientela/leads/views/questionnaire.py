@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from clientela.core.texts import Label, Message
+from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind
 from clientela.leads.models import RefusalReason
 from clientela.leads.services.lifecycle import lead_event
@@ -34,7 +36,7 @@ def refusal_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
             lead,
             LeadEventKind.NOTE,
             None,
-            _("Questionnaire answer: %(reason)s") % {"reason": reason},
+            Message(texts.QUESTIONNAIRE, reason=Label("refusal_reason", reason.code, reason.name)),
             questionnaire_reason=reason.code,
             comment=comment,
         )
