@@ -2,9 +2,9 @@
 
 An anonymous visitor fills in the Bucharest team's web form → the lead waits on its manager's
 work list with its response clock → the manager calls, agrees a next step, qualifies and
-converts it: the deal carries the next step, the client's timeline the call → on the board the
-deal is dragged to the next stage and stays there → a proposal is prepared from the deal's
-products and its PDF is offered → the deal is won with the default payment → the client card
+converts it with an amount: the deal carries the next step and a first line for the amount, the
+client's timeline the call → on the board the deal is dragged to the next stage and stays there
+→ a proposal is prepared from the deal's line and its PDF is offered → the deal is won with the default payment → the client card
 shows the sale: a new client (spec §8: "new" is a client whose first deal is within 90 days)
 with one won deal, reachable by the phone and e-mail its contact gave.
 """
@@ -188,11 +188,7 @@ def test_a_web_form_lead_becomes_a_won_deal(browser_page, screens):
     # A proposal from the deal's products; its PDF is offered at once.
     page.goto(deal_url)
     expect(page.locator("[aria-current=step]")).to_contain_text(target_name)
-    lines = page.locator("#deal-lines")
-    lines.locator("select[name=product]").select_option(label="Software licence (yearly)")
-    lines.locator("input[name=quantity]").fill("10")
-    lines.locator("input[name=unit_price]").fill("1200")
-    lines.locator("button[type=submit]").last.click()
+    # The amount given on conversion is already the deal's first line: no product to add first.
     expect(page.locator("#deal-lines tbody tr")).to_have_count(1)
     page.locator("#deal-documents .card-actions a").click()
     document_form = page.locator("#deal-modal form")
