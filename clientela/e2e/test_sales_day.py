@@ -4,9 +4,9 @@ An anonymous visitor fills in the Bucharest team's web form → the lead waits o
 work list with its response clock → the manager calls, agrees a next step, qualifies and
 converts it with an amount: the deal carries the next step and a first line for the amount, the
 client's timeline the call → on the board the deal is dragged to the next stage and stays there
-→ a proposal is prepared from the deal's line and its PDF is offered → the deal is won with the default payment → the client card
-shows the sale: a new client (spec §8: "new" is a client whose first deal is within 90 days)
-with one won deal, reachable by the phone and e-mail its contact gave.
+→ a proposal is prepared from the deal's line and its PDF is offered → the deal is won with the
+default payment → the client card shows the sale: a new client (spec §8: "new" is a client whose
+first deal is within 90 days) with one won deal, reachable by the phone and e-mail its contact gave.
 """
 
 from __future__ import annotations
