@@ -10,7 +10,9 @@ with the whole list. Checks that the rest of the journey depends on are plain as
 from __future__ import annotations
 
 import functools
+import random
 import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,16 @@ LANGUAGES = ("en", "ro", "ru", "hu", "ms")
 
 
 @functools.cache
+def unique_tag(length: int = 6) -> str:
+    """A mark that makes a test's records its own on the shared server. Letters only: the lead
+    search reads a term that is mostly digits as a phone number."""
+    return "".join(random.choices(string.ascii_lowercase, k=length))
+
+
+def unique_digits(length: int = 4) -> str:
+    return "".join(random.choices(string.digits, k=length))
+
+
 def catalogue(language: str) -> dict[str, str]:
     """msgid → msgstr of the interface in `language` (English: every msgid to itself)."""
     if language == "en":

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 from playwright.sync_api import expect
 
 from clientela.e2e.conftest import PHONE
+from clientela.e2e.journey import unique_tag
 
 
 def _deal(app_server, *, title: str, currency: str, amount: str, stage_index: int = 0) -> dict:
@@ -40,7 +40,7 @@ def _page_fits(page) -> bool:
 def test_every_stage_is_reached_inside_the_board_and_totals_are_in_the_base_currency(
     app_server, browser_page, screens
 ):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     deal = _deal(app_server, title=f"Swiss order {tag}", currency="CHF", amount="1000", stage_index=1)
     page = browser_page("elena", locale="en-GB")
     page.goto("/deals/board/")
@@ -84,7 +84,7 @@ def test_every_stage_is_reached_inside_the_board_and_totals_are_in_the_base_curr
 
 
 def test_a_phone_shows_the_board_one_stage_at_a_time(app_server, browser_page, screens):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     deal = _deal(app_server, title=f"Phone order {tag}", currency="RON", amount="2500")
     page = browser_page("elena", viewport=PHONE, locale="en-GB")
     page.goto("/deals/board/")
@@ -98,7 +98,7 @@ def test_a_phone_shows_the_board_one_stage_at_a_time(app_server, browser_page, s
 
 
 def test_a_deal_dragged_to_the_next_stage_stays_there(app_server, browser_page, screens):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     deal = _deal(app_server, title=f"Dragged deal {tag}", currency="RON", amount="4000")
     page = browser_page("elena", locale="en-GB")
     page.goto("/deals/board/")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 
 from playwright.sync_api import expect
+
+from clientela.e2e.journey import unique_tag
 
 SET_UP = """
 from clientela.leads.services.lifecycle import lead_create
@@ -26,7 +27,7 @@ print(lead.pk)
 def test_a_converted_lead_keeps_its_next_step_and_history_and_its_deal_is_won_in_one_step(
     app_server, browser_page, screens
 ):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     number = str(int(tag, 16) % 1_000_000).zfill(6)
     lead_id = app_server.shell(SET_UP.format(tag=tag, number=number)).splitlines()[-1]
     step = f"Send proposal and call back {tag}"

@@ -4,15 +4,15 @@ deal shows the PDF's link and its preview. (Ana works in Romanian: the checks do
 
 from __future__ import annotations
 
-import uuid
-
 from playwright.sync_api import expect
+
+from clientela.e2e.journey import unique_tag
 
 
 def test_a_manager_prepares_one_proposal_with_a_double_click_and_sees_its_pdf(
     browser_page, screens, app_server
 ):
-    title = f"Fleet tracking {uuid.uuid4().hex[:6]}"
+    title = f"Fleet tracking {unique_tag(6)}"
     deal_id = app_server.shell(
         "from clientela.clients.models import Client;"
         "from clientela.deals.services import deal_create;"

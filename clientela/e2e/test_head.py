@@ -4,16 +4,15 @@ work list."""
 from __future__ import annotations
 
 import re
-import uuid
 from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from clientela.e2e.journey import language_of, tr
+from clientela.e2e.journey import language_of, tr, unique_tag
 
 
 def test_a_head_assigns_a_queued_lead_to_a_manager(browser_page, screens):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     name = f"Queued Person {tag}"
     head = browser_page("elena")
     language = language_of(head)

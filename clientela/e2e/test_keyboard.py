@@ -4,11 +4,10 @@ Enter to follow a link or send the form."""
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
-from clientela.e2e.journey import language_of, tr
+from clientela.e2e.journey import language_of, tr, unique_tag
 
 USER = "farid"  # a manager of Kuala Lumpur
 
@@ -24,7 +23,7 @@ def _tab_to(page, selector: str, limit: int = 60) -> None:
 
 
 def test_a_lead_is_created_with_the_keyboard_only(browser_page, screens):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     name = f"Keyboard Kamal {tag}"
     page = browser_page(USER)
     language = language_of(page)

@@ -10,13 +10,12 @@ texts inside links to records and inside the user's own badge are not the interf
 from __future__ import annotations
 
 import re
-import uuid
 from functools import partial
 from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from clientela.e2e.journey import Journey, language_of, untranslated_words
+from clientela.e2e.journey import Journey, language_of, unique_tag, untranslated_words
 
 USER = "gabor"  # the head of Budapest (every action on the card header), Hungarian: left in Hungarian
 ORDER = ("en", "ro", "ru", "ms", "hu")  # all five; ends with his
@@ -89,7 +88,7 @@ def _english_left(page, language: str) -> list[str]:
 
 
 def test_every_language_on_the_main_screens(app_server, browser_page, screens):
-    tag = uuid.uuid4().hex[:4]
+    tag = unique_tag(4)
     page = browser_page(USER)
     journey = Journey(page, screens)
     original = language_of(page)

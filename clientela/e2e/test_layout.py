@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-import uuid
 
 from clientela.e2e.conftest import PHONE
+from clientela.e2e.journey import unique_tag
 
 # Contrast of a badge's text against its background, both from computed styles; a canvas turns
 # any CSS colour (oklch, color-mix…) into sRGB bytes.
@@ -44,7 +44,7 @@ print(json.dumps({{"lead": lead.pk, "client": client.pk}}))
 
 
 def test_phone_pages_fit_the_screen_and_counters_are_readable(app_server, browser_page, screens):
-    name = f"Layout {uuid.uuid4().hex[:6]}"
+    name = f"Layout {unique_tag(6)}"
     ids = _make_records(app_server, "olga", name)
     page = browser_page("olga", viewport=PHONE)
     for path, label in (
@@ -97,7 +97,7 @@ def _check_header(page, path: str, width: int, lines: int = 3) -> None:
 
 
 def test_long_russian_name_keeps_its_width_in_every_card_header(app_server, browser_page, screens):
-    name = f"Header {uuid.uuid4().hex[:6]}"
+    name = f"Header {unique_tag(6)}"
     ids = _make_records(app_server, "olga", name)
     page = browser_page("olga")
     for path in (f"/leads/{ids['lead']}/", f"/clients/{ids['client']}/"):
@@ -119,7 +119,7 @@ def test_long_russian_name_keeps_its_width_in_every_card_header(app_server, brow
 
 
 def test_head_sees_the_team_work_list_grouped_with_readable_counters(app_server, browser_page, screens):
-    name = f"Own {uuid.uuid4().hex[:6]}"
+    name = f"Own {unique_tag(6)}"
     ids = _make_records(app_server, "elena", name)
     page = browser_page("elena")
     page.goto("/")

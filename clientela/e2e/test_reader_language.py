@@ -5,15 +5,16 @@ for Olga, who owns it, and in Romanian for Elena, her head."""
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
+
+from clientela.e2e.journey import unique_tag
 
 ENGLISH_SYSTEM_TEXTS = re.compile(r"First contact with|Lead created from|Assigned to|by hand")
 
 
 def test_system_texts_are_in_the_readers_language(app_server, browser_page, screens):
-    last_name = f"Reader{uuid.uuid4().hex[:6]}"
+    last_name = f"Reader{unique_tag(6)}"
     lead_id = app_server.shell(
         "from django.utils import translation\n"
         "from clientela.leads.services.lifecycle import lead_create\n"

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from clientela.e2e.journey import Journey, language_of, tr
+from clientela.e2e.journey import Journey, language_of, tr, unique_tag
 
 NEXT_STEP = "Send proposal and call back"
 SOON = 3_000  # ms: how long a screen may take to show the result of an action
@@ -53,7 +52,7 @@ def _drag(page, card, target) -> None:
 
 
 def test_a_web_form_lead_becomes_a_won_deal(browser_page, screens):
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag(6)
     name = f"Dana Journey {tag}"
     email = f"dana.{tag}@journey.example"
     company = f"Journey {tag} SRL"

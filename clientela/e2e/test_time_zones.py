@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 import zoneinfo
 
 from playwright.sync_api import expect
+
+from clientela.e2e.journey import unique_tag
 
 BUCHAREST = zoneinfo.ZoneInfo("Europe/Bucharest")
 
@@ -37,7 +38,7 @@ def set_time_zone(app_server, username: str, zone: str) -> None:
 
 
 def test_a_next_step_at_ten_in_bucharest_is_ten_on_every_screen(app_server, browser_page, screens):
-    name = f"Zone{uuid.uuid4().hex[:6]}"
+    name = f"Zone{unique_tag(6)}"
     lead_id = make_lead(app_server, "ana", name)
     day = dt.datetime.now(BUCHAREST).date() + dt.timedelta(days=2)
     shown = f"{day:%d.%m.%Y}, 10:00"  # ana reads Romanian: 09.12.2026, 10:00
@@ -85,7 +86,7 @@ def test_a_next_step_at_ten_in_bucharest_is_ten_on_every_screen(app_server, brow
 
 
 def test_english_dates_are_written_the_european_way(app_server, browser_page, screens):
-    name = f"Format{uuid.uuid4().hex[:6]}"
+    name = f"Format{unique_tag(6)}"
     lead_id = make_lead(app_server, "ana", name)
     page = browser_page("admin", locale="en-US")
     page.goto(f"/leads/{lead_id}/")

@@ -35,16 +35,27 @@ def copy_test_database(path: Path) -> None:
         target.close()
 
 
+def _database_url(tmp_path: Path) -> str:
+    """SQLite: a file copy of the test database. PostgreSQL: the test database itself (the
+    test commits its records with transactional_db, so another process sees them)."""
+    if connection.vendor == "sqlite":
+        database = tmp_path / "clientela.sqlite3"
+        copy_test_database(database)
+        return f"sqlite:///{database}"
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
+
+
 def run_on_file_database(tmp_path: Path, script: str, *, timeout: float = 240) -> Any:
-    """Copy the test database to tmp_path and run `script` there in a fresh Python with the
-    production settings; the script prints one JSON value on its last line, returned here."""
-    database = tmp_path / "clientela.sqlite3"
-    copy_test_database(database)
+    """Run `script` in a fresh Python with the production settings on a database the test's
+    records are in (on SQLite a file copy, with its real locking; on PostgreSQL the test
+    database); the script prints one JSON value on its last line, returned here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTELA_")}
     env.update(
         {
             "CLIENTELA_DATA_DIR": str(tmp_path),
-            "CLIENTELA_DATABASE_URL": f"sqlite:///{database}",
+            "CLIENTELA_DATABASE_URL": _database_url(tmp_path),
             "DJANGO_SETTINGS_MODULE": "clientela.settings",
         }
     )
