@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from clientela.e2e.journey import unique_tag
+from clientela.e2e.journey import unique_digits, unique_tag
 
 SET_UP = """
 from clientela.leads.services.lifecycle import lead_create
@@ -28,7 +28,7 @@ def test_a_converted_lead_keeps_its_next_step_and_history_and_its_deal_is_won_in
     app_server, browser_page, screens
 ):
     tag = unique_tag(6)
-    number = str(int(tag, 16) % 1_000_000).zfill(6)
+    number = unique_digits(6)
     lead_id = app_server.shell(SET_UP.format(tag=tag, number=number)).splitlines()[-1]
     step = f"Send proposal and call back {tag}"
     due = dt.date.today() + dt.timedelta(days=2)
