@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "clientela.comms",
     "clientela.deals",
     "clientela.mail",
+    "clientela.retention",
 ]
 
 MIDDLEWARE = [

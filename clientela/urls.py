@@ -11,6 +11,7 @@ from clientela.imports.api import router as imports_router
 from clientela.intake.api import router as intake_router
 from clientela.leads.api import router as leads_router
 from clientela.mail.api import router as mail_router
+from clientela.retention.api import router as retention_router
 from clientela.users.api import router as users_router
 
 api.add_router("/", users_router)
@@ -22,6 +23,7 @@ api.add_router("/", deals_router)
 api.add_router("/", activities_router)
 api.add_router("/", comms_router)
 api.add_router("/", mail_router)
+api.add_router("/", retention_router)
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -38,5 +40,6 @@ urlpatterns = [
     path("", include("clientela.activities.worklist_urls")),
     path("", include("clientela.comms.urls")),
     path("", include("clientela.mail.urls")),
+    path("", include("clientela.retention.urls")),
     path("", include("clientela.core.urls")),
 ]
