@@ -4,7 +4,9 @@
   decision's transaction (`change` is the `ClientStatusChange`; `options` the lost form's extra
   choices, e.g. whether to send the exit questionnaire and to whom).
 * `CLIENT_WON_BACK` — a lost client is a client again: `fn(*, by, client, change)`.
-* `DASHBOARD_TILES` — the retention dashboard's tiles, in registration order: a `Tile`.
+* `DASHBOARD_TILES` — the retention dashboard's tiles: a `Tile` gives the figures
+  (`core.figures.Figure`: chart + table + exports) it shows for a request (the viewer is
+  `request.user`; the page's filters are in `request.GET`), already scoped to what the viewer sees.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ CLIENT_WON_BACK: Hook[Callable[..., object]] = Hook("retention.client_won_back")
 
 @dataclass(frozen=True)
 class Tile:
-    """One tile of the retention dashboard: `render(request, scope)` returns its HTML (a
-    `core.figures` figure, usually); `position` orders the tiles (lower first)."""
+    """One tile of the retention dashboard: `figures(request)` returns its `core.figures.Figure`s
+    (none when the viewer may not see it); `position` orders the tiles (lower first)."""
 
     key: str
     position: int
-    render: Callable[[Any, Any], str]
+    figures: Callable[[Any], list[Any]]
 
 
 DASHBOARD_TILES: Hook[Tile] = Hook("retention.dashboard_tiles")
