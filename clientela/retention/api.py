@@ -5,3 +5,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["retention"])
+
+# Each part of retention declares its operations on its own router, added here.
+from clientela.retention import surveys_api  # noqa: E402
+
+router.add_router("", surveys_api.router)

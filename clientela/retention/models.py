@@ -206,3 +206,7 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
+
+
+# Satisfaction surveys (their own module; imported so Django sees the models).
+from clientela.retention.surveys_models import SatisfactionFactor, Survey, SurveyFactorScore  # noqa: E402, F401

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientela.retention import surveys_views
 
 app_name = "retention"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Satisfaction surveys: the public answer page, "send a survey" from the card, the index factors.
+    path("s/<str:token>/", surveys_views.survey_answer, name="survey_answer"),
+    path("clients/<int:pk>/survey/", surveys_views.survey_send, name="survey_send"),
+    path("settings/satisfaction/", surveys_views.factor_settings, name="survey_factors"),
+]

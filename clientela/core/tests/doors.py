@@ -205,6 +205,21 @@ DOORS: dict[str, Door] = {
     "leads:postpone": Door(WORKERS, record="lead"),
     "leads:qualify": Door(WORKERS, record="lead"),
     "leads:refusal_questionnaire": public("the signed token sent to the person lets them answer"),
+    "retention:survey_answer": public(
+        "the survey's secret token, sent to the contact, lets them answer once"
+    ),
+    "retention:survey_send": Door(WORKERS, record="client", data={"kind": "nps"}),
+    "retention:survey_factors": Door(ADMIN),
+    "GET /api/v1/retention/surveys": Door(ALL),
+    "GET /api/v1/retention/surveys/{survey_id}": Door(WORKERS),
+    "POST /api/v1/retention/surveys": Door(
+        WORKERS, data={"client": "@client", "kind": "nps"}, refused_as=UNSEEN
+    ),
+    "GET /api/v1/retention/satisfaction": Door(ALL),
+    "GET /api/v1/retention/satisfaction-factors": Door(ALL),
+    "POST /api/v1/retention/satisfaction-factors": Door(ADMIN, data={"name": "Door factor", "weight": 5}),
+    "PATCH /api/v1/retention/satisfaction-factors/{factor_id}": Door(ADMIN),
+    "DELETE /api/v1/retention/satisfaction-factors/{factor_id}": Door(ADMIN),
     "leads:refuse": Door(WORKERS, record="lead"),
     "leads:start": Door(WORKERS, record="lead"),
     "leads:take": Door(

@@ -131,7 +131,18 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
     holiday = Holiday.objects.create(calendar=calendar, date=dt.date(2030, 1, 1 + n), name=mark)
     notification = notify(user=owner, verb="lead_assigned", text=f"{mark} news")
     token = ApiToken.objects.filter(user=owner).first()
+    from clientela.retention.models import Survey
+
+    survey = Survey.objects.create(
+        kind="nps",
+        client=client,
+        contact=contact,
+        occasion=f"door:{mark}",
+        email="ana@example.com",
+        language="en",
+    )
     return {
+        "survey": survey,
         "lead": lead,
         "other_lead": other_lead,
         "interest": interest,
@@ -193,7 +204,16 @@ def _shared() -> dict[str, Any]:
         "message_template": MessageTemplate.objects.first(),
         "refusal_reason": RefusalReason.objects.first(),
         "temperature_rule": TemperatureRule.objects.create(name="Door rule", temperature="hot"),
+        "satisfaction_factor": _satisfaction_factor(),
     }
+
+
+def _satisfaction_factor() -> Any:
+    from clientela.retention.satisfaction import ensure_default_factors
+    from clientela.retention.surveys_models import SatisfactionFactor
+
+    ensure_default_factors()
+    return SatisfactionFactor.objects.first()
 
 
 def make_records(world: World) -> dict[str, tuple[Any, Any]]:
