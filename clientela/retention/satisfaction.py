@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, PermissionDeniedError
@@ -31,20 +32,21 @@ from clientela.retention.surveys_models import SatisfactionFactor, Survey, Surve
 
 # Built-in factors of the index: code → (name, default weight).
 BUILT_IN_FACTORS: dict[str, tuple[Any, Decimal]] = {
-    "quality": (_("Quality"), Decimal(30)),
-    "delivery": (_("Delivery"), Decimal(20)),
-    "price": (_("Price"), Decimal(15)),
-    "service": (_("Service"), Decimal(15)),
-    "staff_attitude": (_("Staff attitude"), Decimal(20)),
+    "quality": (gettext_lazy("Quality"), Decimal(30)),
+    "delivery": (gettext_lazy("Delivery"), Decimal(20)),
+    "price": (gettext_lazy("Price"), Decimal(15)),
+    "service": (gettext_lazy("Service"), Decimal(15)),
+    "staff_attitude": (gettext_lazy("Staff attitude"), Decimal(20)),
 }
 
 # Texts the surveys store for people (core.texts): the titles of the tasks they create.
 LOW_SCORE_TASK = define(
     "retention.survey_low_score",
-    _("Unhappy client: %(client)s gave %(score)s in the %(kind)s survey — call them"),
+    gettext_lazy("Unhappy client: %(client)s gave %(score)s in the %(kind)s survey — call them"),
 )
 REFERRAL_TASK = define(
-    "retention.survey_referral", _("Ask %(client)s for a referral: they would recommend us (%(score)s of 10)")
+    "retention.survey_referral",
+    gettext_lazy("Ask %(client)s for a referral: they would recommend us (%(score)s of 10)"),
 )
 define_labels("survey_kind", {kind.value: kind.label for kind in SurveyKind})
 
