@@ -186,3 +186,63 @@ def factor_settings(request: AuthedRequest) -> HttpResponse:
         for f in factors
     ]
     return render(request, "retention/surveys/factors.html", {"rows": rows})
+
+
+GROUPS = {
+    "promoters": {"score__gte": satisfaction.PROMOTER_MIN},
+    "detractors": {"score__lte": satisfaction.DETRACTOR_MAX},
+    "satisfied": {"score__gte": satisfaction.SATISFIED_MIN},
+}
+
+
+@login_required
+def survey_list(request: AuthedRequest) -> HttpResponse:
+    """The survey answers the viewer may see (the records behind the satisfaction figures):
+    filtered by kind, month (YYYY-MM), team, client and group (promoters, detractors, satisfied)."""
+    import datetime as dt
+
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from clientela.retention.surveys_models import Survey
+
+    rows = (
+        Survey.objects.restrict(request.user, Action.VIEW)
+        .filter(answered_at__isnull=False)
+        .select_related("client", "contact", "deal")
+        .order_by("-answered_at", "-id")
+    )
+    filters: dict[str, str] = {}
+    kind = request.GET.get("kind", "")
+    if kind in SurveyKind.values:
+        rows, filters["kind"] = rows.filter(kind=kind), kind
+    group = request.GET.get("group", "")
+    if group in GROUPS:
+        rows, filters["group"] = rows.filter(**GROUPS[group]), group
+    for name, field in (("team", "client__team_id"), ("client", "client_id")):
+        raw = request.GET.get(name, "")
+        if raw.isdigit():
+            rows, filters[name] = rows.filter(**{field: int(raw)}), raw
+    month = request.GET.get("month", "")
+    try:
+        start = dt.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        start = None
+    if start is not None:
+        zone = timezone.get_current_timezone()
+        first = start.replace(tzinfo=zone)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        rows, filters["month"] = rows.filter(answered_at__gte=first, answered_at__lt=following), month
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    reasons = {r.code: r.label for r in ChurnReason.objects.all()}
+    return render(
+        request,
+        "retention/surveys/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": SurveyKind.choices,
+            "reasons": reasons,
+            "may_edit_factors": satisfaction.may_edit_factors(request.user),
+        },
+    )

@@ -210,6 +210,7 @@ DOORS: dict[str, Door] = {
     ),
     "retention:survey_send": Door(WORKERS, record="client", data={"kind": "nps"}),
     "retention:survey_factors": Door(ADMIN),
+    "retention:survey_list": Door(ALL),
     "GET /api/v1/retention/surveys": Door(ALL),
     "GET /api/v1/retention/surveys/{survey_id}": Door(WORKERS),
     "POST /api/v1/retention/surveys": Door(

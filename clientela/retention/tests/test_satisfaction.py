@@ -153,3 +153,31 @@ def test_factors_are_changed_by_admins_only(world, client, api_token):
     form[f"weight_{quality.pk}"] = "40"
     assert page.post("/settings/satisfaction/", form).status_code == 302
     assert SatisfactionFactor.objects.get(pk=quality.pk).weight == Decimal(40)
+
+
+def test_the_dashboard_tile_gives_the_figures_with_links_to_the_answers(world, scored, client, rf):
+    from django.utils import timezone
+
+    from clientela.retention.hooks import DASHBOARD_TILES
+
+    tile = next(t for t in DASHBOARD_TILES if t.key == "satisfaction")
+    assert tile.position == 40
+    request = rf.get("/retention/")
+    request.user = world.manager_north
+    # The tile shows the last 12 months up to today: move the answers there.
+    from clientela.retention.surveys_models import Survey
+
+    Survey.objects.update(answered_at=timezone.now())
+    nps, csat = tile.figures(request)
+    assert nps.key == "nps" and csat.key == "csat-index"
+    this_month = nps.rows[-1]
+    # Mara's client's 10 NPS answers, all this month now — 10 9 8 7 6 3 10 10 2 10:
+    # 5 promoters, 3 detractors of 10 → 20.
+    assert (this_month["promoters"], this_month["detractors"], this_month["answers"]) == (5, 3, 10)
+    assert this_month["nps"] == Decimal("20.0") and nps.footer["nps"] == Decimal("20.0")
+    # Each number links to the answers behind it, and that page shows them (and only what Mara sees).
+    page = login(client, world.manager_north).get(this_month["_links"]["detractors"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("<tr>") - 1 == 3 and "msouth client" not in html
+    assert login(client, world.admin).get(this_month["_links"]["detractors"]).content.decode().count("<tr>") - 1 == 4
