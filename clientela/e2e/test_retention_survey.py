@@ -22,8 +22,10 @@ from clientela.clients.models import Client, Contact
 from clientela.users.models import User
 ana = User.objects.get(username="ana")
 client = Client.objects.create(name="Survey {tag} SRL", country="RO", owner=ana, team=ana.team)
-Contact.objects.create(client=client, first_name="Zita", last_name="Kiss {tag}", email="zita.{tag}@survey.example",
-                       consent=True, preferred_language="hu")
+Contact.objects.create(
+    client=client, first_name="Zita", last_name="Kiss {tag}", email="zita.{tag}@survey.example",
+    consent=True, preferred_language="hu",
+)
 print(client.pk)
 """
 
@@ -52,7 +54,9 @@ def test_a_survey_goes_out_is_answered_on_a_phone_and_shows_on_the_card(app_serv
     expect(section).to_be_visible()
     section.locator("select[name=kind]").select_option("nps")
     section.locator("[data-testid=send-survey]").click()
-    expect(page.locator(".alert-success, .toast, [role=alert]").first).to_contain_text(f"zita.{tag}@survey.example")
+    expect(page.locator(".alert-success, .toast, [role=alert]").first).to_contain_text(
+        f"zita.{tag}@survey.example"
+    )
     screens(page, "card after sending the survey")
 
     link = _survey_link(app_server, tag)
@@ -76,7 +80,9 @@ def test_a_survey_goes_out_is_answered_on_a_phone_and_shows_on_the_card(app_serv
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.goto(f"/clients/{client_id}/")
-    expect(page.locator("[data-testid=client-nps]")).to_have_text(re.compile(r"^\s*-100[.,]0\s*$"))  # in Ana's (Romanian) number format
+    expect(page.locator("[data-testid=client-nps]")).to_have_text(
+        re.compile(r"^\s*-100[.,]0\s*$")
+    )  # in Ana's (Romanian) number format
     expect(page.locator("#client-satisfaction")).to_contain_text(f"Delivery was late {tag}")
     screens(page, "card with the answer")
     tasks = page.request.get("/api/v1/tasks", params={"client": client_id}).json()

@@ -180,4 +180,7 @@ def test_the_dashboard_tile_gives_the_figures_with_links_to_the_answers(world, s
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count("<tr>") - 1 == 3 and "msouth client" not in html
-    assert login(client, world.admin).get(this_month["_links"]["detractors"]).content.decode().count("<tr>") - 1 == 4
+    assert (
+        login(client, world.admin).get(this_month["_links"]["detractors"]).content.decode().count("<tr>") - 1
+        == 4
+    )
