@@ -195,6 +195,10 @@ def survey_deliver(*, survey_id: int, now: dt.datetime | None = None) -> bool:
     )
     if survey is None or survey.status != SurveyStatus.QUEUED:
         return False
+    if refusal(survey.contact) or survey.contact is None or survey.contact.email != survey.email:
+        # Consent withdrawn (or the address changed) since the survey was queued: nothing goes out.
+        Survey.objects.filter(pk=survey.pk, status=SurveyStatus.QUEUED).update(status=SurveyStatus.FAILED)
+        return False
     token = secrets.token_urlsafe(32)  # made here, never stored in the queue nor the database
     now = now or timezone.now()
 

@@ -109,6 +109,17 @@ def test_a_worker_killed_after_its_claim_sends_nothing_again(world):
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_consent_withdrawn_before_the_letter_goes_out_stops_it(world):
+    customer = make_client(world)
+    survey = surveys.survey_send(by=world.manager_north, client=customer, kind="csat")
+    customer.contacts.update(consent=False)
+    run_worker()
+    assert mail.outbox == []
+    survey.refresh_from_db()
+    assert survey.status == SurveyStatus.FAILED and survey.token_hash == ""
+
+
 def test_periodic_surveys_go_to_active_clients_once_per_period(world):
     customer = make_client(world)
     old = timezone.now() - dt.timedelta(days=200)
