@@ -371,3 +371,25 @@ def test_api_send_list_and_detail_are_scoped(world, client, api_token):
     admin = client.get(f"/api/v1/retention/surveys/{south_survey.pk}", headers=api_token(world.admin))
     assert admin.status_code == 200 and admin.json()["kind"] == "nps"
     assert client.get("/api/v1/retention/surveys?answered=true", headers=mara).json()["count"] == 0
+
+
+def test_the_index_and_exit_pages_ask_their_own_questions(world, client):
+    from clientela.retention.models import ChurnReason
+
+    customer = make_client(world)
+    survey, token = sent_survey(customer, "index")
+    page = client.get(f"/s/{token}/?lang=en").content.decode()
+    assert all(
+        f'name="factor_{code}"' in page
+        for code in ("quality", "delivery", "price", "service", "staff_attitude")
+    )
+    assert "Staff attitude" in page
+    half = client.post(f"/s/{token}/", {"factor_quality": "5"})
+    assert half.status_code == 422
+    scores = {f"factor_{code}": "4" for code in ("quality", "delivery", "price", "service", "staff_attitude")}
+    assert client.post(f"/s/{token}/", scores).status_code == 200
+    survey.refresh_from_db()
+    assert str(survey.index_value) == "4.00"
+    _exit, exit_token = sent_survey(customer, "exit")
+    exit_page = client.get(f"/s/{exit_token}/").content.decode()
+    assert all(f'value="{r.code}"' in exit_page for r in ChurnReason.objects.filter(is_active=True))
