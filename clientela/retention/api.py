@@ -5,3 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["retention"])
+
+
+# Each part of retention adds its operations to the router in its own module.
+from clientela.retention import greetings_api  # noqa: E402, F401

@@ -206,3 +206,11 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
+
+
+# The reactivation and greetings parts keep their models in their own module.
+from clientela.retention.greetings_models import (  # noqa: E402, F401
+    Greeting,
+    GreetingHoliday,
+    Reactivation,
+)
