@@ -447,7 +447,30 @@ def holiday_delete(*, by: User, holiday: GreetingHoliday) -> None:
     holiday.delete()
 
 
+HOME_BLOCK_ROWS = 5
+
+
+def home_block(request: Any) -> str:
+    """The coming week's planned greetings under the work list (none: nothing shown)."""
+    user = request.user
+    if not user_can(user, "work_records"):
+        return ""
+    planned = greetings_upcoming(viewer=user).filter(status=GreetingStatus.PLANNED)
+    rows = list(planned[: HOME_BLOCK_ROWS + 1])
+    if not rows:
+        return ""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "retention/greetings/_home_block.html",
+        {"greetings": rows[:HOME_BLOCK_ROWS], "more": len(rows) > HOME_BLOCK_ROWS},
+        request=request,
+    )
+
+
 def register() -> None:
+    from clientela.activities.worklist_views import HOME_BLOCKS
     from clientela.core.periodic import PERIODIC_JOBS, Periodic
 
     PERIODIC_JOBS.register(Periodic(sweep_greetings, dt.timedelta(minutes=30)))
+    HOME_BLOCKS.register(home_block)

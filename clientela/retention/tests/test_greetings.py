@@ -297,3 +297,15 @@ def test_the_holidays_page(client, world):
     assert GreetingHoliday.objects.get(name="Children's Day").wishes == {"ro": "La mulți ani, copii!"}
     login(client, world.manager_north)
     assert client.get("/retention/greetings/holidays/").status_code == 403
+
+
+def test_the_work_list_shows_the_coming_greetings(client, world, people, monkeypatch):
+    greetings_plan(today=dt.date.today())
+    Greeting.objects.update(date=dt.date.today() + dt.timedelta(days=2))
+    login(client, world.manager_north)
+    page = client.get("/").content.decode()
+    assert 'id="home-greetings"' in page and "Ana Pop" in page and "Éva" not in page
+    login(client, world.manager_south)
+    assert "Éva" in client.get("/").content.decode()
+    Greeting.objects.update(status="skipped")
+    assert 'id="home-greetings"' not in client.get("/").content.decode()
