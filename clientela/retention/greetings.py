@@ -447,6 +447,13 @@ def holiday_delete(*, by: User, holiday: GreetingHoliday) -> None:
     holiday.delete()
 
 
+def greetings_follow_handover(*, client_ids: list[int], to_user: Any, **_extra: Any) -> int:
+    """Clients changed personal manager: their contacts' planned greetings go to the new one."""
+    return Greeting.objects.filter(contact__client_id__in=client_ids, status=GreetingStatus.PLANNED).update(
+        owner=to_user, team=to_user.team
+    )
+
+
 HOME_BLOCK_ROWS = 5
 
 
@@ -470,7 +477,9 @@ def home_block(request: Any) -> str:
 
 def register() -> None:
     from clientela.activities.worklist_views import HOME_BLOCKS
+    from clientela.clients.hooks import client_handed_over
     from clientela.core.periodic import PERIODIC_JOBS, Periodic
 
     PERIODIC_JOBS.register(Periodic(sweep_greetings, dt.timedelta(minutes=30)))
     HOME_BLOCKS.register(home_block)
+    client_handed_over.register(greetings_follow_handover)

@@ -44,6 +44,8 @@ def _refuse(exc: PermissionDeniedError) -> PermissionDenied:
 
 # --- The passive list ----------------------------------------------------------------------------
 
+RATE_PERIODS = {"month": 6, "quarter": 4, "year": 3}  # how many of each the page shows
+
 
 @login_required
 @vary_on_headers("HX-Request")
@@ -66,6 +68,8 @@ def passive_list(request: AuthedRequest) -> HttpResponse:
     else:
         rows, pager = paginate_bounded(rows_query, request, count_parts=PASSIVE.count_parts(user, values))
     can_hand_over = reactivation.may_hand_over(user)
+    period = request.GET.get("period", "month")
+    period = period if period in RATE_PERIODS else "month"
     context = state.context(
         clients=rows,
         pager=pager,
@@ -74,7 +78,13 @@ def passive_list(request: AuthedRequest) -> HttpResponse:
         handover_people=state.options["owner"] if can_hand_over else [],
         base_currency=base_currency(),
         list_url=request.get_full_path(),
-        rate_rows=reactivation.reactivation_rate(viewer=user, kind="month", count=6),
+        rate_rows=reactivation.reactivation_rate(viewer=user, kind=period, count=RATE_PERIODS[period]),
+        rate_period=period,
+        rate_periods=[
+            ("month", _("Months")),
+            ("quarter", _("Quarters")),
+            ("year", _("Years")),
+        ],
         tomorrow=(dt.datetime.now(zone_of(user)).date() + dt.timedelta(days=1)).isoformat(),
     )
     if request.htmx and not request.htmx.history_restore_request:

@@ -309,3 +309,21 @@ def test_the_work_list_shows_the_coming_greetings(client, world, people, monkeyp
     assert "Éva" in client.get("/").content.decode()
     Greeting.objects.update(status="skipped")
     assert 'id="home-greetings"' not in client.get("/").content.decode()
+
+
+def test_planned_greetings_follow_a_handover_from_the_passive_list(client, world, people):
+    greetings_plan(today=TODAY)
+    login(client, world.head_north)
+    response = client.post(
+        "/clients/handover/",
+        {
+            "ids": [people["north_client"].pk],
+            "to_user": world.manager_north2.pk,
+            "next": "/retention/passive/",
+        },
+    )
+    assert response.status_code == 302
+    greeting = Greeting.objects.get(contact=people["ana"])
+    assert greeting.owner == world.manager_north2
+    login(client, world.manager_north)
+    assert client.post(f"/retention/greetings/{greeting.pk}/skip/").status_code == 404

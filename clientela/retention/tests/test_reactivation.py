@@ -293,3 +293,11 @@ def test_the_dashboard_tile(rf, world, book):
     assert figures[0].rows[0]["count"] == 2
     request.user = world.marketer_north
     assert tile.figures(request) == []
+
+
+def test_the_passive_page_shows_the_rate_by_the_chosen_period(client, world, book):
+    login(client, world.head_north)
+    quarters = client.get("/retention/passive/?period=quarter").content.decode()
+    assert quarters.count("<tr><td>Q") == 4
+    wrong = client.get("/retention/passive/?period=decade")
+    assert wrong.status_code == 200 and wrong.content.decode().count("<tr><td>") >= 6
