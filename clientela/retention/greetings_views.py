@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.figures import export_response
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.lists import paginate_bounded, paginate_matches
@@ -49,7 +51,7 @@ RATE_PERIODS = {"month": 6, "quarter": 4, "year": 3}  # how many of each the pag
 
 @login_required
 @vary_on_headers("HX-Request")
-def passive_list(request: AuthedRequest) -> HttpResponse:
+def passive_list(request: AuthedRequest) -> HttpResponseBase:
     user = request.user
     try:
         reactivation.require_passive_list(user)
@@ -70,6 +72,9 @@ def passive_list(request: AuthedRequest) -> HttpResponse:
     can_hand_over = reactivation.may_hand_over(user)
     period = request.GET.get("period", "month")
     period = period if period in RATE_PERIODS else "month"
+    rate_figure = reactivation.rate_figure(user, kind=period, count=RATE_PERIODS[period])
+    if (exported := export_response(request, [rate_figure])) is not None:
+        return exported
     context = state.context(
         clients=rows,
         pager=pager,
@@ -78,7 +83,7 @@ def passive_list(request: AuthedRequest) -> HttpResponse:
         handover_people=state.options["owner"] if can_hand_over else [],
         base_currency=base_currency(),
         list_url=request.get_full_path(),
-        rate_rows=reactivation.reactivation_rate(viewer=user, kind=period, count=RATE_PERIODS[period]),
+        rate_figure=rate_figure,
         rate_period=period,
         rate_periods=[
             ("month", _("Months")),

@@ -429,42 +429,50 @@ def reactivation_rate(
 # --- The dashboard tile --------------------------------------------------------------------------
 
 
+def rate_figure(viewer: Any, *, kind: str = "month", count: int = 12) -> Any:
+    """The reactivation rate per period as a figure (chart, table, exports); each number links
+    to the passive list."""
+    from clientela.core.figures import Chart, Column, Figure
+
+    passive_url = reverse("retention:passive")
+    rows = reactivation_rate(viewer=viewer, kind=kind, count=count)
+    for row in rows:
+        row["_links"] = {"started": passive_url, "reactivated": passive_url}
+    return Figure(
+        key="reactivation-rate",
+        title=_("Reactivation rate"),
+        columns=[
+            Column("period", _("Period")),
+            Column("started", _("Reactivation tasks"), kind="int"),
+            Column("reactivated", _("Reactivated"), kind="int"),
+            Column("rate", _("Reactivation rate"), kind="percent"),
+        ],
+        rows=rows,
+        chart=Chart(kind="line", x="period", series=["rate"]),
+        note=_(
+            "Clients passive when given a reactivation task who had a contact or purchase within the window."
+        ),
+    )
+
+
 def passive_tile_figures(request: Any) -> list[Any]:
     """The passive list's size and the reactivation rate of the last 12 months."""
     user = request.user
     if not user_can(user, "work_records"):
         return []
-    from clientela.core.figures import Chart, Column, Figure  # lands with the dashboard
+    from clientela.core.figures import Chart, Column, Figure
 
     passive_url = reverse("retention:passive")
     size = passive_count(user)
-    rows = reactivation_rate(viewer=user, kind="month")
-    for row in rows:
-        row["_links"] = {"started": passive_url}
     return [
         Figure(
             key="passive-size",
             title=_("Passive clients"),
             columns=[Column("what", _("What")), Column("count", _("Clients"), kind="int")],
             rows=[{"what": _("Passive now"), "count": size, "_links": {"count": passive_url}}],
-            chart=Chart(kind="none"),
+            chart=Chart(kind="none", x="what", series=["count"]),
         ),
-        Figure(
-            key="reactivation-rate",
-            title=_("Reactivation rate"),
-            columns=[
-                Column("period", _("Period")),
-                Column("started", _("Reactivation tasks"), kind="int"),
-                Column("reactivated", _("Reactivated"), kind="int"),
-                Column("rate", _("Reactivation rate"), kind="percent"),
-            ],
-            rows=rows,
-            chart=Chart(kind="line", x="period", series=["rate"]),
-            note=_(
-                "Clients passive when given a reactivation task who had a contact or purchase "
-                "within the window."
-            ),
-        ),
+        rate_figure(user),
     ]
 
 

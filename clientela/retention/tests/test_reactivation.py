@@ -300,4 +300,10 @@ def test_the_passive_page_shows_the_rate_by_the_chosen_period(client, world, boo
     quarters = client.get("/retention/passive/?period=quarter").content.decode()
     assert quarters.count("<tr><td>Q") == 4
     wrong = client.get("/retention/passive/?period=decade")
-    assert wrong.status_code == 200 and wrong.content.decode().count("<tr><td>") >= 6
+    assert wrong.status_code == 200 and wrong.content.decode().count("<tr><td>Q") == 0
+    exported = client.get("/retention/passive/?period=year&export=csv&figure=reactivation-rate")
+    assert exported.status_code == 200
+    lines = b"".join(exported.streaming_content if exported.streaming else [exported.content]).decode(
+        "utf-8-sig"
+    )
+    assert len([line for line in lines.splitlines() if line.strip()]) == 1 + 3
