@@ -28,9 +28,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,6 +137,12 @@ def _country_condition(prefix: str, country: str) -> Q:
 # --- Planning ----------------------------------------------------------------------------------
 
 
+def _already_planned(key: str, years: list[int], person: str = "contact") -> Exists:
+    """People who already have a greeting for this occasion in these years (planning again in
+    the next sweep skips them without building their rows)."""
+    return Exists(Greeting.objects.filter(occasion_key=key, year__in=years, **{person: OuterRef("pk")}))
+
+
 def _contact_greeting(
     contact: Contact, occasion: str, key: str, day: dt.date, holiday: Any = None
 ) -> Greeting:
@@ -162,7 +169,13 @@ def greetings_plan(*, today: dt.date | None = None, days: int = AHEAD_DAYS) -> i
     today = today or timezone.now().date()
     window = [today + dt.timedelta(days=n) for n in range(-1, days + 1)]
     planned: list[Greeting] = []
-    contacts = greetable_contacts().filter(birthday__isnull=False).filter(_birthday_condition(window))
+    years = sorted({day.year for day in window})
+    contacts = (
+        greetable_contacts()
+        .filter(birthday__isnull=False)
+        .filter(_birthday_condition(window))
+        .exclude(_already_planned("birthday", years))
+    )
     for contact in contacts.iterator(chunk_size=1000):
         for day in window:
             if contact.birthday and birthday_on(contact.birthday, day.year) == day:
@@ -433,7 +446,7 @@ def holiday_update(*, by: User, holiday: GreetingHoliday, data: Mapping[str, Any
             holiday, _changes = model_update(instance=holiday, data=values, actor=by)
             if holiday.code == "":
                 GreetingHoliday.objects.filter(pk=holiday.pk).update(code="")
-    except IntegrityError:
+    except (IntegrityError, ValidationError):  # the one rule the checks above leave: unique
         raise _duplicate() from None
     return holiday
 

@@ -214,7 +214,11 @@ class Greeting(models.Model):
                 fields=["person_key", "occasion_key", "year"], name="ret_greeting_once_uniq"
             ),
         ]
-        indexes = [models.Index(fields=["status", "date"], name="ret_greeting_status_date_idx")]
+        indexes = [
+            models.Index(fields=["status", "date"], name="ret_greeting_status_date_idx"),
+            models.Index(fields=["occasion_key", "year", "contact"], name="ret_greeting_contact_idx"),
+            models.Index(fields=["occasion_key", "year", "lead"], name="ret_greeting_lead_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occasion_key} → {self.person_key} {self.date:%Y-%m-%d}"
