@@ -74,9 +74,15 @@ def test_a_birthday_is_greeted_once_on_the_day_in_the_contacts_language(people):
 
 
 def test_no_consent_no_greeting(people):
+    """Sorin gave no consent; Dora gave it but has no e-mail: neither is greeted."""
+    Contact.objects.create(
+        client=people["north_client"], first_name="Dora", birthday=dt.date(1970, 12, 7), consent=True
+    )
     _run()
     assert [m.to for m in mail.outbox] == [["ana@arbor.example"]]
     assert not Greeting.objects.filter(contact=people["silent"]).exists()
+    north = Greeting.objects.filter(contact__client=people["north_client"])
+    assert list(north.values_list("contact__first_name", flat=True)) == ["Ana"]
 
 
 def test_consent_withdrawn_after_planning_sends_nothing(people):
