@@ -10,3 +10,6 @@ router = Router(tags=["retention"])
 from clientela.retention import surveys_api  # noqa: E402
 
 router.add_router("", surveys_api.router)
+
+# Each part of retention adds its operations to the router in its own module.
+from clientela.retention import greetings_api  # noqa: E402, F401

@@ -14,3 +14,7 @@ class RetentionConfig(AppConfig):
 
         surveys.register()
         satisfaction_tiles.register()
+        from clientela.retention import greetings, reactivation
+
+        reactivation.register()
+        greetings.register()

@@ -210,3 +210,9 @@ class RetentionPolicy(models.Model):
 
 # Satisfaction surveys (their own module; imported so Django sees the models).
 from clientela.retention.surveys_models import SatisfactionFactor, Survey, SurveyFactorScore  # noqa: E402, F401
+# The reactivation and greetings parts keep their models in their own module.
+from clientela.retention.greetings_models import (  # noqa: E402, F401
+    Greeting,
+    GreetingHoliday,
+    Reactivation,
+)

@@ -165,6 +165,16 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
         "handover": handover,
         "distribution_rule": rule,
         "holiday": holiday,
+        "greeting": _model("Greeting").objects.create(
+            occasion="birthday",
+            occasion_key="birthday",
+            person_key=f"contact:{contact.pk}",
+            contact=contact,
+            year=2030,
+            date=dt.date(2030, 1, n),
+            owner=owner,
+            team=team,
+        ),
         "notification": notification,
         "token": token,
         "team": team,
@@ -205,6 +215,9 @@ def _shared() -> dict[str, Any]:
         "refusal_reason": RefusalReason.objects.first(),
         "temperature_rule": TemperatureRule.objects.create(name="Door rule", temperature="hot"),
         "satisfaction_factor": _satisfaction_factor(),
+        "greeting_holiday": _model("GreetingHoliday").objects.create(
+            country="RO", date=dt.date(2030, 3, 1), name="Door holiday"
+        ),
     }
 
 

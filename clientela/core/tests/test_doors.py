@@ -181,6 +181,8 @@ PARAM_KINDS = {
     "item_id": "price_item",
     "survey_id": "survey",
     "factor_id": "satisfaction_factor",
+    "greeting_id": "greeting",
+    "greeting_holiday_id": "greeting_holiday",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).
