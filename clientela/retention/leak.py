@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import Lead
@@ -294,7 +295,10 @@ def leak_counts(
         .values("r_client", "r_at", "r_status", "r_owner", "r_team", "r_group", "r_next")
     )
     connection = connections[rows.db]
-    inner, inner_params = rows.query.get_compiler(using=rows.db).as_sql()
+    try:
+        inner, inner_params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # the viewer sees no client at all
+        return {}
 
     def moment(value: dt.datetime) -> Any:
         return connection.ops.adapt_datetimefield_value(value)

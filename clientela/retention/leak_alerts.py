@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.core.audit import audit_event
 from clientela.core.errors import BusinessError, PermissionDeniedError
@@ -211,3 +212,21 @@ def home_banners(request: Any) -> list[dict[str, Any]]:
             }
         )
     return banners
+
+
+def register() -> None:
+    """What the leak part does for the others (called once from `RetentionConfig.ready()`)."""
+    from clientela.clients.hooks import status_history
+    from clientela.core.banners import HOME_BANNERS
+    from clientela.core.notifications import NOTIFICATION_EVENTS
+    from clientela.core.periodic import PERIODIC_JOBS, Periodic
+    from clientela.retention import dashboard
+    from clientela.retention.hooks import CLIENT_LOST, DASHBOARD_TILES
+
+    status_history.provide(leak.history_condition)
+    HOME_BANNERS.register(home_banners)
+    CLIENT_LOST.register(on_client_lost)
+    PERIODIC_JOBS.register(Periodic(sweep_leak_alerts, dt.timedelta(hours=1)))
+    for tile in dashboard.TILES:
+        DASHBOARD_TILES.register(tile)
+    NOTIFICATION_EVENTS.setdefault(VERB, gettext_lazy("A team's leak rate passes its alert threshold"))
