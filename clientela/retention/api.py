@@ -5,3 +5,6 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["retention"])
+
+# The leak part: figures, alerts and team policies (leak_api registers on `router`).
+from clientela.retention import leak_api  # noqa: E402, F401
