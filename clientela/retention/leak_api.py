@@ -227,7 +227,11 @@ def _team(request: HttpRequest, team_id: int) -> Any:
 
 def _policy_out(team: Any) -> dict[str, Any]:
     policy = policy_of(team)
-    return {"team": team.pk, **{name: getattr(policy, name) for name in POLICY_FIELDS}}
+    values = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    for name, (kind, _low, _high) in POLICY_FIELDS.items():
+        if kind == "percent":
+            values[name] = Decimal(values[name]).quantize(Decimal("0.01"))
+    return {"team": team.pk, **values}
 
 
 @router.get("/retention/policies/{team_id}", response=PolicyOut, summary="A team's retention policy")
