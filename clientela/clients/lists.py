@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -17,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
 from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLevel, ContactRole
-from clientela.clients.hooks import status_history
 from clientela.clients.completeness import filter_completeness, with_completeness
+from clientela.clients.hooks import status_history
 from clientela.clients.models import Client, ClientPolicy, Contact
 from clientela.clients.services.client import owner_candidates
 from clientela.clients.status import status_condition, with_status
@@ -80,9 +79,14 @@ class StatusHistory(Filter):
         fields: dict[str, forms.Field] = {
             name: forms.DateField(required=False, widget=forms.HiddenInput) for name in self.DATES
         }
-        fields.update({name: forms.IntegerField(required=False, widget=forms.HiddenInput) for name in self.IDS})
         fields.update(
-            {name: forms.CharField(required=False, max_length=60, widget=forms.HiddenInput) for name in self.TEXTS}
+            {name: forms.IntegerField(required=False, widget=forms.HiddenInput) for name in self.IDS}
+        )
+        fields.update(
+            {
+                name: forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+                for name in self.TEXTS
+            }
         )
         return fields
 
@@ -91,9 +95,9 @@ class StatusHistory(Filter):
         return {name: cleaned.get(name) or defaults[name] for name in defaults}
 
     def api_fields(self) -> dict[str, tuple[Any, Any]]:
-        fields: dict[str, tuple[Any, Any]] = {name: (dt.date | None, None) for name in self.DATES}
-        fields.update({name: (int | None, None) for name in self.IDS})
-        fields.update({name: (str, "") for name in self.TEXTS})
+        fields: dict[str, tuple[Any, Any]] = dict.fromkeys(self.DATES, (dt.date | None, None))
+        fields.update(dict.fromkeys(self.IDS, (int | None, None)))
+        fields.update(dict.fromkeys(self.TEXTS, (str, "")))
         return fields
 
     def narrow(self, queryset: QuerySet[Any], values: ListValues) -> QuerySet[Any]:

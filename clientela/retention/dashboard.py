@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,12 @@ from clientela.retention.leak_models import LeakPeriod
 from clientela.users.models import Team
 from clientela.users.selectors import owner_choices, team_choices
 
-PERIOD_NAMES = {"month": LeakPeriod.MONTH, "quarter": LeakPeriod.QUARTER, "year": LeakPeriod.YEAR, "custom": LeakPeriod.CUSTOM}
+PERIOD_NAMES = {
+    "month": LeakPeriod.MONTH,
+    "quarter": LeakPeriod.QUARTER,
+    "year": LeakPeriod.YEAR,
+    "custom": LeakPeriod.CUSTOM,
+}
 
 
 def may_see_dashboard(user: Any) -> bool:
@@ -107,7 +112,8 @@ def parse_leak_query(user: Any, data: Mapping[str, Any]) -> tuple[leak.LeakQuery
     except BusinessError as error:
         for name, messages in error.errors.items():
             errors[name] = messages[0]
-            filters = replace(filters, **{name: ""})
+            cleared: dict[str, Any] = {name: ""}
+            filters = replace(filters, **cleared)
         filters = filters.clean()
     return leak.LeakQuery(kind=kind, count=count, first=first, last=last, filters=filters), errors
 
@@ -145,7 +151,9 @@ def _threshold(user: Any, filters: leak.LeakFilters) -> Any:
 def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, by: str = "") -> list[Figure]:
     rows = leak.leak_trend(user, spans, query.filters)
     threshold = _threshold(user, query.filters)
-    open_alerts = list(alerts_visible_to(user).filter(acknowledged_at__isnull=True).select_related("team")[:10])
+    open_alerts = list(
+        alerts_visible_to(user).filter(acknowledged_at__isnull=True).select_related("team")[:10]
+    )
     if query.filters.team:
         open_alerts = [a for a in open_alerts if a.team_id == query.filters.team]
     if open_alerts:
@@ -252,7 +260,12 @@ def attitude_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period])
 
 def _leak_tile(request: Any) -> list[Figure]:
     query, _errors, spans = _request_query(request)
-    return leak_figures(request.user, query, spans, by=str(request.GET.get("by") or "") if request.GET.get("by") in leak.BREAKDOWNS else "")
+    return leak_figures(
+        request.user,
+        query,
+        spans,
+        by=str(request.GET.get("by") or "") if request.GET.get("by") in leak.BREAKDOWNS else "",
+    )
 
 
 def _reasons_tile(request: Any) -> list[Figure]:
@@ -276,10 +289,10 @@ TILES = [
 
 
 @login_required
-def dashboard(request: AuthedRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponseBase:
     if not may_see_dashboard(request.user):
         raise PermissionDenied(_("The retention dashboard is for sales people."))
-    query, errors, spans = _request_query(request)
+    query, errors, _spans = _request_query(request)
     figures: list[Figure] = []
     for tile in sorted(DASHBOARD_TILES, key=lambda tile: (tile.position, tile.key)):
         figures.extend(tile.figures(request))
@@ -294,7 +307,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "periods": [(key, label) for key, label in LeakPeriod.choices],
         "teams": team_choices(user),
         "owners": owner_choices(user),
-        "breakdowns": [(key, label) for key, label in leak.BREAKDOWNS.items() if key != "abc" or leak.has_abc()],
+        "breakdowns": [
+            (key, label) for key, label in leak.BREAKDOWNS.items() if key != "abc" or leak.has_abc()
+        ],
         "sizes": [(key, label) for key, label, *_rest in leak.EMPLOYEE_BANDS],
         "revenues": RevenueBand.choices,
         "abc_classes": leak.ABC_CLASSES if leak.has_abc() else (),

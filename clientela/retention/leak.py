@@ -78,7 +78,9 @@ BREAKDOWNS: dict[str, Any] = {
 def invalid(errors: dict[str, str]) -> BusinessError:
     """A field error (422 in the API, next to the field on a page)."""
     return BusinessError(
-        _("Some fields are not valid."), errors={name: [str(text)] for name, text in errors.items()}, status=422
+        _("Some fields are not valid."),
+        errors={name: [str(text)] for name, text in errors.items()},
+        status=422,
     )
 
 
@@ -114,11 +116,15 @@ class Period:
         if self.kind == LeakPeriod.MONTH:
             text = date_format(self.first, "YEAR_MONTH_FORMAT")
         elif self.kind == LeakPeriod.QUARTER:
-            text = _("Q%(quarter)s %(year)s") % {"quarter": (self.first.month - 1) // 3 + 1, "year": self.first.year}
+            text = _("Q%(quarter)s %(year)s") % {
+                "quarter": (self.first.month - 1) // 3 + 1,
+                "year": self.first.year,
+            }
         elif self.kind == LeakPeriod.YEAR:
             text = str(self.first.year)
         else:
-            text = f"{date_format(self.first, 'SHORT_DATE_FORMAT')} – {date_format(self.last, 'SHORT_DATE_FORMAT')}"
+            first, last = (date_format(day, "SHORT_DATE_FORMAT") for day in (self.first, self.last))
+            text = f"{first} – {last}"
         return text if self.complete else _("%(period)s (so far)") % {"period": text}
 
 
@@ -312,7 +318,9 @@ def leak_counts(
             "THEN 1 ELSE 0 END)"
         )
         params += [start, start, *ACTIVE_STATUSES]
-        selects.append("COUNT(DISTINCT CASE WHEN r_status = %s AND r_at >= %s AND r_at < %s THEN r_client END)")
+        selects.append(
+            "COUNT(DISTINCT CASE WHEN r_status = %s AND r_at >= %s AND r_at < %s THEN r_client END)"
+        )
         params += [LOST, start, end]
     where: list[str] = []
     where_params: list[Any] = []
@@ -420,7 +428,9 @@ def leak_breakdown(viewer: Any, span: Period, filters: LeakFilters, by: str) -> 
                 "lost": lost,
                 "rate": rate(lost, active),
                 "_links": (
-                    {"active": _active_link(span, narrowed), "lost": _lost_link(span, narrowed)} if key else {}
+                    {"active": _active_link(span, narrowed), "lost": _lost_link(span, narrowed)}
+                    if key
+                    else {}
                 ),
             }
         )
@@ -453,7 +463,9 @@ def churn_reasons_report(viewer: Any, span: Period, filters: LeakFilters) -> lis
     the period's losses, beside the share known from practice."""
     counts = {
         row["reason"]: row["n"]
-        for row in _losses(viewer, span, filters).values("reason").annotate(n=Count("client_id", distinct=True))
+        for row in _losses(viewer, span, filters)
+        .values("reason")
+        .annotate(n=Count("client_id", distinct=True))
     }
     total = _losses(viewer, span, filters).aggregate(n=Count("client_id", distinct=True))["n"] or 0
     rows = []
@@ -572,9 +584,9 @@ def history_condition(values: dict[str, Any]) -> Q:
         later = ClientStatusChange.objects.filter(client_id=OuterRef("client_id"), at__lt=moment).filter(
             Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), id__gt=OuterRef("id"))
         )
-        in_force = ClientStatusChange.objects.filter(held, at__lt=moment, to_status__in=ACTIVE_STATUSES).filter(
-            ~Exists(later)
-        )
+        in_force = ClientStatusChange.objects.filter(
+            held, at__lt=moment, to_status__in=ACTIVE_STATUSES
+        ).filter(~Exists(later))
         condition &= Q(pk__in=in_force.values("client_id"))
     return condition
 

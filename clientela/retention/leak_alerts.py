@@ -77,7 +77,10 @@ def recipients(team: Team) -> list[User]:
 
 
 def _alert_text(alert: LeakAlert, period: leak.Period) -> str:
-    return _("Leak rate of %(team)s in %(period)s is %(rate)s %% (%(lost)s of %(active)s clients), above %(threshold)s %%.") % {
+    return _(
+        "Leak rate of %(team)s in %(period)s is %(rate)s %% "
+        "(%(lost)s of %(active)s clients), above %(threshold)s %%."
+    ) % {
         "team": alert.team.name,
         "period": period.label,
         "rate": alert.rate,
@@ -92,7 +95,9 @@ def team_leak_check(*, team: Team, now: dt.datetime | None = None) -> list[LeakA
     now = now or timezone.now()
     threshold = threshold_of(team)
     spans = months_to_check(team, now)
-    counts = leak.leak_counts(leak.SYSTEM, spans, leak.LeakFilters(team=team.pk)).get("", [(0, 0)] * len(spans))
+    counts = leak.leak_counts(leak.SYSTEM, spans, leak.LeakFilters(team=team.pk)).get(
+        "", [(0, 0)] * len(spans)
+    )
     fired: list[LeakAlert] = []
     for span, (active, lost) in zip(spans, counts, strict=True):
         value = leak.rate(lost, active)
@@ -100,7 +105,9 @@ def team_leak_check(*, team: Team, now: dt.datetime | None = None) -> list[LeakA
             continue
         assert value is not None
 
-        def fire(span: leak.Period = span, active: int = active, lost: int = lost, value: Decimal = value) -> None:
+        def fire(
+            span: leak.Period = span, active: int = active, lost: int = lost, value: Decimal = value
+        ) -> None:
             alert = LeakAlert.objects.create(
                 team=team,
                 period_start=span.first,
@@ -115,7 +122,12 @@ def team_leak_check(*, team: Team, now: dt.datetime | None = None) -> list[LeakA
                 actor=None,
                 instance=alert,
                 event="leak_alert",
-                changes={"team": team.pk, "period": span.first.isoformat(), "rate": value, "threshold": threshold},
+                changes={
+                    "team": team.pk,
+                    "period": span.first.isoformat(),
+                    "rate": value,
+                    "threshold": threshold,
+                },
             )
             url = reverse("retention:dashboard") + f"?team={team.pk}"
             for person in recipients(team):
@@ -148,7 +160,9 @@ def check_team_leak(team_id: int) -> int:
     return len(team_leak_check(team=team)) if team is not None else 0
 
 
-def on_client_lost(*, by: Any = None, client: Any, change: Any = None, options: Any = None, **_rest: Any) -> None:
+def on_client_lost(
+    *, by: Any = None, client: Any, change: Any = None, options: Any = None, **_rest: Any
+) -> None:
     """`CLIENT_LOST`: check the team of the moment once the decision is committed."""
     team_id = getattr(change, "team_id", None) or getattr(client, "team_id", None)
     if team_id:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
 from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.http import AuthedRequest
 from clientela.core.permissions import user_can
 from clientela.retention import leak
 from clientela.retention.api import router
@@ -175,7 +176,12 @@ def churn_reasons(request: HttpRequest, params: Query[LeakQueryIn]) -> dict[str,
             for row in leak.churn_reasons_report(request.user, span, query.filters)
         ],
         "staff_attitude_by_manager": [
-            {**row, "owner": row["owner_id"], "staff_attitude_lost": row["attitude"], "manager": str(row["manager"])}
+            {
+                **row,
+                "owner": row["owner_id"],
+                "staff_attitude_lost": row["attitude"],
+                "manager": str(row["manager"]),
+            }
             for row in leak.staff_attitude_losses(request.user, span, query.filters)
         ],
     }
@@ -213,8 +219,10 @@ def alerts(request: HttpRequest, open_only: bool = False) -> list[dict[str, Any]
     return [_alert_out(alert) for alert in rows[:500]]
 
 
-@router.post("/retention/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge a leak-rate alert")
-def alert_acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+@router.post(
+    "/retention/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge a leak-rate alert"
+)
+def alert_acknowledge(request: AuthedRequest, alert_id: int) -> dict[str, Any]:
     _require_heads(request)
     alert = get_object_or_404(alerts_visible_to(request.user).select_related("team"), pk=alert_id)
     return _alert_out(leak_alert_acknowledge(by=request.user, alert=alert))
@@ -244,6 +252,8 @@ def policy_put(request: HttpRequest, team_id: int, payload: PolicyIn) -> dict[st
     team = _team(request, team_id)
     fields = {name: value for name, value in payload.dict().items() if value is not None}
     if not fields:
-        raise BusinessError(_("Nothing to change."), errors={"__all__": [_("Give at least one setting.")]}, status=422)
+        raise BusinessError(
+            _("Nothing to change."), errors={"__all__": [_("Give at least one setting.")]}, status=422
+        )
     retention_policy_update(by=request.user, team=team, **fields)
     return _policy_out(team)

@@ -207,5 +207,6 @@ class RetentionPolicy(models.Model):
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
 
+
 # The leak-rate alerts (leak part of retention).
 from clientela.retention.leak_models import LeakAlert, LeakPeriod  # noqa: E402, F401

@@ -31,7 +31,10 @@ POLICY_FIELDS: dict[str, tuple[str, int, int]] = {
     "repeat_purchase_months": ("days", 1, 120),
     "repeat_purchase_target_percent": ("percent", 0, 100),
 }
-SETTINGS_FIELDS: dict[str, tuple[str, int, int]] = {"new_days": ("days", 1, 3650), "passive_days": ("days", 1, 3650)}
+SETTINGS_FIELDS: dict[str, tuple[str, int, int]] = {
+    "new_days": ("days", 1, 3650),
+    "passive_days": ("days", 1, 3650),
+}
 
 
 def _invalid(errors: dict[str, list[str]]) -> BusinessError:
@@ -52,7 +55,9 @@ def _clean(values: dict[str, Any], fields: dict[str, tuple[str, int, int]]) -> d
             if kind == "percent" and (not number.is_finite() or number != number.quantize(Decimal("0.01"))):
                 raise ValueError
         except (ValueError, InvalidOperation):
-            errors[name] = [_("Enter a number.") if kind == "days" else _("Enter a percentage with at most two decimals.")]
+            errors[name] = [
+                _("Enter a number.") if kind == "days" else _("Enter a percentage with at most two decimals.")
+            ]
             continue
         if not low <= number <= high:
             errors[name] = [_("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}]

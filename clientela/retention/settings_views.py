@@ -49,11 +49,19 @@ def retention_settings(request: AuthedRequest) -> HttpResponse:
     if team_param and (team is None or str(team.pk) != team_param):
         raise Http404(_("No team."))
     may_edit_company = user_can(user, "manage_settings")
-    company = settings_row() if may_edit_company else RetentionSettings.objects.filter(pk=1).first() or RetentionSettings()
+    company = (
+        settings_row()
+        if may_edit_company
+        else RetentionSettings.objects.filter(pk=1).first() or RetentionSettings()
+    )
     which = request.POST.get("form", "") if request.method == "POST" else ""
     company_form = CompanyForm(request.POST if which == "company" else None, instance=company)
     policy = policy_of(team) if team is not None else None
-    policy_form = PolicyForm(request.POST if which == "policy" else None, instance=policy) if policy is not None else None
+    policy_form = (
+        PolicyForm(request.POST if which == "policy" else None, instance=policy)
+        if policy is not None
+        else None
+    )
     may_edit_team = team is not None and can_manage_team(user, team)
     here = reverse("retention:settings") + (f"?team={team.pk}" if team is not None else "")
     if which == "company":

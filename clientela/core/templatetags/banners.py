@@ -14,4 +14,7 @@ register = template.Library()
 @register.inclusion_tag("core/_home_banners.html", takes_context=True)
 def home_banners(context: Any) -> dict[str, Any]:
     request = context.get("request")
-    return {"banners": banners_for(request) if request is not None else [], "csrf_token": context.get("csrf_token")}
+    return {
+        "banners": banners_for(request) if request is not None else [],
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -45,8 +45,14 @@ def test_api_trend_and_breakdown(client, world, api_token):
 
 @pytest.mark.parametrize(
     "query,field",
-    [("period=week", "period"), ("periods=99", "periods"), ("size=huge", "size"), ("by=colour", "by"),
-     ("period=custom&from=2026-10-31&to=2026-10-01", "to"), ("country=Romania", "country")],
+    [
+        ("period=week", "period"),
+        ("periods=99", "periods"),
+        ("size=huge", "size"),
+        ("by=colour", "by"),
+        ("period=custom&from=2026-10-31&to=2026-10-01", "to"),
+        ("country=Romania", "country"),
+    ],
 )
 def test_api_bad_input_is_a_field_error(client, world, api_token, query, field):
     answer = client.get(f"/api/v1/retention/leak-rate?{query}", headers=api_token(world.admin))
@@ -63,7 +69,9 @@ def test_api_churn_reasons_report(client, world, api_token):
     assert reasons["attitude"] == (2, "50.00", "68.00")
     attitude = {row["owner"]: row["staff_attitude_lost"] for row in body["staff_attitude_by_manager"]}
     assert attitude == {world.manager_north.pk: 1, world.manager_south.pk: 1}
-    mine = client.get(f"/api/v1/retention/churn-reasons/report?{OCTOBER}", headers=api_token(world.manager_north))
+    mine = client.get(
+        f"/api/v1/retention/churn-reasons/report?{OCTOBER}", headers=api_token(world.manager_north)
+    )
     assert [row["owner"] for row in mine.json()["staff_attitude_by_manager"]] == [world.manager_north.pk]
 
 
@@ -108,7 +116,11 @@ def test_export_has_the_numbers_of_the_table(client, world):
     header, *rows = _csv(export)
     assert len(rows) == 1
     values = dict(zip(header, rows[0], strict=False))
-    assert (values["Active at start"], values["Lost"], Decimal(values["Leak rate"])) == ("5", "3", Decimal("60.00"))
+    assert (values["Active at start"], values["Lost"], Decimal(values["Leak rate"])) == (
+        "5",
+        "3",
+        Decimal("60.00"),
+    )
     reasons = _csv(client.get(f"/retention/?{OCTOBER}&export=csv&figure=churn-reasons"))
     by_reason = {row[0]: row for row in reasons[1:]}
     assert by_reason["Indifferent or improper attitude of staff and management"][1] == "1"

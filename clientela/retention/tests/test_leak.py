@@ -114,7 +114,7 @@ def test_twelve_periods_in_one_query(world, django_assert_max_num_queries):
     spans = months(12)
     with django_assert_max_num_queries(2):
         rows = leak.leak_trend(world.admin, spans, leak.LeakFilters())
-    assert [row["start"] for row in rows][0] == dt.date(Y - 1, 11, 1)
+    assert rows[0]["start"] == dt.date(Y - 1, 11, 1)
     assert rows[-1]["end"] == dt.date(Y, 10, 31)
     # January: nobody was a client on 1 January; G, H, I became clients in it, none was lost.
     assert (rows[2]["active"], rows[2]["lost"], rows[2]["rate"]) == (0, 0, None)
@@ -161,7 +161,10 @@ def test_segments(world):
 def test_breakdown_by_team(world):
     build(world)
     [october] = months(1)
-    rows = {row["group"]: (row["active"], row["lost"], row["rate"]) for row in leak.leak_breakdown(world.admin, october, leak.LeakFilters(), "team")}
+    rows = {
+        row["group"]: (row["active"], row["lost"], row["rate"])
+        for row in leak.leak_breakdown(world.admin, october, leak.LeakFilters(), "team")
+    }
     assert rows == {"South": (1, 1, Decimal("100.00")), "North": (5, 3, Decimal("60.00"))}
 
 
@@ -179,14 +182,20 @@ def test_churn_reasons_shares_beside_practice(world):
     assert rows["attitude"]["practice"] == Decimal("68.00")
     assert rows["no_reason"]["practice"] == Decimal("3.00")
     # North's head: A (attitude), C (quality), D (competition) — a third each.
-    north = {row["reason"]: row["share"] for row in leak.churn_reasons_report(world.head_north, october, leak.LeakFilters())}
+    north = {
+        row["reason"]: row["share"]
+        for row in leak.churn_reasons_report(world.head_north, october, leak.LeakFilters())
+    }
     assert north["attitude"] == Decimal("33.33")
 
 
 def test_staff_attitude_losses_per_manager(world):
     build(world)
     [october] = months(1)
-    rows = {row["owner_id"]: (row["attitude"], row["lost"], row["share"]) for row in leak.staff_attitude_losses(world.admin, october, leak.LeakFilters())}
+    rows = {
+        row["owner_id"]: (row["attitude"], row["lost"], row["share"])
+        for row in leak.staff_attitude_losses(world.admin, october, leak.LeakFilters())
+    }
     assert rows == {
         world.manager_north.pk: (1, 2, Decimal("50.00")),
         world.manager_south.pk: (1, 1, Decimal("100.00")),
@@ -206,7 +215,11 @@ def test_periods_quarter_year_custom_and_bad_input():
     assert (year.first, year.last) == (dt.date(Y, 1, 1), dt.date(Y, 12, 31))
     [custom] = leak.periods("custom", zone=UTC, today=today, first=dt.date(Y, 10, 1), last=dt.date(Y, 10, 31))
     assert custom.end == dt.datetime(Y, 11, 1, tzinfo=UTC)
-    for kind, extra in (("week", {}), ("custom", {"first": dt.date(Y, 2, 1), "last": dt.date(Y, 1, 1)}), ("month", {"count": 99})):
+    for kind, extra in (
+        ("week", {}),
+        ("custom", {"first": dt.date(Y, 2, 1), "last": dt.date(Y, 1, 1)}),
+        ("month", {"count": 99}),
+    ):
         with pytest.raises(BusinessError):
             leak.periods(kind, zone=UTC, today=today, **extra)
 

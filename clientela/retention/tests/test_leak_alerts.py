@@ -38,7 +38,14 @@ def test_above_the_threshold_fires_per_team_once(world):
     set_threshold(world.south, "100.00")
     assert leak_alerts.leak_alerts_sweep(now=NOW) == 1
     alert = LeakAlert.objects.get()
-    assert (alert.team, alert.period_start, alert.active_at_start, alert.lost, alert.rate, alert.threshold) == (
+    assert (
+        alert.team,
+        alert.period_start,
+        alert.active_at_start,
+        alert.lost,
+        alert.rate,
+        alert.threshold,
+    ) == (
         world.north,
         dt.date(2026, 10, 1),
         5,
@@ -113,7 +120,9 @@ def test_south_head_sees_nothing_of_the_north(world, api_token, client):
     assert refused.status_code == 404
     ok = client.post(f"/api/v1/retention/alerts/{alert.pk}/acknowledge", headers=api_token(world.head_north))
     assert ok.status_code == 200 and ok.json()["acknowledged_by"] == world.head_north.pk
-    again = client.post(f"/api/v1/retention/alerts/{alert.pk}/acknowledge", headers=api_token(world.head_north))
+    again = client.post(
+        f"/api/v1/retention/alerts/{alert.pk}/acknowledge", headers=api_token(world.head_north)
+    )
     assert again.status_code == 409
 
 
