@@ -148,6 +148,12 @@ def _threshold(user: Any, filters: leak.LeakFilters) -> Any:
     return threshold_of(team) if team is not None else None
 
 
+def report_span(spans: list[leak.Period]) -> leak.Period:
+    """The period the reports of one period show: the last complete one of the trend (the current
+    one when it is the only one, e.g. a custom span)."""
+    return spans[-2] if len(spans) > 1 and not spans[-1].complete else spans[-1]
+
+
 def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, by: str = "") -> list[Figure]:
     rows = leak.leak_trend(user, spans, query.filters)
     threshold = _threshold(user, query.filters)
@@ -196,7 +202,7 @@ def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, 
     if not breakdown_by and role_of(user) in (Role.HEAD, Role.ADMIN) and not query.filters.owner:
         breakdown_by = "owner"
     if breakdown_by:
-        span = spans[-2] if len(spans) > 1 and not spans[-1].complete else spans[-1]
+        span = report_span(spans)
         figures.append(
             Figure(
                 key="leak-by",
@@ -217,7 +223,7 @@ def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, 
 
 
 def reason_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period]) -> list[Figure]:
-    span = spans[-1] if query.kind == LeakPeriod.CUSTOM or spans[-1].complete else spans[-2]
+    span = report_span(spans)
     rows = leak.churn_reasons_report(user, span, query.filters)
     total = sum(row["lost"] for row in rows)
     return [
@@ -239,7 +245,7 @@ def reason_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period]) -
 
 
 def attitude_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period]) -> list[Figure]:
-    span = spans[-1] if query.kind == LeakPeriod.CUSTOM or spans[-1].complete else spans[-2]
+    span = report_span(spans)
     return [
         Figure(
             key="staff-attitude",

@@ -19,7 +19,7 @@ from clientela.core.http import AuthedRequest
 from clientela.core.permissions import user_can
 from clientela.retention import leak
 from clientela.retention.api import router
-from clientela.retention.dashboard import may_see_dashboard, parse_leak_query, query_periods
+from clientela.retention.dashboard import may_see_dashboard, parse_leak_query, query_periods, report_span
 from clientela.retention.leak_alerts import alerts_visible_to, leak_alert_acknowledge, period_label
 from clientela.retention.leak_models import LeakAlert
 from clientela.retention.settings_services import POLICY_FIELDS, policy_of, retention_policy_update
@@ -162,12 +162,12 @@ def leak_rate(request: HttpRequest, params: Query[LeakQueryIn]) -> dict[str, Any
 
 @router.get("/retention/churn-reasons/report", response=ChurnReportOut, summary="Losses per churn reason")
 def churn_reasons(request: HttpRequest, params: Query[LeakQueryIn]) -> dict[str, Any]:
-    """The losses of the period (the last one of `period`, or the custom `from`–`to`) per reason,
-    with the shares known from practice, and the staff-attitude losses per manager."""
+    """The losses of the period (the last complete one of `period`, or the custom `from`–`to`) per
+    reason, with the shares known from practice, and the staff-attitude losses per manager."""
     data = params.data()
-    data["periods"] = 1
+    data["periods"] = 2
     query, spans = _query(request, data)
-    span = spans[-1]
+    span = report_span(spans)
     return {
         "start": span.first,
         "end": span.last,
