@@ -28,7 +28,7 @@ from clientela.core.roles import Role
 from clientela.core.zones import local_date, zone_of
 from clientela.retention import leak
 from clientela.retention.hooks import DASHBOARD_TILES, Tile
-from clientela.retention.leak_alerts import alerts_visible_to, period_label, threshold_of
+from clientela.retention.leak_alerts import alerts_visible_to, percent, period_label, threshold_of
 from clientela.retention.leak_models import LeakPeriod
 from clientela.users.models import Team
 from clientela.users.selectors import owner_choices, team_choices
@@ -165,12 +165,17 @@ def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, 
     if open_alerts:
         note = " ".join(
             _("Alert: %(team)s, %(period)s — %(rate)s %% (threshold %(threshold)s %%).")
-            % {"team": a.team.name, "period": period_label(a), "rate": a.rate, "threshold": a.threshold}
+            % {
+                "team": a.team.name,
+                "period": period_label(a),
+                "rate": percent(a.rate),
+                "threshold": percent(a.threshold),
+            }
             for a in open_alerts
         )
     elif threshold is not None:
         note = _("No open alert. An alert fires when a month's leak rate is above %(threshold)s %%.") % {
-            "threshold": threshold
+            "threshold": percent(threshold)
         }
     else:
         note = _("Leak rate = clients lost in the period / clients new or active at its start.")

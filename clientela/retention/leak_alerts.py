@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,6 +77,11 @@ def recipients(team: Team) -> list[User]:
     return list(people.order_by("id"))
 
 
+def percent(value: Decimal) -> str:
+    """A percentage as the reader writes numbers (decimal mark of the active language)."""
+    return number_format(value, 2, use_l10n=True)
+
+
 def _alert_text(alert: LeakAlert, period: leak.Period) -> str:
     return _(
         "Leak rate of %(team)s in %(period)s is %(rate)s %% "
@@ -83,10 +89,10 @@ def _alert_text(alert: LeakAlert, period: leak.Period) -> str:
     ) % {
         "team": alert.team.name,
         "period": period.label,
-        "rate": alert.rate,
+        "rate": percent(alert.rate),
         "lost": alert.lost,
         "active": alert.active_at_start,
-        "threshold": alert.threshold,
+        "threshold": percent(alert.threshold),
     }
 
 
@@ -216,8 +222,8 @@ def home_banners(request: Any) -> list[dict[str, Any]]:
                 % {
                     "team": alert.team.name,
                     "period": period_label(alert),
-                    "rate": alert.rate,
-                    "threshold": alert.threshold,
+                    "rate": percent(alert.rate),
+                    "threshold": percent(alert.threshold),
                 },
                 "url": reverse("retention:dashboard") + f"?team={alert.team_id}",
                 "link_label": _("Open the retention dashboard"),
