@@ -232,6 +232,7 @@ def test_every_number_links_to_the_clients_behind_it(client, world):
     for name in ("Alpha Leak", "Gamma Leak", "Delta Leak", "Epsilon Leak"):
         assert name in lost_page
     assert "Beta Leak" not in lost_page
+    assert 'data-testid="history-filter"' in lost_page
     active_page = client.get(row["_links"]["active"]).content.decode()
     for name in ("Alpha Leak", "Beta Leak", "Delta Leak", "Epsilon Leak", "Eta Leak", "Iota Leak"):
         assert name in active_page
