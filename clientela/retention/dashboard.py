@@ -269,13 +269,18 @@ def attitude_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period])
     ]
 
 
+def available_breakdowns() -> dict[str, Any]:
+    """What the leak can be broken down by (the ABC class once clients carry one)."""
+    return {key: label for key, label in leak.BREAKDOWNS.items() if key != "abc" or leak.has_abc()}
+
+
 def _leak_tile(request: Any) -> list[Figure]:
     query, _errors, spans = _request_query(request)
     return leak_figures(
         request.user,
         query,
         spans,
-        by=str(request.GET.get("by") or "") if request.GET.get("by") in leak.BREAKDOWNS else "",
+        by=str(request.GET.get("by") or "") if request.GET.get("by") in available_breakdowns() else "",
     )
 
 

@@ -203,7 +203,9 @@ class LeakFilters:
             errors["size"] = _("Choose a size band.")
         if self.revenue and self.revenue not in RevenueBand.values:
             errors["revenue"] = _("Choose a revenue band.")
-        if self.abc and self.abc.upper() not in ABC_CLASSES:
+        if self.abc and not has_abc():
+            errors["abc"] = _("Clients have no ABC class yet.")
+        elif self.abc and self.abc.upper() not in ABC_CLASSES:
             errors["abc"] = _("Choose A, B or C.")
         if self.country and (len(self.country.strip()) != 2 or not self.country.strip().isalpha()):
             errors["country"] = _("Use a two-letter country code, e.g. RO, HU, MY.")
@@ -407,7 +409,7 @@ def _group_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
 
 def leak_breakdown(viewer: Any, span: Period, filters: LeakFilters, by: str) -> list[dict[str, Any]]:
     """The period's leak per team, personal manager (of the moment) or segment, highest rate first."""
-    if by not in BREAKDOWNS:
+    if by not in BREAKDOWNS or (by == "abc" and not has_abc()):
         raise invalid({"by": _("Choose what to break the figures down by.")})
     counts = leak_counts(viewer, [span], filters, by=by)
     labels = _group_labels(by, counts)

@@ -149,7 +149,7 @@ def _query(request: HttpRequest, data: dict[str, Any]) -> tuple[leak.LeakQuery, 
 @router.get("/retention/leak-rate", response=LeakRateOut, summary="Leak rate per period (and a breakdown)")
 def leak_rate(request: HttpRequest, params: Query[LeakQueryIn]) -> dict[str, Any]:
     data = params.data()
-    if data["by"] and data["by"] not in leak.BREAKDOWNS:
+    if data["by"] and (data["by"] not in leak.BREAKDOWNS or (data["by"] == "abc" and not leak.has_abc())):
         raise leak.invalid({"by": _("Choose what to break the figures down by.")})
     query, spans = _query(request, data)
     rows = leak.leak_trend(request.user, spans, query.filters)

@@ -242,3 +242,16 @@ def test_every_number_links_to_the_clients_behind_it(client, world):
     mara = leak.leak_trend(world.admin, months(1), leak.LeakFilters(owner=world.manager_north.pk))[0]
     page = client.get(mara["_links"]["lost"]).content.decode()
     assert "Alpha Leak" in page and "Gamma Leak" in page and "Delta Leak" not in page
+
+
+def test_abc_segment_waits_for_the_abc_class(world):
+    """Until clients carry an ABC class the segment is refused, not silently ignored; once they do,
+    it narrows the figures like any segment."""
+    build(world)
+    if leak.has_abc():
+        Client.objects.filter(name__in=["Alpha Leak", "Beta Leak"]).update(abc_class="A")
+        assert trend(world.admin, leak.LeakFilters(abc="a").clean())[1] == (2, 1, Decimal("50.00"))
+    else:
+        with pytest.raises(BusinessError) as error:
+            leak.LeakFilters(abc="A").clean()
+        assert "abc" in error.value.errors
