@@ -133,3 +133,15 @@ def test_dashboard_bad_filter_is_shown_not_a_crash(client, world):
     page = client.get("/retention/?period=week&team=abc&size=huge")
     assert page.status_code == 200
     assert "is-invalid" in page.content.decode()
+
+
+def test_south_head_dashboard_shows_nothing_of_the_north(client, world):
+    build(world)
+    head_south = make_user("hsouth", Role.HEAD, world.south)
+    client.force_login(head_south)
+    text = client.get(f"/retention/?{OCTOBER}&by=owner").content.decode()
+    assert str(world.manager_south) in text
+    for north in (world.manager_north, world.manager_north2):
+        assert str(north) not in text
+    export = _csv(client.get(f"/retention/?{OCTOBER}&export=csv&figure=leak-rate"))
+    assert export[1][3:6] == ["1", "1", "100.00"]
