@@ -13,3 +13,5 @@ router.add_router("", surveys_api.router)
 
 # Each part of retention adds its operations to the router in its own module.
 from clientela.retention import greetings_api  # noqa: E402, F401
+# The leak part: figures, alerts and team policies (leak_api registers on `router`).
+from clientela.retention import leak_api  # noqa: E402, F401

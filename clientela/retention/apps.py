@@ -18,3 +18,6 @@ class RetentionConfig(AppConfig):
 
         reactivation.register()
         greetings.register()
+        from clientela.retention import leak_alerts
+
+        leak_alerts.register()

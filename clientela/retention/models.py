@@ -216,3 +216,5 @@ from clientela.retention.greetings_models import (  # noqa: E402, F401
     GreetingHoliday,
     Reactivation,
 )
+# The leak-rate alerts (leak part of retention).
+from clientela.retention.leak_models import LeakAlert, LeakPeriod  # noqa: E402, F401

@@ -3,6 +3,7 @@ from django.urls import path
 from clientela.retention import surveys_views
 
 from clientela.retention import greetings_views
+from clientela.retention import dashboard, leak_views, settings_views
 
 app_name = "retention"
 
@@ -13,4 +14,7 @@ urlpatterns: list = [
     path("retention/surveys/", surveys_views.survey_list, name="survey_list"),
     path("settings/satisfaction/", surveys_views.factor_settings, name="survey_factors"),
     *greetings_views.urlpatterns,
+    path("retention/", dashboard.dashboard, name="dashboard"),
+    path("retention/alerts/<int:pk>/acknowledge/", leak_views.alert_acknowledge, name="alert_acknowledge"),
+    path("settings/retention/", settings_views.retention_settings, name="settings"),
 ]

@@ -179,6 +179,16 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
         "token": token,
         "team": team,
         "user": owner,
+        "leak_alert": _model("LeakAlert").objects.create(
+            team=team,
+            period_start=dt.date(2030, 1, 1),
+            period_end=dt.date(2030, 1, 31),
+            active_at_start=10,
+            lost=2,
+            rate=20,
+            threshold=10,
+            fired_at=dt.datetime(2030, 2, 1, tzinfo=dt.UTC),
+        ),
     }
 
 

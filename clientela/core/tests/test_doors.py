@@ -175,6 +175,7 @@ PARAM_KINDS = {
     "message_id": "message",
     "attachment_id": "attachment",
     "team_id": "team",
+    "alert_id": "leak_alert",
     "pipeline_id": "pipeline",
     "stage_id": "stage",
     "product_id": "product",
