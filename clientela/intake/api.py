@@ -41,6 +41,7 @@ from clientela.leads.api import invalid
 from clientela.leads.api import router as leads_router
 from clientela.leads.choices import Source
 from clientela.leads.rules import FULL_NAME_LIMIT, MESSAGE_LIMIT, RAW_LEAD_LIMITS
+from clientela.clients.models import Client
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 
@@ -543,6 +544,8 @@ class LeadCreateIn(RawLeadFieldsIn):
     external_id: str = ""
     team: int | None = None
     owner: int | None = None
+    # A client who recommended the person: the lead is linked to it, origin "seed".
+    referred_by_client: int | None = None
 
 
 def _team_for(user: User, team_id: int | None) -> Team | None:
@@ -586,6 +589,10 @@ def create_lead(request: HttpRequest, payload: LeadCreateIn) -> HttpResponse:
     team = _team_for(user, payload.team)
     owner = _owner_for(user, payload.owner, team)
     ctx = IntakeContext(door="api", by=user, team=team, owner=owner, default_source=Source.OTHER)
+    if payload.referred_by_client is not None:
+        ctx.referred_by_client = Client.objects.visible_to(user).filter(pk=payload.referred_by_client).first()
+        if ctx.referred_by_client is None:
+            raise invalid("referred_by_client", _("No such client."))
     raw = payload.raw_lead()
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
     body, replayed = run_idempotent(f"user:{user.pk}", key, lambda: intake_submit(raw=raw, ctx=ctx))

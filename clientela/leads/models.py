@@ -194,6 +194,15 @@ class Lead(BusinessModel, ContactPointsMixin):
         related_name="source_leads",
         db_index=False,
     )
+    # A lead a client recommended us to (origin "seed"); counted per client (retention).
+    referred_by_client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("referred by client"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred_leads",
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

@@ -206,3 +206,15 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
+
+
+# Loyalty: reasons, benefits, account plans (kept in their own module).
+from clientela.retention.loyalty_models import (  # noqa: E402, F401
+    AccountPlan,
+    AccountPlanAction,
+    AccountPlanPerson,
+    BenefitKind,
+    ClientBenefit,
+    ClientLoyaltyReason,
+    LoyaltyReason,
+)
