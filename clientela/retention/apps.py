@@ -10,4 +10,8 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
         # Each part of retention registers what it does in its own `register()`.
-        pass
+        from clientela.retention import loyalty_texts  # noqa: F401
+
+        from clientela.retention import loyalty
+
+        loyalty.register()

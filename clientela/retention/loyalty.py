@@ -351,10 +351,42 @@ def loyalty_history(client: Client, *, limit: int = 50) -> list[AuditEntry]:
         ):
             if not entry.event:
                 entry.changes = {name: value for name, value in changes.items() if name in CONDITION_FIELDS}
+            entry.lines = _describe(entry)  # type: ignore[attr-defined]
             entries.append(entry)
             if len(entries) >= limit:
                 break
     return entries
+
+
+def _describe(entry: AuditEntry) -> list[str]:
+    """What changed, in the reader's words."""
+    changes = entry.changes or {}
+    if entry.event in ("loyalty_benefit_added", "loyalty_benefit_removed"):
+        benefit = changes.get("benefit") or {}
+        kind = BenefitKind.objects.filter(code=benefit.get("kind")).first()
+        name = benefit_label(kind) if kind else str(benefit.get("kind", ""))
+        verb = _("Benefit added") if entry.event == "loyalty_benefit_added" else _("Benefit removed")
+        value = f" · {benefit['value']}" if benefit.get("value") else ""
+        return [f"{verb}: {name}{value}"]
+    if entry.event == "loyalty_reasons":
+        labels = dict(reason_choices())
+        old, new = (changes.get("reasons") or [[], []])[:2]
+        return [
+            _("Reasons: %(old)s → %(new)s")
+            % {
+                "old": ", ".join(labels.get(code, code) for code in old) or "—",
+                "new": ", ".join(labels.get(code, code) for code in new) or "—",
+            }
+        ]
+    lines = []
+    for name, value in changes.items():
+        try:
+            label = str(Client._meta.get_field(name).verbose_name) if name != "price_list" else _("Price list")
+        except Exception:  # noqa: BLE001 — an unknown field name is shown as stored
+            label = name
+        old, new = (value if isinstance(value, list) and len(value) == 2 else [None, value])
+        lines.append(f"{label}: {'—' if old in (None, '') else old} → {'—' if new in (None, '') else new}")
+    return lines
 
 
 # --- The report: reasons counted (the mirror of churn reasons) ---------------------------------

@@ -28,14 +28,15 @@ def reason_figure(viewer: Any) -> Any:
             Column("share", _("Share"), kind="percent"),
         ],
         rows=[{k: v for k, v in row.items() if k != "code"} for row in rows],
-        chart=Chart(kind="bar", x="reason", series=["clients"]),
+        chart=Chart(kind="hbar", x="reason", series=["clients"]),
+        empty=_("No client has said yet why they came or stay."),
         note=_("Shares of the %(count)s clients who gave a reason; a client may give several.")
         % {"count": answered},
     )
 
 
 def referral_figure(viewer: Any) -> Any:
-    from clientela.core.figures import Chart, Column, Figure
+    from clientela.core.figures import Column, Figure
 
     rows = referrals.referral_report(viewer, limit=20)
     for row in rows:
@@ -50,7 +51,7 @@ def referral_figure(viewer: Any) -> Any:
             Column("bonuses", _("Bonuses recorded"), kind="int"),
         ],
         rows=[{k: v for k, v in row.items() if k != "client_id"} for row in rows],
-        chart=Chart(kind="none", x="client", series=[]),
+        empty=_("No lead was recommended by a client yet."),
     )
 
 
@@ -60,10 +61,7 @@ def figures(request: Any) -> list[Any]:
 
     if not user_can(request.user, "work_records"):
         return []
-    try:
-        return [reason_figure(request.user)]
-    except ImportError:  # core.figures not there yet
-        return []
+    return [reason_figure(request.user)]
 
 
 def register() -> None:

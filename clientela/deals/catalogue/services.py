@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.clients.models import Client
 from clientela.core.audit import audit_event
 from clientela.core.errors import ConflictError
 from clientela.core.permissions import Action, require_record
@@ -76,7 +77,10 @@ def line_add(
         raise invalid("name", too_long(200))
     qty = parse_quantity(quantity)
     if discount_percent in (None, ""):
-        discount_percent = deal.client.discount_percent or 0
+        # The client's loyalty discount as it stands now (the deal's client may be an older copy).
+        discount_percent = (
+            Client.objects.filter(pk=deal.client_id).values_list("discount_percent", flat=True).first() or 0
+        )
     discount = parse_percent(discount_percent)
     if unit_price in (None, ""):
         quote = price_for(product=product, client=deal.client, currency=deal.currency) if product else None
