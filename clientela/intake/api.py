@@ -26,6 +26,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 
+from clientela.clients.models import Client
 from clientela.core.api import api, error_response
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
@@ -41,7 +42,6 @@ from clientela.leads.api import invalid
 from clientela.leads.api import router as leads_router
 from clientela.leads.choices import Source
 from clientela.leads.rules import FULL_NAME_LIMIT, MESSAGE_LIMIT, RAW_LEAD_LIMITS
-from clientela.clients.models import Client
 from clientela.users.models import Team, User
 from clientela.users.selectors import users_visible_to
 

@@ -298,7 +298,10 @@ class ManualLeadForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
     # Set from the referring client's card ("a lead they recommended"): one of the viewer's clients.
     referred_by_client = forms.ModelChoiceField(
-        label=_("Referred by client"), queryset=Client.objects.none(), required=False, widget=forms.HiddenInput
+        label=_("Referred by client"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
     )
     assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False, initial=True)
 
@@ -314,7 +317,9 @@ class ManualLeadForm(forms.Form):
         if not may_own:
             del self.fields["assign_to_me"]
         referrer_field: Any = self.fields["referred_by_client"]
-        referrer_field.queryset = Client.objects.visible_to(viewer) if viewer is not None else Client.objects.none()
+        referrer_field.queryset = (
+            Client.objects.visible_to(viewer) if viewer is not None else Client.objects.none()
+        )
         limit_widgets(self.fields, {**RAW_LEAD_LIMITS, "name": FULL_NAME_LIMIT})
 
     def clean(self) -> dict[str, Any]:

@@ -46,4 +46,4 @@ class ConversionReasons:
     record: Callable[..., object]
 
 
-CONVERSION_REASONS: Hook[ConversionReasons] = Hook("leads.conversion_reasons")
+CONVERSION_REASONS: Hook[Any] = Hook("leads.conversion_reasons")

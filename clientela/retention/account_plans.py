@@ -46,7 +46,7 @@ def key_clients(viewer: User) -> QuerySet[Client]:
     clients = Client.objects.restrict(viewer, Action.VIEW).filter(is_archived=False)
     if not has_abc_class():
         return clients.none()
-    return clients.filter(abc_class="A").order_by("name")
+    return clients.filter(**{"abc_class": "A"}).order_by("name")
 
 
 def key_clients_without_plan(viewer: User) -> QuerySet[Client]:
@@ -55,9 +55,7 @@ def key_clients_without_plan(viewer: User) -> QuerySet[Client]:
 
 def plan_of(client: Client) -> AccountPlan | None:
     return (
-        AccountPlan.objects.filter(client=client)
-        .prefetch_related("people__contact", "actions__task")
-        .first()
+        AccountPlan.objects.filter(client=client).prefetch_related("people__contact", "actions__task").first()
     )
 
 
@@ -143,7 +141,9 @@ def account_plan_save(
         values["goals"] = text
     if review_on != "unchanged":
         values["review_on"] = _clean_date(review_on, "review_on")
-        if values["review_on"] is not None and values["review_on"] < timezone.localdate() - dt.timedelta(days=1):
+        if values["review_on"] is not None and values["review_on"] < timezone.localdate() - dt.timedelta(
+            days=1
+        ):
             raise invalid({"review_on": [_("The review date cannot be in the past.")]})
     if year not in (None, ""):
         try:
@@ -215,7 +215,10 @@ def account_plan_action_add(*, by: User, client: Client, title: str, due_on: Any
     )
     action = AccountPlanAction.objects.create(plan=plan, title=text, due_on=day, task=task, created_by=by)
     audit_event(
-        actor=by, instance=plan, event="action_added", changes={"action": {"id": action.pk, "title": text, "due_on": day}}
+        actor=by,
+        instance=plan,
+        event="action_added",
+        changes={"action": {"id": action.pk, "title": text, "due_on": day}},
     )
     return action
 

@@ -181,7 +181,11 @@ def _reasons_by_code(codes: Iterable[Any], field: str = "reasons") -> list[Loyal
 
 @transaction.atomic
 def client_loyalty_reasons_set(
-    *, by: User | None, client: Client, codes: Iterable[Any], source: str = ReasonSource.CARD,
+    *,
+    by: User | None,
+    client: Client,
+    codes: Iterable[Any],
+    source: str = ReasonSource.CARD,
     check_permission: bool = True,
 ) -> list[str]:
     """The client's reasons become `codes` (added ones recorded with where they were asked,
@@ -190,7 +194,8 @@ def client_loyalty_reasons_set(
         require_record(by, client, Action.WORK, _(CANNOT_CHANGE))
     reasons = _reasons_by_code(codes)
     current = {
-        row.reason.code: row for row in ClientLoyaltyReason.objects.filter(client=client).select_related("reason")
+        row.reason.code: row
+        for row in ClientLoyaltyReason.objects.filter(client=client).select_related("reason")
     }
     wanted = {reason.code for reason in reasons}
     removed = sorted(set(current) - wanted)
@@ -199,7 +204,10 @@ def client_loyalty_reasons_set(
         ClientLoyaltyReason.objects.filter(client=client, reason__code__in=removed).delete()
     actor = by if getattr(by, "is_authenticated", False) else None
     ClientLoyaltyReason.objects.bulk_create(
-        [ClientLoyaltyReason(client=client, reason=reason, source=source, recorded_by=actor) for reason in added]
+        [
+            ClientLoyaltyReason(client=client, reason=reason, source=source, recorded_by=actor)
+            for reason in added
+        ]
     )
     if removed or added:
         audit_event(
@@ -381,10 +389,12 @@ def _describe(entry: AuditEntry) -> list[str]:
     lines = []
     for name, value in changes.items():
         try:
-            label = str(Client._meta.get_field(name).verbose_name) if name != "price_list" else _("Price list")
-        except Exception:  # noqa: BLE001 — an unknown field name is shown as stored
+            label = (
+                str(getattr(Client._meta.get_field(name), "verbose_name", name)) if name != "price_list" else _("Price list")
+            )
+        except Exception:
             label = name
-        old, new = (value if isinstance(value, list) and len(value) == 2 else [None, value])
+        old, new = value if isinstance(value, list) and len(value) == 2 else [None, value]
         lines.append(f"{label}: {'—' if old in (None, '') else old} → {'—' if new in (None, '') else new}")
     return lines
 
@@ -392,7 +402,9 @@ def _describe(entry: AuditEntry) -> list[str]:
 # --- The report: reasons counted (the mirror of churn reasons) ---------------------------------
 
 
-def reason_counts(viewer: User, *, team_id: int | None = None, owner_id: int | None = None) -> list[dict[str, Any]]:
+def reason_counts(
+    viewer: User, *, team_id: int | None = None, owner_id: int | None = None
+) -> list[dict[str, Any]]:
     """Each reason with the number of the viewer's visible clients who gave it and its share of
     the clients who gave any reason (a client may give several: shares may add up over 100 %)."""
     clients = Client.objects.restrict(viewer, Action.VIEW).filter(is_archived=False)
@@ -416,7 +428,12 @@ def reason_counts(viewer: User, *, team_id: int | None = None, owner_id: int | N
 
 def answered_count(viewer: User) -> int:
     clients = Client.objects.restrict(viewer, Action.VIEW).filter(is_archived=False)
-    return ClientLoyaltyReason.objects.filter(client__in=clients.values("pk")).values("client_id").distinct().count()
+    return (
+        ClientLoyaltyReason.objects.filter(client__in=clients.values("pk"))
+        .values("client_id")
+        .distinct()
+        .count()
+    )
 
 
 # --- What this part does for the apps below -----------------------------------------------------

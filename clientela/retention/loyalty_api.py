@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 
 from clientela.clients.models import Client
 from clientela.core.http import AuthedRequest
-from clientela.core.permissions import Action, get_visible_or_404, require
+from clientela.core.permissions import get_visible_or_404, require
 from clientela.leads.models import Lead
 from clientela.leads.services.referral import lead_set_referrer
 from clientela.retention import account_plans, loyalty, loyalty_dashboard, referrals
@@ -189,7 +189,9 @@ class ReasonsIn(Schema):
     reasons: list[str]
 
 
-@router.put("/clients/{client_id}/loyalty/reasons", response=LoyaltyOut, summary="Set a client's loyalty reasons")
+@router.put(
+    "/clients/{client_id}/loyalty/reasons", response=LoyaltyOut, summary="Set a client's loyalty reasons"
+)
 def client_reasons_set(request: AuthedRequest, client_id: int, payload: ReasonsIn) -> dict[str, Any]:
     client = _client(request, client_id)
     loyalty.client_loyalty_reasons_set(by=request.user, client=client, codes=payload.reasons)
@@ -213,7 +215,9 @@ def client_benefit_add(request: AuthedRequest, client_id: int, payload: BenefitI
 
 
 @router.delete(
-    "/clients/{client_id}/loyalty/benefits/{benefit_id}", response={204: None}, summary="Remove a client's benefit"
+    "/clients/{client_id}/loyalty/benefits/{benefit_id}",
+    response={204: None},
+    summary="Remove a client's benefit",
 )
 def client_benefit_remove(request: AuthedRequest, client_id: int, benefit_id: int) -> Status[None]:
     client = _client(request, client_id)
@@ -285,7 +289,13 @@ def _plan(client: Client) -> dict[str, Any]:
             for p in (plan.people.all() if plan else [])
         ],
         "actions": [
-            {"id": a.pk, "title": a.title, "due_on": a.due_on, "task": a.task_id, "done": account_plans.action_done(a)}
+            {
+                "id": a.pk,
+                "title": a.title,
+                "due_on": a.due_on,
+                "task": a.task_id,
+                "done": account_plans.action_done(a),
+            }
             for a in (plan.actions.all() if plan else [])
         ],
     }
@@ -296,7 +306,9 @@ def plan_get(request: AuthedRequest, client_id: int) -> dict[str, Any]:
     return _plan(_client(request, client_id))
 
 
-@router.put("/clients/{client_id}/account-plan", response=PlanOut, summary="Make or change a client's account plan")
+@router.put(
+    "/clients/{client_id}/account-plan", response=PlanOut, summary="Make or change a client's account plan"
+)
 def plan_put(request: AuthedRequest, client_id: int, payload: PlanIn) -> dict[str, Any]:
     """Only the fields sent change; `people` replaces the decision makers and influencers
     (`role`: decision_maker or influencer); a review date becomes a task on that day."""
@@ -307,7 +319,7 @@ def plan_put(request: AuthedRequest, client_id: int, payload: PlanIn) -> dict[st
         client=client,
         goals=sent.get("goals"),
         year=sent.get("year"),
-        review_on=sent["review_on"] if "review_on" in sent else "unchanged",
+        review_on=sent.get("review_on", "unchanged"),
         people=sent.get("people"),
     )
     return _plan(client)
@@ -318,7 +330,9 @@ def plan_put(request: AuthedRequest, client_id: int, payload: PlanIn) -> dict[st
 )
 def plan_action_add(request: AuthedRequest, client_id: int, payload: PlanActionIn) -> Status[dict[str, Any]]:
     client = _client(request, client_id)
-    account_plans.account_plan_action_add(by=request.user, client=client, title=payload.title, due_on=payload.due_on)
+    account_plans.account_plan_action_add(
+        by=request.user, client=client, title=payload.title, due_on=payload.due_on
+    )
     return Status(201, _plan(client))
 
 
@@ -328,7 +342,9 @@ class KeyClientOut(Schema):
     has_plan: bool
 
 
-@router.get("/loyalty/key-clients", response=list[KeyClientOut], summary="Key (A-class) clients and their plans")
+@router.get(
+    "/loyalty/key-clients", response=list[KeyClientOut], summary="Key (A-class) clients and their plans"
+)
 def key_clients(request: AuthedRequest) -> list[dict[str, Any]]:
     require(request.user, "work_records")
     rows = account_plans.key_clients(request.user).values("pk", "name", "account_plan")[:500]
@@ -358,9 +374,12 @@ def _referrer(lead: Lead) -> dict[str, Any]:
     }
 
 
-@router.put("/leads/{lead_id}/referrer", response=ReferrerOut, summary="Link a lead to the client who referred it")
+@router.put(
+    "/leads/{lead_id}/referrer", response=ReferrerOut, summary="Link a lead to the client who referred it"
+)
 def lead_referrer(request: AuthedRequest, lead_id: int, payload: ReferrerIn) -> dict[str, Any]:
     """A client the caller sees (its origin becomes "seed"); `null` unlinks."""
+    require(request.user, "work_records")
     lead = get_visible_or_404(Lead.objects.all(), request.user, pk=lead_id)
     lead = lead_set_referrer(by=request.user, lead=lead, client_id=payload.client)
     return _referrer(lead)
@@ -373,10 +392,13 @@ class BonusIn(Schema):
 
 
 @router.post(
-    "/leads/{lead_id}/referral-bonus", response={201: BenefitOut}, summary="Record the referring client's bonus"
+    "/leads/{lead_id}/referral-bonus",
+    response={201: BenefitOut},
+    summary="Record the referring client's bonus",
 )
 def lead_referral_bonus(request: AuthedRequest, lead_id: int, payload: BonusIn) -> Status[dict[str, Any]]:
     """A referral bonus benefit of the client who recommended the lead (once per lead)."""
+    require(request.user, "work_records")
     lead = get_visible_or_404(Lead.objects.select_related("referred_by_client"), request.user, pk=lead_id)
     if lead.referred_by_client is not None:
         get_visible_or_404(Client.objects.all(), request.user, pk=lead.referred_by_client_id)
@@ -387,7 +409,9 @@ def lead_referral_bonus(request: AuthedRequest, lead_id: int, payload: BonusIn) 
 # --- Report -------------------------------------------------------------------------------------
 
 
-@router.get("/loyalty/report", response=list[dict[str, Any]], summary="Loyalty reasons and referrals (figures)")
+@router.get(
+    "/loyalty/report", response=list[dict[str, Any]], summary="Loyalty reasons and referrals (figures)"
+)
 def report(request: AuthedRequest) -> list[dict[str, Any]]:
     """The loyalty report's figures over the caller's clients (counts and shares; referrals)."""
     require(request.user, "work_records")

@@ -87,7 +87,9 @@ class ClientLoyaltyReason(models.Model):
     reason = models.ForeignKey(
         LoyaltyReason, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="clients"
     )
-    source = models.CharField(_("asked"), max_length=16, choices=ReasonSource.choices, default=ReasonSource.CARD)
+    source = models.CharField(
+        _("asked"), max_length=16, choices=ReasonSource.choices, default=ReasonSource.CARD
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -101,6 +103,9 @@ class ClientLoyaltyReason(models.Model):
         verbose_name = _("client's loyalty reason")
         verbose_name_plural = _("clients' loyalty reasons")
         constraints = [models.UniqueConstraint(fields=["client", "reason"], name="ret_loyalty_reason_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.client_id})"
 
 
 class BenefitKind(models.Model):
@@ -134,13 +139,19 @@ class ClientBenefit(BusinessModel):
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="loyalty_benefits"
     )
-    kind = models.ForeignKey(BenefitKind, verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        BenefitKind, verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="+"
+    )
     value = models.CharField(_("value"), max_length=100, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     # A referral bonus: the lead the client referred.
     referral_lead = models.ForeignKey(
-        "leads.Lead", verbose_name=_("for the referral of"), null=True, blank=True, on_delete=models.SET_NULL,
+        "leads.Lead",
+        verbose_name=_("for the referral of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -194,13 +205,18 @@ class AccountPlanPerson(models.Model):
     """A contact of the client who decides or influences, and how."""
 
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="people")
-    contact = models.ForeignKey("clients.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "clients.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+"
+    )
     role = models.CharField(_("role"), max_length=20, choices=PlanRole.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["role", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "contact"], name="ret_plan_person_once")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.role})"
 
 
 class AccountPlanAction(models.Model):
@@ -209,7 +225,9 @@ class AccountPlanAction(models.Model):
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="actions")
     title = models.CharField(_("action"), max_length=200)
     due_on = models.DateField(_("date"))
-    task = models.ForeignKey("activities.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    task = models.ForeignKey(
+        "activities.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -217,3 +235,6 @@ class AccountPlanAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.due_on})"

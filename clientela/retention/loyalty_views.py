@@ -10,11 +10,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -46,7 +46,9 @@ def _date_input() -> forms.DateInput:
 
 class ReasonsForm(forms.Form):
     reasons = forms.MultipleChoiceField(
-        label=gettext_lazy("Why they came and why they stay"), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Why they came and why they stay"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -72,7 +74,9 @@ def _loyalty_context(request: AuthedRequest, client: Client, **forms_: Any) -> d
     codes = loyalty.client_reason_codes(client)
     leads = list(referrals.referred_leads(request.user, client)[:50])
     bonused = set(
-        ClientBenefit.objects.filter(client=client, referral_lead__in=leads).values_list("referral_lead_id", flat=True)
+        ClientBenefit.objects.filter(client=client, referral_lead__in=leads).values_list(
+            "referral_lead_id", flat=True
+        )
     )
     return {
         "client": client,
@@ -104,7 +108,9 @@ def client_reasons(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ReasonsForm(request.POST)
     if form.is_valid() and perform(
         form,
-        lambda: loyalty.client_loyalty_reasons_set(by=request.user, client=client, codes=form.cleaned_data["reasons"]),
+        lambda: loyalty.client_loyalty_reasons_set(
+            by=request.user, client=client, codes=form.cleaned_data["reasons"]
+        ),
     ):
         messages.success(request, _("Reasons saved."))
         return redirect(reverse("retention:client_loyalty", args=[pk]) + "#loyalty-reasons")
@@ -155,7 +161,7 @@ def referral_bonus(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(reverse("retention:client_loyalty", args=[client.pk]) + "#loyalty-referrals")
 
 
@@ -179,7 +185,9 @@ def _plan_context(request: AuthedRequest, client: Client, **forms_: Any) -> dict
     plan = account_plans.plan_of(client)
     people = {p.contact_id: p for p in (plan.people.all() if plan else [])}
     contacts = list(
-        Contact.objects.filter(client=client, is_archived=False).order_by("last_name", "first_name", "pk")[:100]
+        Contact.objects.filter(client=client, is_archived=False).order_by("last_name", "first_name", "pk")[
+            :100
+        ]
     )
 
     return {
@@ -208,7 +216,11 @@ def account_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = PlanForm(request.POST)
         people = [
-            {"contact": key.split("_", 1)[1], "role": value, "note": request.POST.get(f"note_{key.split('_', 1)[1]}", "")}
+            {
+                "contact": key.split("_", 1)[1],
+                "role": value,
+                "note": request.POST.get(f"note_{key.split('_', 1)[1]}", ""),
+            }
             for key, value in request.POST.items()
             if key.startswith("role_") and value
         ]
@@ -225,7 +237,12 @@ def account_plan(request: AuthedRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Account plan saved."))
             return redirect("retention:account_plan", pk=pk)
-        return render(request, "retention/loyalty/account_plan.html", _plan_context(request, client, plan_form=form), status=422)
+        return render(
+            request,
+            "retention/loyalty/account_plan.html",
+            _plan_context(request, client, plan_form=form),
+            status=422,
+        )
     return render(request, "retention/loyalty/account_plan.html", _plan_context(request, client))
 
 
@@ -237,19 +254,27 @@ def account_plan_action(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid() and perform(
         form,
         lambda: account_plans.account_plan_action_add(
-            by=request.user, client=client, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"]
+            by=request.user,
+            client=client,
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
         ),
     ):
         messages.success(request, _("Action planned: a task is on the personal manager's list."))
         return redirect(reverse("retention:account_plan", args=[pk]) + "#plan-actions")
-    return render(request, "retention/loyalty/account_plan.html", _plan_context(request, client, action_form=form), status=422)
+    return render(
+        request,
+        "retention/loyalty/account_plan.html",
+        _plan_context(request, client, action_form=form),
+        status=422,
+    )
 
 
 # --- Report and settings ------------------------------------------------------------------------
 
 
 @login_required
-def report(request: AuthedRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponseBase:
     if not user_can(request.user, "work_records"):
         raise PermissionDenied
     figures = [loyalty_dashboard.reason_figure(request.user), loyalty_dashboard.referral_figure(request.user)]
@@ -301,7 +326,9 @@ class NamesForm(forms.Form):
             self.fields[f"name_{code}"] = forms.CharField(label=name, required=False, max_length=100)
 
     def names(self) -> dict[str, str]:
-        return {key[5:]: value for key, value in self.cleaned_data.items() if key.startswith("name_") and value}
+        return {
+            key[5:]: value for key, value in self.cleaned_data.items() if key.startswith("name_") and value
+        }
 
 
 @login_required
@@ -317,20 +344,29 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             if item_id:
                 item = get_object_or_404(model, pk=item_id)
-                data: dict[str, Any] = {"names": form.names(), "is_active": request.POST.get("is_active") == "on"}
+                data: dict[str, Any] = {
+                    "names": form.names(),
+                    "is_active": request.POST.get("is_active") == "on",
+                }
                 if model is LoyaltyReason:
-                    done = perform(form, lambda: loyalty.loyalty_reason_update(by=request.user, reason=item, data=data))
+                    done = perform(
+                        form, lambda: loyalty.loyalty_reason_update(by=request.user, reason=item, data=data)
+                    )
                 else:
-                    done = perform(form, lambda: loyalty.benefit_kind_update(by=request.user, kind=item, data=data))
+                    done = perform(
+                        form, lambda: loyalty.benefit_kind_update(by=request.user, kind=item, data=data)
+                    )
             else:
-                create = loyalty.loyalty_reason_create if model is LoyaltyReason else loyalty.benefit_kind_create
+                create = (
+                    loyalty.loyalty_reason_create if model is LoyaltyReason else loyalty.benefit_kind_create
+                )
                 done = perform(form, lambda: create(by=request.user, names=form.names()))
             if done:
                 messages.success(request, _("Saved."))
                 return redirect("retention:loyalty_settings")
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("retention:loyalty_settings")
     from django.conf import settings
 
@@ -339,8 +375,16 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         "retention/loyalty/settings.html",
         {
             "lists": [
-                ("reasons", _("Why they came and why they stay"), [(r, loyalty.reason_label(r)) for r in LoyaltyReason.objects.all()]),
-                ("benefits", _("Loyalty benefits"), [(b, loyalty.benefit_label(b)) for b in BenefitKind.objects.all()]),
+                (
+                    "reasons",
+                    _("Why they came and why they stay"),
+                    [(r, loyalty.reason_label(r)) for r in LoyaltyReason.objects.all()],
+                ),
+                (
+                    "benefits",
+                    _("Loyalty benefits"),
+                    [(b, loyalty.benefit_label(b)) for b in BenefitKind.objects.all()],
+                ),
             ],
             "languages": settings.LANGUAGES,
         },

@@ -29,7 +29,9 @@ def referral_counts(client: Client) -> dict[str, int]:
 
 def referred_leads(viewer: User, client: Client) -> QuerySet[Lead]:
     """The referred leads the viewer may open (the count covers them all)."""
-    return Lead.objects.restrict(viewer, Action.VIEW).filter(referred_by_client=client).order_by("-created_at")
+    return (
+        Lead.objects.restrict(viewer, Action.VIEW).filter(referred_by_client=client).order_by("-created_at")
+    )
 
 
 def referral_report(viewer: User, *, limit: int = 50) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
 from clientela.retention import loyalty_views
 
@@ -17,7 +17,11 @@ urlpatterns += [
         name="client_benefit_remove",
     ),
     path("clients/<int:pk>/account-plan/", loyalty_views.account_plan, name="account_plan"),
-    path("clients/<int:pk>/account-plan/actions/", loyalty_views.account_plan_action, name="account_plan_action"),
+    path(
+        "clients/<int:pk>/account-plan/actions/",
+        loyalty_views.account_plan_action,
+        name="account_plan_action",
+    ),
     path("leads/<int:pk>/referral-bonus/", loyalty_views.referral_bonus, name="referral_bonus"),
     path("retention/loyalty/", loyalty_views.report, name="loyalty"),
     path("retention/loyalty/clients/", loyalty_views.reason_clients, name="loyalty_clients"),

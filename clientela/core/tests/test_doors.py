@@ -179,6 +179,9 @@ PARAM_KINDS = {
     "stage_id": "stage",
     "product_id": "product",
     "item_id": "price_item",
+    "benefit_id": "client_benefit",
+    "reason_id": "loyalty_reason",
+    "kind_id": "benefit_kind",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).

@@ -5,7 +5,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-REASONS = ["price", "quality", "personal_manager", "delivery_speed", "payment_terms", "range", "service", "reputation"]
+REASONS = [
+    "price",
+    "quality",
+    "personal_manager",
+    "delivery_speed",
+    "payment_terms",
+    "range",
+    "service",
+    "reputation",
+]
 BENEFITS = ["free_delivery", "extended_warranty", "referral_bonus", "priority_support", "free_training"]
 
 
@@ -20,130 +29,347 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0006_stored_titles_as_messages'),
-        ('clients', '0010_contact_name_index'),
-        ('leads', '0009_loyalty_referred_by_client'),
-        ('retention', '0001_initial'),
+        ("activities", "0006_stored_titles_as_messages"),
+        ("clients", "0010_contact_name_index"),
+        ("leads", "0009_loyalty_referred_by_client"),
+        ("retention", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BenefitKind',
+            name="BenefitKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('names', models.JSONField(blank=True, default=dict, verbose_name='names')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("names", models.JSONField(blank=True, default=dict, verbose_name="names")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
             ],
             options={
-                'verbose_name': 'benefit',
-                'verbose_name_plural': 'benefits',
-                'ordering': ['position', 'code'],
+                "verbose_name": "benefit",
+                "verbose_name_plural": "benefits",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='LoyaltyReason',
+            name="LoyaltyReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('names', models.JSONField(blank=True, default=dict, verbose_name='names')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("names", models.JSONField(blank=True, default=dict, verbose_name="names")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
             ],
             options={
-                'verbose_name': 'loyalty reason',
-                'verbose_name_plural': 'loyalty reasons',
-                'ordering': ['position', 'code'],
+                "verbose_name": "loyalty reason",
+                "verbose_name_plural": "loyalty reasons",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='AccountPlan',
+            name="AccountPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('goals', models.TextField(blank=True, verbose_name='goals for the year')),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='review date')),
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='account_plan', to='clients.client', verbose_name='client')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('review_task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='activities.task')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("goals", models.TextField(blank=True, verbose_name="goals for the year")),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="review date")),
+                (
+                    "client",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="account_plan",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "review_task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="activities.task",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account plan',
-                'verbose_name_plural': 'account plans',
+                "verbose_name": "account plan",
+                "verbose_name_plural": "account plans",
             },
         ),
         migrations.CreateModel(
-            name='AccountPlanAction',
+            name="AccountPlanAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='action')),
-                ('due_on', models.DateField(verbose_name='date')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='retention.accountplan')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='activities.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="action")),
+                ("due_on", models.DateField(verbose_name="date")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="retention.accountplan",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="activities.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'id'],
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AccountPlanPerson',
+            name="AccountPlanPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('decision_maker', 'Decision maker'), ('influencer', 'Influencer')], max_length=20, verbose_name='role')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.contact', verbose_name='contact')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='retention.accountplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("decision_maker", "Decision maker"), ("influencer", "Influencer")],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="clients.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="people",
+                        to="retention.accountplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['role', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'contact'), name='ret_plan_person_once')],
+                "ordering": ["role", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("plan", "contact"), name="ret_plan_person_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ClientBenefit',
+            name="ClientBenefit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('value', models.CharField(blank=True, max_length=100, verbose_name='value')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='loyalty_benefits', to='clients.client', verbose_name='client')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='retention.benefitkind', verbose_name='benefit')),
-                ('referral_lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leads.lead', verbose_name='for the referral of')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("value", models.CharField(blank=True, max_length=100, verbose_name="value")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loyalty_benefits",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="retention.benefitkind",
+                        verbose_name="benefit",
+                    ),
+                ),
+                (
+                    "referral_lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="leads.lead",
+                        verbose_name="for the referral of",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "client's benefit",
-                'verbose_name_plural': "clients' benefits",
-                'ordering': ['client_id', 'kind__position', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('referral_lead__isnull', False)), fields=('client', 'referral_lead'), name='ret_one_bonus_per_referral')],
+                "verbose_name": "client's benefit",
+                "verbose_name_plural": "clients' benefits",
+                "ordering": ["client_id", "kind__position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("referral_lead__isnull", False)),
+                        fields=("client", "referral_lead"),
+                        name="ret_one_bonus_per_referral",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ClientLoyaltyReason',
+            name="ClientLoyaltyReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('conversion', 'At conversion'), ('card', 'On the client card'), ('survey', 'In a survey')], default='card', max_length=16, verbose_name='asked')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='loyalty_reasons', to='clients.client', verbose_name='client')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reason', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='retention.loyaltyreason', verbose_name='reason')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("conversion", "At conversion"),
+                            ("card", "On the client card"),
+                            ("survey", "In a survey"),
+                        ],
+                        default="card",
+                        max_length=16,
+                        verbose_name="asked",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loyalty_reasons",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="retention.loyaltyreason",
+                        verbose_name="reason",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "client's loyalty reason",
-                'verbose_name_plural': "clients' loyalty reasons",
-                'constraints': [models.UniqueConstraint(fields=('client', 'reason'), name='ret_loyalty_reason_once')],
+                "verbose_name": "client's loyalty reason",
+                "verbose_name_plural": "clients' loyalty reasons",
+                "constraints": [
+                    models.UniqueConstraint(fields=("client", "reason"), name="ret_loyalty_reason_once")
+                ],
             },
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),

@@ -9,9 +9,15 @@ from clientela.leads.models import Lead
 
 def make_clients(world) -> dict[str, Client]:
     """Mara's (North) client with a contact, Nelu's (North) and Sándor's (South)."""
-    north = Client.objects.create(name="Ștefan & Fiii", country="RO", owner=world.manager_north, team=world.north)
-    north2 = Client.objects.create(name="Kovács Kft", country="HU", owner=world.manager_north2, team=world.north)
-    south = Client.objects.create(name="ООО Морозов", country="RO", owner=world.manager_south, team=world.south)
+    north = Client.objects.create(
+        name="Ștefan & Fiii", country="RO", owner=world.manager_north, team=world.north
+    )
+    north2 = Client.objects.create(
+        name="Kovács Kft", country="HU", owner=world.manager_north2, team=world.north
+    )
+    south = Client.objects.create(
+        name="ООО Морозов", country="RO", owner=world.manager_south, team=world.south
+    )
     Contact.objects.create(client=north, first_name="Ioana", last_name="Pop", position="CFO")
     Contact.objects.create(client=north, first_name="Radu", last_name="Ene", position="CTO")
     Contact.objects.create(client=south, first_name="Olga", last_name="Ivanova")

@@ -36,7 +36,10 @@ def test_a_plan_with_goals_people_and_a_review_date(world, clients):
         client=north,
         goals="Grow licences by 30 %",
         review_on=review,
-        people=[{"contact": ioana.pk, "role": "decision_maker"}, {"contact": radu.pk, "role": "influencer", "note": "IT"}],
+        people=[
+            {"contact": ioana.pk, "role": "decision_maker"},
+            {"contact": radu.pk, "role": "influencer", "note": "IT"},
+        ],
     )
     assert plan.year == timezone.localdate().year
     assert sorted(plan.people.values_list("contact__first_name", "role")) == [
@@ -77,7 +80,9 @@ def test_bad_plans_are_field_errors(world, clients):
     north, south = clients["north"], clients["south"]
     olga = south.contacts.get()
     with pytest.raises(BusinessError) as exc:
-        account_plans.account_plan_save(by=world.manager_north, client=north, people=[{"contact": olga.pk, "role": "influencer"}])
+        account_plans.account_plan_save(
+            by=world.manager_north, client=north, people=[{"contact": olga.pk, "role": "influencer"}]
+        )
     assert "people.0.contact" in exc.value.errors
     with pytest.raises(BusinessError) as exc:
         account_plans.account_plan_save(
@@ -113,18 +118,34 @@ def test_the_plan_pages_and_api(world, clients, client, api_token):
     assert client.get(f"/clients/{north.pk}/account-plan/").status_code == 200
     response = client.post(
         f"/clients/{north.pk}/account-plan/",
-        {"year": "2027", "goals": "Renew the contract", "review_on": "", f"role_{ioana.pk}": "decision_maker"},
+        {
+            "year": "2027",
+            "goals": "Renew the contract",
+            "review_on": "",
+            f"role_{ioana.pk}": "decision_maker",
+        },
     )
     assert response.status_code == 302
     plan = AccountPlan.objects.get(client=north)
     assert (plan.year, plan.goals) == (2027, "Renew the contract")
     assert list(plan.people.values_list("contact_id", "role")) == [(ioana.pk, "decision_maker")]
     day = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    assert client.post(f"/clients/{north.pk}/account-plan/actions/", {"title": "Call the CFO", "due_on": day}).status_code == 302
-    assert client.post(f"/clients/{north.pk}/account-plan/actions/", {"title": "", "due_on": day}).status_code == 422
+    assert (
+        client.post(
+            f"/clients/{north.pk}/account-plan/actions/", {"title": "Call the CFO", "due_on": day}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/clients/{north.pk}/account-plan/actions/", {"title": "", "due_on": day}).status_code
+        == 422
+    )
     # Another team's client: 404 everywhere.
     assert client.get(f"/clients/{south.pk}/account-plan/").status_code == 404
-    assert client.post(f"/clients/{south.pk}/account-plan/actions/", {"title": "x", "due_on": day}).status_code == 404
+    assert (
+        client.post(f"/clients/{south.pk}/account-plan/actions/", {"title": "x", "due_on": day}).status_code
+        == 404
+    )
 
     mara = api_token(world.manager_north)
     body = client.get(f"/api/v1/clients/{north.pk}/account-plan", headers=mara).json()
@@ -145,7 +166,18 @@ def test_the_plan_pages_and_api(world, clients, client, api_token):
     )
     assert response.status_code == 422 and "people.0.role" in response.json()["errors"]
     assert client.get(f"/api/v1/clients/{south.pk}/account-plan", headers=mara).status_code == 404
-    assert client.put(
-        f"/api/v1/clients/{south.pk}/account-plan", {"goals": "x"}, content_type="application/json", headers=mara
-    ).status_code == 404
-    assert client.get(f"/api/v1/clients/{north.pk}/account-plan", headers=api_token(world.marketer_north)).status_code == 403
+    assert (
+        client.put(
+            f"/api/v1/clients/{south.pk}/account-plan",
+            {"goals": "x"},
+            content_type="application/json",
+            headers=mara,
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/v1/clients/{north.pk}/account-plan", headers=api_token(world.marketer_north)
+        ).status_code
+        == 403
+    )

@@ -64,7 +64,9 @@ def test_reasons_are_counted_against_a_hand_computation(world, clients):
     extra = make_clients_more(world)
     # Mara's client: price + quality; Nelu's: price; another of Mara's: personal manager;
     # a North client of nobody's answer: none. South: price (not visible to the North).
-    loyalty.client_loyalty_reasons_set(by=world.manager_north, client=clients["north"], codes=["price", "quality"])
+    loyalty.client_loyalty_reasons_set(
+        by=world.manager_north, client=clients["north"], codes=["price", "quality"]
+    )
     loyalty.client_loyalty_reasons_set(by=world.manager_north2, client=clients["north2"], codes=["price"])
     loyalty.client_loyalty_reasons_set(by=world.manager_north, client=extra, codes=["personal_manager"])
     loyalty.client_loyalty_reasons_set(by=world.manager_south, client=clients["south"], codes=["price"])
@@ -91,7 +93,9 @@ def test_reasons_are_counted_against_a_hand_computation(world, clients):
 def make_clients_more(world):
     from clientela.clients.models import Client
 
-    return Client.objects.create(name="Andrei Logistic", country="RO", owner=world.manager_north, team=world.north)
+    return Client.objects.create(
+        name="Andrei Logistic", country="RO", owner=world.manager_north, team=world.north
+    )
 
 
 def test_setting_reasons_replaces_them_and_is_audited(world, clients):
@@ -111,9 +115,14 @@ def test_setting_reasons_replaces_them_and_is_audited(world, clients):
 
 def test_the_conversion_asks_why_they_came(world):
     lead = make_lead(world)
-    conversion = lead_convert(by=world.manager_north, lead=lead, loyalty_reasons=["quality", "delivery_speed"])
+    conversion = lead_convert(
+        by=world.manager_north, lead=lead, loyalty_reasons=["quality", "delivery_speed"]
+    )
     rows = ClientLoyaltyReason.objects.filter(client=conversion.client).order_by("reason__position")
-    assert [(r.reason.code, r.source) for r in rows] == [("quality", "conversion"), ("delivery_speed", "conversion")]
+    assert [(r.reason.code, r.source) for r in rows] == [
+        ("quality", "conversion"),
+        ("delivery_speed", "conversion"),
+    ]
 
 
 def test_the_conversion_form_offers_the_reasons(world, client):
@@ -151,7 +160,9 @@ def test_the_conversion_api_refuses_an_unknown_reason(world, client, api_token):
 
 def test_benefits_and_condition_changes_are_audited_and_shown(world, clients):
     client = clients["north"]
-    client_update(by=world.manager_north, client=client, data={"discount_percent": "7.5", "payment_terms_days": 45})
+    client_update(
+        by=world.manager_north, client=client, data={"discount_percent": "7.5", "payment_terms_days": 45}
+    )
     benefit = loyalty.client_benefit_add(
         by=world.manager_north,
         client=client,
@@ -165,10 +176,14 @@ def test_benefits_and_condition_changes_are_audited_and_shown(world, clients):
     assert history[2].changes["discount_percent"] == [None, "7.50"]
     assert history[2].changes["payment_terms_days"] == [None, 45]
     with pytest.raises(BusinessError) as exc:
-        loyalty.client_benefit_add(by=world.manager_north, client=client, values={"kind": "x", "valid_until": "31.12"})
+        loyalty.client_benefit_add(
+            by=world.manager_north, client=client, values={"kind": "x", "valid_until": "31.12"}
+        )
     assert set(exc.value.errors) == {"kind", "valid_until"}
     with pytest.raises(PermissionDeniedError):
-        loyalty.client_benefit_add(by=world.manager_north, client=clients["south"], values={"kind": "free_delivery"})
+        loyalty.client_benefit_add(
+            by=world.manager_north, client=clients["south"], values={"kind": "free_delivery"}
+        )
 
 
 def test_the_loyalty_page_shows_conditions_benefits_and_history(world, clients, client):
@@ -234,13 +249,21 @@ def test_a_new_line_takes_the_clients_discount_and_loyalty_price_list(world, cli
     deal = _deal(world, client)
     line = line_add(by=world.manager_north, deal=deal, product=priced["product"], quantity=3)
     # 3 × 90.00 (the loyalty list) − 10 % = 243.00
-    assert (line.unit_price, line.discount_percent, line.total) == (Decimal("90.00"), Decimal("10"), Decimal("243.00"))
+    assert (line.unit_price, line.discount_percent, line.total) == (
+        Decimal("90.00"),
+        Decimal("10"),
+        Decimal("243.00"),
+    )
     # An explicit discount (also 0) wins over the client's.
-    other = line_add(by=world.manager_north, deal=deal, product=priced["product"], quantity=1, discount_percent="0")
+    other = line_add(
+        by=world.manager_north, deal=deal, product=priced["product"], quantity=1, discount_percent="0"
+    )
     assert other.total == Decimal("90.00")
 
 
-def test_a_line_added_on_the_page_and_api_without_a_discount_gets_the_clients(world, clients, priced, client, api_token):
+def test_a_line_added_on_the_page_and_api_without_a_discount_gets_the_clients(
+    world, clients, priced, client, api_token
+):
     north = clients["north"]
     client_update(by=world.manager_north, client=north, data={"discount_percent": "5"})
     deal = _deal(world, north)
@@ -255,7 +278,9 @@ def test_a_line_added_on_the_page_and_api_without_a_discount_gets_the_clients(wo
     # 2 × 100.00 − 5 % = 190.00
     assert (line.discount_percent, line.total) == (Decimal("5"), Decimal("190.00"))
     login(client, world.manager_north)
-    client.post(f"/deals/{deal.pk}/lines/", {"product": priced["product"].pk, "quantity": "1", "discount_percent": ""})
+    client.post(
+        f"/deals/{deal.pk}/lines/", {"product": priced["product"].pk, "quantity": "1", "discount_percent": ""}
+    )
     assert deal.lines.order_by("-pk").first().discount_percent == Decimal("5")
 
 
@@ -307,13 +332,22 @@ def test_the_loyalty_api(world, clients, client, api_token):
     assert [b["kind"] for b in body["benefits"]] == ["priority_support"]
     assert [h["event"] for h in body["history"]] == ["loyalty_benefit_added", "loyalty_reasons"]
     bad = client.post(
-        f"/api/v1/clients/{north.pk}/loyalty/benefits", {"kind": "nope"}, content_type="application/json", headers=mara
+        f"/api/v1/clients/{north.pk}/loyalty/benefits",
+        {"kind": "nope"},
+        content_type="application/json",
+        headers=mara,
     )
     assert bad.status_code == 422 and "kind" in bad.json()["errors"]
     # Another team's client is not there; the marketer sees no clients (no money).
     assert client.get(f"/api/v1/clients/{south.pk}/loyalty", headers=mara).status_code == 404
-    assert client.get(f"/api/v1/clients/{north.pk}/loyalty", headers=api_token(world.marketer_north)).status_code == 403
-    assert client.delete(f"/api/v1/clients/{north.pk}/loyalty/benefits/{benefit_id}", headers=mara).status_code == 204
+    assert (
+        client.get(f"/api/v1/clients/{north.pk}/loyalty", headers=api_token(world.marketer_north)).status_code
+        == 403
+    )
+    assert (
+        client.delete(f"/api/v1/clients/{north.pk}/loyalty/benefits/{benefit_id}", headers=mara).status_code
+        == 204
+    )
     report = client.get("/api/v1/loyalty/report", headers=api_token(world.head_north)).json()
     reasons = {row["reason"]: row["clients"] for row in report[0]["rows"]}
     assert reasons["Price"] == 1

@@ -29,7 +29,9 @@ def test_referred_leads_are_linked_counted_and_seed(world, clients):
     lead_convert(by=world.manager_north, lead=second)
     assert referrals.referral_counts(north) == {"referred": 2, "converted": 1}
     report = referrals.referral_report(world.head_north)
-    assert [(r["client"], r["referred"], r["converted"], r["bonuses"]) for r in report] == [(north.name, 2, 1, 0)]
+    assert [(r["client"], r["referred"], r["converted"], r["bonuses"]) for r in report] == [
+        (north.name, 2, 1, 0)
+    ]
     assert referrals.referral_report(world.manager_south) == []
 
 
@@ -69,7 +71,13 @@ def test_the_new_lead_form_links_the_referrer(world, clients, client):
     assert page.status_code == 200 and 'data-testid="lead-referrer"' in page.content.decode()
     response = client.post(
         "/leads/new/",
-        {"name": "Elena Dobre", "phone": "+40722000111", "source": "manual", "referred_by_client": north.pk, "assign_to_me": "on"},
+        {
+            "name": "Elena Dobre",
+            "phone": "+40722000111",
+            "source": "manual",
+            "referred_by_client": north.pk,
+            "assign_to_me": "on",
+        },
     )
     assert response.status_code == 302
     lead = Lead.objects.get(phone="+40722000111")
@@ -77,7 +85,12 @@ def test_the_new_lead_form_links_the_referrer(world, clients, client):
     # Another team's client cannot be named.
     response = client.post(
         "/leads/new/",
-        {"name": "Dan Pop", "phone": "+40722000222", "source": "manual", "referred_by_client": clients["south"].pk},
+        {
+            "name": "Dan Pop",
+            "phone": "+40722000222",
+            "source": "manual",
+            "referred_by_client": clients["south"].pk,
+        },
     )
     assert response.status_code == 422
     assert not Lead.objects.filter(phone="+40722000222").exists()
@@ -93,7 +106,13 @@ def test_the_card_and_the_one_click_bonus(world, clients, client):
     assert ClientBenefit.objects.filter(client=north, referral_lead=lead).exists()
     card = client.get(f"/clients/{north.pk}/").content.decode()
     assert "1 referred" in card and "Referral bonus" in card
-    south_lead = make_lead(world, owner=world.manager_south, team=world.south, referred_by_client=clients["south"], phone="+36301234567")
+    south_lead = make_lead(
+        world,
+        owner=world.manager_south,
+        team=world.south,
+        referred_by_client=clients["south"],
+        phone="+36301234567",
+    )
     assert client.post(f"/leads/{south_lead.pk}/referral-bonus/").status_code == 404
 
 
@@ -118,16 +137,29 @@ def test_the_referral_api(world, clients, client, api_token):
     assert response.status_code == 422 and "referred_by_client" in response.json()["errors"]
     other = make_lead(world, phone="+40723000333")
     response = client.put(
-        f"/api/v1/leads/{other.pk}/referrer", {"client": north.pk}, content_type="application/json", headers=mara
+        f"/api/v1/leads/{other.pk}/referrer",
+        {"client": north.pk},
+        content_type="application/json",
+        headers=mara,
     )
     assert response.status_code == 200 and response.json()["origin"] == "seed"
-    response = client.post(f"/api/v1/leads/{other.pk}/referral-bonus", {}, content_type="application/json", headers=mara)
+    response = client.post(
+        f"/api/v1/leads/{other.pk}/referral-bonus", {}, content_type="application/json", headers=mara
+    )
     assert response.status_code == 201 and response.json()["kind"] == "referral_bonus"
-    again = client.post(f"/api/v1/leads/{other.pk}/referral-bonus", {}, content_type="application/json", headers=mara)
+    again = client.post(
+        f"/api/v1/leads/{other.pk}/referral-bonus", {}, content_type="application/json", headers=mara
+    )
     assert again.status_code == 422
     body = client.get(f"/api/v1/clients/{north.pk}/loyalty", headers=mara).json()
     assert (body["referred_leads"], body["referred_converted"]) == (2, 0)
     south_lead = make_lead(world, owner=world.manager_south, team=world.south, phone="+36301234568")
-    assert client.put(
-        f"/api/v1/leads/{south_lead.pk}/referrer", {"client": None}, content_type="application/json", headers=mara
-    ).status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/leads/{south_lead.pk}/referrer",
+            {"client": None},
+            content_type="application/json",
+            headers=mara,
+        ).status_code
+        == 404
+    )
