@@ -5,16 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    """The client who recommended a lead (retention's referrals), indexed for the referred only."""
 
     dependencies = [
-        ('clients', '0010_contact_name_index'),
-        ('leads', '0008_stored_texts_as_messages'),
+        ("clients", "0010_contact_name_index"),
+        ("leads", "0008_stored_texts_as_messages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='referred_by_client',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referred_leads', to='clients.client', verbose_name='referred by client'),
+            model_name="lead",
+            name="referred_by_client",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="referred_leads",
+                to="clients.client",
+                verbose_name="referred by client",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("referred_by_client__isnull", False)),
+                fields=["referred_by_client"],
+                name="lead_referred_by_idx",
+            ),
         ),
     ]
