@@ -67,7 +67,9 @@ def test_a_manager_keeps_her_client_loyal(browser_page, screens, app_server):
     action.locator("input[name=title]").fill(f"Present the new range {tag}")
     action.locator("input[name=due_on]").fill(day)
     action.locator("button[type=submit]").click()
-    expect(page.locator("#plan-actions .list-group-item").first).to_contain_text(f"Present the new range {tag}")
+    expect(page.locator("#plan-actions .list-group-item").first).to_contain_text(
+        f"Present the new range {tag}"
+    )
     screens(page, "account-plan-with-an-action")
     origin = app_server.shell(
         "from clientela.leads.models import Lead;"

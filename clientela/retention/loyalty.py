@@ -390,7 +390,9 @@ def _describe(entry: AuditEntry) -> list[str]:
     for name, value in changes.items():
         try:
             label = (
-                str(getattr(Client._meta.get_field(name), "verbose_name", name)) if name != "price_list" else _("Price list")
+                str(getattr(Client._meta.get_field(name), "verbose_name", name))
+                if name != "price_list"
+                else _("Price list")
             )
         except Exception:
             label = name

@@ -351,3 +351,37 @@ def test_the_loyalty_api(world, clients, client, api_token):
     report = client.get("/api/v1/loyalty/report", headers=api_token(world.head_north)).json()
     reasons = {row["reason"]: row["clients"] for row in report[0]["rows"]}
     assert reasons["Price"] == 1
+
+
+def test_admins_edit_the_lists_on_their_page(world, client):
+    login(client, world.head_north)
+    assert client.get("/retention/loyalty/settings/").status_code == 403
+    login(client, world.admin)
+    assert client.get("/retention/loyalty/settings/").status_code == 200
+    response = client.post(
+        "/retention/loyalty/settings/",
+        {"list": "benefits", "name_en": "Spare parts at cost", "name_ro": "Piese la cost"},
+    )
+    assert response.status_code == 302
+    kind = loyalty.BenefitKind.objects.get(code="spare-parts-at-cost")
+    with translation.override("ro"):
+        assert loyalty.benefit_label(kind) == "Piese la cost"
+    reason = LoyaltyReason.objects.get(code="range")
+    client.post("/retention/loyalty/settings/", {"list": "reasons", "id": reason.pk, "name_en": ""})
+    reason.refresh_from_db()
+    assert reason.is_active is False  # unticked "in use": retired, kept for the counts
+
+
+def test_the_report_page_and_its_export(world, clients, client):
+    loyalty.client_loyalty_reasons_set(by=world.manager_north, client=clients["north"], codes=["quality"])
+    login(client, world.head_north)
+    page = client.get("/retention/loyalty/").content.decode()
+    assert "figure-loyalty-reasons" in page and "figure-referrals" in page
+    export = client.get("/retention/loyalty/?export=csv&figure=loyalty-reasons")
+    assert export.status_code == 200
+    body = b"".join(export.streaming_content if export.streaming else [export.content]).decode("utf-8-sig")
+    assert "Quality,1,100" in body.replace(".00", "").replace('"', "")
+    clients_page = client.get("/retention/loyalty/clients/?reason=quality").content.decode()
+    assert "Ștefan &amp; Fiii" in clients_page and "Kovács" not in clients_page
+    login(client, world.marketer_north)
+    assert client.get("/retention/loyalty/").status_code == 403

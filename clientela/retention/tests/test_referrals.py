@@ -106,6 +106,7 @@ def test_the_card_and_the_one_click_bonus(world, clients, client):
     assert ClientBenefit.objects.filter(client=north, referral_lead=lead).exists()
     card = client.get(f"/clients/{north.pk}/").content.decode()
     assert "1 referred" in card and "Referral bonus" in card
+    assert 'data-testid="lead-referred-by"' in client.get(f"/leads/{lead.pk}/").content.decode()
     south_lead = make_lead(
         world,
         owner=world.manager_south,
