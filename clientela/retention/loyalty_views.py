@@ -289,6 +289,7 @@ def report(request: AuthedRequest) -> HttpResponseBase:
             "classes_known": account_plans.has_abc_class(),
             "key_without_plan": list(account_plans.key_clients_without_plan(request.user)[:20]),
             "key_count": key.count(),
+            "may_edit_lists": user_can(request.user, "manage_settings"),
         },
     )
 
