@@ -264,6 +264,9 @@ DEFAULT_TEMPLATE_BODY = """<html>
   <tr><td></td><td class="grand">{{ labels.grand_total }}</td><td class="num grand">{{ totals.net }}</td></tr>
 </table>
 
+{% if client.payment_terms and document.kind != "act" %}
+<p style="margin-top: 10pt;"><b>{{ labels.payment_terms }}:</b> {{ client.payment_terms }}</p>
+{% endif %}
 {% if document.kind == "invoice" and company.bank_details %}
 <div class="box"><b>{{ labels.bank_details }}</b><br>{{ company.bank_details|linebreaksbr }}</div>
 {% endif %}

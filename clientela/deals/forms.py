@@ -187,7 +187,7 @@ class LineForm(forms.Form):
     name = forms.CharField(label=_("Description"), max_length=200, required=False)
     quantity = money_field(_("Quantity"), required=True)
     unit_price = money_field(_("Unit price"), help_text=_("Empty: from the client's price list."))
-    discount_percent = money_field(_("Discount, %"))
+    discount_percent = money_field(_("Discount, %"), help_text=_("Empty: the client's loyalty discount."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -26,6 +26,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 
+from clientela.clients.models import Client
 from clientela.core.api import api, error_response
 from clientela.core.errors import BusinessError, PermissionDeniedError
 from clientela.core.http import AuthedRequest
@@ -543,6 +544,8 @@ class LeadCreateIn(RawLeadFieldsIn):
     external_id: str = ""
     team: int | None = None
     owner: int | None = None
+    # A client who recommended the person: the lead is linked to it, origin "seed".
+    referred_by_client: int | None = None
 
 
 def _team_for(user: User, team_id: int | None) -> Team | None:
@@ -586,6 +589,10 @@ def create_lead(request: HttpRequest, payload: LeadCreateIn) -> HttpResponse:
     team = _team_for(user, payload.team)
     owner = _owner_for(user, payload.owner, team)
     ctx = IntakeContext(door="api", by=user, team=team, owner=owner, default_source=Source.OTHER)
+    if payload.referred_by_client is not None:
+        ctx.referred_by_client = Client.objects.visible_to(user).filter(pk=payload.referred_by_client).first()
+        if ctx.referred_by_client is None:
+            raise invalid("referred_by_client", _("No such client."))
     raw = payload.raw_lead()
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
     body, replayed = run_idempotent(f"user:{user.pk}", key, lambda: intake_submit(raw=raw, ctx=ctx))

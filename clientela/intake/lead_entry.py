@@ -46,7 +46,8 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied
     may_own = role_of(user) in OWNING_ROLES
     teams = _manual_teams(user)
-    form = ManualLeadForm(request.POST or None, teams=teams, may_own=may_own, initial={"team": user.team_id})
+    initial = {"team": user.team_id, "referred_by_client": request.GET.get("referred_by_client") or None}
+    form = ManualLeadForm(request.POST or None, teams=teams, may_own=may_own, viewer=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = data.get("team") or user.team
@@ -67,6 +68,7 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
             team=team,
             owner=user if may_own and data.get("assign_to_me") else None,
             default_source=Source.MANUAL,
+            referred_by_client=data.get("referred_by_client"),
         )
         result = perform(form, lambda: intake_submit(raw=raw, ctx=ctx))
         if result:

@@ -89,6 +89,9 @@ class IntakeContext:
     intake_form: Any = None
     import_job: Any = None
     callback: bool = False
+    # A client who recommended the person (the door checked the viewer sees it): the lead is
+    # linked to it and its origin is "seed".
+    referred_by_client: Any = None
 
 
 @dataclass
@@ -334,9 +337,12 @@ def intake_submit(*, raw: RawLead, ctx: IntakeContext) -> IntakeResult:
     if kind == "interest":
         interest = interest_create(values=values, ctx=ctx, reason=why)
         return IntakeResult(kind="interest", id=interest.pk, record=interest)
+    lead_fields = dict(values)
+    if ctx.referred_by_client is not None:
+        lead_fields.update(referred_by_client=ctx.referred_by_client, origin=Origin.SEED)
     lead = lead_create(
         by=ctx.by,
-        fields=dict(values),
+        fields=lead_fields,
         owner=ctx.owner,
         first_task_kind=TaskKind.CALL_BACK if ctx.callback else TaskKind.FIRST_CONTACT,
     )

@@ -341,6 +341,8 @@ class ConvertIn(Schema):
     deal_amount: Decimal | None = None
     deal_currency: str = ""
     deal_expected_close_date: dt.date | None = None
+    # Why the client came (codes of the loyalty reasons, when they are kept): optional.
+    loyalty_reasons: list[str] = []
 
     @field_validator("contact_role")
     @classmethod
@@ -376,6 +378,7 @@ def convert_lead(request: AuthedRequest, lead_id: int, payload: ConvertIn) -> di
         client_owner=client_owner,
         contact_role=payload.contact_role,
         deal=_deal_placeholder(payload),
+        loyalty_reasons=payload.loyalty_reasons,
     )
     return {
         "lead": selectors.lead_get(viewer=request.user, pk=lead_id),

@@ -18,6 +18,7 @@ from clientela.core.roles import Role
 from clientela.core.validation import limit_widgets
 from clientela.deals.models import Pipeline
 from clientela.leads.choices import Origin, QualificationItem, Source, Temperature
+from clientela.leads.hooks import CONVERSION_REASONS
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.rules import CONTACT_POINT_LIMITS, FULL_NAME_LIMIT, LEAD_TEXT_LIMITS, RAW_LEAD_LIMITS
 from clientela.leads.services.convert import DEAL_TITLE_LIMIT, DealPlaceholder, deal_defaults
@@ -210,6 +211,15 @@ class ConvertForm(forms.Form):
         pipeline_field.queryset = Pipeline.objects.filter(is_active=True).order_by(
             "-is_default", "position", "name"
         )
+        # Why the client came (optional), when an app above keeps the reasons.
+        reasons = CONVERSION_REASONS.one()
+        if reasons is not None:
+            self.fields["loyalty_reasons"] = forms.MultipleChoiceField(
+                label=_("Why did they choose us?"),
+                choices=reasons.choices(),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -286,9 +296,18 @@ class ManualLeadForm(forms.Form):
         label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    # Set from the referring client's card ("a lead they recommended"): one of the viewer's clients.
+    referred_by_client = forms.ModelChoiceField(
+        label=_("Referred by client"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+    )
     assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False, initial=True)
 
-    def __init__(self, *args: Any, teams: QuerySet[Team] | None, may_own: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, teams: QuerySet[Team] | None, may_own: bool, viewer: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if teams is None:
             del self.fields["team"]
@@ -297,6 +316,10 @@ class ManualLeadForm(forms.Form):
             team_field.queryset = teams
         if not may_own:
             del self.fields["assign_to_me"]
+        referrer_field: Any = self.fields["referred_by_client"]
+        referrer_field.queryset = (
+            Client.objects.visible_to(viewer) if viewer is not None else Client.objects.none()
+        )
         limit_widgets(self.fields, {**RAW_LEAD_LIMITS, "name": FULL_NAME_LIMIT})
 
     def clean(self) -> dict[str, Any]:

@@ -15,11 +15,17 @@ activities app, which registers on these from its `ready()`.
 * `LEAD_CLOSED(lead=, done_by=)` — converted, refused or postponed: its open tasks are done.
 * `LEADS_MERGED(other=, target=)` — `other` was merged into `target`: the open tasks move.
 
+* `CONVERSION_REASONS` — one provider (`ConversionReasons`): the conversion asks why the client
+  came (`choices()` → `[(code, label)]`, shown on the conversion form and accepted by the API) and
+  hands the answer to `record(by=, client=, codes=)` inside the conversion's transaction.
+
 All are called inside the lifecycle service's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from clientela.core.hooks import Hook
@@ -30,3 +36,14 @@ LEAD_NEXT_STEP: Hook[Any] = Hook("leads.lead_next_step")
 LEAD_CONVERTED: Hook[Any] = Hook("leads.lead_converted")
 LEAD_CLOSED: Hook[Any] = Hook("leads.lead_closed")
 LEADS_MERGED: Hook[Any] = Hook("leads.leads_merged")
+
+
+@dataclass(frozen=True)
+class ConversionReasons:
+    """Why the client came, asked at conversion (the reasons are kept by the app above)."""
+
+    choices: Callable[[], list[tuple[str, str]]]
+    record: Callable[..., object]
+
+
+CONVERSION_REASONS: Hook[Any] = Hook("leads.conversion_reasons")

@@ -194,6 +194,16 @@ class Lead(BusinessModel, ContactPointsMixin):
         related_name="source_leads",
         db_index=False,
     )
+    # A lead a client recommended us to (origin "seed"); counted per client (retention).
+    referred_by_client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("referred by client"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred_leads",
+        db_index=False,  # lead_referred_by_idx: only the referred leads
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -271,6 +281,11 @@ class Lead(BusinessModel, ContactPointsMixin):
                 fields=["status", "-created_at"],
                 name="lead_status_created_idx",
                 condition=Q(merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["referred_by_client"],
+                name="lead_referred_by_idx",
+                condition=Q(referred_by_client__isnull=False),
             ),
             models.Index(fields=["email"], name="lead_email_idx"),
             models.Index(fields=["phone"], name="lead_phone_idx"),

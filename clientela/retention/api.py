@@ -15,3 +15,6 @@ router.add_router("", surveys_api.router)
 from clientela.retention import greetings_api  # noqa: E402, F401
 # The leak part: figures, alerts and team policies (leak_api registers on `router`).
 from clientela.retention import leak_api  # noqa: E402, F401
+from clientela.retention.loyalty_api import router as loyalty_router  # noqa: E402
+
+router.add_router("", loyalty_router)

@@ -21,3 +21,9 @@ class RetentionConfig(AppConfig):
         from clientela.retention import leak_alerts
 
         leak_alerts.register()
+        from clientela.retention import (
+            loyalty,
+            loyalty_texts,  # noqa: F401
+        )
+
+        loyalty.register()

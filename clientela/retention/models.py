@@ -218,3 +218,13 @@ from clientela.retention.greetings_models import (  # noqa: E402, F401
 )
 # The leak-rate alerts (leak part of retention).
 from clientela.retention.leak_models import LeakAlert, LeakPeriod  # noqa: E402, F401
+# Loyalty: reasons, benefits, account plans (kept in their own module).
+from clientela.retention.loyalty_models import (  # noqa: E402, F401
+    AccountPlan,
+    AccountPlanAction,
+    AccountPlanPerson,
+    BenefitKind,
+    ClientBenefit,
+    ClientLoyaltyReason,
+    LoyaltyReason,
+)

@@ -248,4 +248,21 @@ def make_records(world: World) -> dict[str, tuple[Any, Any]]:
     north, south = _side(world, "north", 1), _side(world, "south", 2)
     records: dict[str, tuple[Any, Any]] = {kind: (north[kind], south[kind]) for kind in north}
     records.update({kind: (value, None) for kind, value in _shared().items()})
+    records.update(_loyalty_records(records))
     return records
+
+
+def _loyalty_records(records: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Retention's loyalty: a benefit of each side's client, and the lists' first items."""
+    from clientela.retention.loyalty_models import BenefitKind, ClientBenefit, LoyaltyReason
+
+    kind = BenefitKind.objects.order_by("position").first()
+    north, south = records["client"]
+    return {
+        "client_benefit": (
+            ClientBenefit.objects.create(client=north, kind=kind, value="Northam benefit"),
+            ClientBenefit.objects.create(client=south, kind=kind, value="Zebulon benefit"),
+        ),
+        "loyalty_reason": (LoyaltyReason.objects.order_by("position").first(), None),
+        "benefit_kind": (kind, None),
+    }

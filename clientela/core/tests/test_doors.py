@@ -184,6 +184,9 @@ PARAM_KINDS = {
     "factor_id": "satisfaction_factor",
     "greeting_id": "greeting",
     "greeting_holiday_id": "greeting_holiday",
+    "benefit_id": "client_benefit",
+    "reason_id": "loyalty_reason",
+    "kind_id": "benefit_kind",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).

@@ -30,7 +30,8 @@ class LineIn(Schema):
     name: str = ""
     quantity: Any = 1
     unit_price: Any = None
-    discount_percent: Any = 0
+    # Empty: the client's loyalty discount.
+    discount_percent: Any = None
 
 
 def product_for(product_id: int | None, field: str = "product") -> Product | None:

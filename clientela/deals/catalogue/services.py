@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.clients.models import Client
 from clientela.core.audit import audit_event
 from clientela.core.errors import ConflictError
 from clientela.core.permissions import Action, require_record
@@ -58,12 +59,13 @@ def line_add(
     name: str = "",
     quantity: Any = 1,
     unit_price: Any = None,
-    discount_percent: Any = 0,
+    discount_percent: Any = None,
     unit: str = "",
     version: int | None = None,
 ) -> DealLine:
     """Add a product line. Without a unit price the client's price list (or the default list of
-    the deal's currency) gives it; the deal's amount becomes the sum of its lines."""
+    the deal's currency) gives it; without a discount the client's loyalty discount applies (0 is
+    a discount too: none); the deal's amount becomes the sum of its lines."""
     require_record(by, deal, Action.WORK, CANNOT_CHANGE)
     require_open(deal, _("The deal is closed; reopen it to change its products."))
     if product is not None and not product.is_active:
@@ -74,7 +76,12 @@ def line_add(
     if len(label) > 200:
         raise invalid("name", too_long(200))
     qty = parse_quantity(quantity)
-    discount = parse_percent(discount_percent if discount_percent not in (None, "") else 0)
+    if discount_percent in (None, ""):
+        # The client's loyalty discount as it stands now (the deal's client may be an older copy).
+        discount_percent = (
+            Client.objects.filter(pk=deal.client_id).values_list("discount_percent", flat=True).first() or 0
+        )
+    discount = parse_percent(discount_percent)
     if unit_price in (None, ""):
         quote = price_for(product=product, client=deal.client, currency=deal.currency) if product else None
         if quote is None:

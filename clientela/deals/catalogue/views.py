@@ -42,7 +42,7 @@ def line_add(request: AuthedRequest, pk: int) -> HttpResponse:
                 name=data["name"],
                 quantity=data["quantity"],
                 unit_price=data["unit_price"] or None,
-                discount_percent=data["discount_percent"] or 0,
+                discount_percent=data["discount_percent"],
                 version=data.get("version"),
             ),
         )

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.core.zones import local_date
 from clientela.deals.choices import DocumentKind
@@ -154,6 +155,7 @@ def document_labels(kind: str) -> dict[str, str]:
         "total": _("Total"),
         "subtotal": _("Subtotal"),
         "discount_total": _("Discount"),
+        "payment_terms": _("Payment terms"),
         "grand_total": _("Total"),
         "bank_details": _("Bank details"),
         "your_manager": _("Your manager"),
@@ -161,6 +163,21 @@ def document_labels(kind: str) -> dict[str, str]:
         "agreement_text": _("The parties agree on the supply of the products and services below."),
         "act_text": _("The products and services below were delivered and accepted in full."),
     }
+
+
+def client_payment_terms(client: Any) -> str:
+    """The client's payment terms as the document says them (in the active language): its days
+    and its note; empty when it has none."""
+    days = getattr(client, "payment_terms_days", None)
+    note = (getattr(client, "payment_terms_note", "") or "").strip()
+    parts = []
+    if days is not None:
+        parts.append(
+            ngettext("Payment within %(days)s day", "Payment within %(days)s days", days) % {"days": days}
+        )
+    if note:
+        parts.append(note)
+    return "; ".join(parts)
 
 
 def _client_data(client: Any) -> dict[str, str]:
@@ -203,6 +220,7 @@ def document_context(
             for index, line in enumerate(lines, start=1)
         ]
         today, validity = _date(local_date(deal.owner)), _date(valid_until)
+        payment_terms = client_payment_terms(deal.client)
     contacts = [
         {"name": str(contact), "position": contact.position, "email": contact.email, "phone": contact.phone}
         for contact in deal.contacts.all()
@@ -221,7 +239,7 @@ def document_context(
             "bank_details": company.bank_details,
             "logo": logo_data_uri(company),
         },
-        "client": _client_data(deal.client),
+        "client": {**_client_data(deal.client), "payment_terms": payment_terms},
         "contacts": contacts,
         "deal": {
             "title": deal.title,

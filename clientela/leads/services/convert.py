@@ -30,7 +30,7 @@ from clientela.deals.money import clean_currency, currency_for_country, parse_am
 from clientela.deals.services import deal_create
 from clientela.leads import texts
 from clientela.leads.choices import LeadEventKind, LeadStatus
-from clientela.leads.hooks import LEAD_CLOSED, LEAD_CONVERTED, LEAD_NEXT_STEP
+from clientela.leads.hooks import CONVERSION_REASONS, LEAD_CLOSED, LEAD_CONVERTED, LEAD_NEXT_STEP
 from clientela.leads.models import Lead
 from clientela.leads.rules import client_name_problem
 from clientela.leads.services.lifecycle import LEAD_LOCKED, require_open, set_status
@@ -197,6 +197,7 @@ def lead_convert(
     client_owner: User | None = None,
     contact_role: str = "",
     deal: DealPlaceholder | None = None,
+    loyalty_reasons: list[str] | None = None,
 ) -> Conversion:
     """Lead → client + contact (+ a deal), keeping the two-way link and the exact moment.
 
@@ -295,6 +296,10 @@ def lead_convert(
         converted(lead=lead, client=client, contact=contact, deal=started, by=actor)
     for closed in LEAD_CLOSED:
         closed(lead=lead, done_by=lead.converted_by)
+    # Why the client came (optional), kept with the client by the app that keeps the reasons.
+    reasons_provider = CONVERSION_REASONS.one()
+    if loyalty_reasons and reasons_provider is not None:
+        reasons_provider.record(by=by, client=client, codes=list(loyalty_reasons))
     if client.owner and client.owner != lead.owner:
         with in_language_of(client.owner):
             text = _("You are the personal manager of %(client)s") % {"client": client}

@@ -124,6 +124,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
                 client_owner=data["client_owner"],
                 contact_role=data["contact_role"],
                 deal=form.deal_placeholder(),
+                loyalty_reasons=data.get("loyalty_reasons") or [],
             ),
         )
         if conversion:

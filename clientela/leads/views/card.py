@@ -237,6 +237,10 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "checklist": _qualification(lead, required),
         "now": timezone.now(),
         "client_url": _client_url(lead),
+        # The client who recommended the lead, when the viewer sees it (its name is theirs to see).
+        "referrer": Client.objects.visible_to(user).filter(pk=lead.referred_by_client_id).first()
+        if lead.referred_by_client_id
+        else None,
         "deals": _lead_deals(user, lead),
         "new_deal_url": _new_deal_url(lead) if may_work and user_can(user, "work_records") else "",
     }
