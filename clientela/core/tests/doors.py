@@ -359,4 +359,16 @@ DOORS: dict[str, Door] = {
     "GET /api/v1/threads": Door(ALL),
     "GET /api/v1/threads/{thread_id}": Door(WORKERS),
     "GET /api/v1/users": Door(ALL),
+    # --- retention: the client lifecycle ---
+    "retention:churn_reasons": Door(ADMIN),
+    "retention:churn_reason_edit": Door(ADMIN, record="churn_reason"),
+    "GET /api/v1/retention/settings": Door(ALL),
+    "PUT /api/v1/retention/settings": Door(ADMIN),
+    "GET /api/v1/retention/churn-reasons": Door(ALL),
+    "POST /api/v1/retention/churn-reasons": Door(ADMIN),
+    "PUT /api/v1/retention/churn-reasons/order": Door(ADMIN),
+    "PATCH /api/v1/retention/churn-reasons/{reason_code}": Door(ADMIN),
+    "GET /api/v1/clients/{client_id}/status-history": Door(WORKERS),
+    "POST /api/v1/clients/{client_id}/lost": Door(WORKERS, data={"reason": "quality"}),
+    "POST /api/v1/clients/{client_id}/win-back": Door(WORKERS),
 }

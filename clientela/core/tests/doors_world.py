@@ -175,6 +175,7 @@ def _shared() -> dict[str, Any]:
         Stage,
     )
     from clientela.leads.models import RefusalReason, TemperatureRule
+    from clientela.retention.models import ChurnReason
 
     product = Product.objects.create(code="DOOR-1", name="Door product", unit="pcs")
     price_list = PriceList.objects.create(name="Door prices", currency="RON")
@@ -193,6 +194,8 @@ def _shared() -> dict[str, Any]:
         "message_template": MessageTemplate.objects.first(),
         "refusal_reason": RefusalReason.objects.first(),
         "temperature_rule": TemperatureRule.objects.create(name="Door rule", temperature="hot"),
+        "churn_reason": ChurnReason.objects.order_by("position").first(),
+        "churn_reason_code": ChurnReason.objects.order_by("position").values_list("code", flat=True).first(),
     }
 
 

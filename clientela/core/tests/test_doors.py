@@ -179,6 +179,7 @@ PARAM_KINDS = {
     "stage_id": "stage",
     "product_id": "product",
     "item_id": "price_item",
+    "reason_code": "churn_reason_code",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).
