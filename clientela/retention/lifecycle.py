@@ -39,7 +39,7 @@ from clientela.clients.choices import ClientStatus
 from clientela.clients.models import Client
 from clientela.clients.services.client import client_mark_lost, client_reactivate
 from clientela.clients.services.derived import client_record_activity
-from clientela.clients.status import status_limits, with_status
+from clientela.clients.status import status_limits, status_of, with_status
 from clientela.core.audit import audit_create, audit_event, model_update
 from clientela.core.errors import BusinessError, ConflictError
 from clientela.core.normalise import clean_text
@@ -534,13 +534,13 @@ def client_win_back(*, by: Any, client: Client, note: str = "") -> ClientStatusC
     client_reactivate(by=by, client=client)
     client_record_activity(client=client, at=now)
     client.refresh_from_db()
-    status = (
-        with_status(Client.objects.filter(pk=client.pk), now=now).values_list("status", flat=True).first()
+    status = status_of(
+        lost_at=None, created_at=client.created_at, last_contact_at=client.last_contact_at, now=now
     )
     change = ClientStatusChange.objects.create(
         client=client,
         from_status=LOST,
-        to_status=status or ACTIVE,
+        to_status=status,
         kind=ChangeKind.WON_BACK,
         at=now,
         by=by,

@@ -89,7 +89,7 @@ def churn_reasons(request: AuthedRequest) -> HttpResponse:
                 by=request.user,
                 names=form.names(),
                 practice_share=form.cleaned_data.get("practice_share"),
-                staff_attitude=form.cleaned_data.get("staff_attitude"),
+                staff_attitude=bool(form.cleaned_data.get("staff_attitude")),
             ),
         ):
             messages.success(request, _("Churn reason added."))
