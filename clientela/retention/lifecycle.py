@@ -407,6 +407,9 @@ def sync_history(*, now: dt.datetime | None = None, client_ids: Iterable[int] | 
     added = 0
     batch: list[ClientStatusChange] = []
     with transaction.atomic():
+        # One sweep at a time (the hourly job, the command, a decision's own sync): the next one
+        # reads the candidates after this one's rows are committed, so nothing is added twice.
+        RetentionSettings.objects.select_for_update().get_or_create(pk=1)
         for client in candidates.iterator(chunk_size=INSERT_BATCH):
             for found in missing_steps(
                 client,

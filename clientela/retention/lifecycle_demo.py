@@ -27,8 +27,21 @@ LOSSES = [
 ]
 
 
+QUIET_DAYS = [200, 240, 300]  # clients nobody has talked to since: passive by the passing of time
+
+
 def load(context: dict[str, Any]) -> None:
     now = timezone.now()
+    # Some old clients went quiet (the later loaders' activities made every client recent).
+    quiet = list(
+        Client.objects.filter(lost_at__isnull=True, created_at__lte=now - dt.timedelta(days=400))
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: len(QUIET_DAYS)]
+    )
+    for pk, days in zip(quiet, QUIET_DAYS, strict=False):
+        Client.objects.filter(pk=pk).update(
+            last_activity_at=now - dt.timedelta(days=days), last_contact_at=now - dt.timedelta(days=days)
+        )
     lifecycle.sync_history(now=now)
     # The loss the clients' demo made outside the decision: who decided is its manager.
     for change in ClientStatusChange.objects.filter(kind=ChangeKind.DECISION, by__isnull=True).select_related(
@@ -39,6 +52,7 @@ def load(context: dict[str, Any]) -> None:
     candidates = [
         client
         for client in Client.objects.filter(lost_at__isnull=True, owner__isnull=False, is_archived=False)
+        .exclude(pk__in=quiet)
         .select_related("owner")
         .order_by("pk")
         if client.created_at <= now - dt.timedelta(days=320)
