@@ -545,3 +545,19 @@ def test_a_received_payment_is_a_purchase_that_ends_passivity(world):
     buyer.refresh_from_db()
     assert buyer.last_contact_at.date() == paid_on
     assert client_status(buyer) == ClientStatus.ACTIVE
+
+
+def test_a_built_in_reason_can_be_renamed_in_one_language(world):
+    from django.utils import translation
+
+    attitude = ChurnReason.objects.get(code="attitude")
+    with translation.override("ro"):
+        built_in = attitude.label
+    lifecycle.churn_reason_update(
+        by=world.admin, reason=attitude, data={"names": {"en": "Our people let them down"}}
+    )
+    attitude.refresh_from_db()
+    with translation.override("en"):
+        assert attitude.label == "Our people let them down"
+    with translation.override("ro"):
+        assert attitude.label == built_in  # other languages keep the translated name
