@@ -514,11 +514,18 @@ def client_lose(
         owner_id=client.owner_id,
         team_id=client.team_id,
     )
+    # Audited on the decision (the client's own change is audited by `client_mark_lost`; its card
+    # shows the decision in the status history).
     audit_event(
         actor=by,
-        instance=client,
+        instance=change,
         event="lost",
-        changes={"reason": code, "lost_on": day.isoformat(), "options": dict(options or {})},
+        changes={
+            "client": client.pk,
+            "reason": code,
+            "lost_on": day.isoformat(),
+            "options": dict(options or {}),
+        },
     )
     for fn in hooks.CLIENT_LOST:
         fn(by=by, client=client, change=change, options=dict(options or {}))
@@ -551,7 +558,9 @@ def client_win_back(*, by: Any, client: Client, note: str = "") -> ClientStatusC
         owner_id=client.owner_id,
         team_id=client.team_id,
     )
-    audit_event(actor=by, instance=client, event="won_back", changes={"status": change.to_status})
+    audit_event(
+        actor=by, instance=change, event="won_back", changes={"client": client.pk, "status": change.to_status}
+    )
     for fn in hooks.CLIENT_WON_BACK:
         fn(by=by, client=client, change=change)
     return change

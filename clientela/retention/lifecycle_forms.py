@@ -35,7 +35,9 @@ class LostDecisionForm(forms.Form):
     contact = forms.TypedChoiceField(label=_("Contact to ask"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, data: Any = None, *, client: Client, viewer: Any) -> None:
-        super().__init__(data, initial={"lost_on": local_date(viewer)}, prefix=None)
+        today = local_date(viewer).isoformat()  # the browser's date input reads ISO dates
+        super().__init__(data, initial={"lost_on": today}, prefix=None)
+        self.fields["lost_on"].widget.attrs["max"] = today
         self.client = client
         reason: Any = self.fields["reason"]
         reason.choices = [("", "—"), *((r.code, r.label) for r in active_reasons())]
