@@ -99,6 +99,9 @@ def _default_policy_rows(request):
     from clientela.comms.template_defaults import ensure_default_templates
 
     ensure_default_templates()
+    from clientela.retention.lifecycle import ensure_default_reasons
+
+    ensure_default_reasons()
 
 
 @pytest.fixture(autouse=True)

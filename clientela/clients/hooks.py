@@ -12,6 +12,10 @@
 * **Loyalty price list** — the client's price list lives with the price lists (deals:
   `ClientPriceList`, one source of truth); `price_lists.provide(PriceListProvider(...))` lets the
   client form, card, API and export show and change it. Without a provider the field is absent.
+* **Status decisions** — losing a client and winning it back are decisions with a reason from a
+  configurable taxonomy and a status history (retention): `status_decisions.provide(
+  StatusDecisions(...))` gives the card its "mark lost" dialog and runs both writes. Without a
+  provider the card falls back to the built-in reasons and `client_mark_lost` / `client_reactivate`.
 * **Deletion guard** — `clients.services.client.client_can_delete` refuses while any record of any
   app points at the client (deals included, through their foreign key); nothing to register.
 
@@ -49,9 +53,25 @@ class PriceListProvider:
     can_assign: Callable[[Any], bool]
 
 
+@dataclass(frozen=True)
+class StatusDecisions:
+    """How the client card marks a client lost and wins it back without importing retention."""
+
+    # lost_form(client=, viewer=, data=None) -> a Django form (bound when `data` is given).
+    lost_form: Callable[..., Any]
+    # lose(by=, client=, form=) with a valid lost form — raises BusinessError.
+    lose: Callable[..., object]
+    # win_back(by=, client=, note="") — raises BusinessError.
+    win_back: Callable[..., object]
+    # The codes a client may be lost for (the taxonomy's reasons in use) and a code's label.
+    reason_codes: Callable[[], list[str]]
+    reason_label: Callable[[str], str]
+
+
 # Template names rendered as sections of the client card, in registration order.
 card_sections: Hook[Any] = Hook("clients.card_sections")
 family_figures: Hook[FamilyFigures] = Hook("clients.family_figures")
 client_handed_over: Hook[HandoverHook] = Hook("clients.client_handed_over")
 price_lists: Hook[Any] = Hook("clients.price_lists")
 status_history: Hook[Callable[[dict[str, Any]], Any]] = Hook("clients.status_history")
+status_decisions: Hook[Any] = Hook("clients.status_decisions")

@@ -7,18 +7,20 @@ What the product knows today, and so what the rules read:
 
 * **lost** — the client was marked lost (`lost_at`, with a churn reason);
 * **new** — the client became a client (conversion or creation: `created_at`) within
-  `NEW_WITHIN_DAYS`. Conversion happens at the first contract, invoice or purchase, so this
-  stands in for "first deal" until deals exist; the deals capability feeds its first-deal date
-  in through `last_activity_at` and, later, here;
-* **passive** — the last contact is older than `PASSIVE_AFTER_DAYS`. The last contact is the
+  the *new* limit (`status_limits()`: a setting, default 90 days). Conversion happens at the
+  first contract, invoice or purchase, so this stands in for "first deal" until deals exist;
+  the deals capability feeds its first-deal date in through `last_activity_at` and, later, here;
+* **passive** — the last contact (or purchase) is older than the *passive* limit (a setting,
+  default 180 days). The last contact is the
   latest of: `last_activity_at` (activities and deals keep it current), a touch recorded on the
   client or one of its contacts (an enquiry that the intake pipeline matched to them), the last
   touch of a lead the client was converted from, and the day it became a client;
 * **active** — everything else.
 
-The retention capability will own these rules (configurable thresholds, purchase dates). It
-changes this module only; every door calls `client_status` (one client) or `with_status`
-(a queryset, for lists and filters), whose signatures stay as they are.
+The limits are settings owned by the retention capability (`STATUS_LIMITS`, provided from its
+`RetentionSettings`); every door calls `client_status` (one client) or `with_status` (a queryset,
+for lists and filters). Retention also keeps each client's status history (every transition with
+its moment); this module stays the rule for *now*.
 
 **Stored, not computed per list row.** The last contact is kept on the client
 (`Client.last_contact_at`) by the doors that change it — `clients.services.derived.client_record_activity`
@@ -26,8 +28,8 @@ changes this module only; every door calls `client_status` (one client) or `with
 and the importer record on a client, its contacts or a converted lead) and
 `refresh_last_contact` (a full recomputation by the rule above, for contact moves and
 repairs) — so `with_status` and the status filters compare stored dates with *now*. The
-time-based steps (new → active after `NEW_WITHIN_DAYS`, active → passive after
-`PASSIVE_AFTER_DAYS`) fall out of that comparison: no nightly job is needed.
+time-based steps (new → active after the new limit, active → passive after the passive
+limit) fall out of that comparison: no nightly job is needed.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from clientela.clients.models import Client, Contact
 from clientela.core.hooks import Hook
 from clientela.core.models import AuditEntry
 
-NEW_WITHIN_DAYS = 90
+NEW_WITHIN_DAYS = 90  # the defaults, when no app provides the limits (`STATUS_LIMITS`)
 PASSIVE_AFTER_DAYS = 180
 REFRESH_BATCH = 5000  # ids per UPDATE (SQLite's parameter limit; one statement up to that)
 
@@ -112,9 +114,24 @@ def refresh_last_contact(client_ids: Iterable[int] | None = None) -> int:
     return written
 
 
+# The limits are settings (retention's company-wide `RetentionSettings`): its provider returns
+# `(new_days, passive_days)`, kept by the provider (read once, forgotten when the settings are saved).
+STATUS_LIMITS: Hook[Callable[[], tuple[int, int]]] = Hook("clients.status_limits")
+
+
+def status_limits() -> tuple[int, int]:
+    """`(new_days, passive_days)`: how long a client is new, and how long without purchase and
+    contact makes it passive (the provider's settings; 90/180 when nothing provides them)."""
+    provider = STATUS_LIMITS.one()
+    if provider is None:
+        return NEW_WITHIN_DAYS, PASSIVE_AFTER_DAYS
+    return provider()
+
+
 def _bounds(now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
     now = now or timezone.now()
-    return now - dt.timedelta(days=NEW_WITHIN_DAYS), now - dt.timedelta(days=PASSIVE_AFTER_DAYS)
+    new_days, passive_days = status_limits()
+    return now - dt.timedelta(days=new_days), now - dt.timedelta(days=passive_days)
 
 
 def status_of(*, lost_at: Any, created_at: Any, last_contact_at: Any, now: dt.datetime | None = None) -> str:

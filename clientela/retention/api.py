@@ -18,3 +18,6 @@ from clientela.retention import leak_api  # noqa: E402, F401
 from clientela.retention.loyalty_api import router as loyalty_router  # noqa: E402
 
 router.add_router("", loyalty_router)
+from clientela.retention.lifecycle_api import router as lifecycle_router  # noqa: E402
+
+router.add_router("", lifecycle_router)

@@ -27,3 +27,6 @@ class RetentionConfig(AppConfig):
         )
 
         loyalty.register()
+        from clientela.retention import lifecycle
+
+        lifecycle.register()

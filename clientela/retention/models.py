@@ -110,16 +110,19 @@ class ChurnReason(models.Model):
 
     @property
     def label(self) -> str:
-        """The reason's name in the reader's language: built-ins by their translated label, added
-        ones by their name in that language (English, then the code, when it has none)."""
+        """The reason's name in the reader's language: its name in that language when it has one
+        (a renamed built-in too), else a built-in's translated label, else the English name, else
+        the code."""
         from django.utils.translation import get_language
 
         from clientela.clients.choices import ChurnReason as BuiltIn
 
+        language = (get_language() or "en").split("-")[0]
+        if self.names.get(language):  # renamed in this language (built-ins too)
+            return str(self.names[language])
         if self.code in BuiltIn.values:
             return str(BuiltIn(self.code).label)
-        language = (get_language() or "en").split("-")[0]
-        return str(self.names.get(language) or self.names.get("en") or self.code)
+        return str(self.names.get("en") or self.code)
 
 
 class RetentionSettings(models.Model):

@@ -4,6 +4,7 @@ from clientela.retention import surveys_views
 
 from clientela.retention import greetings_views
 from clientela.retention import dashboard, leak_views, loyalty_views, settings_views
+from clientela.retention import lifecycle_views
 
 app_name = "retention"
 
@@ -39,4 +40,6 @@ urlpatterns += [
     path("retention/loyalty/", loyalty_views.report, name="loyalty"),
     path("retention/loyalty/clients/", loyalty_views.reason_clients, name="loyalty_clients"),
     path("retention/loyalty/settings/", loyalty_views.settings_page, name="loyalty_settings"),
+    path("retention/churn-reasons/", lifecycle_views.churn_reasons, name="churn_reasons"),
+    path("retention/churn-reasons/<int:pk>/", lifecycle_views.churn_reason_edit, name="churn_reason_edit"),
 ]

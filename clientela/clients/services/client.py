@@ -9,6 +9,7 @@ is a head office the writer may see. The personal manager changes only by handov
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.clients.choices import ChurnReason, ContactRole
-from clientela.clients.hooks import price_lists
+from clientela.clients.hooks import price_lists, status_decisions
 from clientela.clients.models import Client, ClientPolicy, Tag
 from clientela.clients.services.derived import client_refresh_search
 from clientela.clients.services.loyalty import clean_price_list, update_price_list
@@ -281,7 +282,10 @@ def client_restore(*, by: User, client: Client) -> Client:
 
 def client_can_delete(client: Client) -> bool:
     """Only a client nothing points at may be deleted (no contacts, leads, branches, history,
-    deals … of any app): otherwise it is archived. One query (an EXISTS per relation)."""
+    deals … of any app): otherwise it is archived. A lost client is never deleted (it can be won
+    back). One query (an EXISTS per relation)."""
+    if client.lost_at is not None:
+        return False
     checks: list[models.Exists] = []
     for relation in client._meta.related_objects:
         if not relation.get_accessor_name():
@@ -299,6 +303,11 @@ def client_can_delete(client: Client) -> bool:
 def client_delete(*, by: User, client: Client) -> None:
     """Delete a client made by mistake (admins only). Refused when anything refers to it."""
     require(by, "manage_settings")
+    if client.lost_at is not None:
+        raise ConflictError(
+            _("%(client)s is a lost client: it is kept with its history so it can be won back.")
+            % {"client": client}
+        )
     if not client_can_delete(client):
         raise ConflictError(
             _("%(client)s has related records (contacts, leads, deals …): archive it instead.")
@@ -309,17 +318,44 @@ def client_delete(*, by: User, client: Client) -> None:
     client.delete()
 
 
+def lost_reason_codes() -> list[str]:
+    """The codes a client may be lost for: the churn taxonomy's reasons in use (its provider,
+    `hooks.status_decisions`), the built-in reasons without one."""
+    decisions = status_decisions.one()
+    return list(decisions.reason_codes()) if decisions is not None else list(ChurnReason.values)
+
+
 @transaction.atomic
-def client_mark_lost(*, by: User | None, client: Client, reason: str, note: str = "") -> Client:
-    """The client churned: status *lost*, with a reason from the taxonomy (SPEC §8)."""
+def client_mark_lost(
+    *,
+    by: User | None,
+    client: Client,
+    reason: str,
+    note: str = "",
+    lost_at: dt.datetime | None = None,
+) -> Client:
+    """The client churned: status *lost*, with a reason from the taxonomy (SPEC §8), at `lost_at`
+    (now by default; not in the future, not before the client existed).
+
+    The decision itself — who decided, the status history, the exit questionnaire — is
+    `retention.lifecycle.client_lose`, which calls this for the client's own columns."""
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
-    if reason not in ChurnReason.values:
-        raise invalid({"reason": [_("Choose one of: %s.") % ", ".join(ChurnReason.values)]})
+    codes = lost_reason_codes()
+    if not reason:
+        raise invalid({"reason": [_("Choose why the client left.")]})
+    if reason not in codes:
+        raise invalid({"reason": [_("Choose one of the reasons in the list.")]})
     if client.lost_at is not None:
         raise ConflictError(_("This client is already marked as lost."))
+    now = timezone.now()
+    lost_at = lost_at or now
+    if lost_at > now:
+        raise invalid({"lost_on": [_("A client cannot be lost in the future.")]})
+    if client.created_at is not None and lost_at < client.created_at:
+        raise invalid({"lost_on": [_("The client did not exist yet on that day.")]})
     model_update(
         instance=client,
-        data={"lost_at": timezone.now(), "lost_reason": reason, "lost_note": clean_text(note, 2000)},
+        data={"lost_at": lost_at, "lost_reason": reason, "lost_note": clean_text(note, 2000)},
         actor=by,
     )
     return client
@@ -327,7 +363,8 @@ def client_mark_lost(*, by: User | None, client: Client, reason: str, note: str 
 
 @transaction.atomic
 def client_reactivate(*, by: User, client: Client) -> Client:
-    """A lost client is back: the status is computed again from contacts and purchases."""
+    """A lost client is back: the status is computed again from contacts and purchases (the
+    decision with its history is `retention.lifecycle.client_win_back`)."""
     require_record(by, client, Action.WORK, CLIENT_LOCKED)
     if client.lost_at is not None:
         model_update(instance=client, data={"lost_at": None, "lost_reason": "", "lost_note": ""}, actor=by)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from clientela.clients import export, selectors
-from clientela.clients.choices import SavedViewList
+from clientela.clients import export, hooks, selectors
+from clientela.clients.choices import ChurnReason, SavedViewList
 from clientela.clients.completeness import card_completeness, norms
 from clientela.clients.forms import INDUSTRIES, ClientForm, LostForm, PolicyForm
 from clientela.clients.lists import CLIENTS
@@ -192,7 +192,8 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "may_work": may_work,
         "can_hand_over": handover_services.can_hand_over(user) and may_work,
         "can_delete": user_can(user, "manage_settings") and client_services.client_can_delete(client),
-        "lost_form": LostForm(),
+        "lost_form": _lost_form(client, user) if may_work and not client.lost_at else None,
+        "lost_reason_label": _lost_reason_label(client.lost_reason) if client.lost_at else "",
         "viewer": user,
         "reach_through": _reach_through(client) if may_work and not client.is_archived else None,
     }
@@ -330,20 +331,45 @@ def client_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("clients:detail", pk=pk)
 
 
+def _lost_form(client: Client, viewer: Any, data: Any = None) -> Any:
+    """The card's "mark lost" dialog: the provider's (retention: the taxonomy, the date, the exit
+    questionnaire), else the built-in reasons."""
+    decisions = hooks.status_decisions.one()
+    if decisions is not None:
+        return decisions.lost_form(client=client, viewer=viewer, data=data)
+    return LostForm(data)
+
+
+def _lost_reason_label(code: str) -> str:
+    decisions = hooks.status_decisions.one()
+    if decisions is not None:
+        return str(decisions.reason_label(code))
+    return str(ChurnReason(code).label) if code in ChurnReason.values else code
+
+
 @login_required
 @require_POST
 def client_lost(request: AuthedRequest, pk: int) -> HttpResponse:
     client = client_for_work(request, pk)
-    form = LostForm(request.POST)
+    form = _lost_form(client, request.user, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose why the client left."))
+        errors = [str(message) for messages_ in form.errors.values() for message in messages_]
+        messages.error(request, " ".join(errors) or _("Choose why the client left."))
         return redirect("clients:detail", pk=pk)
-    if run_button(
-        request,
-        lambda: client_services.client_mark_lost(
-            by=request.user, client=client, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
-        ),
-    ):
+    decisions = hooks.status_decisions.one()
+    if decisions is not None:
+        done = run_button(request, lambda: decisions.lose(by=request.user, client=client, form=form))
+    else:
+        done = run_button(
+            request,
+            lambda: client_services.client_mark_lost(
+                by=request.user,
+                client=client,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+    if done:
         messages.success(request, _("Client marked as lost."))
     return redirect("clients:detail", pk=pk)
 
@@ -352,7 +378,13 @@ def client_lost(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     client = client_for_work(request, pk)
-    if run_button(request, lambda: client_services.client_reactivate(by=request.user, client=client)):
+    decisions = hooks.status_decisions.one()
+    note = str(request.POST.get("note", ""))
+    if decisions is not None:
+        done = run_button(request, lambda: decisions.win_back(by=request.user, client=client, note=note))
+    else:
+        done = run_button(request, lambda: client_services.client_reactivate(by=request.user, client=client))
+    if done:
         messages.success(request, _("Client reactivated."))
     return redirect("clients:detail", pk=pk)
 

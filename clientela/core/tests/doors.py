@@ -428,4 +428,16 @@ DOORS: dict[str, Door] = {
     "POST /api/v1/retention/greeting-holidays": Door(HEADS),
     "PATCH /api/v1/retention/greeting-holidays/{greeting_holiday_id}": Door(HEADS),
     "DELETE /api/v1/retention/greeting-holidays/{greeting_holiday_id}": Door(HEADS),
+    # --- retention: the client lifecycle ---
+    "retention:churn_reasons": Door(ADMIN),
+    "retention:churn_reason_edit": Door(ADMIN, record="churn_reason"),
+    "GET /api/v1/retention/settings": Door(ALL),
+    "PUT /api/v1/retention/settings": Door(ADMIN),
+    "GET /api/v1/retention/churn-reasons": Door(ALL),
+    "POST /api/v1/retention/churn-reasons": Door(ADMIN),
+    "PUT /api/v1/retention/churn-reasons/order": Door(ADMIN),
+    "PATCH /api/v1/retention/churn-reasons/{reason_code}": Door(ADMIN),
+    "GET /api/v1/clients/{client_id}/status-history": Door(WORKERS),
+    "POST /api/v1/clients/{client_id}/lost": Door(WORKERS, data={"reason": "quality"}),
+    "POST /api/v1/clients/{client_id}/win-back": Door(WORKERS),
 }

@@ -206,6 +206,7 @@ def _shared() -> dict[str, Any]:
         Stage,
     )
     from clientela.leads.models import RefusalReason, TemperatureRule
+    from clientela.retention.models import ChurnReason
 
     product = Product.objects.create(code="DOOR-1", name="Door product", unit="pcs")
     price_list = PriceList.objects.create(name="Door prices", currency="RON")
@@ -228,6 +229,8 @@ def _shared() -> dict[str, Any]:
         "greeting_holiday": _model("GreetingHoliday").objects.create(
             country="RO", date=dt.date(2030, 3, 1), name="Door holiday"
         ),
+        "churn_reason": ChurnReason.objects.order_by("position").first(),
+        "churn_reason_code": ChurnReason.objects.order_by("position").values_list("code", flat=True).first(),
     }
 
 

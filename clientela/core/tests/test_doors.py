@@ -187,6 +187,7 @@ PARAM_KINDS = {
     "benefit_id": "client_benefit",
     "reason_id": "loyalty_reason",
     "kind_id": "benefit_kind",
+    "reason_code": "churn_reason_code",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).

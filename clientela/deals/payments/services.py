@@ -22,7 +22,7 @@ from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
 from clientela.deals.models import Deal, Document, Payment
 from clientela.deals.money import format_money, invalid, parse_amount
 from clientela.deals.selectors import with_receivables
-from clientela.deals.services import CANNOT_CHANGE, actor_of, deal_event, deal_url
+from clientela.deals.services import CANNOT_CHANGE, actor_of, deal_event, deal_url, touch_client
 from clientela.users.models import User
 
 # --- Payments ----------------------------------------------------------------------------------
@@ -89,7 +89,18 @@ def payment_create(
             "date": payment.paid_on.isoformat() if payment.paid_on else "",
         }
     deal_event(deal, DealEventKind.PAYMENT, by, text, payment=payment.pk, payment_kind=kind)
+    _purchase_counts(payment)
     return payment
+
+
+def _purchase_counts(payment: Payment) -> None:
+    """A received payment is a purchase: the client is not passive from that day on (its
+    status reads the last contact or purchase, `clients.status`)."""
+    if payment.kind != PaymentKind.RECEIVED or payment.paid_on is None:
+        return
+    now = timezone.now()
+    paid = dt.datetime.combine(payment.paid_on, dt.time(12), tzinfo=dt.UTC)
+    touch_client(payment.deal.client, min(paid, now))
 
 
 @transaction.atomic
@@ -103,6 +114,8 @@ def payment_update(*, by: User, payment: Payment, data: dict[str, Any]) -> Payme
         data.get("note", payment.note),
     )
     payment, changes = model_update(instance=payment, data=values, actor=actor_of(by))
+    if {"kind", "paid_on"} & set(changes):
+        _purchase_counts(payment)
     if changes:
         deal_event(
             payment.deal,
