@@ -5,3 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["retention"])
+
+from clientela.retention.value_api import router as value_router  # noqa: E402
+
+router.add_router("", value_router)

@@ -206,3 +206,6 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
+
+
+from clientela.retention.value_models import ValueRun  # noqa: E402,F401  (key-client figures)

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from clientela.retention import value_views
 
 app_name = "retention"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("retention/value/", value_views.value_page, name="value"),
+]
