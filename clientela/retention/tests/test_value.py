@@ -46,8 +46,12 @@ def received(deal: Deal, amount: str, day: str) -> Payment:
 def base_eur(settings):
     settings.BASE_CURRENCY = "EUR"
     # 1 RON = 0.20 EUR from a day inside the window (the rate in force on the last day counts).
-    ExchangeRate.objects.create(currency="RON", base="EUR", rate=Decimal("0.25"), valid_from=dt.date(2025, 1, 1))
-    ExchangeRate.objects.create(currency="RON", base="EUR", rate=Decimal("0.2"), valid_from=dt.date(2026, 1, 1))
+    ExchangeRate.objects.create(
+        currency="RON", base="EUR", rate=Decimal("0.25"), valid_from=dt.date(2025, 1, 1)
+    )
+    ExchangeRate.objects.create(
+        currency="RON", base="EUR", rate=Decimal("0.2"), valid_from=dt.date(2026, 1, 1)
+    )
 
 
 @pytest.fixture
@@ -184,7 +188,11 @@ def test_concentration_shares_and_top_n_per_viewer(book, world):
 def test_abc_split_and_rfm_grid(book, world):
     value.value_classify(by=None, today=TODAY)
     split = {row["abc"]: row for row in value.abc_split(world.admin)}
-    assert (split["A"]["clients"], split["A"]["revenue"], split["A"]["share"]) == (3, Decimal("4000.00"), Decimal("80.00"))
+    assert (split["A"]["clients"], split["A"]["revenue"], split["A"]["share"]) == (
+        3,
+        Decimal("4000.00"),
+        Decimal("80.00"),
+    )
     assert (split["B"]["clients"], split["B"]["revenue"]) == (2, Decimal("900.00"))
     assert (split["C"]["clients"], split["none"]["clients"]) == (1, 1)
     assert split["A"]["_links"]["clients"].endswith("?abc=A")
@@ -198,9 +206,13 @@ def test_abc_split_and_rfm_grid(book, world):
 def test_repeat_purchase_per_quarter(book, world):
     value.value_classify(by=None, today=TODAY)
     rows = {row["period"]: row for row in value.repeat_purchase(world.admin, period="quarter", today=TODAY)}
-    assert len(rows) == 8 and list(rows)[0] == "Q1 2025" and list(rows)[-1] == "Q4 2026"
+    assert len(rows) == 8 and next(iter(rows)) == "Q1 2025" and list(rows)[-1] == "Q4 2026"
     # Alfa: first 10 Jan 2025, second 17 months later → not a repeat within 12 months.
-    assert (rows["Q1 2025"]["first"], rows["Q1 2025"]["repeat"], rows["Q1 2025"]["rate"]) == (1, 0, Decimal("0.00"))
+    assert (rows["Q1 2025"]["first"], rows["Q1 2025"]["repeat"], rows["Q1 2025"]["rate"]) == (
+        1,
+        0,
+        Decimal("0.00"),
+    )
     # Beta (Feb 2026): no second purchase, still within 12 months → pending.
     assert (rows["Q1 2026"]["first"], rows["Q1 2026"]["pending"]) == (1, 1)
     # Q4 2026: Delta (pending) and Eta (two purchases the same day → a repeat): 1 of 2 = 50 %.

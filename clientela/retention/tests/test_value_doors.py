@@ -70,7 +70,7 @@ def test_abc_rfm_and_repeat_api(client, world, classified, api_token):
     assert sum(c["clients"] for c in north) == 3  # Kappa, Alfa, Beta (Gamma has no purchase)
     repeat = get(client, f"{API}/retention/repeat-purchase?period=year", headers)
     assert Decimal(repeat["target_percent"]) == Decimal("90")
-    assert [p["period"] for p in repeat["periods"]][0] == "2022"  # five years up to this one
+    assert next(p["period"] for p in repeat["periods"]) == "2022"  # five years up to this one
 
 
 def test_clients_api_filters_by_class_and_rfm(client, world, classified, api_token):
@@ -83,9 +83,9 @@ def test_clients_api_filters_by_class_and_rfm(client, world, classified, api_tok
     first = get(client, f"{API}/clients?abc=C", headers)["items"][0]
     assert (first["name"], first["abc_class"], first["rfm_r"]) == ("Eta", "C", 5)
     # Mara's list keeps her scope: no South client even when its class matches.
-    assert {c["name"] for c in get(client, f"{API}/clients?abc=B", api_token(world.manager_north))["items"]} == {
-        "Beta"
-    }
+    assert {
+        c["name"] for c in get(client, f"{API}/clients?abc=B", api_token(world.manager_north))["items"]
+    } == {"Beta"}
     body = get(client, f"{API}/clients?abc=D&rfm_r=9", headers, status=422)
     assert set(body["errors"]) == {"abc", "rfm_r"}
 
