@@ -121,3 +121,35 @@ def test_the_nightly_sweep_runs_once_a_day(world, book):  # noqa: F811
 
     assert classify_clients_nightly.call() is True
     assert classify_clients_nightly.call() is False
+
+
+def test_the_page_shows_the_figures_with_links_and_exports(client, world, classified):
+    login(client, world.head_north)
+    page = client.get(reverse("retention:value"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    # North's revenue only (4,500), Kappa's share of it, linked to its card.
+    assert "Kappa" in text and "Delta" not in text
+    assert reverse("clients:detail", args=[classified["Kappa"].pk]) in text
+    assert "?abc=A" in text and "rfm_r=3&amp;rfm_f=1" in text
+    export = client.get(reverse("retention:value") + "?export=csv&figure=abc")
+    body = b"".join(export.streaming_content).decode()
+    assert "A — key clients" in body
+
+
+def test_the_page_refuses_marketers(client, world, classified):
+    login(client, world.marketer_north)
+    assert client.get(reverse("retention:value")).status_code == 403
+
+
+def test_the_dashboard_tile_gives_concentration_and_abc(rf, world, classified):
+    from clientela.retention.hooks import DASHBOARD_TILES
+
+    tile = next(t for t in DASHBOARD_TILES if t.key == "value")
+    request = rf.get("/retention/")
+    request.user = world.admin
+    figures = tile.figures(request)
+    assert [f.key for f in figures] == ["concentration", "abc"]
+    assert len(figures[0].rows) == 5
+    request.user = world.marketer_north
+    assert tile.figures(request) == []
