@@ -43,6 +43,7 @@ the stored columns, scoped to what the viewer sees.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -76,7 +77,7 @@ TABLE_ROWS = 20
 
 
 def _policy_default(name: str) -> Any:
-    return RetentionPolicy._meta.get_field(name).default
+    return getattr(RetentionPolicy._meta.get_field(name), "default", None)
 
 
 def company_alert_percent() -> Decimal:
@@ -375,7 +376,7 @@ def concentration_alerts(*, today: dt.date | None = None) -> int:
     for alert in alerts_due():
         scope = f"team-{alert.team.pk}" if alert.team else "company"
         key = f"retention.concentration:{alert.client.pk}:{scope}:{month}"
-        if run_once(key, lambda alert=alert: _raise(alert, month)):
+        if run_once(key, functools.partial(_raise, alert, month)):
             raised += 1
     return raised
 
