@@ -138,6 +138,9 @@ def repeat_figure(rows: list[dict[str, Any]], target: Any) -> Figure:
 def page_figures(request: Any, *, team: int | None, period: str) -> dict[str, Any]:
     viewer = request.user
     data = value.concentration(viewer, team=team)
+    percent = Column("share", "", kind="percent")
+    for item in data.top:  # the cards above the figures read like the tables
+        item["shown"] = percent.show(item["share"])
     grid = value.rfm_grid(viewer, team=team)
     target = value.repeat_target(viewer, team)
     return {
