@@ -49,7 +49,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, DateTimeField, F, Func, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -621,6 +622,31 @@ def rfm_grid(viewer: Any, *, team: int | None = None) -> list[dict[str, Any]]:
 PERIODS = {"month": 12, "quarter": 8, "year": 5}
 
 
+class AddMonths(Func):
+    """A moment moved by a number of whole months (an expression), in the database."""
+
+    arity = 2
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s))",
+            arg_joiner=" + make_interval(months => ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="datetime(%(expressions)s || ' months')",
+            arg_joiner=", '+' || ",
+            **extra,
+        )
+
+
 def _period_start(day: dt.date, period: str) -> dt.date:
     if period == "year":
         return dt.date(day.year, 1, 1)
@@ -673,24 +699,36 @@ def repeat_purchase(
     current = _period_start(today, period)
     starts = [add_months(current, -_period_months(period) * i) for i in range(PERIODS[period] - 1, -1, -1)]
     months_by_team = dict(RetentionPolicy.objects.values_list("team_id", "repeat_purchase_months"))
-    default_months = int(_policy_default("repeat_purchase_months"))
-    clients = value_clients(viewer, team=team).filter(first_purchase_at__gte=_start_of(starts[0]))
-    buckets = {start: {"first": 0, "repeat": 0, "pending": 0} for start in starts}
+    months = Case(
+        *[When(team_id=team_id, then=Value(n)) for team_id, n in sorted(months_by_team.items())],
+        default=Value(int(_policy_default("repeat_purchase_months"))),
+        output_field=IntegerField(),
+    )
     now = _start_of(today + dt.timedelta(days=1))  # the end of `today`
-    for first_at, second_at, team_id in clients.values_list(
-        "first_purchase_at", "second_purchase_at", "team_id"
-    ).iterator():
-        first_day = timezone.localtime(first_at).date()
-        bucket = buckets.get(_period_start(first_day, period))
-        if bucket is None:
-            continue
-        months = months_by_team.get(team_id, default_months)
-        limit = _start_of(add_months(first_day, months) + dt.timedelta(days=1))
-        bucket["first"] += 1
-        if second_at is not None and second_at < limit:
-            bucket["repeat"] += 1
-        elif limit > now:
-            bucket["pending"] += 1
+    trunc = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}[period]
+    in_time = Q(second_purchase_at__lt=F("limit"))
+    # Counted by the database: one row per period, however many clients.
+    counted = (
+        value_clients(viewer, team=team)
+        .filter(first_purchase_at__gte=_start_of(starts[0]))
+        .annotate(limit=AddMonths(F("first_purchase_at"), months), bucket=trunc("first_purchase_at"))
+        .values("bucket")
+        .order_by("bucket")
+        .annotate(
+            first=Count("id"),
+            repeat=Count("id", filter=in_time),
+            pending=Count("id", filter=~in_time & Q(limit__gt=now)),
+        )
+    )
+    buckets = {start: {"first": 0, "repeat": 0, "pending": 0} for start in starts}
+    for row in counted:
+        bucket_day = row["bucket"]
+        if isinstance(bucket_day, dt.datetime):
+            bucket_day = (
+                timezone.localtime(bucket_day).date() if timezone.is_aware(bucket_day) else bucket_day.date()
+            )
+        if bucket_day in buckets:
+            buckets[bucket_day] = {"first": row["first"], "repeat": row["repeat"], "pending": row["pending"]}
     rows = []
     for start in starts:
         end = add_months(start, _period_months(period)) - dt.timedelta(days=1)
