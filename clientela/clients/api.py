@@ -107,6 +107,10 @@ class ClientOut(Schema):
     contact_count: int | None = None
     lost_at: dt.datetime | None
     lost_reason: str
+    abc_class: str  # "A", "B", "C" or "" (no revenue in 12 months); kept nightly
+    rfm_r: int | None
+    rfm_f: int | None
+    rfm_m: int | None
     is_archived: bool
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -83,3 +83,13 @@ INDUSTRY_SUGGESTIONS = [
     "Telecommunications",
     "Wholesale",
 ]
+
+
+class AbcClass(models.TextChoices):
+    """A client's class by its revenue over the trailing 12 months (kept by the nightly
+    classification, `retention.value`): A makes the first 80 % of revenue, B the next 15 %, C the
+    rest. A client without revenue in those months has no class (blank)."""
+
+    A = "A", _("A — key clients")
+    B = "B", _("B — middle clients")
+    C = "C", _("C — small clients")

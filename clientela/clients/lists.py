@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
-from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLevel, ContactRole
+from clientela.clients.choices import AbcClass, ClientKind, ClientStatus, CompletenessLevel, ContactRole
 from clientela.clients.completeness import filter_completeness, with_completeness
 from clientela.clients.hooks import status_history
 from clientela.clients.models import Client, ClientPolicy, Contact
@@ -36,7 +36,7 @@ from clientela.core.listspec import (
     Text,
     TriState,
 )
-from clientela.core.permissions import role_of
+from clientela.core.permissions import role_of, user_can
 from clientela.core.roles import Role
 from clientela.users.models import User
 from clientela.users.selectors import OPTION_FIELDS, team_choices
@@ -151,6 +151,14 @@ def _client_rows(
     return clients.annotate(contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0))
 
 
+ABC_CHOICES = [*AbcClass.choices, ("none", _("No revenue in 12 months"))]
+RFM_SCORES = [(str(score), str(score)) for score in range(5, 0, -1)]
+
+
+def _abc(clients: QuerySet[Client], value: str) -> QuerySet[Client]:
+    return clients.filter(abc_class="" if value == "none" else value)
+
+
 CLIENTS = ListSpec(
     name="clients",
     model=Client,
@@ -200,6 +208,17 @@ CLIENTS = ListSpec(
         ),
         DateRange("created", field="created_at", page=False),
         StatusHistory(),
+        # Value classes, kept nightly by retention's classification (see `Client.abc_class`).
+        Choice("abc", _("ABC class"), choices=ABC_CHOICES, empty=_("Any class"), apply=_abc),
+        Choice("rfm_r", _("Recency (R)"), choices=RFM_SCORES, empty=_("Any R"), lookup="rfm_r"),
+        Choice("rfm_f", _("Frequency (F)"), choices=RFM_SCORES, empty=_("Any F"), lookup="rfm_f"),
+        Choice("rfm_m", _("Monetary (M)"), choices=RFM_SCORES, empty=_("Any M"), lookup="rfm_m"),
+        DateRange(
+            "first_purchase",
+            field="first_purchase_at",
+            from_label=_("First purchase from"),
+            to_label=_("First purchase to"),
+        ),
     ],
     orderings={
         "name": ("name", "id"),
@@ -210,8 +229,14 @@ CLIENTS = ListSpec(
         "-completeness": ("-completeness_percent", "name", "id"),
         "country": ("country", "city", "name", "id"),
         "-country": ("-country", "-city", "name", "id"),
+        "-revenue": ("-revenue_12m", "id"),
+        "revenue": ("revenue_12m", "id"),
     },
     default_ordering="name",
+    # Revenue is money: marketers do not sort by it.
+    hidden_orderings=lambda viewer: (
+        set() if user_can(viewer, "view_deal_amounts") else {"-revenue", "revenue"}
+    ),
     columns=[
         Column("name", _("Name"), sort="name"),
         Column("status", _("Status")),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.clients import search
 from clientela.clients.choices import (
+    AbcClass,
     ChurnReason,
     ClientKind,
     ContactRole,
@@ -159,6 +161,32 @@ class Client(BusinessModel):
     lost_reason = models.CharField(_("why lost"), max_length=24, choices=ChurnReason.choices, blank=True)
     lost_note = models.TextField(_("about the loss"), blank=True)
 
+    # Value figures, kept by the nightly classification (`retention.value`, set-based; also
+    # `clientela retention classify`): revenue over the trailing 12 months in the base currency,
+    # the ABC class, the RFM scores (1–5, none without purchases) and the first two purchases.
+    revenue_12m = models.DecimalField(
+        _("revenue, last 12 months"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
+    )
+    abc_class = models.CharField(
+        _("ABC class"),
+        max_length=1,
+        choices=AbcClass.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    rfm_r = models.PositiveSmallIntegerField(_("recency score"), null=True, blank=True, editable=False)
+    rfm_f = models.PositiveSmallIntegerField(_("frequency score"), null=True, blank=True, editable=False)
+    rfm_m = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True, editable=False)
+    first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True, editable=False)
+    second_purchase_at = models.DateTimeField(_("second purchase"), null=True, blank=True, editable=False)
+
     is_archived = models.BooleanField(_("archived"), default=False)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
@@ -197,6 +225,31 @@ class Client(BusinessModel):
                 include=["team", "owner"],
                 condition=Q(is_archived=False),
                 name="client_completeness_idx",
+            ),
+            # Value filters and figures (ABC class, RFM grid, concentration, first purchases).
+            models.Index(
+                fields=["abc_class"],
+                include=["team", "owner"],
+                condition=Q(is_archived=False),
+                name="client_abc_idx",
+            ),
+            models.Index(
+                fields=["rfm_r", "rfm_f"],
+                include=["team", "owner", "rfm_m", "revenue_12m"],
+                condition=Q(rfm_r__isnull=False),
+                name="client_rfm_idx",
+            ),
+            models.Index(
+                fields=["-revenue_12m", "id"],
+                include=["team", "owner", "abc_class"],
+                condition=Q(revenue_12m__gt=0),
+                name="client_revenue_idx",
+            ),
+            models.Index(
+                fields=["first_purchase_at"],
+                include=["team", "owner", "second_purchase_at"],
+                condition=Q(first_purchase_at__isnull=False),
+                name="client_first_purchase_idx",
             ),
         ]
         constraints = [

@@ -66,6 +66,7 @@ def client_rows(clients: list[Any], *, can_hand_over: bool) -> list[SafeString]:
     days: dict[Any, str] = {}  # a page's clients often joined on the same days
     select_label = _("Select %(name)s")
     archived = _text(_("archived"))
+    abc_title = _text(_("ABC class"))
     private_person = _text(_("Private person"))
     team_queue = _text(_("Team queue"))
     completeness_title = _text(_("Card completeness"))
@@ -94,6 +95,9 @@ def client_rows(clients: list[Any], *, can_hand_over: bool) -> list[SafeString]:
         for tag in tags.get(client.pk, ()):
             sub.append(f' <span class="badge bg-azure-lt">{_text(tag)}</span>')
         badge = f' <span class="badge bg-secondary-lt">{archived}</span>' if client.is_archived else ""
+        if client.abc_class:
+            badge += f' <span class="badge bg-purple-lt" title="{abc_title}">{_text(client.abc_class)}</span>'
+
         cells.append(
             f'<td><a href="{url}" class="text-reset fw-medium">{name}</a>{badge}'
             f'<div class="small text-secondary text-truncate lead-cell-sub">{"".join(sub)}</div></td>'

@@ -21,3 +21,6 @@ router.add_router("", loyalty_router)
 from clientela.retention.lifecycle_api import router as lifecycle_router  # noqa: E402
 
 router.add_router("", lifecycle_router)
+from clientela.retention.value_api import router as value_router  # noqa: E402
+
+router.add_router("", value_router)

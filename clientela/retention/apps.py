@@ -30,3 +30,6 @@ class RetentionConfig(AppConfig):
         from clientela.retention import lifecycle
 
         lifecycle.register()
+        from clientela.retention import value
+
+        value.register()

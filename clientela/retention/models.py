@@ -231,3 +231,4 @@ from clientela.retention.loyalty_models import (  # noqa: E402, F401
     ClientLoyaltyReason,
     LoyaltyReason,
 )
+from clientela.retention.value_models import ValueRun  # noqa: E402,F401  (key-client figures)

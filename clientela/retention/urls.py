@@ -5,6 +5,7 @@ from clientela.retention import surveys_views
 from clientela.retention import greetings_views
 from clientela.retention import dashboard, leak_views, loyalty_views, settings_views
 from clientela.retention import lifecycle_views
+from clientela.retention import value_views
 
 app_name = "retention"
 
@@ -42,4 +43,5 @@ urlpatterns += [
     path("retention/loyalty/settings/", loyalty_views.settings_page, name="loyalty_settings"),
     path("retention/churn-reasons/", lifecycle_views.churn_reasons, name="churn_reasons"),
     path("retention/churn-reasons/<int:pk>/", lifecycle_views.churn_reason_edit, name="churn_reason_edit"),
+    path("retention/value/", value_views.value_page, name="value"),
 ]

@@ -50,6 +50,7 @@ LIST_ROW_FIELDS = (
     "is_archived",
     "created_at",
     "lost_at",
+    "abc_class",
     "last_contact_at",
     "completeness_filled",
     "headquarters__name",

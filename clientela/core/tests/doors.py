@@ -291,6 +291,7 @@ DOORS: dict[str, Door] = {
     "users:user_edit": Door(ADMIN, record="user"),
     "users:user_list": Door(HEADS),
     "worklist:acknowledge": Door(WORKERS, record="clock"),
+    "retention:value": Door(WORKERS),  # key-client figures: money, so no marketers
     "worklist:assign_clock": Door(WORKERS, record="clock"),
     "worklist:calendar": Door(ALL),
     "worklist:feed": public("the calendar feed's secret token (calendar apps cannot sign in)"),
@@ -405,6 +406,10 @@ DOORS: dict[str, Door] = {
     "POST /api/v1/proposals/{document_id}/send": Door(WORKERS, data={"to": "a@example.com"}),
     "POST /api/v1/proposals/{document_id}/versions": Door(WORKERS),
     "GET /api/v1/receivables": Door(ALL),
+    "GET /api/v1/retention/concentration": Door(WORKERS),
+    "GET /api/v1/retention/abc": Door(WORKERS),
+    "GET /api/v1/retention/rfm": Door(WORKERS),
+    "GET /api/v1/retention/repeat-purchase": Door(WORKERS),
     "GET /api/v1/tasks": Door(ALL),
     "POST /api/v1/tasks": Door(WORKERS),
     "GET /api/v1/tasks/{task_id}": Door(WORKERS),
