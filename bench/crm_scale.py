@@ -500,6 +500,129 @@ def load_activities(data: Path) -> dict[str, Any]:
     }
 
 
+# --- Retention (`--only retention`) ---------------------------------------------------------------
+
+# The churn taxonomy's shares known from practice, used to pick a lost client's reason.
+LOSS_REASONS = [
+    ("attitude", 68),
+    ("quality", 14),
+    ("competition", 10),
+    ("parallel_supplier", 5),
+    ("no_reason", 3),
+]
+
+
+def load_retention() -> dict[str, Any]:
+    """Into the database loaded before: every 16th client lost on a day between a month after it
+    became a client and today (reason by the practice shares), then the status history through
+    the product's own sweep (`lifecycle.sync_history`, timed: it also records the passive spells
+    that fell out of the stored dates), the nightly value classification (timed), and an NPS and a
+    CSAT answer for every other client over the last two years."""
+    import random
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from clientela.clients.models import Client, Contact
+    from clientela.retention import lifecycle
+    from clientela.retention.models import ClientStatusChange, Survey
+    from clientela.retention.value import value_classify
+
+    timings: dict[str, Any] = {}
+    call_command("migrate", verbosity=0)
+    rng = random.Random(13)
+    now = dt.datetime.now(dt.UTC)
+    reasons = [code for code, weight in LOSS_REASONS for _ in range(weight)]
+
+    started = time.perf_counter()
+    lost = 0
+    with transaction.atomic():
+        rows_ = list(
+            Client.objects.filter(lost_at__isnull=True).values_list("pk", "created_at").order_by("pk")
+        )
+        for start in range(0, len(rows_), BATCH):
+            batch = [(pk, created) for pk, created in rows_[start : start + BATCH] if pk % 16 == 0]
+            for pk, created in batch:
+                span = max(1, int((now - created).total_seconds() // 86400) - 30)
+                day = created + dt.timedelta(days=30 + rng.randrange(span))
+                Client.objects.filter(pk=pk).update(lost_at=min(day, now), lost_reason=rng.choice(reasons))
+                lost += 1
+    timings["mark_lost_seconds"] = round(time.perf_counter() - started, 1)
+    say(f"{lost} clients lost in {timings['mark_lost_seconds']:.0f} s")
+
+    started = time.perf_counter()
+    added = lifecycle.sync_history()
+    timings["sync_history_seconds"] = round(time.perf_counter() - started, 1)
+    timings["status_changes"] = ClientStatusChange.objects.count()
+    say(f"status history: {added} changes in {timings['sync_history_seconds']:.0f} s")
+    started = time.perf_counter()
+    again = lifecycle.sync_history()
+    timings["sync_history_again_seconds"] = round(time.perf_counter() - started, 1)
+    say(f"status history again: {again} changes in {timings['sync_history_again_seconds']:.0f} s")
+
+    started = time.perf_counter()
+    run = value_classify(by=None)
+    timings["classify_seconds"] = round(time.perf_counter() - started, 1)
+    say(f"classified {run.clients_with_revenue} clients with revenue in {timings['classify_seconds']:.0f} s")
+
+    started = time.perf_counter()
+    surveys = Writer(Survey)
+    first_contact = dict(
+        Contact.objects.order_by("client_id", "id").distinct("client_id").values_list("client_id", "id")
+        if connection.vendor == "postgresql"
+        else []
+    )
+    batch, n = [], 0
+    with transaction.atomic():
+        for pk, _created in rows_:
+            if pk % 2:
+                continue
+            for kind, score in (
+                ("nps", rng.choice([10, 10, 9, 9, 8, 8, 7, 6, 5, 3])),
+                ("csat", rng.randint(2, 5)),
+            ):
+                n += 1
+                answered = now - dt.timedelta(days=rng.randrange(730), minutes=rng.randrange(1440))
+                batch.append(
+                    {
+                        "id": n,
+                        "kind": kind,
+                        "client_id": pk,
+                        "contact_id": first_contact.get(pk),
+                        "occasion": f"bench:{kind}:{pk}",
+                        "language": "en",
+                        "status": "answered",
+                        "created_at": answered - dt.timedelta(days=3),
+                        "sent_at": answered - dt.timedelta(days=3),
+                        "answered_at": answered,
+                        "score": score,
+                    }
+                )
+            if len(batch) >= BATCH:
+                surveys.write(batch)
+                batch = []
+        surveys.write(batch)
+    reset_sequences([Survey])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    timings["surveys"] = n
+    timings["surveys_seconds"] = round(time.perf_counter() - started, 1)
+    say(f"{n} survey answers in {timings['surveys_seconds']:.0f} s")
+    return timings
+
+
+def retention_pages() -> dict[str, str]:
+    return {
+        "retention_dashboard": "/retention/",
+        "leak_rate_12_months": "/api/v1/retention/leak-rate?period=month&periods=12",
+        "leak_rate_12_quarters": "/api/v1/retention/leak-rate?period=quarter&periods=12",
+        "passive_list": "/retention/passive/",
+        "concentration": "/api/v1/retention/concentration",
+        "value_page": "/retention/value/",
+        "satisfaction": "/api/v1/retention/satisfaction?period=month&periods=12",
+    }
+
+
 # --- Timing --------------------------------------------------------------------------------------
 
 
@@ -573,11 +696,13 @@ def main() -> None:
         "--only",
         default="",
         help="comma-separated page names to time; 'activities' loads activities.csv into the "
-        "database loaded before (then times the other names given, or every page)",
+        "database loaded before (then times the other names given, or every page); 'retention' "
+        "adds losses, the status history and survey answers to it and times the retention pages "
+        "(results in retention-<db>-<clients>.json)",
     )
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
-    if "activities" in only:
+    if "activities" in only or "retention" in only:
         args.no_load = True
     args.work.mkdir(parents=True, exist_ok=True)
     setup(args.db, args.work, load=not args.no_load)
@@ -597,7 +722,9 @@ def main() -> None:
         results["load"]["total_seconds"] = round(time.perf_counter() - started, 1)
         results["load"]["loadavg_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
         say(f"loaded in {results['load']['total_seconds']:.0f} s")
-    out = ROOT / "bench" / "results" / f"crm-{connection.vendor}-{Client.objects.count()}.json"
+    retention = "retention" in only
+    prefix = "retention" if retention else "crm"
+    out = ROOT / "bench" / "results" / f"{prefix}-{connection.vendor}-{Client.objects.count()}.json"
     if args.no_load and out.exists():
         results = {**json.loads(out.read_text()), **results}
     if "activities" in only:
@@ -608,12 +735,20 @@ def main() -> None:
             round(os.getloadavg()[0], 2),
         ]
         only.remove("activities")
+    if retention:
+        load_before = os.getloadavg()
+        results["load_retention"] = load_retention()
+        results["load_retention"]["loadavg_before_after"] = [
+            round(load_before[0], 2),
+            round(os.getloadavg()[0], 2),
+        ]
+        only.remove("retention")
     people = {
         "admin": User.objects.get(username="admin"),
         "head": User.objects.get(username="head0"),
         "manager": User.objects.get(username="m0-1"),
     }
-    urls = pages(people)
+    urls = retention_pages() if retention else pages(people)
     if only:
         urls = {k: v for k, v in urls.items() if k in only}
     results.update(
