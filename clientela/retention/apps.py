@@ -10,4 +10,6 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
         # Each part of retention registers what it does in its own `register()`.
-        pass
+        from clientela.retention import cadence
+
+        cadence.register()

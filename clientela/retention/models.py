@@ -206,3 +206,7 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"retention policy of team {self.team_id}"
+
+
+# The post-sale cadence's records live in their own module (imported here so Django finds them).
+from clientela.retention.cadence_models import CadenceStep  # noqa: E402, F401

@@ -24,6 +24,7 @@ from clientela.core.validation import too_long
 from clientela.deals import texts
 from clientela.deals.board.stages import closing_stage
 from clientela.deals.choices import DealEventKind, DealStatus, PaymentKind
+from clientela.deals.hooks import DEAL_WON
 from clientela.deals.models import Deal, DealObjection, DealStageChange, LostReason, Objection, Payment, Stage
 from clientela.deals.money import format_money, invalid, parse_amount
 from clientela.deals.services import (
@@ -229,6 +230,9 @@ def deal_move(
         touch_client(deal.client, now)
     _stage_event(deal, by, old_stage, old_status, stage, seconds, schedule, now)
     _notify_stage_change(deal, by, old_stage, stage)
+    if stage.is_won and old_status != DealStatus.WON:
+        for hook in DEAL_WON:
+            hook(by=by, deal=deal)
     return deal
 
 

@@ -1,0 +1,17 @@
+"""What the deals app tells the apps above it (`core.hooks`), without importing them.
+
+* `DEAL_WON` — a deal was won: `fn(*, by, deal)`, called inside the win's transaction (every way a
+  deal reaches a won stage from an open or lost one: the board, `deal_win`, the API).
+* `OFFER_GUARD` — one provider: `fn(*, client, at) -> OfferGap | None` says whether a new offer
+  (a proposal or a price list) to `client` at `at` comes sooner than the configured minimum after
+  the previous one (`offer_guard.py` asks it before an offer is sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from clientela.core.hooks import Hook
+
+DEAL_WON: Hook[Callable[..., object]] = Hook("deals.deal_won")
+OFFER_GUARD: Hook[Callable[..., object]] = Hook("deals.offer_guard")
