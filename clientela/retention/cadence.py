@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -263,9 +263,9 @@ def last_offers(client_ids: list[int]) -> dict[int, dt.datetime]:
     result: dict[int, dt.datetime] = {}
     for row in logged:
         result[row["client_id"]] = row["at"]
-    for row in sent:
-        key = row["document__deal__client_id"]
-        result[key] = _latest([result.get(key), row["at"]]) or row["at"]
+    for sent_row in sent:
+        key = sent_row["document__deal__client_id"]
+        result[key] = _latest([result.get(key), sent_row["at"]]) or sent_row["at"]
     return result
 
 
@@ -405,10 +405,10 @@ def client_cadence(client: Client, viewer: User | None) -> ClientCadence:
     """The cadence of one client as the viewer may see it (deals and tasks through their scope)."""
     policy = policy_for(client.team)
     summary = ClientCadence(offer_every_days=policy.offer_every_days)
-    deals = Deal.objects.filter(client=client)
+    deals: QuerySet[Deal] = Deal.objects.filter(client=client)
     tasks = Task.objects.filter(client=client, done_at__isnull=True)
     if viewer is not None:
-        deals = deals.restrict(viewer, Action.VIEW)  # type: ignore[attr-defined]
+        deals = Deal.objects.restrict(viewer, Action.VIEW).filter(client=client)
         tasks = tasks.filter(pk__in=visible_tasks(viewer).values("pk"))
     won = deals.filter(status=DealStatus.WON, closed_at__isnull=False).order_by("-closed_at", "-pk")
     summary.last_purchase_deal = won.first()
