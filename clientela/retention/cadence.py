@@ -2,7 +2,8 @@
 
 * **Is the product in use?** — a won deal (`deals.hooks.DEAL_WON`) plans a call for the deal's
   owner on the NEXT BUSINESS DAY of the team's calendar (working hours and holidays,
-  `comms.team_settings`), at the day's opening. Completing it asks how it went
+  `comms.team_settings`), at the day's opening (none for a win recorded more than a week after
+  that day: an import or a history). Completing it asks how it went
   (`activities.hooks.TASK_OUTCOMES`), and the answer branches (`activities.hooks.TASK_COMPLETED`):
   *not yet in use* → a call on the day of use (the date is asked, the same question then);
   *in use, satisfied* → a call to thank and offer the next step (next business day);
@@ -60,6 +61,8 @@ from clientela.users.models import User
 # The steps whose completion asks "is the product in use?".
 ASKING_KINDS = (CadenceKind.IN_USE_CHECK, CadenceKind.USE_DAY_CALL)
 BATCH = 2000
+# A win recorded so late that its "is the product in use?" call would be this far overdue plans none.
+STALE_WIN = dt.timedelta(days=7)
 
 
 def policy_for(team: Any) -> RetentionPolicy:
@@ -143,13 +146,16 @@ def _plan(
 def on_deal_won(*, by: Any, deal: Deal) -> None:
     """`deals.hooks.DEAL_WON`: the "is the product in use?" call on the next business day."""
     won_at = deal.closed_at or timezone.now()
+    calendar = _calendar(deal.team)
+    due = next_business_day(won_at, calendar)
+    if due < timezone.now() - STALE_WIN:
+        return  # a win recorded long after the fact (an import, a history): the call is moot
 
     def effect() -> None:
-        calendar = _calendar(deal.team)
         _plan(
             kind=CadenceKind.IN_USE_CHECK,
             title=Message(texts.IN_USE, client=deal.client.name, deal=deal.title),
-            due_at=next_business_day(won_at, calendar),
+            due_at=due,
             client=deal.client,
             deal=deal,
             assignee=deal.owner,

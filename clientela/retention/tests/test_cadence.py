@@ -57,8 +57,11 @@ def test_next_business_day_skips_the_weekend_and_a_holiday():
 
 
 def test_a_won_deal_plans_the_in_use_call_on_the_teams_next_business_day(world, win_deal):
-    holiday_add(by=world.head_north, team=world.north, date=dt.date(2026, 12, 7))  # a Monday
-    deal = win_deal(at=utc(2026, 12, 4, 16, 0))  # Friday afternoon (the team works in UTC)
+    today = timezone.localdate()
+    friday = today - dt.timedelta(days=(today.weekday() - 4) % 7)  # the latest Friday, up to today
+    monday = friday + dt.timedelta(days=3)
+    holiday_add(by=world.head_north, team=world.north, date=monday)
+    deal = win_deal(at=utc(friday.year, friday.month, friday.day, 16, 0))  # the team works in UTC
     [step] = steps(CadenceKind.IN_USE_CHECK)
     task = step.task
     assert (task.deal_id, task.client_id, task.assignee_id) == (
@@ -67,7 +70,8 @@ def test_a_won_deal_plans_the_in_use_call_on_the_teams_next_business_day(world, 
         world.manager_north.pk,
     )
     assert task.kind == TaskKind.CALL
-    assert task.due_at == utc(2026, 12, 8, 9, 0)  # Tuesday: the weekend and the holiday skipped
+    tuesday = monday + dt.timedelta(days=1)
+    assert task.due_at == utc(tuesday.year, tuesday.month, tuesday.day, 9, 0)  # weekend and holiday skipped
     with translation.override("ro"):
         ro = task.shown_title
     with translation.override("en"):
@@ -331,3 +335,10 @@ def test_keep_alive_runs_after_the_win_until_the_deal_is_delivered(world, win_de
     assert [d.pk for d, _since in waiting_deals(now=now)] == []
     assert Deal.objects.get(pk=deal.pk).delivered_at is not None
     assert AuditEntry.objects.filter(event="delivered", object_id=str(deal.pk)).exists()
+
+
+def test_a_win_recorded_long_after_the_fact_plans_no_in_use_call(world, win_deal):
+    win_deal(at=timezone.now() - dt.timedelta(days=30))
+    assert steps(CadenceKind.IN_USE_CHECK) == []
+    win_deal(at=timezone.now() - dt.timedelta(days=3), title="Recent")
+    assert len(steps(CadenceKind.IN_USE_CHECK)) == 1
