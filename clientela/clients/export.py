@@ -7,10 +7,7 @@ in the audit log. Cells that a spreadsheet would run as a formula are written as
 
 from __future__ import annotations
 
-import csv
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,9 +18,9 @@ from django.utils.translation import gettext as _
 from clientela.clients.choices import ClientKind, ClientStatus, ContactRole, RevenueBand
 from clientela.clients.models import Client, Contact
 from clientela.clients.services.loyalty import client_price_list_labels
+from clientela.core.exports import csv_response, xlsx_response
 
 CHUNK = 2000
-_numberish = re.compile(r"^[+-]?[\d\s().-]+$")
 
 Column = tuple[Callable[[], str], Callable[[Any], Any]]
 
@@ -100,15 +97,6 @@ def contact_columns() -> list[Column]:
     ]
 
 
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet would treat as a formula gets a leading apostrophe (CSV)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        if value[:1] in "+-" and _numberish.match(value):
-            return value
-        return "'" + value
-    return value
-
-
 def add_price_lists(clients: list[Client]) -> None:
     """Each client's loyalty price list (kept by the price lists), one query per chunk."""
     labels = client_price_list_labels([c.pk for c in clients])
@@ -140,50 +128,6 @@ def rows(
             yield [value(record) for _title, value in columns]
 
     return records()
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(data: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # so spreadsheet programs read UTF-8
-        for row in data:
-            yield writer.writerow([_safe(v) for v in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(data: Iterable[list[Any]], filename: str, title: str) -> FileResponse:
-    """Written row by row (openpyxl write-only mode) to a temporary file, then streamed."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in data:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula
-            cells.append(cell)
-        sheet.append(cells)
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
-    workbook.save(spool)
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
 
 
 def export_clients(queryset: QuerySet[Client], fmt: str) -> StreamingHttpResponse | FileResponse:
