@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -19,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clientela.core.errors import BusinessError, PermissionDeniedError
+from clientela.core.figures import Column, Figure
 from clientela.core.forms import perform
 from clientela.core.http import AuthedRequest, safe_next
-from clientela.core.permissions import Action, can, get_visible_or_404, require
+from clientela.core.permissions import Action, can, get_visible_or_404, require, user_can
 from clientela.deals.models import Deal
 from clientela.retention import renewals
 from clientela.users.selectors import owner_choices
@@ -163,13 +165,13 @@ def deal_delivered(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def renewal_figure_rows(viewer: Any, *, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Upcoming renewals (the next 90 days) as rows: client, deal, owner, end date, days left,
-    renewal task state; each links to its deal."""
+    """Upcoming renewals (the next 90 days) as rows: client, deal, owner, end date, days left;
+    each links to its records, the end date to the renewals list of that day."""
     day = today or timezone.localdate()
     deals = list(renewals.renewal_deals(viewer, date_from=day, date_to=day + dt.timedelta(days=90))[:50])
     rows = []
     for row in renewals.renewal_rows(deals, today=day):
-        link = reverse("deals:detail", args=[row.deal.pk])
+        that_day = urlencode({"date_from": row.ends_on.isoformat(), "date_to": row.ends_on.isoformat()})
         rows.append(
             {
                 "client": row.deal.client.name,
@@ -177,20 +179,18 @@ def renewal_figure_rows(viewer: Any, *, today: dt.date | None = None) -> list[di
                 "owner": str(row.deal.owner or "—"),
                 "ends_on": row.ends_on,
                 "days_left": row.days_left,
-                "_links": {"client": reverse("clients:detail", args=[row.deal.client_id]), "deal": link},
+                "_links": {
+                    "client": reverse("clients:detail", args=[row.deal.client_id]),
+                    "deal": reverse("deals:detail", args=[row.deal.pk]),
+                    "ends_on": f"{reverse('retention:renewals')}?{that_day}",
+                },
             }
         )
     return rows
 
 
-def renewals_tile(request: Any) -> list[Any]:
-    """`retention.hooks.DASHBOARD_TILES`: upcoming renewals as a table (no chart)."""
-    try:
-        from clientela.core.figures import Chart, Column, Figure  # lands with the dashboard
-    except ImportError:  # pragma: no cover - until core.figures is on main
-        return []
-    from clientela.core.permissions import user_can
-
+def renewals_tile(request: Any) -> list[Figure]:
+    """`retention.hooks.DASHBOARD_TILES`: upcoming renewals as a table (for who works records)."""
     if not user_can(request.user, "work_records"):
         return []
     return [
@@ -205,8 +205,7 @@ def renewals_tile(request: Any) -> list[Any]:
                 Column("days_left", _("Days left"), kind="int"),
             ],
             rows=renewal_figure_rows(request.user),
-            chart=Chart(kind="none"),
-            note=_("Agreements ending in the next 90 days. All renewals: %(url)s")
-            % {"url": reverse("retention:renewals")},
+            note=_("Agreements ending in the next 90 days, soonest first."),
+            empty=_("No agreement ends in the next 90 days."),
         )
     ]

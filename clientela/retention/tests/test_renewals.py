@@ -229,3 +229,22 @@ def test_the_client_card_shows_the_cadence_and_the_api_gives_it(world, win_deal,
         .status_code
         == 404
     )
+
+
+def test_the_dashboard_tile_lists_upcoming_renewals_as_the_viewer_sees_them(world, agreements, rf):
+    from clientela.retention.cadence_views import renewals_tile
+    from clientela.retention.hooks import DASHBOARD_TILES
+
+    assert "renewals" in [tile.key for tile in DASHBOARD_TILES]
+    request = rf.get("/retention/")
+    request.user = world.head_north
+    [figure] = renewals_tile(request)
+    assert [row["deal"] for row in figure.rows] == ["Nelu's support", "Mara's support"]
+    assert [row["days_left"] for row in figure.rows] == [10, 20]
+    assert figure.rows[0]["_links"]["deal"] == f"/deals/{agreements['nelus'].pk}/"
+    assert figure.rows[0]["_links"]["ends_on"].startswith("/retention/renewals/?date_from=")
+    assert figure.as_json()["rows"]
+    request.user = world.manager_north
+    assert [row["deal"] for row in renewals_tile(request)[0].rows] == ["Mara's support"]
+    request.user = world.marketer_north
+    assert renewals_tile(request) == []
