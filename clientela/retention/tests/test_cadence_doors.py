@@ -117,3 +117,30 @@ def test_the_offer_guard_on_the_page_asks_to_confirm(world, cadence_clients):
     confirmed = web.post(url, {**data, "confirm_early": "on"})
     assert confirmed.status_code == 302
     assert Activity.objects.get(client=client, kind="price_list").details["early_offer"]["days"] == 10
+
+
+def test_an_early_proposal_on_the_deal_page_asks_to_confirm(world, cadence_clients):
+    from clientela.deals import services as deal_services
+    from clientela.deals.documents.services import document_create
+    from clientela.deals.models import DealEvent, Pipeline
+
+    client = cadence_clients["north"]
+    deal = deal_services.deal_create(
+        by=world.manager_north, client=client, pipeline=Pipeline.objects.get(code="corporate"), currency="RON"
+    )
+    first_line = {"name": "Licence", "quantity": 1, "unit_price": "1000.00"}
+    version = document_create(by=world.manager_north, deal=deal, first_line=first_line).versions.get()
+    _previous_offer(world, client, 3)
+    web = login(WebClient(), world.manager_north)
+    url = f"/deals/documents/versions/{version.pk}/send/"
+    asked = web.post(url, {"to": "office@example.com"})
+    assert asked.status_code == 409
+    text = asked.content.decode()
+    assert 'data-testid="early-offer-warning"' in text and 'name="confirm_early"' in text
+    version.refresh_from_db()
+    assert version.sent_at is None
+    sent = web.post(url, {"to": "office@example.com", "confirm_early": "1"})
+    assert sent.status_code == 302
+    version.refresh_from_db()
+    assert version.sent_at is not None
+    assert DealEvent.objects.filter(deal=deal, data__early_offer__days=3).count() == 1
