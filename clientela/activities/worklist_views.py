@@ -9,6 +9,7 @@ viewer's time zone (their team's). HTMX requests get the named partial of the sa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -38,6 +39,7 @@ from clientela.comms.clocks import clock_assign
 from clientela.comms.models import ResponseClock
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
+from clientela.core.hooks import Hook
 from clientela.core.http import AuthedRequest, safe_next
 from clientela.core.permissions import get_visible_or_404, require, role_of, user_can
 from clientela.core.roles import Role
@@ -46,6 +48,10 @@ from clientela.leads.selectors import lead_status_counts
 from clientela.users.models import User
 
 TEAM = "team"
+
+# Small blocks the apps above add under the work list (retention: the coming week's greetings):
+# `fn(request) -> str`, rendered HTML, or "" when there is nothing to show.
+HOME_BLOCKS: Hook[Callable[[Any], str]] = Hook("activities.home_blocks")
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
@@ -110,6 +116,7 @@ def worklist_context(request: AuthedRequest, *, now: dt.datetime | None = None) 
         "works": user_can(user, "work_records"),
         "now": work.now,
         "zone": work.zone,
+        "blocks": [html for block in HOME_BLOCKS if (html := block(request))],
     }
 
 

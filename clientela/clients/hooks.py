@@ -15,6 +15,11 @@
 * **Deletion guard** — `clients.services.client.client_can_delete` refuses while any record of any
   app points at the client (deals included, through their foreign key); nothing to register.
 
+* **Status history** — the client list's "from the retention figures" filter (lost between two
+  days, active on a day, with the owner or team of that moment, reason and segment) is answered
+  by the app that keeps the status history: `status_history.provide(fn)`,
+  `fn(values: dict[str, Any]) -> Q` over clients. Without a provider the filter matches nothing.
+
 Register from your AppConfig.ready().
 """
 
@@ -49,3 +54,4 @@ card_sections: Hook[Any] = Hook("clients.card_sections")
 family_figures: Hook[FamilyFigures] = Hook("clients.family_figures")
 client_handed_over: Hook[HandoverHook] = Hook("clients.client_handed_over")
 price_lists: Hook[Any] = Hook("clients.price_lists")
+status_history: Hook[Callable[[dict[str, Any]], Any]] = Hook("clients.status_history")

@@ -4,8 +4,11 @@ all read `CLIENTS` and `CONTACTS`."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.clients import search
 from clientela.clients.choices import ClientKind, ClientStatus, CompletenessLevel, ContactRole
 from clientela.clients.completeness import filter_completeness, with_completeness
+from clientela.clients.hooks import status_history
 from clientela.clients.models import Client, ClientPolicy, Contact
 from clientela.clients.services.client import owner_candidates
 from clientela.clients.status import status_condition, with_status
@@ -21,6 +25,7 @@ from clientela.core.listspec import (
     Choice,
     Column,
     DateRange,
+    Filter,
     ListSpec,
     ListValues,
     Owner,
@@ -50,6 +55,63 @@ def country_code(value: str) -> str:
     if country and (len(country) != 2 or not country.isalpha()):
         raise ValueError(gettext("Use a two-letter country code, e.g. RO, HU, MY."))
     return country
+
+
+@dataclass
+class StatusHistory(Filter):
+    """The records behind a retention figure: clients lost between two days (`lost_from`,
+    `lost_to`, with `lost_reason`) or active on a day (`active_on`), with the personal manager
+    (`held_by`) or team (`held_team`) they had at that moment, and the segments the figures
+    have and this list does not (`seg_region`, `seg_size`, `seg_revenue`, `seg_abc`). The app
+    that keeps the status history answers it (`clients.hooks.status_history`)."""
+
+    name: str = "history"
+    page: bool = True
+
+    DATES = ("lost_from", "lost_to", "active_on")
+    IDS = ("held_by", "held_team")
+    TEXTS = ("lost_reason", "seg_region", "seg_size", "seg_revenue", "seg_abc")
+
+    def value_defaults(self) -> dict[str, Any]:
+        return {**dict.fromkeys(self.DATES + self.IDS), **dict.fromkeys(self.TEXTS, "")}
+
+    def form_fields(self) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {
+            name: forms.DateField(required=False, widget=forms.HiddenInput) for name in self.DATES
+        }
+        fields.update(
+            {name: forms.IntegerField(required=False, widget=forms.HiddenInput) for name in self.IDS}
+        )
+        fields.update(
+            {
+                name: forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+                for name in self.TEXTS
+            }
+        )
+        return fields
+
+    def from_form(self, cleaned: dict[str, Any], viewer: Any) -> dict[str, Any]:
+        defaults = self.value_defaults()
+        return {name: cleaned.get(name) or defaults[name] for name in defaults}
+
+    def api_fields(self) -> dict[str, tuple[Any, Any]]:
+        fields: dict[str, tuple[Any, Any]] = dict.fromkeys(self.DATES, (dt.date | None, None))
+        fields.update(dict.fromkeys(self.IDS, (int | None, None)))
+        fields.update(dict.fromkeys(self.TEXTS, (str, "")))
+        return fields
+
+    def narrow(self, queryset: QuerySet[Any], values: ListValues) -> QuerySet[Any]:
+        used = {
+            name: getattr(values, name)
+            for name in self.value_defaults()
+            if getattr(values, name) not in ("", None)
+        }
+        if not used:
+            return queryset
+        provider = status_history.one()
+        if provider is None:
+            return queryset.none()
+        return queryset.filter(provider(used))
 
 
 ARCHIVED = [("yes", _("Archived only")), ("all", _("Working and archived"))]
@@ -137,6 +199,7 @@ CLIENTS = ListSpec(
             apply=_structure,
         ),
         DateRange("created", field="created_at", page=False),
+        StatusHistory(),
     ],
     orderings={
         "name": ("name", "id"),

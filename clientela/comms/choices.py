@@ -33,3 +33,5 @@ class TemplateKey(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     GREETINGS = "greetings", _("Greetings")
     SUMMARY = "summary", _("Summary after a call")
+    SURVEY = "survey", _("Satisfaction survey")
+    EXIT_SURVEY = "exit_survey", _("Exit questionnaire")

@@ -81,7 +81,6 @@ def _calendars_for(team_ids: Iterable[int | None]) -> dict[int | None, Calendar]
     calendars: dict[int | None, Calendar] = {}
     missing = ids - set(rows)
     if missing:
-
         for team in Team.objects.filter(pk__in=missing):
             calendars[team.pk] = default_calendar(team.time_zone)
     for team_id, row in rows.items():

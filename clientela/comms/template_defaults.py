@@ -304,6 +304,109 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Salam hormat,\n" + SIGNATURE,
         ),
     },
+    "survey": {
+        "en": (
+            "How are we doing, {{ recipient_name }}?",
+            "Dear {{ recipient_name }},\n\n"
+            "{% if deal.title %}Thank you for choosing us for “{{ deal.title }}”. {% endif %}"
+            "Your opinion matters to us: would you take a minute to tell us how we are doing?\n\n"
+            "{{ survey_url }}\n\n"
+            "It takes a few clicks and needs no sign-in. Every answer is read, and if something "
+            "went wrong, we want to put it right.\n\n"
+            "Kind regards,\n" + SIGNATURE,
+        ),
+        "ro": (
+            "Cum ne descurcăm, {{ recipient_name }}?",
+            "Bună ziua, {{ recipient_name }},\n\n"
+            "{% if deal.title %}Vă mulțumim că ne-ați ales pentru „{{ deal.title }}”. {% endif %}"
+            "Părerea dumneavoastră contează pentru noi: ne acordați un minut ca să ne spuneți "
+            "cum ne descurcăm?\n\n"
+            "{{ survey_url }}\n\n"
+            "Durează doar câteva clicuri și nu necesită autentificare. Citim fiecare răspuns și, "
+            "dacă ceva nu a mers bine, vrem să îndreptăm lucrurile.\n\n"
+            "Cu stimă,\n" + SIGNATURE,
+        ),
+        "ru": (
+            "Как мы работаем, {{ recipient_name }}?",
+            "Здравствуйте, {{ recipient_name }}!\n\n"
+            "{% if deal.title %}Спасибо, что выбрали нас для «{{ deal.title }}». {% endif %}"
+            "Нам важно ваше мнение: уделите, пожалуйста, минуту и расскажите, как мы работаем.\n\n"
+            "{{ survey_url }}\n\n"
+            "Это займёт пару кликов, входить в систему не нужно. Мы читаем каждый ответ и, если "
+            "что-то пошло не так, хотим это исправить.\n\n"
+            "С уважением,\n" + SIGNATURE,
+        ),
+        "hu": (
+            "Hogyan dolgozunk, {{ recipient_name }}?",
+            "Kedves {{ recipient_name }}!\n\n"
+            "{% if deal.title %}Köszönjük, hogy minket választott ehhez: „{{ deal.title }}”. {% endif %}"
+            "Fontos számunkra a véleménye: szánna ránk egy percet, hogy elmondja, hogyan dolgozunk?\n\n"
+            "{{ survey_url }}\n\n"
+            "Néhány kattintás az egész, bejelentkezés nélkül. Minden választ elolvasunk, és ha "
+            "valami nem sikerült, szeretnénk helyrehozni.\n\n"
+            "Üdvözlettel:\n" + SIGNATURE,
+        ),
+        "ms": (
+            "Bagaimana prestasi kami, {{ recipient_name }}?",
+            "Salam sejahtera {{ recipient_name }},\n\n"
+            "{% if deal.title %}Terima kasih kerana memilih kami untuk “{{ deal.title }}”. {% endif %}"
+            "Pendapat anda penting bagi kami: sudikah anda meluangkan seminit untuk memberitahu "
+            "kami bagaimana prestasi kami?\n\n"
+            "{{ survey_url }}\n\n"
+            "Ia hanya mengambil beberapa klik dan tidak perlu log masuk. Setiap jawapan dibaca, "
+            "dan jika ada yang tidak kena, kami mahu membetulkannya.\n\n"
+            "Salam hormat,\n" + SIGNATURE,
+        ),
+    },
+    "exit_survey": {
+        "en": (
+            "One question before we part",
+            "Dear {{ recipient_name }},\n\n"
+            "We are sorry that {{ client.name }} no longer works with us. To do better, we would "
+            "like to know the real reason — one question, a few clicks, no sign-in:\n\n"
+            "{{ survey_url }}\n\n"
+            "Thank you for the time we worked together. Our door stays open.\n\n"
+            "Kind regards,\n" + SIGNATURE,
+        ),
+        "ro": (
+            "O întrebare înainte să ne despărțim",
+            "Bună ziua, {{ recipient_name }},\n\n"
+            "Ne pare rău că {{ client.name }} nu mai lucrează cu noi. Ca să ne îmbunătățim, am "
+            "vrea să aflăm motivul real — o singură întrebare, câteva clicuri, fără autentificare:\n\n"
+            "{{ survey_url }}\n\n"
+            "Vă mulțumim pentru colaborare. Ușa noastră rămâne deschisă.\n\n"
+            "Cu stimă,\n" + SIGNATURE,
+        ),
+        "ru": (
+            "Один вопрос на прощание",
+            "Здравствуйте, {{ recipient_name }}!\n\n"
+            "Нам жаль, что {{ client.name }} больше не работает с нами. Чтобы стать лучше, мы "
+            "хотели бы узнать настоящую причину — один вопрос, пара кликов, без входа в систему:\n\n"
+            "{{ survey_url }}\n\n"
+            "Спасибо за время совместной работы. Мы всегда рады вернуться к сотрудничеству.\n\n"
+            "С уважением,\n" + SIGNATURE,
+        ),
+        "hu": (
+            "Egy kérdés búcsúzóul",
+            "Kedves {{ recipient_name }}!\n\n"
+            "Sajnáljuk, hogy a(z) {{ client.name }} már nem dolgozik velünk. Hogy jobbak "
+            "lehessünk, szeretnénk megtudni a valódi okot — egyetlen kérdés, néhány kattintás, "
+            "bejelentkezés nélkül:\n\n"
+            "{{ survey_url }}\n\n"
+            "Köszönjük az együttműködést. Ajtónk továbbra is nyitva áll.\n\n"
+            "Üdvözlettel:\n" + SIGNATURE,
+        ),
+        "ms": (
+            "Satu soalan sebelum kita berpisah",
+            "Salam sejahtera {{ recipient_name }},\n\n"
+            "Kami kesal kerana {{ client.name }} tidak lagi berurusan dengan kami. Untuk menjadi "
+            "lebih baik, kami ingin tahu sebab sebenarnya — satu soalan, beberapa klik, tanpa "
+            "log masuk:\n\n"
+            "{{ survey_url }}\n\n"
+            "Terima kasih atas kerjasama selama ini. Pintu kami sentiasa terbuka.\n\n"
+            "Salam hormat,\n" + SIGNATURE,
+        ),
+    },
 }
 
 

@@ -95,6 +95,8 @@ EXTRA_VARIABLES: dict[str, dict[str, Any]] = {
     TemplateKey.FAREWELL: {"questionnaire_url": gettext_lazy("Link to the one-click questionnaire")},
     TemplateKey.FOLLOW_UP: {},
     TemplateKey.GREETINGS: {"occasion": gettext_lazy("The wish for the occasion, e.g. “Happy New Year!”")},
+    TemplateKey.SURVEY: {"survey_url": gettext_lazy("Link to the survey (a few clicks, no sign-in)")},
+    TemplateKey.EXIT_SURVEY: {"survey_url": gettext_lazy("Link to the survey (a few clicks, no sign-in)")},
     TemplateKey.SUMMARY: {
         "points": gettext_lazy("What was agreed, one point per line"),
         "next_step": gettext_lazy("The agreed next step"),
@@ -275,6 +277,7 @@ def sample_context(key: str) -> dict[str, Any]:
         "promised_at": timezone.now() + dt.timedelta(hours=4),
         "days_waiting": 3,
         "questionnaire_url": settings.SITE_URL + "/q/sample/",
+        "survey_url": settings.SITE_URL + "/s/sample/",
         "occasion": _("Happy New Year!"),
         "points": _("- Delivery of 40 chairs by 15 March\n- 5% discount on the second order"),
         "next_step": _("call on Friday at 10:00 to confirm the order"),

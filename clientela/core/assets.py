@@ -24,6 +24,7 @@ VENDOR_FILES: dict[str, str] = {
     "tom-select/dist/css/tom-select.bootstrap5.min.css.map": "tom-select/tom-select.bootstrap5.min.css.map",
     # Charts of core.figures (decision 0016), loaded by clientela/charts.js only where a chart is.
     "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+    "chart.js/dist/chart.umd.min.js.map": "chartjs/chart.umd.min.js.map",
     # Unicode fonts for PDF documents (Latin with diacritics, Cyrillic).
     "dejavu-fonts-ttf/ttf/DejaVuSans.ttf": "fonts/DejaVuSans.ttf",
     "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf": "fonts/DejaVuSans-Bold.ttf",

@@ -42,6 +42,8 @@ SETTINGS_NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     ("comms:settings", _("Working hours and response times"), "ti-clock-cog", "view_team_settings"),
     ("comms:template_list", _("Message templates"), "ti-template", "view_team_settings"),
     ("activities:keep_alive_settings", _("Keep-alive"), "ti-heartbeat", "view_team_settings"),
+    ("retention:survey_factors", _("Satisfaction index"), "ti-mood-smile", "manage_settings"),
+    ("retention:settings", _("Retention settings"), "ti-lifebuoy", "view_team_settings"),
     ("users:team_list", _("Teams"), "ti-users-group", "view_team_settings"),
     ("users:user_list", _("Users"), "ti-user-cog", "view_team_settings"),
     ("core:failed_jobs", _("Failed jobs"), "ti-alert-triangle", "manage_settings"),

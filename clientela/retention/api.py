@@ -10,3 +10,12 @@ router = Router(tags=["retention"])
 from clientela.retention.cadence_api import router as cadence_router  # noqa: E402
 
 router.add_router("", cadence_router)
+# Each part of retention declares its operations on its own router, added here.
+from clientela.retention import surveys_api  # noqa: E402
+
+router.add_router("", surveys_api.router)
+
+# Each part of retention adds its operations to the router in its own module.
+from clientela.retention import greetings_api  # noqa: E402, F401
+# The leak part: figures, alerts and team policies (leak_api registers on `router`).
+from clientela.retention import leak_api  # noqa: E402, F401

@@ -13,3 +13,14 @@ class RetentionConfig(AppConfig):
         from clientela.retention import cadence
 
         cadence.register()
+        from clientela.retention import satisfaction_tiles, surveys
+
+        surveys.register()
+        satisfaction_tiles.register()
+        from clientela.retention import greetings, reactivation
+
+        reactivation.register()
+        greetings.register()
+        from clientela.retention import leak_alerts
+
+        leak_alerts.register()

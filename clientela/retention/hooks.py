@@ -31,4 +31,4 @@ class Tile:
     figures: Callable[[Any], list[Any]]
 
 
-DASHBOARD_TILES: Hook[Tile] = Hook("retention.dashboard_tiles")
+DASHBOARD_TILES: Hook[Any] = Hook("retention.dashboard_tiles")

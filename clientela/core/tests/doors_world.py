@@ -131,7 +131,18 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
     holiday = Holiday.objects.create(calendar=calendar, date=dt.date(2030, 1, 1 + n), name=mark)
     notification = notify(user=owner, verb="lead_assigned", text=f"{mark} news")
     token = ApiToken.objects.filter(user=owner).first()
+    from clientela.retention.models import Survey
+
+    survey = Survey.objects.create(
+        kind="nps",
+        client=client,
+        contact=contact,
+        occasion=f"door:{mark}",
+        email="ana@example.com",
+        language="en",
+    )
     return {
+        "survey": survey,
         "lead": lead,
         "other_lead": other_lead,
         "interest": interest,
@@ -154,10 +165,30 @@ def _side(world: World, side: str, n: int) -> dict[str, Any]:
         "handover": handover,
         "distribution_rule": rule,
         "holiday": holiday,
+        "greeting": _model("Greeting").objects.create(
+            occasion="birthday",
+            occasion_key="birthday",
+            person_key=f"contact:{contact.pk}",
+            contact=contact,
+            year=2030,
+            date=dt.date(2030, 1, n),
+            owner=owner,
+            team=team,
+        ),
         "notification": notification,
         "token": token,
         "team": team,
         "user": owner,
+        "leak_alert": _model("LeakAlert").objects.create(
+            team=team,
+            period_start=dt.date(2030, 1, 1),
+            period_end=dt.date(2030, 1, 31),
+            active_at_start=10,
+            lost=2,
+            rate=20,
+            threshold=10,
+            fired_at=dt.datetime(2030, 2, 1, tzinfo=dt.UTC),
+        ),
     }
 
 
@@ -193,7 +224,19 @@ def _shared() -> dict[str, Any]:
         "message_template": MessageTemplate.objects.first(),
         "refusal_reason": RefusalReason.objects.first(),
         "temperature_rule": TemperatureRule.objects.create(name="Door rule", temperature="hot"),
+        "satisfaction_factor": _satisfaction_factor(),
+        "greeting_holiday": _model("GreetingHoliday").objects.create(
+            country="RO", date=dt.date(2030, 3, 1), name="Door holiday"
+        ),
     }
+
+
+def _satisfaction_factor() -> Any:
+    from clientela.retention.satisfaction import ensure_default_factors
+    from clientela.retention.surveys_models import SatisfactionFactor
+
+    ensure_default_factors()
+    return SatisfactionFactor.objects.first()
 
 
 def make_records(world: World) -> dict[str, tuple[Any, Any]]:

@@ -175,10 +175,15 @@ PARAM_KINDS = {
     "message_id": "message",
     "attachment_id": "attachment",
     "team_id": "team",
+    "alert_id": "leak_alert",
     "pipeline_id": "pipeline",
     "stage_id": "stage",
     "product_id": "product",
     "item_id": "price_item",
+    "survey_id": "survey",
+    "factor_id": "satisfaction_factor",
+    "greeting_id": "greeting",
+    "greeting_holiday_id": "greeting_holiday",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).

@@ -230,9 +230,9 @@ def deal_move(
         touch_client(deal.client, now)
     _stage_event(deal, by, old_stage, old_status, stage, seconds, schedule, now)
     _notify_stage_change(deal, by, old_stage, stage)
-    if stage.is_won and old_status != DealStatus.WON:
-        for hook in DEAL_WON:
-            hook(by=by, deal=deal)
+    if stage.is_won and old_status != deal.status:
+        for won in DEAL_WON:
+            won(by=by, deal=deal)
     return deal
 
 
