@@ -79,4 +79,4 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
         lead_hooks.LEAD_CONVERTED, DEAL_WON, OFFER_GUARD, TASK_OUTCOMES, TASK_COMPLETED,
     ]  # fmt: skip
     assert [hook.name for hook in hooks if len(hook) == 0] == []
-    assert len(PERIODIC_JOBS) == 10 and len(DEMO_LOADERS) == 6
+    assert len(PERIODIC_JOBS) == 13 and len(DEMO_LOADERS) == 6
