@@ -154,6 +154,9 @@ class ActivityIn(Schema):
     deal: int | None = None
     next_step: NextStepIn | None = None
     promises: list[PromiseIn] = []
+    # A proposal or price list sooner than the minimum after the client's previous offer: 409
+    # unless true (then it is recorded as an early offer).
+    confirm_early: bool = False
 
 
 def _activity_list(request: HttpRequest, query: ActivityQuery) -> QuerySet[Activity]:
@@ -240,6 +243,7 @@ def create_activity(request: AuthedRequest, payload: ActivityIn) -> Status[Activ
             duration_minutes=payload.duration_minutes,
             place=payload.place,
             participants=payload.participants,
+            confirm_early=payload.confirm_early,
             **records,
         )
     return Status(201, activity)
@@ -332,6 +336,10 @@ class TaskPatchIn(Schema):
 class CompleteIn(Schema):
     result: str = ""
     next_step: NextStepIn | None = None
+    # For a task that asks how it went (e.g. the post-sale "is the product in use?" call: one of
+    # `not_in_use` with `outcome_date` = the day of use, `satisfied`, `unhappy`); 422 when missing.
+    outcome: str = ""
+    outcome_date: dt.date | None = None
 
 
 class CompletedOut(Schema):
@@ -439,6 +447,8 @@ def complete_task(request: AuthedRequest, task_id: int, payload: CompleteIn) -> 
         task=task,
         result=payload.result,
         next_step=payload.next_step.as_next_step() if payload.next_step else None,
+        outcome=payload.outcome,
+        outcome_date=payload.outcome_date,
     )
     return {"task": done.task, "next_step": done.next_step, "next_occurrence": done.next_occurrence}
 

@@ -36,6 +36,9 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+# Kinds that are an offer to the client (the offer guard and the post-sale cadence count them).
+OFFER_KINDS = (ActivityKind.PROPOSAL, ActivityKind.PRICE_LIST)
+
 # Kinds that are a touch with the client (they move "last contact" and stop response clocks).
 CONTACT_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 

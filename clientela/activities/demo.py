@@ -120,6 +120,7 @@ def load(context: dict[str, Any]) -> None:
             contact=contact,
             subject="Commercial proposal sent",
             occurred_at=timezone.now() - dt.timedelta(days=6),
+            confirm_early=True,  # the demo's history: sent whatever the offer guard would say
         )
         if index % 3 == 0:
             # The client asked something four days ago and heard nothing since: keep-alive fires.

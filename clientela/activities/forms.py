@@ -19,6 +19,7 @@ from clientela.activities.choices import (
     Recurrence,
     TaskKind,
 )
+from clientela.activities.hooks import OutcomeQuestion
 from clientela.activities.services.log import Promise
 from clientela.activities.services.next_step import NextStep
 
@@ -82,6 +83,8 @@ class LogForm(NextStepFields):
     promise_due_at = forms.DateTimeField(
         label=_("Or by"), required=False, widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
     )
+    # The offer guard's confirmation: a proposal or price list sooner than the minimum gap.
+    confirm_early = forms.BooleanField(label=_("Send it anyway, sooner than the minimum"), required=False)
 
     def promises(self) -> list[Promise]:
         data = self.cleaned_data
@@ -128,6 +131,19 @@ class TaskForm(forms.Form):
 
 class CompleteForm(NextStepFields):
     result = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Asked only by tasks that branch on their outcome (`hooks.TASK_OUTCOMES`); the service checks it.
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, widget=forms.RadioSelect)
+    outcome_date = forms.DateField(label=_("Date"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, question: OutcomeQuestion | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        if question is not None:
+            outcome.label = question.label
+            outcome.choices = list(question.choices)
+            self.fields["outcome_date"].label = question.date_label
 
 
 class KeepAliveForm(forms.Form):

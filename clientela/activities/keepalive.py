@@ -1,6 +1,7 @@
 """Keep-alive (SPEC §7): an active deal whose client waits on us must not go silent.
 
-Definitions (per open deal, evaluated by the periodic sweep):
+Definitions (per open deal — and per won deal still being delivered: one with a delivery end
+date not yet marked delivered —, evaluated by the periodic sweep):
 
 * The client is **waiting on us** when
   (a) the latest inbound touch (any activity with direction "in": an e-mail received, a call
@@ -57,6 +58,11 @@ from clientela.deals.models import Deal
 from clientela.users.models import User
 
 BATCH = 2000
+# Open deals, and won deals still being delivered (a delivery end date, not yet marked delivered):
+# after the sale the client still waits on us until the delivery is done.
+KEPT_ALIVE = Q(status=DealStatus.OPEN) | Q(
+    status=DealStatus.WON, delivery_ends_on__isnull=False, delivered_at__isnull=True
+)
 
 
 def _max_by(rows: Iterable[Any], key: str) -> dict[int, dt.datetime]:
@@ -72,7 +78,7 @@ def waiting_deals(
     """
 
     policies = {p.team_id: p for p in KeepAlivePolicy.objects.all()}
-    deals = Deal.objects.filter(status=DealStatus.OPEN).order_by("pk")
+    deals = Deal.objects.filter(KEPT_ALIVE).order_by("pk")
     if deal_ids is not None:
         deals = deals.filter(pk__in=list(deal_ids))
     found: list[tuple[Any, dt.datetime]] = []

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from clientela.activities import keepalive, selectors
 from clientela.activities.choices import CONVERSATION_TASK_KINDS, ActivityKind, Recurrence, TaskKind
 from clientela.activities.forms import CompleteForm, KeepAliveForm, LogForm, TaskForm
+from clientela.activities.hooks import outcome_question
 from clientela.activities.keepalive import keep_alive_policy, keep_alive_policy_update
 from clientela.activities.models import Activity, Task
 from clientela.activities.services.log import activity_log, call_log, meeting_log, summary_compose_url
@@ -182,6 +183,7 @@ def log_activity(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
                 subject=data["subject"],
                 body=data["body"],
                 occurred_at=data["occurred_at"],
+                confirm_early=data["confirm_early"],
                 **links,
             )
 
@@ -260,13 +262,19 @@ def _task_record(task: Task) -> Any:
 def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
     """GET: the completion form (with the next step when the rule applies); POST: complete it."""
     task = _task_for(request, pk)
-    form = CompleteForm(request.POST or None)
+    question = outcome_question(task)
+    form = CompleteForm(request.POST or None, question=question)
     record = _task_record(task)
     if request.method == "POST" and form.is_valid():
         done = perform(
             form,
             lambda: task_complete(
-                by=request.user, task=task, result=form.cleaned_data["result"], next_step=form.next_step()
+                by=request.user,
+                task=task,
+                result=form.cleaned_data["result"],
+                next_step=form.next_step(),
+                outcome=form.cleaned_data["outcome"],
+                outcome_date=form.cleaned_data["outcome_date"],
             ),
         )
         if done:
@@ -276,6 +284,7 @@ def complete_task(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "task": task,
         "form": form,
+        "question": question,
         "asks_next_step": task.kind in CONVERSATION_TASK_KINDS
         and record is not None
         and not record_closed(records_of(task)),

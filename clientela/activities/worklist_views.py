@@ -29,6 +29,7 @@ from django.views.decorators.vary import vary_on_headers
 from clientela.activities import acknowledgement, ical, worklist
 from clientela.activities import calendar as work_calendar
 from clientela.activities.choices import Outcome
+from clientela.activities.hooks import outcome_question
 from clientela.activities.models import Task
 from clientela.activities.services.log import call_log
 from clientela.activities.services.next_step import NextStep
@@ -239,6 +240,15 @@ def task_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
     """The inline form that logs a task's outcome and asks for the next step (HTMX in the row;
     a full page without JavaScript)."""
     task = _workable_task(request, pk)
+    if task.done_at is None and outcome_question(task) is not None:
+        # A task that asks its own question (the post-sale "is the product in use?") is completed
+        # on its completion page, which asks it.
+        target = reverse("activities:task_complete", args=[task.pk]) + "?next=" + reverse("core:home")
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
     zone = worklist.user_time_zone(request.user)
     with timezone.override(zone):
         outcome = request.POST.get("outcome") or request.GET.get("outcome") or DONE

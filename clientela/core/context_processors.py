@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     # Stage conversion and time in stage, over the deals the person sees (managers: their own);
     # not for marketers, who do not see the sales figures.
     ("retention:dashboard", _("Retention"), "ti-heart-handshake", "work_records"),
+    ("retention:renewals", _("Renewals"), "ti-refresh", "work_records"),
     ("deals:stats", _("Analytics"), "ti-chart-funnel", "view_deal_amounts"),
     ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
 ]

@@ -287,7 +287,10 @@ def load(context: dict[str, Any]) -> None:
                 by=owner, deal=deal, title=f"Offer for {client.name}"[:200]
             )
             document_services.document_send(
-                by=owner, version=document.versions.get(version=1), to=f"office@{client.pk}.example"
+                by=owner,
+                version=document.versions.get(version=1),
+                to=f"office@{client.pk}.example",
+                confirm_early=True,  # a demo client's parallel deals: their proposals go anyway
             )
             if rng.random() < 0.4:
                 version = document_services.document_revise(by=owner, document=document)

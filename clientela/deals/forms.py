@@ -297,3 +297,4 @@ class DocumentForm(forms.Form):
 
 class SendForm(forms.Form):
     to = forms.EmailField(label=_("Sent to (e-mail)"), required=False)
+    confirm_early = forms.BooleanField(label=_("Send it anyway, sooner than the minimum"), required=False)

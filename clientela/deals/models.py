@@ -309,6 +309,12 @@ class Deal(BusinessModel):
     )
     lost_note = models.TextField(_("lost note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # After the sale (retention): a delivery still running until its end date keeps the
+    # keep-alive rule like an open deal until it is marked delivered; an agreement's end date
+    # raises a renewal task before it.
+    delivery_ends_on = models.DateField(_("delivery ends on"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    ends_on = models.DateField(_("agreement ends on"), null=True, blank=True)
     # The title folded and transliterated ("Морозов" is found by "morozov"), kept by the services.
     search_text = models.CharField(max_length=600, blank=True, editable=False)
 
@@ -350,6 +356,13 @@ class Deal(BusinessModel):
             models.Index(fields=["team", "status"], name="deal_team_status_idx"),
             models.Index(fields=["pipeline", "status", "-created_at"], name="deal_pipeline_list_idx"),
             models.Index(fields=["status", "closed_at"], name="deal_closed_idx"),
+            # Retention: agreements by end date (renewals) and deliveries still running.
+            models.Index(fields=["ends_on"], condition=Q(ends_on__isnull=False), name="deal_ends_on_idx"),
+            models.Index(
+                fields=["delivery_ends_on"],
+                condition=Q(delivery_ends_on__isnull=False, delivered_at__isnull=True),
+                name="deal_in_delivery_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deals_amount_not_negative"),

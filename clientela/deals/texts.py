@@ -21,6 +21,10 @@ WON = define("deals.won", _("Won: %(amount)s."))
 SCHEDULE = define("deals.schedule", _("Payment schedule: %(rows)s."))
 LOST = define("deals.lost", _("Lost: %(reason)s."))
 REOPENED = define("deals.reopened", _("Reopened. %(moved)s"))
+EARLY_OFFER = define(
+    "deals.early_offer",
+    _("Offer sent early: %(days)s days after the previous one (the minimum is %(min)s days)."),
+)
 
 
 def label(kind: str, record: Any) -> Label:

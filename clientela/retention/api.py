@@ -6,6 +6,10 @@ from ninja import Router
 
 router = Router(tags=["retention"])
 
+# Each part of retention keeps its endpoints in its own router.
+from clientela.retention.cadence_api import router as cadence_router  # noqa: E402
+
+router.add_router("", cadence_router)
 # Each part of retention declares its operations on its own router, added here.
 from clientela.retention import surveys_api  # noqa: E402
 

@@ -10,6 +10,9 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         # What this app does for the apps below it (core.hooks); imported here, once models exist.
         # Each part of retention registers what it does in its own `register()`.
+        from clientela.retention import cadence
+
+        cadence.register()
         from clientela.retention import satisfaction_tiles, surveys
 
         surveys.register()

@@ -211,6 +211,8 @@ class RetentionPolicy(models.Model):
         return f"retention policy of team {self.team_id}"
 
 
+# The post-sale cadence's records live in their own module (imported here so Django finds them).
+from clientela.retention.cadence_models import CadenceStep  # noqa: E402, F401
 # Satisfaction surveys (their own module; imported so Django sees the models).
 from clientela.retention.surveys_models import SatisfactionFactor, Survey, SurveyFactorScore  # noqa: E402, F401
 # The reactivation and greetings parts keep their models in their own module.

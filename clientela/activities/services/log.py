@@ -32,6 +32,7 @@ from clientela.activities.choices import (
     CONTACT_KINDS,
     CONTACT_OUTCOMES,
     MEETING_OUTCOMES,
+    OFFER_KINDS,
     ActivityKind,
     Direction,
     Priority,
@@ -47,6 +48,7 @@ from clientela.comms.templates import render_message
 from clientela.core.audit import audit_create
 from clientela.core.errors import BusinessError
 from clientela.core.zones import format_moment
+from clientela.deals.offer_guard import guard_offer
 from clientela.users.models import User
 
 ACTIVITY_AUDIT_FIELDS = (
@@ -93,8 +95,12 @@ def activity_log(
     participants: str = "",
     participant_contacts: Iterable[Any] = (),
     owner: Any = None,
+    confirm_early: bool = False,
 ) -> Activity:
-    """Record something done with a lead/client/contact/deal. `by=None` is the system (e.g. mail)."""
+    """Record something done with a lead/client/contact/deal. `by=None` is the system (e.g. mail).
+
+    A proposal or price list sent to a client is an offer: sooner than the minimum after the
+    client's previous offer it needs `confirm_early` (`deals.offer_guard`) and is recorded."""
     require_worker(by)
     if kind not in ActivityKind.values:
         raise BusinessError(_("Unknown activity kind."), errors={"kind": [_("Choose a valid kind.")]})
@@ -125,6 +131,11 @@ def activity_log(
             errors={"occurred_at": [_("This moment is in the future; plan a task instead.")]},
         )
     author = owner if owner is not None else by
+    details = dict(details or {})
+    if kind in OFFER_KINDS and direction != Direction.IN and records.client is not None:
+        gap = guard_offer(by=by, client=records.client, deal=records.deal, confirm_early=confirm_early)
+        if gap is not None:
+            details["early_offer"] = {"days": gap.days, "min_days": gap.min_days}
     activity = Activity.objects.create(
         kind=kind,
         direction=direction,
@@ -137,7 +148,7 @@ def activity_log(
         participants=participants[:500],
         owner=author,
         team=records.team or getattr(author, "team", None),
-        details=dict(details or {}),
+        details=details,
         created_by=by,
         updated_by=by,
         **records.as_fields(),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.activities.choices import CONVERSATION_TASK_KINDS, Priority, Recurrence, TaskKind
+from clientela.activities.hooks import TASK_COMPLETED, OutcomeQuestion, outcome_question
 from clientela.activities.models import Activity, Task
 from clientela.activities.services.next_step import NextStep, check_next_step
 from clientela.activities.services.records import Records, records_of, require_worker, resolve_records
@@ -271,9 +272,13 @@ def task_complete(
     result: str = "",
     next_step: NextStep | None = None,
     at: dt.datetime | None = None,
+    outcome: str = "",
+    outcome_date: dt.date | None = None,
 ) -> CompletedTask:
     """Mark a task done. A call/meeting task about a record follows the next-step rule; a recurring
-    task gets its next occurrence."""
+    task gets its next occurrence. A task that asks an outcome (`hooks.TASK_OUTCOMES`, e.g. the
+    post-sale call) needs one of its choices (and a date where the choice asks one); what follows
+    is done by `hooks.TASK_COMPLETED` in the same transaction."""
     require_worker(by)
     task = (
         Task.objects.select_for_update(of=("self",))
@@ -286,6 +291,8 @@ def task_complete(
             _("This task is already done."), errors={"__all__": [_("This task is already done.")]}
         )
     moment = at or timezone.now()
+    question = outcome_question(task)
+    outcome, outcome_date = _check_outcome(question, outcome, outcome_date, after=timezone.localdate(moment))
     records = records_of(task)
     step = next_step or NextStep()
     conversation = task.kind in CONVERSATION_TASK_KINDS and records.any()
@@ -296,9 +303,10 @@ def task_complete(
     task.result = result
     task.updated_by = by
     task.save(update_fields=["done_at", "done_by", "result", "updated_by", "updated_at"])
-    audit_event(
-        actor=by, instance=task, event="task_completed", changes={"done_at": moment, "result": result}
-    )
+    completed_changes: dict[str, Any] = {"done_at": moment, "result": result}
+    if question is not None:
+        completed_changes.update(outcome=outcome, outcome_date=outcome_date)
+    audit_event(actor=by, instance=task, event="task_completed", changes=completed_changes)
     details: dict[str, Any] = {}
     if conversation and not step.given and step.no_next_step_reason.strip():
         details["no_next_step_reason"] = step.no_next_step_reason.strip()
@@ -308,7 +316,32 @@ def task_complete(
     new_step = None
     if records.any() and step.given:
         new_step = next_step_task(by=by, activity=task.source_activity, step=step, records=records)
+    for hook in TASK_COMPLETED:
+        hook(by=by, task=task, outcome=outcome, outcome_date=outcome_date)
     return CompletedTask(task=task, next_step=new_step, next_occurrence=_next_occurrence(by=by, task=task))
+
+
+def _check_outcome(
+    question: OutcomeQuestion | None, outcome: str, outcome_date: dt.date | None, *, after: dt.date
+) -> tuple[str, dt.date | None]:
+    """The task's outcome as its question allows (nothing when it asks none)."""
+    if question is None:
+        return "", None
+    outcome = (outcome or "").strip()
+    if outcome not in {value for value, _label in question.choices}:
+        raise BusinessError(
+            _("Say how it went before marking the task done."),
+            errors={"outcome": [_("Choose one of the answers.")]},
+        )
+    if outcome not in question.date_for:
+        return outcome, None
+    if outcome_date is None:
+        raise BusinessError(_("Enter the date."), errors={"outcome_date": [_("This field is required.")]})
+    if outcome_date < after:
+        raise BusinessError(
+            _("The date cannot be in the past."), errors={"outcome_date": [_("Choose today or a later day.")]}
+        )
+    return outcome, outcome_date
 
 
 def next_due(task: Task) -> dt.datetime | None:

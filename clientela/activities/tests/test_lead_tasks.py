@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from clientela.activities.acknowledgement import ACKNOWLEDGEMENT_LETTER
+from clientela.activities.hooks import TASK_COMPLETED, TASK_OUTCOMES
 from clientela.activities.models import Task
 from clientela.clients.hooks import client_handed_over
 from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
@@ -17,6 +18,7 @@ from clientela.core.api import TOKEN_AUTHENTICATOR
 from clientela.core.demo import DEMO_LOADERS
 from clientela.core.periodic import PERIODIC_JOBS
 from clientela.core.views import HOME_PAGE
+from clientela.deals.hooks import DEAL_WON, OFFER_GUARD
 from clientela.intake.pipeline import IntakeContext, RawLead, intake_submit
 from clientela.leads import hooks as lead_hooks
 from clientela.leads.models import Lead, RefusalReason
@@ -74,7 +76,7 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
         HANDOVER_SUMMARY_PARTS, LAST_CONTACT_SOURCES, CLOCK_TAKEN, ACKNOWLEDGEMENT_LETTER,
         lead_hooks.LEAD_TASK_DUE, lead_hooks.LEAD_OWNER_CHANGED,
         lead_hooks.LEAD_CLOSED, lead_hooks.LEADS_MERGED, lead_hooks.LEAD_NEXT_STEP,
-        lead_hooks.LEAD_CONVERTED,
+        lead_hooks.LEAD_CONVERTED, DEAL_WON, OFFER_GUARD, TASK_OUTCOMES, TASK_COMPLETED,
     ]  # fmt: skip
     assert [hook.name for hook in hooks if len(hook) == 0] == []
-    assert len(PERIODIC_JOBS) == 8 and len(DEMO_LOADERS) == 6
+    assert len(PERIODIC_JOBS) == 13 and len(DEMO_LOADERS) == 6

@@ -206,6 +206,8 @@ def revise_document(request: AuthedRequest, document_id: int) -> Status[Document
 class SendIn(Schema):
     version: int | None = None
     to: str = ""
+    # A proposal sooner than the minimum after the client's previous offer: 409 unless true.
+    confirm_early: bool = False
 
 
 @router.post(
@@ -220,7 +222,9 @@ def send_document(request: AuthedRequest, document_id: int, payload: SendIn) -> 
     version = document.versions.filter(version=number).first()
     if version is None:
         raise invalid("version", _("No such version."))
-    services.document_send(by=request.user, version=version, to=payload.to)
+    services.document_send(
+        by=request.user, version=version, to=payload.to, confirm_early=payload.confirm_early
+    )
     return _document(request, document_id)
 
 

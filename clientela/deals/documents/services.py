@@ -25,6 +25,7 @@ from clientela.deals.choices import DOCUMENT_PREFIX, DealEventKind, DocumentKind
 from clientela.deals.documents.pdf import document_context, html_to_pdf, render_document
 from clientela.deals.models import Deal, Document, DocumentCounter, DocumentTemplate, DocumentVersion
 from clientela.deals.money import format_money, invalid
+from clientela.deals.offer_guard import guard_offer
 from clientela.deals.services import CANNOT_CHANGE, actor_of, deal_event
 from clientela.users.models import User
 
@@ -248,10 +249,21 @@ def document_revise(
 
 
 @transaction.atomic
-def document_send(*, by: User, version: DocumentVersion, to: str = "") -> DocumentVersion:
-    """Record that this version went to the client; the deal's timeline shows every sent version."""
+def document_send(
+    *, by: User, version: DocumentVersion, to: str = "", confirm_early: bool = False
+) -> DocumentVersion:
+    """Record that this version went to the client; the deal's timeline shows every sent version.
+
+    A proposal's first sending is a new offer: sooner than the minimum after the client's previous
+    offer it needs `confirm_early` (`offer_guard.py`); a later version of the same proposal is not
+    a new offer."""
     document = version.document
     require_record(by, document.deal, Action.WORK, CANNOT_CHANGE)
+    if (
+        document.kind == DocumentKind.PROPOSAL
+        and not document.versions.filter(sent_at__isnull=False).exists()
+    ):
+        guard_offer(by=by, client=document.deal.client, deal=document.deal, confirm_early=confirm_early)
     to = " ".join((to or "").split())[:254]
     now = timezone.now()
     version.sent_at, version.sent_by, version.sent_to = now, actor_of(by), to

@@ -121,7 +121,13 @@ def document_send(request: AuthedRequest, version_id: int) -> HttpResponse:
     )
     form = SendForm(request.POST)
     if form.is_valid() and perform(
-        form, lambda: services.document_send(by=request.user, version=version, to=form.cleaned_data["to"])
+        form,
+        lambda: services.document_send(
+            by=request.user,
+            version=version,
+            to=form.cleaned_data["to"],
+            confirm_early=form.cleaned_data["confirm_early"],
+        ),
     ):
         messages.success(
             request,
@@ -129,6 +135,10 @@ def document_send(request: AuthedRequest, version_id: int) -> HttpResponse:
             % {"number": version.document.number, "version": version.version},
         )
         return redirect(reverse("deals:detail", args=[version.document.deal_id]) + "#deal-documents")
+    if form.has_error("confirm_early"):
+        # The offer guard: an offer sooner than the minimum after the previous one — ask first.
+        context = {"version": version, "form": form, "warning": form.errors["confirm_early"][0]}
+        return render(request, "deals/document_send_confirm.html", context, status=409)
     return card_action_failed(request, version.document.deal_id, form)
 
 
