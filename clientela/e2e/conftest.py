@@ -153,8 +153,20 @@ def app_server() -> Iterator[AppServer]:
     log = data_dir / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "clientela.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2", "--threads", "4"],
+            [
+                sys.executable,
+                "-m",
+                "clientela.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
             env=server.env,
             cwd=ROOT,
             stdout=out,
@@ -223,8 +235,12 @@ def browser_page(chromium, app_server) -> Iterator[Callable[..., object]]:
     contexts = []
     problems: list[str] = []
 
-    def open_page(username: str | None = None, viewport: dict | None = None, locale: str = "en-GB",
-                  timezone_id: str | None = None):
+    def open_page(
+        username: str | None = None,
+        viewport: dict | None = None,
+        locale: str = "en-GB",
+        timezone_id: str | None = None,
+    ):
         context = chromium.new_context(
             base_url=app_server.url, viewport=viewport or DESKTOP, locale=locale, timezone_id=timezone_id
         )

@@ -16,16 +16,14 @@ BUCHAREST = zoneinfo.ZoneInfo("Europe/Bucharest")
 
 
 def make_lead(app_server, owner: str, name: str) -> int:
-    printed = (
-        app_server.shell(
-            "from clientela.users.models import User\n"
-            "from clientela.leads.services.lifecycle import lead_create\n"
-            f"owner = User.objects.get(username={owner!r})\n"
-            "lead = lead_create(by=None, owner=owner, fields={"
-            f"'first_name': 'Ilinca', 'last_name': {name!r}, 'team': owner.team, "
-            f"'email': {name.lower() + '@example.com'!r}}})\n"
-            "print(lead.pk)"
-        )
+    printed = app_server.shell(
+        "from clientela.users.models import User\n"
+        "from clientela.leads.services.lifecycle import lead_create\n"
+        f"owner = User.objects.get(username={owner!r})\n"
+        "lead = lead_create(by=None, owner=owner, fields={"
+        f"'first_name': 'Ilinca', 'last_name': {name!r}, 'team': owner.team, "
+        f"'email': {name.lower() + '@example.com'!r}}})\n"
+        "print(lead.pk)"
     )
     return int(printed.splitlines()[-1])  # the shell may say first what it imported
 

@@ -213,16 +213,17 @@ class RetentionPolicy(models.Model):
 
 # The post-sale cadence's records live in their own module (imported here so Django finds them).
 from clientela.retention.cadence_models import CadenceStep  # noqa: E402, F401
-# Satisfaction surveys (their own module; imported so Django sees the models).
-from clientela.retention.surveys_models import SatisfactionFactor, Survey, SurveyFactorScore  # noqa: E402, F401
+
 # The reactivation and greetings parts keep their models in their own module.
 from clientela.retention.greetings_models import (  # noqa: E402, F401
     Greeting,
     GreetingHoliday,
     Reactivation,
 )
+
 # The leak-rate alerts (leak part of retention).
 from clientela.retention.leak_models import LeakAlert, LeakPeriod  # noqa: E402, F401
+
 # Loyalty: reasons, benefits, account plans (kept in their own module).
 from clientela.retention.loyalty_models import (  # noqa: E402, F401
     AccountPlan,
@@ -233,4 +234,7 @@ from clientela.retention.loyalty_models import (  # noqa: E402, F401
     ClientLoyaltyReason,
     LoyaltyReason,
 )
+
+# Satisfaction surveys (their own module; imported so Django sees the models).
+from clientela.retention.surveys_models import SatisfactionFactor, Survey, SurveyFactorScore  # noqa: E402, F401
 from clientela.retention.value_models import ValueRun  # noqa: E402,F401  (key-client figures)

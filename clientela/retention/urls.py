@@ -1,12 +1,16 @@
 from django.urls import path
 
-from clientela.retention import cadence_views
-from clientela.retention import surveys_views
-
-from clientela.retention import greetings_views
-from clientela.retention import dashboard, leak_views, loyalty_views, settings_views
-from clientela.retention import lifecycle_views
-from clientela.retention import value_views
+from clientela.retention import (
+    cadence_views,
+    dashboard,
+    greetings_views,
+    leak_views,
+    lifecycle_views,
+    loyalty_views,
+    settings_views,
+    surveys_views,
+    value_views,
+)
 
 app_name = "retention"
 

@@ -10,11 +10,13 @@ from django.utils import timezone
 from clientela.activities.acknowledgement import ACKNOWLEDGEMENT_LETTER
 from clientela.activities.hooks import TASK_COMPLETED, TASK_OUTCOMES
 from clientela.activities.models import Task
-from clientela.clients.hooks import client_handed_over
+from clientela.activities.worklist_views import HOME_BLOCKS
+from clientela.clients.hooks import client_handed_over, status_decisions, status_history
 from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
-from clientela.clients.status import LAST_CONTACT_SOURCES
+from clientela.clients.status import LAST_CONTACT_SOURCES, STATUS_LIMITS
 from clientela.comms.clocks import CLOCK_TAKEN
 from clientela.core.api import TOKEN_AUTHENTICATOR
+from clientela.core.banners import HOME_BANNERS
 from clientela.core.demo import DEMO_LOADERS
 from clientela.core.periodic import PERIODIC_JOBS
 from clientela.core.views import HOME_PAGE
@@ -24,6 +26,7 @@ from clientela.leads import hooks as lead_hooks
 from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.services.merge import lead_merge
 from clientela.leads.services.refuse import lead_postpone, lead_refuse
+from clientela.retention.hooks import CLIENT_LOST, DASHBOARD_TILES
 
 
 def _lead(world, **fields) -> Lead:
@@ -76,7 +79,17 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
         HANDOVER_SUMMARY_PARTS, LAST_CONTACT_SOURCES, CLOCK_TAKEN, ACKNOWLEDGEMENT_LETTER,
         lead_hooks.LEAD_TASK_DUE, lead_hooks.LEAD_OWNER_CHANGED,
         lead_hooks.LEAD_CLOSED, lead_hooks.LEADS_MERGED, lead_hooks.LEAD_NEXT_STEP,
-        lead_hooks.LEAD_CONVERTED, DEAL_WON, OFFER_GUARD, TASK_OUTCOMES, TASK_COMPLETED,
+        lead_hooks.LEAD_CONVERTED, lead_hooks.CONVERSION_REASONS, DEAL_WON, OFFER_GUARD,
+        TASK_OUTCOMES, TASK_COMPLETED, HOME_BLOCKS, HOME_BANNERS, STATUS_LIMITS, status_history,
+        status_decisions, CLIENT_LOST, DASHBOARD_TILES,
     ]  # fmt: skip
     assert [hook.name for hook in hooks if len(hook) == 0] == []
-    assert len(PERIODIC_JOBS) == 13 and len(DEMO_LOADERS) == 6
+    # Every sweep the product relies on is scheduled (a missing registration means the work
+    # silently never happens).
+    assert sorted(job.task.func.__name__ for job in PERIODIC_JOBS) == [
+        "classify_clients_nightly", "notify_overdue_receivables", "plan_due_offers", "poll_mailbox",
+        "raise_due_renewals", "rescore_open_leads", "return_postponed_leads", "send_due_surveys",
+        "send_notification_digests", "sweep_clocks", "sweep_greetings", "sweep_keep_alive",
+        "sweep_leak_alerts", "sweep_reminders", "sync_status_history",
+    ]  # fmt: skip
+    assert len(DEMO_LOADERS) == 7

@@ -124,9 +124,7 @@ def test_bad_handovers_are_refused_with_a_reason(world):
     with pytest.raises(BusinessError):
         client_handover(by=world.head_north, clients=[client], to_user=world.marketer_north)
     with pytest.raises(BusinessError) as excinfo:
-        client_handover_all(
-            by=world.head_north, from_user=world.manager_south, to_user=world.manager_north
-        )
+        client_handover_all(by=world.head_north, from_user=world.manager_south, to_user=world.manager_north)
     assert "from_user" in excinfo.value.errors
 
 
@@ -139,9 +137,7 @@ def test_other_records_follow_through_the_hook(world):
     hooks.client_handed_over.register(move_deals)
     try:
         client = make_client(world.manager_north)
-        handover = client_handover(
-            by=world.head_north, clients=[client], to_user=world.manager_north2
-        )
+        handover = client_handover(by=world.head_north, clients=[client], to_user=world.manager_north2)
     finally:
         hooks.client_handed_over.unregister(move_deals)
     assert calls == [

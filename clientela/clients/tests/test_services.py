@@ -97,9 +97,7 @@ def test_every_bad_field_is_reported_at_once(world):
 
 def test_tax_id_is_checked_for_the_country(world):
     with pytest.raises(BusinessError) as excinfo:
-        client_create(
-            by=world.manager_north, data={"name": "X", "country": "RO", "tax_id": "18547291"}
-        )
+        client_create(by=world.manager_north, data={"name": "X", "country": "RO", "tax_id": "18547291"})
     assert "check digit" in errors_of(excinfo)["tax_id"][0]
     with pytest.raises(BusinessError) as excinfo:
         client_create(
@@ -125,9 +123,7 @@ def test_tax_id_is_unique_per_country_and_says_who_has_it(world):
     first = make_client(world.manager_north, name="Alpha", country="HU", tax_id="10773381-2-44")
     # The EU VAT form of the same taxpayer number is the same company.
     with pytest.raises(ConflictError) as excinfo:
-        client_create(
-            by=world.manager_north, data={"name": "Copy", "country": "HU", "tax_id": "HU10773381"}
-        )
+        client_create(by=world.manager_north, data={"name": "Copy", "country": "HU", "tax_id": "HU10773381"})
     assert excinfo.value.status == 409
     assert f"Alpha (#{first.pk})" in errors_of(excinfo)["tax_id"][0]
     # Another country may have the same digits.
@@ -141,9 +137,7 @@ def test_tax_id_is_unique_per_country_and_says_who_has_it(world):
 def test_uniqueness_does_not_reveal_an_invisible_client(world):
     make_client(world.manager_south, name="Secret South Kft", country="RO", tax_id="18547290")
     with pytest.raises(ConflictError) as excinfo:
-        client_create(
-            by=world.manager_north, data={"name": "Mine", "country": "RO", "tax_id": "18547290"}
-        )
+        client_create(by=world.manager_north, data={"name": "Mine", "country": "RO", "tax_id": "18547290"})
     message = errors_of(excinfo)["tax_id"][0]
     assert "Secret South" not in message and "Another team" in message
 

@@ -39,9 +39,7 @@ def clients(world):
     client_record_activity(client=active, at=timezone.now() - dt.timedelta(days=20))
     passive = make_client(world.manager_north, name="Passive")
     _age(passive, PASSIVE_AFTER_DAYS + 100)
-    client_record_activity(
-        client=passive, at=timezone.now() - dt.timedelta(days=PASSIVE_AFTER_DAYS + 5)
-    )
+    client_record_activity(client=passive, at=timezone.now() - dt.timedelta(days=PASSIVE_AFTER_DAYS + 5))
     quiet_old = make_client(world.manager_north, name="Quiet old")
     _age(quiet_old, PASSIVE_AFTER_DAYS + 1)
     lost = make_client(world.manager_north, name="Lost")
