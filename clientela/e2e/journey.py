@@ -22,17 +22,22 @@ LOCALE = Path(__file__).resolve().parents[1] / "locale"
 LANGUAGES = ("en", "ro", "ru", "hu", "ms")
 
 
-@functools.cache
+# Not the module-level generator: the test runner seeds that one the same way before every test,
+# so two journeys on the same server would mark their records alike.
+_fresh = random.SystemRandom()
+
+
 def unique_tag(length: int = 6) -> str:
     """A mark that makes a test's records its own on the shared server. Letters only: the lead
     search reads a term that is mostly digits as a phone number."""
-    return "".join(random.choices(string.ascii_lowercase, k=length))
+    return "".join(_fresh.choices(string.ascii_lowercase, k=length))
 
 
 def unique_digits(length: int = 4) -> str:
-    return "".join(random.choices(string.digits, k=length))
+    return "".join(_fresh.choices(string.digits, k=length))
 
 
+@functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """msgid → msgstr of the interface in `language` (English: every msgid to itself)."""
     if language == "en":

@@ -61,7 +61,10 @@ def test_a_head_sees_the_leak_and_acknowledges_the_alert(app_server, browser_pag
     screens(phone, "retention dashboard on a phone")
 
     head.goto("/")
+    # The demo's own losses may have raised other alerts too: the acknowledged one goes away.
+    banners = head.locator("[data-testid=home-banner]")
+    before = banners.count()
     with head.expect_navigation():
-        head.locator("[data-testid=home-banner] button[type=submit]").first.click()
-    expect(head.locator("[data-testid=home-banner]")).to_have_count(0)
+        banners.first.locator("button[type=submit]").click()
+    expect(banners).to_have_count(before - 1)
     screens(head, "after acknowledging", full_page=False)

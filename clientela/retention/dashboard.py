@@ -242,7 +242,7 @@ def reason_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period]) -
                 Column("practice", _("Share in practice"), kind="percent"),
             ],
             rows=rows,
-            chart=Chart(kind="bar", x="label", series=["share", "practice"]),
+            chart=Chart(kind="hbar", x="label", series=["share", "practice"]),
             footer={"label": _("Total"), "lost": total},
             note=_("Share of the period's lost clients per reason, beside the shares known from practice."),
         )

@@ -26,7 +26,7 @@
     var percent = cfg.datasets.some(function (d) { return d.percent; });
     var datasets = cfg.datasets.map(function (d, i) {
       var color = palette[i % palette.length];
-      var set = { label: d.label, data: d.data, borderColor: color, backgroundColor: color, tension: 0.25, spanGaps: true };
+      var set = { label: d.label, data: d.data, borderColor: color, backgroundColor: color, tension: 0, spanGaps: true };
       if (type === "doughnut") set.backgroundColor = d.data.map(function (_v, j) { return palette[j % palette.length]; });
       if (type === "line") { set.backgroundColor = color + "33"; set.fill = cfg.datasets.length === 1; set.pointRadius = 3; }
       return set;
