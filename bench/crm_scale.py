@@ -530,6 +530,10 @@ def load_retention() -> dict[str, Any]:
 
     timings: dict[str, Any] = {}
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the API's throttles keep their counts there
+    if Survey.objects.filter(occasion__startswith="bench:").exists():
+        say("retention data loaded before: timing only")
+        return {}
     rng = random.Random(13)
     now = dt.datetime.now(dt.UTC)
     reasons = [code for code, weight in LOSS_REASONS for _ in range(weight)]
@@ -737,11 +741,13 @@ def main() -> None:
         only.remove("activities")
     if retention:
         load_before = os.getloadavg()
-        results["load_retention"] = load_retention()
-        results["load_retention"]["loadavg_before_after"] = [
-            round(load_before[0], 2),
-            round(os.getloadavg()[0], 2),
-        ]
+        loaded = load_retention()
+        if loaded:
+            results["load_retention"] = loaded
+            results["load_retention"]["loadavg_before_after"] = [
+                round(load_before[0], 2),
+                round(os.getloadavg()[0], 2),
+            ]
         only.remove("retention")
     people = {
         "admin": User.objects.get(username="admin"),
