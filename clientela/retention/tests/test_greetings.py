@@ -7,11 +7,13 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import timezone as django_timezone
 
 from clientela.clients.models import Client, Contact
 from clientela.conftest import login
 from clientela.core.models import AuditEntry
 from clientela.leads.models import Lead
+from clientela.retention import greetings
 from clientela.retention.greetings import birthday_on, greetings_plan, greetings_send
 from clientela.retention.greetings_defaults import ensure_default_holidays
 from clientela.retention.greetings_models import Greeting, GreetingHoliday
@@ -19,6 +21,23 @@ from clientela.retention.greetings_models import Greeting, GreetingHoliday
 # 7 December 2026, 12:00 UTC: the same day in Bucharest and in Kuala Lumpur.
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
+
+
+class _Seventh:
+    """Django's time zone helpers, with "now" on the 7th."""
+
+    def __getattr__(self, name):
+        return getattr(django_timezone, name)
+
+    @staticmethod
+    def now():
+        return NOW
+
+
+@pytest.fixture(autouse=True)
+def on_the_seventh(monkeypatch):
+    """The greetings pages and API read the clock ("the coming week"): it is the 7th for them too."""
+    monkeypatch.setattr(greetings, "timezone", _Seventh())
 
 
 def _run(now=NOW):
