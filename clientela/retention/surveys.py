@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -300,13 +301,26 @@ def surveys_due(*, now: dt.datetime | None = None) -> int:
                 closed_at__lte=now - dt.timedelta(days=days),
                 closed_at__gt=now - dt.timedelta(days=days + 30),
             ).select_related("client")
-            for deal in due:
-                if not Survey.objects.filter(occasion=f"won:{deal.pk}").exists() and send_after_won(deal):
+            deals = list(due)
+            done = set(
+                Survey.objects.filter(occasion__in=[f"won:{deal.pk}" for deal in deals]).values_list(
+                    "occasion", flat=True
+                )
+            )
+            for deal in deals:
+                if f"won:{deal.pk}" not in done and send_after_won(deal):
                     created += 1
         every = policy.survey_every_days
         if every:
             period = (now.date() - dt.date(2000, 1, 1)).days // every
-            clients = Client.objects.filter(status_condition(ClientStatus.ACTIVE, now=now), team_id=team_id)
+            # Only clients someone may be asked at (`main_contact`): the others would be refused
+            # one by one every day.
+            askable = Contact.objects.filter(client=OuterRef("pk"), is_archived=False, consent=True).exclude(
+                email=""
+            )
+            clients = Client.objects.filter(
+                status_condition(ClientStatus.ACTIVE, now=now), Exists(askable), team_id=team_id
+            )
             asked = set(
                 Survey.objects.filter(
                     client__team_id=team_id, created_at__gt=now - dt.timedelta(days=every)

@@ -475,22 +475,23 @@ class Concentration:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def alert_limit(viewer: Any, team: int | None) -> Decimal:
-    """The level a figure is read against: the team's policy when it covers one team (the team
-    asked for, or the viewer's only team), else the company's default."""
+def _team_percent(viewer: Any, team: int | None, field: str) -> Decimal:
+    """A team policy's percentage when the figure covers one team (the team asked for, or the
+    viewer's only team), else the policies' default."""
     if team is None:
         teams = visible_team_ids(viewer)
         if teams is not None and len(teams) == 1:
             team = next(iter(teams))
     if team is not None:
-        found = (
-            RetentionPolicy.objects.filter(team_id=team)
-            .values_list("concentration_alert_percent", flat=True)
-            .first()
-        )
+        found = RetentionPolicy.objects.filter(team_id=team).values_list(field, flat=True).first()
         if found is not None:
             return Decimal(str(found))
-    return company_alert_percent()
+    return Decimal(str(_policy_default(field)))
+
+
+def alert_limit(viewer: Any, team: int | None) -> Decimal:
+    """The concentration level a figure is read against (`_team_percent`)."""
+    return _team_percent(viewer, team, "concentration_alert_percent")
 
 
 def concentration(viewer: Any, *, team: int | None = None, rows: int = TABLE_ROWS) -> Concentration:
@@ -670,19 +671,7 @@ def period_label(start: dt.date, period: str) -> str:
 
 
 def repeat_target(viewer: Any, team: int | None) -> Decimal:
-    if team is None:
-        teams = visible_team_ids(viewer)
-        if teams is not None and len(teams) == 1:
-            team = next(iter(teams))
-    if team is not None:
-        found = (
-            RetentionPolicy.objects.filter(team_id=team)
-            .values_list("repeat_purchase_target_percent", flat=True)
-            .first()
-        )
-        if found is not None:
-            return Decimal(str(found))
-    return Decimal(str(_policy_default("repeat_purchase_target_percent")))
+    return _team_percent(viewer, team, "repeat_purchase_target_percent")
 
 
 def repeat_purchase(
