@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "clientela.deals",
     "clientela.mail",
     "clientela.retention",
+    "clientela.analytics",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clientela.activities.api import router as activities_router
+from clientela.analytics.api import router as analytics_router
 from clientela.clients.api import router as clients_router
 from clientela.comms.api import router as comms_router
 from clientela.core.api import api
@@ -24,6 +25,7 @@ api.add_router("/", activities_router)
 api.add_router("/", comms_router)
 api.add_router("/", mail_router)
 api.add_router("/", retention_router)
+api.add_router("/", analytics_router)
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -41,5 +43,6 @@ urlpatterns = [
     path("", include("clientela.comms.urls")),
     path("", include("clientela.mail.urls")),
     path("", include("clientela.retention.urls")),
+    path("", include("clientela.analytics.urls")),
     path("", include("clientela.core.urls")),
 ]

@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     # not for marketers, who do not see the sales figures.
     ("retention:dashboard", _("Retention"), "ti-heart-handshake", "work_records"),
     ("retention:renewals", _("Renewals"), "ti-refresh", "work_records"),
+    ("analytics:index", _("Reports"), "ti-chart-bar", None),
     ("deals:stats", _("Analytics"), "ti-chart-funnel", "view_deal_amounts"),
     ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
 ]

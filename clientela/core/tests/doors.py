@@ -189,6 +189,12 @@ DOORS: dict[str, Door] = {
     "lead_settings:temperature_list": Door(HEADS),
     "lead_settings:temperature_move": Door(ADMIN, record="temperature_rule"),
     "retention:dashboard": Door(WORKERS),
+    # Reports (analytics): the index offers each role its reports; the door sweep opens the
+    # activity report (sales roles only; marketers see no sales work).
+    "analytics:index": Door(ALL),
+    "analytics:report": Door(WORKERS),
+    "GET /api/v1/reports": Door(ALL),
+    "GET /api/v1/reports/{report}": Door(WORKERS),
     "retention:alert_acknowledge": Door(HEADS, record="leak_alert", data={"next": "/"}),
     "retention:settings": Door(HEADS),
     "leads:assign": Door(HEADS, record="lead"),

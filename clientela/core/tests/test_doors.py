@@ -191,7 +191,7 @@ PARAM_KINDS = {
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).
-FIXED_PARAMS = {"kind": "lead", "token": "not-a-token", "uidb64": "MQ"}
+FIXED_PARAMS = {"kind": "lead", "token": "not-a-token", "uidb64": "MQ", "report": "activities"}
 
 
 def _value(record: Any) -> Any:
@@ -365,7 +365,8 @@ def test_door(door_key, doors_world, db, settings):
 
 
 def _needs_record(route: str) -> bool:
-    return bool(re.search(r"<(?:\w+:)?\w+>|\{\w+\}", route))
+    names = [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\{(\w+)\}", route)]
+    return any(name not in FIXED_PARAMS for name in names)
 
 
 def _content(response: Any) -> bytes:
