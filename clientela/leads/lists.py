@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clientela.comms.first_contact import OUTCOME_LABELS, lead_first_response
 from clientela.core.listspec import (
     Choice,
     Column,
@@ -24,6 +25,7 @@ from clientela.core.listspec import (
     Text,
 )
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Origin, Source, Temperature
+from clientela.leads.completeness import filter_completeness
 from clientela.leads.models import Lead
 from clientela.users.selectors import owner_choices, team_choices
 
@@ -56,6 +58,12 @@ def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     return leads.filter(status_changed_at__gte=since)
 
 
+LEAD_COMPLETENESS = [
+    ("below", _("Below the norm (under 3 fields)")),
+    ("normal", _("Within the norm (3 fields or more)")),
+    ("complete", _("Complete (5 fields or more)")),
+]
+
 LEADS = ListSpec(
     name="leads",
     model=Lead,
@@ -76,6 +84,25 @@ LEADS = ListSpec(
         Choice("origin", _("Origin"), choices=Origin.choices, empty=_("Any origin")),
         Text("campaign", _("Campaign"), max_length=100),
         DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
+        # Drill-down from the reports: converted between two days, how the first response went
+        # (`comms.first_contact`), card completeness against the 3–5-field norm.
+        DateRange(
+            "converted", field="converted_at", from_label=_("Converted from"), to_label=_("Converted to")
+        ),
+        Choice(
+            "first_response",
+            _("First response"),
+            choices=list(OUTCOME_LABELS.items()),
+            empty=_("Any first response"),
+            apply=lambda leads, outcome: leads.filter(lead_first_response(outcome)),
+        ),
+        Choice(
+            "completeness",
+            _("Card completeness"),
+            choices=LEAD_COMPLETENESS,
+            empty=_("Any completeness"),
+            apply=filter_completeness,
+        ),
         # API only: merged leads are left out unless asked for
         Flag(
             "include_merged",
