@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,8 @@ from clientela.core.listspec import (
     Team,
     Text,
 )
+from clientela.deals.choices import DealStatus
+from clientela.deals.models import Deal
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Origin, Source, Temperature
 from clientela.leads.completeness import filter_completeness
 from clientela.leads.models import Lead
@@ -56,6 +58,12 @@ def _status(leads: QuerySet[Lead], status: str) -> QuerySet[Lead]:
 def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     since = timezone.now() - dt.timedelta(days=30)
     return leads.filter(status_changed_at__gte=since)
+
+
+def _first_sale(leads: QuerySet[Lead], value: str) -> QuerySet[Lead]:
+    """Converted leads whose client has a won deal (`yes`) or not yet (`no`)."""
+    won = Exists(Deal.objects.filter(client_id=OuterRef("client_id"), status=DealStatus.WON))
+    return leads.filter(won) if value == "yes" else leads.filter(client__isnull=False).exclude(won)
 
 
 LEAD_COMPLETENESS = [
@@ -95,6 +103,13 @@ LEADS = ListSpec(
             choices=list(OUTCOME_LABELS.items()),
             empty=_("Any first response"),
             apply=lambda leads, outcome: leads.filter(lead_first_response(outcome)),
+        ),
+        Choice(
+            "first_sale",
+            _("Client's first sale"),
+            choices=[("yes", _("The client has bought")), ("no", _("The client has not bought yet"))],
+            empty=_("Any"),
+            apply=_first_sale,
         ),
         Choice(
             "completeness",

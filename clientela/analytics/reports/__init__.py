@@ -3,4 +3,5 @@
 from clientela.analytics.reports import (
     activity,  # noqa: F401
     speed,  # noqa: F401
+    touches,  # noqa: F401
 )
