@@ -172,7 +172,7 @@ def test_numbers_link_to_the_converted_leads_that_bought(sales, client, api_toke
         HttpClient().get("/api/v1/leads", {**query, "temperature": "hot"}, headers=headers).json()["items"]
     )
     assert {item["id"] for item in items} == {sales.leads[k].pk for k in ("A", "D", "F")}
-    unsold = api.get("/api/v1/leads", {**query, "first_sale": "no"}, headers=headers).json()["items"]
+    unsold = HttpClient().get("/api/v1/leads", {**query, "first_sale": "no"}, headers=headers).json()["items"]
     assert {item["id"] for item in unsold} == {sales.leads["C"].pk}
 
 
