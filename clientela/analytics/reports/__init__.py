@@ -2,6 +2,7 @@
 
 from clientela.analytics.reports import (
     activity,  # noqa: F401
+    completeness,  # noqa: F401
     speed,  # noqa: F401
     touches,  # noqa: F401
 )
