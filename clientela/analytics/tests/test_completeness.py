@@ -184,7 +184,9 @@ def test_counts_link_to_the_lists_with_the_same_filter(cards, client, api_token)
     mara = next(r for r in figures["completeness-leads"].rows if r["name"] == "Mara")
     link = mara["_links"]["below"]
     assert "completeness=below" in link and f"owner={cards.manager_north.pk}" in link
-    assert client.get(link).status_code == 200
+    below_page = client.get(link)
+    assert below_page.status_code == 200
+    assert '<option value="below" selected>' in below_page.content.decode()
     headers = api_token(cards.head_north)
     query = {"created_from": "2026-03-01", "created_to": "2026-03-31", "owner": cards.manager_north.pk}
     below = HttpClient().get("/api/v1/leads", {**query, "completeness": "below"}, headers=headers).json()

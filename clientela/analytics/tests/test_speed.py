@@ -210,6 +210,8 @@ def test_breaches_drill_down_to_the_leads(clocks, client: Client, api_token):
     items = Client().get("/api/v1/leads", {"first_response": "breached"}, headers=headers).json()["items"]
     assert {item["id"] for item in items} == breached
     assert str(clocks.leads["L4"]) in shown and str(clocks.leads["L1"]) not in shown
+    # the narrowed list says why: its first-response filter is on the bar, set
+    assert '<option value="breached" selected>' in shown
     within = Client().get("/api/v1/leads", {"first_response": "within_target"}, headers=headers).json()
     assert {i["id"] for i in within["items"]} == {clocks.leads[k].pk for k in ("L1", "L2", "L3", "L8", "N1")}
     over_8h = Client().get("/api/v1/leads", {"first_response": "over_8h"}, headers=headers).json()
