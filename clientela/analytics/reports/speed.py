@@ -89,6 +89,7 @@ COUNTED = (
     "acknowledged",
     *BUCKETS,
 )
+EMPTY_COUNTS = dict.fromkeys(("total", *COUNTED), 0)
 TASK_MEASURES = ("due", "on_time", "late", "overdue", "overdue_now")
 NOBODY = gettext_lazy("Team queue (unassigned)")
 
@@ -140,11 +141,21 @@ def clocks(ctx: ReportContext, kind: str = ClockKind.FIRST_RESPONSE) -> QuerySet
     return ctx.in_period(queryset.filter(kind=kind, lead__isnull=False), "started_at")
 
 
-def _counts(queryset: QuerySet[Any], group: str) -> dict[Any, dict[str, int]]:
-    conditions = outcome_conditions()
-    measures = {name: Count("id", filter=conditions[name]) for name in COUNTED}
-    rows = queryset.order_by().values(group).annotate(total=Count("id"), **measures)
-    return {row[group]: {k: v for k, v in row.items() if k != group} for row in rows}
+def _counts(queryset: QuerySet[Any], group: str, cache: dict[str, Any]) -> dict[Any, dict[str, int]]:
+    """The outcome counts per `group` ("owner_id" or "team_id"), summed from one query per
+    manager × team (kept in `cache`: the managers' and the teams' figures share it)."""
+    if "speed-counts" not in cache:
+        conditions = outcome_conditions()
+        measures = {name: Count("id", filter=conditions[name]) for name in COUNTED}
+        cache["speed-counts"] = list(
+            queryset.order_by().values("owner_id", "team_id").annotate(total=Count("id"), **measures)
+        )
+    result: dict[Any, dict[str, int]] = {}
+    for row in cache["speed-counts"]:
+        target = result.setdefault(row[group], dict(EMPTY_COUNTS))
+        for name in EMPTY_COUNTS:
+            target[name] += row[name]
+    return result
 
 
 def _percentiles(queryset: QuerySet[Any], group: str | None) -> dict[Any, tuple[float | None, float | None]]:
@@ -206,9 +217,6 @@ def _measures(counts: dict[str, int], marks: tuple[float | None, float | None]) 
     }
 
 
-EMPTY_COUNTS = dict.fromkeys(("total", *COUNTED), 0)
-
-
 def _rows(ctx: ReportContext, group: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One row per manager (`owner_id`) or team (`team_id`) and the total; kept in `ctx.cache`
     (two figures show the managers' rows)."""
@@ -220,7 +228,7 @@ def _rows(ctx: ReportContext, group: str) -> tuple[list[dict[str, Any]], dict[st
 
 def _compute_rows(ctx: ReportContext, group: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     queryset = clocks(ctx)
-    counts = _counts(queryset, group)
+    counts = _counts(queryset, group, ctx.cache)
     marks = _percentiles(queryset, group)
     names = _names(User if group == "owner_id" else Team, counts)
     rows = []
@@ -246,11 +254,13 @@ def _compute_rows(ctx: ReportContext, group: str) -> tuple[list[dict[str, Any]],
 
 
 def _previous(ctx: ReportContext, group: str) -> dict[Any, dict[str, Any]] | None:
-    other = ctx.comparison()
+    if "speed-previous" not in ctx.cache:
+        ctx.cache["speed-previous"] = ctx.comparison()
+    other = ctx.cache["speed-previous"]
     if other is None:
         return None
     queryset = clocks(other)
-    counts = _counts(queryset, group)
+    counts = _counts(queryset, group, other.cache)
     marks = _percentiles(queryset, group)
     return {key: _measures(values, marks.get(key, (None, None))) for key, values in counts.items()}
 

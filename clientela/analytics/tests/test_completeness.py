@@ -4,6 +4,7 @@ and UTC), the fields each one has, per manager, the worst cards and the lists be
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from decimal import Decimal
 
@@ -208,3 +209,20 @@ def test_bad_filters_are_field_errors(cards, api_token):
     assert response.status_code == 422 and "team" in str(response.json())
     response = HttpClient().get("/api/v1/leads", {"completeness": "half"}, headers=headers)
     assert response.status_code == 422
+
+
+def test_xlsx_export_and_api_give_the_same_numbers(cards, client, api_token):
+    import openpyxl
+
+    login(client, cards.head_north)
+    response = client.get(
+        "/reports/completeness/", {**MARCH, "export": "xlsx", "figure": "completeness-leads"}
+    )
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["Mara"][1:3] == (4, 3) and rows["Nelu"][1:3] == (1, 1)
+    data = HttpClient().get("/api/v1/reports/completeness", MARCH, headers=api_token(cards.head_north)).json()
+    clients = next(f for f in data["figures"] if f["key"] == "completeness-clients")
+    assert {row["name"]: row["normal"] for row in clients["rows"]} == {"Mara": 1, "Nelu": 1}
