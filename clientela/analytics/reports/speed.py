@@ -92,6 +92,7 @@ COUNTED = (
 EMPTY_COUNTS = dict.fromkeys(("total", *COUNTED), 0)
 TASK_MEASURES = ("due", "on_time", "late", "overdue", "overdue_now")
 NOBODY = gettext_lazy("Team queue (unassigned)")
+NO_TEAM = gettext_lazy("Without a team")
 
 
 class PercentileCont(Aggregate):
@@ -234,7 +235,7 @@ def _compute_rows(ctx: ReportContext, group: str) -> tuple[list[dict[str, Any]],
     rows = []
     for key, values in counts.items():
         row: dict[str, Any] = {
-            "name": names.get(key) if key else str(NOBODY),
+            "name": names.get(key) if key else str(NOBODY if group == "owner_id" else NO_TEAM),
             "_key": key,
             **_measures(values, marks.get(key, (None, None))),
         }
