@@ -1,3 +1,8 @@
 """The reports, one module each; importing this package registers them all (engine.REPORTS)."""
 
-from clientela.analytics.reports import activity  # noqa: F401
+from clientela.analytics.reports import (
+    activity,  # noqa: F401
+    forecast,  # noqa: F401
+    sales_plan,  # noqa: F401
+    workload,  # noqa: F401
+)
