@@ -48,7 +48,18 @@ def make_client(owner, name: str | None = None, **extra) -> Client:
     )
 
 
-def make_deal(client, stages, *, amount, currency="EUR", status="open", closed_at=None, close=None, reason=None, stage=None):
+def make_deal(
+    client,
+    stages,
+    *,
+    amount,
+    currency="EUR",
+    status="open",
+    closed_at=None,
+    close=None,
+    reason=None,
+    stage=None,
+):
     stage_key = stage or {"open": "offer", "won": "won", "lost": "lost"}[status]
     return Deal.objects.create(
         title=f"Deal {next(_seq)}",
@@ -67,11 +78,15 @@ def make_deal(client, stages, *, amount, currency="EUR", status="open", closed_a
 
 
 def ron_rate(rate: str = "0.2") -> None:
-    ExchangeRate.objects.create(currency="RON", base="EUR", rate=Decimal(rate), valid_from=dt.date(2020, 1, 1))
+    ExchangeRate.objects.create(
+        currency="RON", base="EUR", rate=Decimal(rate), valid_from=dt.date(2020, 1, 1)
+    )
 
 
 def pay(deal, amount, paid_on, currency="EUR"):
-    return Payment.objects.create(deal=deal, kind="received", amount=Decimal(amount), currency=currency, paid_on=paid_on)
+    return Payment.objects.create(
+        deal=deal, kind="received", amount=Decimal(amount), currency=currency, paid_on=paid_on
+    )
 
 
 def lost_reason(code: str, name: str) -> LostReason:
@@ -82,9 +97,13 @@ def lost_reason(code: str, name: str) -> LostReason:
 
 
 def test_the_head_sets_a_managers_daily_plan_and_it_is_audited(world):
-    plan = activity_plan_set(by=world.head_north, user=world.manager_north.pk, calls_per_day="20", meetings_per_day=3)
+    plan = activity_plan_set(
+        by=world.head_north, user=world.manager_north.pk, calls_per_day="20", meetings_per_day=3
+    )
     assert (plan.calls_per_day, plan.meetings_per_day) == (20, 3)
-    again = activity_plan_set(by=world.head_north, user=world.manager_north, calls_per_day=25, meetings_per_day=3)
+    again = activity_plan_set(
+        by=world.head_north, user=world.manager_north, calls_per_day=25, meetings_per_day=3
+    )
     assert again.pk == plan.pk and ActivityPlan.objects.get().calls_per_day == 25
     entries = AuditEntry.objects.filter(object_id=str(plan.pk), actor=world.head_north)
     assert entries.count() == 2
@@ -93,9 +112,13 @@ def test_the_head_sets_a_managers_daily_plan_and_it_is_audited(world):
 
 def test_nobody_sets_their_own_plan_nor_another_teams(world):
     with pytest.raises(PermissionDeniedError):
-        activity_plan_set(by=world.manager_north, user=world.manager_north, calls_per_day=1, meetings_per_day=1)
+        activity_plan_set(
+            by=world.manager_north, user=world.manager_north, calls_per_day=1, meetings_per_day=1
+        )
     with pytest.raises(PermissionDeniedError):
-        activity_plan_set(by=world.manager_north, user=world.manager_north2, calls_per_day=1, meetings_per_day=1)
+        activity_plan_set(
+            by=world.manager_north, user=world.manager_north2, calls_per_day=1, meetings_per_day=1
+        )
     with pytest.raises(PermissionDeniedError):
         activity_plan_set(by=world.head_north, user=world.head_north, calls_per_day=1, meetings_per_day=1)
     with pytest.raises(BusinessError) as refused:
@@ -107,11 +130,17 @@ def test_nobody_sets_their_own_plan_nor_another_teams(world):
 
 @pytest.mark.parametrize(
     ("calls", "meetings", "fields"),
-    [(-1, 1, {"calls_per_day"}), (1, 201, {"meetings_per_day"}), ("many", "1.5", {"calls_per_day", "meetings_per_day"})],
+    [
+        (-1, 1, {"calls_per_day"}),
+        (1, 201, {"meetings_per_day"}),
+        ("many", "1.5", {"calls_per_day", "meetings_per_day"}),
+    ],
 )
 def test_absurd_daily_plans_are_field_errors(world, calls, meetings, fields):
     with pytest.raises(BusinessError) as error:
-        activity_plan_set(by=world.head_north, user=world.manager_north, calls_per_day=calls, meetings_per_day=meetings)
+        activity_plan_set(
+            by=world.head_north, user=world.manager_north, calls_per_day=calls, meetings_per_day=meetings
+        )
     assert error.value.status == 422 and set(error.value.errors) == fields
     assert not ActivityPlan.objects.exists()
 
@@ -136,7 +165,14 @@ def last_march(world):
     mara, nelu = make_client(world.manager_north), make_client(world.manager_north2)
     sandor = make_client(world.manager_south)
     make_deal(mara, stages, amount="1000", status="won", closed_at=dt.datetime(2025, 3, 3, 10, tzinfo=UTC))
-    make_deal(mara, stages, amount="500", currency="RON", status="won", closed_at=dt.datetime(2025, 3, 31, 23, tzinfo=UTC))
+    make_deal(
+        mara,
+        stages,
+        amount="500",
+        currency="RON",
+        status="won",
+        closed_at=dt.datetime(2025, 3, 31, 23, tzinfo=UTC),
+    )
     make_deal(nelu, stages, amount="400", status="won", closed_at=dt.datetime(2025, 3, 1, 0, 0, tzinfo=UTC))
     make_deal(nelu, stages, amount="700", status="won", closed_at=dt.datetime(2025, 4, 1, 0, 0, tzinfo=UTC))
     make_deal(nelu, stages, amount="800", status="lost", closed_at=dt.datetime(2025, 3, 5, tzinfo=UTC))
@@ -147,19 +183,31 @@ def last_march(world):
 def test_the_team_plan_is_last_years_won_times_both_factors(last_march):
     world = last_march
     plan = sales_plan_set(
-        by=world.head_north, team=world.north.pk, month="2026-03", market_growth_percent="10", ambition_percent="20"
+        by=world.head_north,
+        team=world.north.pk,
+        month="2026-03",
+        market_growth_percent="10",
+        ambition_percent="20",
     )
     assert (plan.base_amount, plan.target, plan.currency) == (Decimal("1500.00"), Decimal("1980.00"), "EUR")
     assert plan.manager is None and plan.month == dt.date(2026, 3, 1)
     mara = sales_plan_set(
-        by=world.head_north, team=world.north, manager=world.manager_north.pk, month="2026-03-17",
-        market_growth_percent=Decimal("10"), ambition_percent=5,
+        by=world.head_north,
+        team=world.north,
+        manager=world.manager_north.pk,
+        month="2026-03-17",
+        market_growth_percent=Decimal("10"),
+        ambition_percent=5,
     )
     assert (mara.base_amount, mara.target) == (Decimal("1100.00"), Decimal("1270.50"))
     # saving again updates the same plan (and is audited as a change)
     again = sales_plan_set(
-        by=world.head_north, team=world.north, manager=world.manager_north, month="2026-03",
-        market_growth_percent="-10", ambition_percent="0",
+        by=world.head_north,
+        team=world.north,
+        manager=world.manager_north,
+        month="2026-03",
+        market_growth_percent="-10",
+        ambition_percent="0",
     )
     assert again.pk == mara.pk and again.target == Decimal("990.00")
     assert SalesPlan.objects.count() == 2
@@ -173,7 +221,9 @@ def test_last_years_month_is_the_heads_days(last_march):
     world = last_march
     world.head_north.time_zone = "Europe/Bucharest"
     world.head_north.save(update_fields=["time_zone"])
-    plan = sales_plan_set(by=world.head_north, team=world.north, month="2026-03", market_growth_percent=0, ambition_percent=0)
+    plan = sales_plan_set(
+        by=world.head_north, team=world.north, month="2026-03", market_growth_percent=0, ambition_percent=0
+    )
     assert plan.base_amount == Decimal("1400.00")  # 1 000 + 400, without the RON deal
 
 
@@ -205,7 +255,13 @@ def test_sales_plans_are_for_heads_of_their_teams(last_march):
     ],
 )
 def test_bad_sales_plans_are_field_errors(world, values, fields):
-    data = {"team": world.north.pk, "month": "2026-03", "market_growth_percent": "5", "ambition_percent": "5", **values}
+    data = {
+        "team": world.north.pk,
+        "month": "2026-03",
+        "market_growth_percent": "5",
+        "ambition_percent": "5",
+        **values,
+    }
     with pytest.raises(BusinessError) as error:
         sales_plan_set(by=world.head_north, **data)
     assert error.value.status == 422 and set(error.value.errors) == fields
@@ -222,7 +278,11 @@ def test_managers_forecast_their_own_clients_heads_their_teams(world):
         make_client(world.manager_south),
     )
     forecast = client_forecast_set(by=world.manager_north, client=mine.pk, month="2026-05", amount="1250.50")
-    assert (forecast.amount, forecast.currency, forecast.month) == (Decimal("1250.50"), "EUR", dt.date(2026, 5, 1))
+    assert (forecast.amount, forecast.currency, forecast.month) == (
+        Decimal("1250.50"),
+        "EUR",
+        dt.date(2026, 5, 1),
+    )
     assert AuditEntry.objects.filter(object_id=str(forecast.pk), actor=world.manager_north).exists()
     with pytest.raises(BusinessError) as colleague:  # not hers to see: as if it did not exist
         client_forecast_set(by=world.manager_north, client=colleagues, month="2026-05", amount="1")
@@ -265,30 +325,47 @@ def test_the_page_shows_each_role_its_plans(world, client: WebClient):
     assert "Nelu" in body and "Sándor" not in body and 'action="/plans/sales/"' in body
     login(client, world.marketer_north)
     assert client.get("/plans/").status_code == 403
-    assert client.post("/plans/forecast/", {"client": "1", "month": "2026-05", "amount": "1"}).status_code == 403
+    assert (
+        client.post("/plans/forecast/", {"client": "1", "month": "2026-05", "amount": "1"}).status_code == 403
+    )
 
 
 def test_page_forms_save_with_a_message_or_show_the_fields_errors(world, client: WebClient):
     login(client, world.head_north)
     response = client.post(
-        "/plans/activity/", {"user": world.manager_north.pk, "calls_per_day": "12", "meetings_per_day": "2"}, follow=True
+        "/plans/activity/",
+        {"user": world.manager_north.pk, "calls_per_day": "12", "meetings_per_day": "2"},
+        follow=True,
     )
     assert response.status_code == 200
     assert "Daily plan of Mara saved" in response.content.decode()
-    bad = client.post("/plans/activity/", {"user": world.manager_north.pk, "calls_per_day": "-3", "meetings_per_day": "2"})
+    bad = client.post(
+        "/plans/activity/", {"user": world.manager_north.pk, "calls_per_day": "-3", "meetings_per_day": "2"}
+    )
     assert bad.status_code == 422
     assert bad.context["activity_form"].errors["calls_per_day"]
     assert "is-invalid" in bad.content.decode()
     assert ActivityPlan.objects.get().calls_per_day == 12
     bad_plan = client.post(
-        "/plans/sales/", {"team": world.north.pk, "month": "2026-03", "market_growth_percent": "-150", "ambition_percent": "1"}
+        "/plans/sales/",
+        {
+            "team": world.north.pk,
+            "month": "2026-03",
+            "market_growth_percent": "-150",
+            "ambition_percent": "1",
+        },
     )
     assert bad_plan.status_code == 422 and "market_growth_percent" in bad_plan.context["sales_form"].errors
     login(client, world.manager_north)
-    assert client.post("/plans/activity/", {"user": world.manager_north.pk, "calls_per_day": "99"}).status_code == 403
+    assert (
+        client.post("/plans/activity/", {"user": world.manager_north.pk, "calls_per_day": "99"}).status_code
+        == 403
+    )
     assert client.post("/plans/sales/", {"team": world.north.pk, "month": "2026-03"}).status_code == 403
     mine = make_client(world.manager_north, name="Acme Nord")
-    saved = client.post("/plans/forecast/", {"client": mine.pk, "month": "2026-06", "amount": "800"}, follow=True)
+    saved = client.post(
+        "/plans/forecast/", {"client": mine.pk, "month": "2026-06", "amount": "800"}, follow=True
+    )
     assert "Forecast for Acme Nord in 2026-06 saved" in saved.content.decode()
     assert saved.request["QUERY_STRING"] == "month=2026-06"
     assert "800" in saved.content.decode()
@@ -316,31 +393,41 @@ def test_api_sets_and_lists_plans_with_field_errors(last_march, api_token):
         headers=head,
     )
     assert bad.status_code == 422 and "market_growth_percent" in bad.json()["errors"]
-    listed = api.get("/api/v1/plans/sales", {"month_from": "2026-01"}, headers=api_token(world.manager_north)).json()
+    listed = api.get(
+        "/api/v1/plans/sales", {"month_from": "2026-01"}, headers=api_token(world.manager_north)
+    ).json()
     assert listed == []  # the team's plan is the head's; Mara has none of her own
     assert len(api.get("/api/v1/plans/sales", headers=head).json()) == 1
     manager = api_token(world.manager_north)
     refused = api.put(
-        "/api/v1/plans/activity", {"user": world.manager_north.pk, "calls_per_day": 1, "meetings_per_day": 1},
-        content_type="application/json", headers=manager,
+        "/api/v1/plans/activity",
+        {"user": world.manager_north.pk, "calls_per_day": 1, "meetings_per_day": 1},
+        content_type="application/json",
+        headers=manager,
     )
     assert refused.status_code == 403
     ok = api.put(
-        "/api/v1/plans/activity", {"user": world.manager_north.pk, "calls_per_day": 8, "meetings_per_day": 2},
-        content_type="application/json", headers=head,
+        "/api/v1/plans/activity",
+        {"user": world.manager_north.pk, "calls_per_day": 8, "meetings_per_day": 2},
+        content_type="application/json",
+        headers=head,
     )
     assert ok.status_code == 200 and ok.json()["calls_per_day"] == 8
     plans = api.get("/api/v1/plans/activity", headers=manager).json()
     assert [(p["person"]["name"], p["calls_per_day"]) for p in plans] == [("Mara", 8)]
     mine = make_client(world.manager_north)
     forecast = api.put(
-        "/api/v1/plans/forecasts", {"client": mine.pk, "month": "2026-04", "amount": "-1"},
-        content_type="application/json", headers=manager,
+        "/api/v1/plans/forecasts",
+        {"client": mine.pk, "month": "2026-04", "amount": "-1"},
+        content_type="application/json",
+        headers=manager,
     )
     assert forecast.status_code == 422 and "amount" in forecast.json()["errors"]
     forecast = api.put(
-        "/api/v1/plans/forecasts", {"client": mine.pk, "month": "2026-04", "amount": "150.25"},
-        content_type="application/json", headers=manager,
+        "/api/v1/plans/forecasts",
+        {"client": mine.pk, "month": "2026-04", "amount": "150.25"},
+        content_type="application/json",
+        headers=manager,
     )
     assert forecast.status_code == 200 and forecast.json()["amount"] == "150.25"
     assert api.get("/api/v1/plans/forecasts", headers=api_token(world.manager_north2)).json() == []
@@ -355,8 +442,12 @@ def test_home_shows_this_months_won_against_the_plan(world, client: WebClient):
     month = today.replace(day=1)
     stages = make_pipeline()
     mine = make_client(world.manager_north)
-    SalesPlan.objects.create(team=world.north, manager=world.manager_north, month=month, target=Decimal("1000"), currency="EUR")
-    SalesPlan.objects.create(team=world.north, manager=None, month=month, target=Decimal("4000"), currency="EUR")
+    SalesPlan.objects.create(
+        team=world.north, manager=world.manager_north, month=month, target=Decimal("1000"), currency="EUR"
+    )
+    SalesPlan.objects.create(
+        team=world.north, manager=None, month=month, target=Decimal("4000"), currency="EUR"
+    )
     make_deal(mine, stages, amount="250", status="won", closed_at=timezone.now())
     make_deal(make_client(world.manager_north2), stages, amount="750", status="won", closed_at=timezone.now())
     login(client, world.manager_north)

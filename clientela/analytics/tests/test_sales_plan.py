@@ -35,15 +35,43 @@ def q1(world):
     mara, mara2 = make_client(world.manager_north), make_client(world.manager_north)
     nelu, sandor = make_client(world.manager_north2), make_client(world.manager_south)
     make_deal(mara, stages, amount="1000", status="won", closed_at=dt.datetime(2025, 3, 3, tzinfo=UTC))
-    make_deal(mara, stages, amount="500", currency="RON", status="won", closed_at=dt.datetime(2025, 3, 20, tzinfo=UTC))
+    make_deal(
+        mara,
+        stages,
+        amount="500",
+        currency="RON",
+        status="won",
+        closed_at=dt.datetime(2025, 3, 20, tzinfo=UTC),
+    )
     make_deal(nelu, stages, amount="400", status="won", closed_at=dt.datetime(2025, 3, 9, tzinfo=UTC))
-    for person, growth, ambition in ((None, "10", "20"), (world.manager_north, "10", "5"), (world.manager_north2, "-10", "0")):
-        sales_plan_set(by=world.head_north, team=world.north, manager=person, month="2026-03",
-                       market_growth_percent=growth, ambition_percent=ambition)
-    big = make_deal(mara, stages, amount="600", status="won", closed_at=dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
-    make_deal(mara2, stages, amount="100", currency="RON", status="won", closed_at=dt.datetime(2026, 3, 5, tzinfo=UTC))
+    for person, growth, ambition in (
+        (None, "10", "20"),
+        (world.manager_north, "10", "5"),
+        (world.manager_north2, "-10", "0"),
+    ):
+        sales_plan_set(
+            by=world.head_north,
+            team=world.north,
+            manager=person,
+            month="2026-03",
+            market_growth_percent=growth,
+            ambition_percent=ambition,
+        )
+    big = make_deal(
+        mara, stages, amount="600", status="won", closed_at=dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+    )
+    make_deal(
+        mara2,
+        stages,
+        amount="100",
+        currency="RON",
+        status="won",
+        closed_at=dt.datetime(2026, 3, 5, tzinfo=UTC),
+    )
     make_deal(mara, stages, amount="50", status="won", closed_at=dt.datetime(2026, 2, 28, 12, tzinfo=UTC))
-    nelus = make_deal(nelu, stages, amount="300", status="won", closed_at=dt.datetime(2026, 3, 10, tzinfo=UTC))
+    nelus = make_deal(
+        nelu, stages, amount="300", status="won", closed_at=dt.datetime(2026, 3, 10, tzinfo=UTC)
+    )
     make_deal(sandor, stages, amount="5000", status="won", closed_at=dt.datetime(2026, 3, 10, tzinfo=UTC))
     make_deal(mara, stages, amount="999", status="open")
     pay(big, "250", dt.date(2026, 3, 15))
@@ -66,17 +94,33 @@ def _money(row):
 def test_head_sees_the_team_and_each_person_by_month_and_quarter(q1):
     rows = _detail(q1.head_north)
     assert _money(rows[("North", "Whole team", "March 2026")]) == (
-        Decimal("1980.00"), Decimal("1200.00"), Decimal("920.00"), Decimal("250.00"), Decimal("46.5")
+        Decimal("1980.00"),
+        Decimal("1200.00"),
+        Decimal("920.00"),
+        Decimal("250.00"),
+        Decimal("46.5"),
     )
     assert _money(rows[("North", "Mara", "March 2026")]) == (
-        Decimal("1270.50"), Decimal("1000.00"), Decimal("620.00"), Decimal("250.00"), Decimal("48.8")
+        Decimal("1270.50"),
+        Decimal("1000.00"),
+        Decimal("620.00"),
+        Decimal("250.00"),
+        Decimal("48.8"),
     )
     assert _money(rows[("North", "Nelu", "March 2026")]) == (
-        Decimal("360.00"), Decimal("200.00"), Decimal("300.00"), None, Decimal("83.3")
+        Decimal("360.00"),
+        Decimal("200.00"),
+        Decimal("300.00"),
+        None,
+        Decimal("83.3"),
     )
     # the quarter is the sum of its months (February's 50 is in it)
     assert _money(rows[("North", "Mara", "Q1 2026")]) == (
-        Decimal("1270.50"), Decimal("1000.00"), Decimal("670.00"), Decimal("250.00"), Decimal("52.7")
+        Decimal("1270.50"),
+        Decimal("1000.00"),
+        Decimal("670.00"),
+        Decimal("250.00"),
+        Decimal("52.7"),
     )
     assert rows[("North", "Mara", "February 2026")]["won"] == Decimal("50.00")
     assert rows[("North", "Mara", "January 2026")]["top_down"] is None
@@ -87,7 +131,12 @@ def test_the_overview_is_the_viewers_scope(q1):
     overview = run(REPORTS["sales-plan"], q1.head_north, MARCH).figures[0]
     march = next(row for row in overview.rows if row["period"] == "March 2026")
     assert (march["top_down"], march["won"]) == (Decimal("1980.00"), Decimal("920.00"))
-    assert [row["period"] for row in overview.rows] == ["January 2026", "February 2026", "March 2026", "Q1 2026"]
+    assert [row["period"] for row in overview.rows] == [
+        "January 2026",
+        "February 2026",
+        "March 2026",
+        "Q1 2026",
+    ]
     everyone = run(REPORTS["sales-plan"], q1.admin, MARCH).figures[0]
     march = next(row for row in everyone.rows if row["period"] == "March 2026")
     assert march["won"] == Decimal("5920.00")  # North 920 + South 5 000
@@ -114,9 +163,13 @@ def test_months_are_the_readers_days(q1):
 def test_marketers_are_refused_and_managers_cannot_ask_for_a_colleague(q1, client: WebClient, api_token):
     login(client, q1.marketer_north)
     assert client.get("/reports/sales-plan/").status_code == 403
-    assert WebClient().get("/api/v1/reports/sales-plan", headers=api_token(q1.marketer_north)).status_code == 403
+    assert (
+        WebClient().get("/api/v1/reports/sales-plan", headers=api_token(q1.marketer_north)).status_code == 403
+    )
     response = WebClient().get(
-        "/api/v1/reports/sales-plan", {**MARCH, "manager": q1.manager_north2.pk}, headers=api_token(q1.manager_north)
+        "/api/v1/reports/sales-plan",
+        {**MARCH, "manager": q1.manager_north2.pk},
+        headers=api_token(q1.manager_north),
     )
     assert response.status_code == 422 and "manager" in response.json()["errors"]
 
@@ -128,7 +181,9 @@ def test_the_page_links_won_to_the_deals_closed_in_the_month(q1, client: WebClie
     body = response.content.decode()
     link = f"status=won&amp;closed_from=2026-03-01&amp;closed_to=2026-03-31&amp;owner={q1.manager_north.pk}"
     assert link in body
-    deals = client.get(f"/deals/?status=won&closed_from=2026-03-01&closed_to=2026-03-31&owner={q1.manager_north.pk}")
+    deals = client.get(
+        f"/deals/?status=won&closed_from=2026-03-01&closed_to=2026-03-31&owner={q1.manager_north.pk}"
+    )
     assert deals.status_code == 200
     titles = {deal.amount for deal in deals.context["deals"]}
     assert titles == {Decimal("600.00"), Decimal("100.00")}

@@ -32,7 +32,12 @@ def _lead(owner, status=None):
     n = next(_seq)
     lead = lead_create(
         by=None,
-        fields={"first_name": "Ana", "last_name": f"Load{n}", "email": f"load{n}@example.com", "team": owner.team},
+        fields={
+            "first_name": "Ana",
+            "last_name": f"Load{n}",
+            "email": f"load{n}@example.com",
+            "team": owner.team,
+        },
         owner=owner,
     )
     if status:
@@ -61,8 +66,12 @@ def week(world):
     at = dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
     for day in range(9):
         activity_log(by=mara, kind=ActivityKind.CALL, lead=lead, occurred_at=at + dt.timedelta(days=day % 5))
-    activity_log(by=mara, kind=ActivityKind.CALL, lead=lead, occurred_at=dt.datetime(2026, 3, 8, 23, 30, tzinfo=UTC))
-    activity_log(by=mara, kind=ActivityKind.CALL, lead=lead, occurred_at=dt.datetime(2026, 3, 1, 12, tzinfo=UTC))
+    activity_log(
+        by=mara, kind=ActivityKind.CALL, lead=lead, occurred_at=dt.datetime(2026, 3, 8, 23, 30, tzinfo=UTC)
+    )
+    activity_log(
+        by=mara, kind=ActivityKind.CALL, lead=lead, occurred_at=dt.datetime(2026, 3, 1, 12, tzinfo=UTC)
+    )
     for day in range(3):
         activity_log(by=mara, kind=ActivityKind.MEETING, lead=lead, occurred_at=at + dt.timedelta(days=day))
     for day in range(2):
@@ -73,8 +82,12 @@ def week(world):
         activity_log(by=sandor, kind=ActivityKind.CALL, lead=south_lead, occurred_at=at)
     now = timezone.now()
     active, _new, passive = make_client(mara), make_client(mara), make_client(mara)
-    Client.objects.filter(pk=active.pk).update(created_at=now - dt.timedelta(days=200), last_contact_at=now - dt.timedelta(days=10))
-    Client.objects.filter(pk=passive.pk).update(created_at=now - dt.timedelta(days=400), last_contact_at=now - dt.timedelta(days=300))
+    Client.objects.filter(pk=active.pk).update(
+        created_at=now - dt.timedelta(days=200), last_contact_at=now - dt.timedelta(days=10)
+    )
+    Client.objects.filter(pk=passive.pk).update(
+        created_at=now - dt.timedelta(days=400), last_contact_at=now - dt.timedelta(days=300)
+    )
     return world
 
 
