@@ -256,7 +256,7 @@ def activity_plan_set(*, by: User, user: Any, calls_per_day: Any, meetings_per_d
     meetings = _int_between(meetings_per_day, "meetings_per_day", 0, MAX_PER_DAY, errors)
     if errors or person is None:
         raise _invalid(errors)
-    plan = ActivityPlan.objects.select_for_update().filter(user=person).first()
+    plan = ActivityPlan.objects.select_for_update().order_by().filter(user=person).first()
     if plan is None:
         plan = ActivityPlan.objects.create(
             user=person, calls_per_day=calls, meetings_per_day=meetings, created_by=by, updated_by=by
@@ -358,7 +358,12 @@ def sales_plan_set(
         "target": top_down(base, growth, ambition),
         "currency": base_money.base,
     }
-    plan = SalesPlan.objects.select_for_update().filter(team=team_obj, manager=person, month=first).first()
+    plan = (
+        SalesPlan.objects.select_for_update()
+        .order_by()
+        .filter(team=team_obj, manager=person, month=first)
+        .first()
+    )
     if plan is None:
         try:
             with transaction.atomic():
@@ -366,7 +371,11 @@ def sales_plan_set(
                     team=team_obj, manager=person, month=first, created_by=by, updated_by=by, **values
                 )
         except IntegrityError:  # saved at the same moment by someone else: update theirs
-            plan = SalesPlan.objects.select_for_update().get(team=team_obj, manager=person, month=first)
+            plan = (
+                SalesPlan.objects.select_for_update()
+                .order_by()
+                .get(team=team_obj, manager=person, month=first)
+            )
         else:
             audit_create(actor=by, instance=plan)
             return plan
@@ -429,7 +438,9 @@ def client_forecast_set(*, by: User, client: Any, month: Any, amount: Any) -> Cl
     value = _decimal(amount, "amount", Decimal(0), MAX_AMOUNT, errors)
     if errors or client_obj is None:
         raise _invalid(errors)
-    forecast = ClientForecast.objects.select_for_update().filter(client=client_obj, month=first).first()
+    forecast = (
+        ClientForecast.objects.select_for_update().order_by().filter(client=client_obj, month=first).first()
+    )
     data = {"amount": value, "currency": base_currency()}
     if forecast is None:
         forecast = ClientForecast.objects.create(
