@@ -187,7 +187,9 @@ def test_the_page_links_won_to_the_deals_closed_in_the_month(q1, client: WebClie
     assert deals.status_code == 200
     titles = {deal.amount for deal in deals.context["deals"]}
     assert titles == {Decimal("600.00"), Decimal("100.00")}
-    assert 'name="closed_from" id="id_closed_from" value="2026-03-01"' in deals.content.decode()  # kept in the form
+    assert (
+        'name="closed_from" id="id_closed_from" value="2026-03-01"' in deals.content.decode()
+    )  # kept in the form
 
 
 def test_api_and_export_give_the_same_numbers(q1, client: WebClient, api_token):
