@@ -99,3 +99,9 @@ def report_detail(request: HttpRequest, report: str) -> dict[str, Any]:
         "filters": result.filters.values(),
         "figures": [figure.as_json() for figure in result.figures],
     }
+
+
+# The plans' records (activity plans, sales plans, client forecasts) under /api/v1/plans/.
+from clientela.analytics.plans_api import router as plans_router  # noqa: E402
+
+router.add_router("", plans_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.analytics import views
+from clientela.analytics import plans_urls, views
 
 app_name = "analytics"
 
@@ -8,3 +8,4 @@ urlpatterns: list = [
     path("reports/", views.report_index, name="index"),
     path("reports/<slug:report>/", views.report_page, name="report"),
 ]
+urlpatterns += plans_urls.urlpatterns

@@ -32,6 +32,7 @@ NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     ("retention:dashboard", _("Retention"), "ti-heart-handshake", "work_records"),
     ("retention:renewals", _("Renewals"), "ti-refresh", "work_records"),
     ("analytics:index", _("Reports"), "ti-chart-bar", None),
+    ("analytics:plans", _("Plans"), "ti-target-arrow", "view_deal_amounts"),
     ("deals:stats", _("Analytics"), "ti-chart-funnel", "view_deal_amounts"),
     ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
 ]

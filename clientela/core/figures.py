@@ -136,6 +136,11 @@ class Figure:
         """Each row's cells: text in the reader's locale, its link, and whether it is a number."""
         return [self._cells(row) for row in self.rows]
 
+    def table_rows(self) -> list[dict[str, Any]]:
+        """`table()` with each row's `_mark` (a row to highlight, e.g. below its plan: the text
+        says why and is shown beside the row)."""
+        return [{"cells": self._cells(row), "mark": row.get("_mark") or ""} for row in self.rows]
+
     def footer_cells(self) -> list[dict[str, Any]] | None:
         return self._cells(self.footer) if self.footer else None
 

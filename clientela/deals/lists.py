@@ -99,6 +99,8 @@ DEALS = ListSpec(
             api=False,
         ),
         DateRange("created", field="created_at", page=False, api=False),
+        # Deals won or lost between two days (the reports' drill-down: won/lost in a period).
+        DateRange("closed", field="closed_at", from_label=_("Closed from"), to_label=_("Closed to")),
     ],
     orderings={
         "-created": ("-created_at", "-id"),

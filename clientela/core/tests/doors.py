@@ -195,6 +195,18 @@ DOORS: dict[str, Door] = {
     "analytics:report": Door(WORKERS),
     "GET /api/v1/reports": Door(ALL),
     "GET /api/v1/reports/{report}": Door(WORKERS),
+    # Plans (analytics): heads and admins set activity and sales plans, sellers see theirs and
+    # enter their clients' forecasts; marketers see no money.
+    "analytics:plans": Door(WORKERS),
+    "analytics:plan_activity_save": Door(HEADS),
+    "analytics:plan_sales_save": Door(HEADS),
+    "analytics:plan_forecast_save": Door(WORKERS, data={"client": "@client", "month": "", "amount": "1"}),
+    "GET /api/v1/plans/activity": Door(WORKERS),
+    "PUT /api/v1/plans/activity": Door(HEADS, data={"user": "@user"}),
+    "GET /api/v1/plans/sales": Door(WORKERS),
+    "PUT /api/v1/plans/sales": Door(HEADS, data={"team": "@team"}),
+    "GET /api/v1/plans/forecasts": Door(WORKERS),
+    "PUT /api/v1/plans/forecasts": Door(WORKERS, data={"client": "@client"}),
     "retention:alert_acknowledge": Door(HEADS, record="leak_alert", data={"next": "/"}),
     "retention:settings": Door(HEADS),
     "leads:assign": Door(HEADS, record="lead"),

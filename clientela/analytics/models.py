@@ -1,0 +1,5 @@
+"""The analytics app's records; each part keeps its models in its own module."""
+
+from clientela.analytics.plans_models import ActivityPlan, ClientForecast, SalesPlan
+
+__all__ = ["ActivityPlan", "ClientForecast", "SalesPlan"]
