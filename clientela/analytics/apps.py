@@ -11,3 +11,9 @@ class AnalyticsConfig(AppConfig):
         # Every report declares itself in its own module (`reports/<name>.py`) and registers on
         # import; the engine (`engine.REPORTS`) is the one list the pages and the API walk.
         from clientela.analytics import reports  # noqa: F401
+
+        # The dashboard: its tiles (`dashboard.DASHBOARD_TILES`), the blocks on the home and
+        # profile pages, the weekly digest's job and its API operations.
+        from clientela.analytics.dashboard_views import register_dashboard
+
+        register_dashboard()
