@@ -492,7 +492,7 @@ register_tile(
 )
 register_tile(
     DashboardTile(
-        "won", gettext_lazy("Won"), won, 60, HEADS, report="sales-plan", money=True, icon="ti-trophy"
+        "won", gettext_lazy("Won deals"), won, 60, HEADS, report="sales-plan", money=True, icon="ti-trophy"
     )
 )
 register_tile(

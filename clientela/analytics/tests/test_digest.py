@@ -17,6 +17,7 @@ from clientela.core.audit import AuditEntry
 from clientela.core.errors import PermissionDeniedError
 from clientela.core.periodic import PERIODIC_JOBS
 from clientela.core.roles import Role
+from clientela.leads.models import Lead
 from clientela.leads.services.lifecycle import lead_create
 
 UTC = dt.UTC
@@ -35,7 +36,7 @@ def heads(world):
     head.language = "ro"
     head.save(update_fields=["language"])
     other = make_user("hsouth", Role.HEAD, world.south, first_name="Gábor", language="hu")
-    lead_create(
+    lead = lead_create(
         by=None,
         fields={
             "first_name": "Ana",
@@ -45,6 +46,7 @@ def heads(world):
         },
         owner=world.manager_north,
     )
+    Lead.objects.filter(pk=lead.pk).update(created_at=dt.datetime(2026, 3, 5, 10, tzinfo=UTC))
     return world, head, other
 
 
@@ -76,7 +78,7 @@ def test_the_letter_is_in_the_heads_language_with_html_and_text(heads):
     assert "/reports/lifecycle-funnel/" in letter.body
     html, mimetype = letter.alternatives[0]
     assert mimetype == "text/html"
-    assert "<table" in html and "Lead-uri noi" in html
+    assert "<table" in html and "Lead-uri noi" in html and '<html lang="ro">' in html
     assert 'href="http' in html and "/reports/lifecycle-funnel/" in html
     # The head's dashboard: 1 new lead in North this month, none in the same days before.
     assert "Lead-uri noi: 1 " in letter.body
