@@ -26,8 +26,9 @@ month's last day when it is shorter), so that counts and sums compare like with 
 * *pipeline value*: the open deals' amounts now, against the deals open at the start of the
   period; *won*: deals won (closed) in the period — both in the base currency at today's rates,
   amounts in a currency without a rate are left out and said so;
-* *active clients*: clients new or active now (`clients.status`), against those active at the
-  start of the period (the status history, `retention.leak`);
+* *active clients*: clients new or active at the end of today, against those at the start of
+  the period — both from the status history (`retention.leak`; the history is kept by
+  retention's hourly sweep, so a client's passing to passive shows within the hour);
 * *leak rate* (`retention.leak`): clients lost in the period / active at its start; *NPS*
   (`retention.satisfaction`): promoters − detractors over the NPS answers given in the period.
 
@@ -277,20 +278,22 @@ def _sums(rows: Any, keys: tuple[str, ...]) -> dict[str, list[tuple[str, Decimal
 
 
 def _leak(ctx: DashboardContext) -> dict[str, tuple[int, int]]:
-    """(active at the start, lost) of both periods, from the status history in one query."""
+    """(active at the start, lost) of both periods, and the clients active at the end of today
+    ("after"), from the status history in one query."""
     if "leak" not in ctx.cache:
         from clientela.retention import leak
 
         previous = ctx.previous_period or ctx.period
+        after = ctx.period.last + dt.timedelta(days=1)
         spans = [
             leak.Period("custom", previous.first, previous.last, previous.zone),
             leak.Period("custom", ctx.period.first, ctx.period.last, ctx.period.zone, complete=False),
+            leak.Period("custom", after, after, ctx.period.zone, complete=False),
         ]
-        filters = leak.LeakFilters(
-            team=ctx.filters.team, owner=ctx.viewer.pk if ctx.is_manager else ctx.filters.manager
-        )
-        counts = leak.leak_counts(ctx.viewer, spans, filters).get("", [(0, 0), (0, 0)])
-        ctx.cache["leak"] = {"before": counts[0], "now": counts[1]}
+        owner = ctx.viewer.pk if ctx.is_manager else ctx.filters.manager
+        filters = leak.LeakFilters(team=ctx.filters.team, owner=owner)
+        counts = leak.leak_counts(ctx.viewer, spans, filters).get("", [(0, 0)] * len(spans))
+        ctx.cache["leak"] = {"before": counts[0], "now": counts[1], "after": counts[2]}
     return dict(ctx.cache["leak"])
 
 
@@ -322,8 +325,8 @@ def conversion(ctx: DashboardContext) -> TileValue:
 
 
 def pipeline_value(ctx: DashboardContext) -> TileValue:
-    """Open deals now, against the deals open when the previous period began — no: when this
-    period began (the value the month started with)."""
+    """The open deals' amounts now, against the deals that were open when this period began
+    (created before its start, and still open or closed after it)."""
     from clientela.deals.choices import DealStatus
 
     start = ctx.period.start
@@ -368,14 +371,10 @@ def won(ctx: DashboardContext) -> TileValue:
 
 
 def active_clients(ctx: DashboardContext) -> TileValue:
-    from clientela.clients.choices import ClientStatus
-    from clientela.clients.status import status_condition
-
-    now = ctx.clients().filter(
-        status_condition(ClientStatus.NEW) | status_condition(ClientStatus.ACTIVE), is_archived=False
-    )
-    active_at_start, _lost = _leak(ctx)["now"]
-    return TileValue(now.count(), active_at_start)
+    """New or active clients at the end of today, against the start of the period — both read
+    from the status history (the same base as the leak rate), so the two compare like with like."""
+    counts = _leak(ctx)
+    return TileValue(counts["after"][0], counts["now"][0])
 
 
 def leak_rate(ctx: DashboardContext) -> TileValue:
