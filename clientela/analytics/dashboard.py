@@ -250,14 +250,16 @@ def _within_hour(rows: list[tuple[int | None, bool, bool, bool]]) -> Decimal | N
     return percent(fast, decided)
 
 
-def _base_amount(amounts: list[tuple[str, Decimal]], today: dt.date | None) -> tuple[Decimal, str, str]:
+def _base_amount(ctx: DashboardContext, amounts: list[tuple[str, Decimal]]) -> tuple[Decimal, str, str]:
     """Amounts per currency as one sum in the base currency, the base, and a note on the
-    currencies left out for want of a rate."""
+    currencies left out for want of a rate (today's rates, read once per dashboard)."""
     from clientela.deals.rates.selectors import base_currency, convert, rates_on
 
     base = base_currency()
     needs_rates = any(currency != base for currency, _amount in amounts)
-    rates = rates_on(today) if needs_rates else {}
+    if needs_rates and "rates" not in ctx.cache:
+        ctx.cache["rates"] = rates_on(ctx.today)
+    rates = ctx.cache.get("rates", {}) if needs_rates else {}
     total = convert(amounts, rates=rates, base=base)
     missing = sorted({part.currency for part in total.missing})
     note = (
@@ -344,8 +346,8 @@ def pipeline_value(ctx: DashboardContext) -> TileValue:
         )
     )
     sums = _sums(rows, ("now", "before"))
-    now, base, note = _base_amount(sums["now"], ctx.today)
-    before, _base, note_before = _base_amount(sums["before"], ctx.today)
+    now, base, note = _base_amount(ctx, sums["now"])
+    before, _base, note_before = _base_amount(ctx, sums["before"])
     return TileValue(now, before, kind="money", currency=base, note=note or note_before)
 
 
@@ -365,8 +367,8 @@ def won(ctx: DashboardContext) -> TileValue:
         )
     )
     sums = _sums(rows, ("now", "before"))
-    now, base, note = _base_amount(sums["now"], ctx.today)
-    before, _base, note_before = _base_amount(sums["before"], ctx.today)
+    now, base, note = _base_amount(ctx, sums["now"])
+    before, _base, note_before = _base_amount(ctx, sums["before"])
     return TileValue(now, before, kind="money", currency=base, note=note or note_before)
 
 

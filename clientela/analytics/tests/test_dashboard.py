@@ -339,3 +339,15 @@ def test_api_returns_the_same_tiles(march, api_token):
     other = web.get(f"/api/v1/dashboard?team={march.south.pk}", headers=api_token(march.head_north))
     assert other.status_code == 422
     assert "team" in other.json().get("errors", other.json())
+
+
+def test_the_dashboard_reads_few_grouped_queries(march, django_assert_max_num_queries):
+    head = _fresh(march.head_north)
+    # leads (new + converted), clocks, pipeline, won, status history, NPS: one grouped query each
+    # whatever the number of records, each scoped by the head's teams (one small query each), and
+    # the exchange rates once (RON has no rate).
+    with django_assert_max_num_queries(13):
+        assert len(dashboard_for(head, today=TODAY).tiles) == 9
+    mara = _fresh(march.manager_north)
+    with django_assert_max_num_queries(5):
+        strip_for(mara, today=TODAY)
