@@ -52,6 +52,8 @@ TEAM = "team"
 # Small blocks the apps above add under the work list (retention: the coming week's greetings):
 # `fn(request) -> str`, rendered HTML, or "" when there is nothing to show.
 HOME_BLOCKS: Hook[Callable[[Any], str]] = Hook("activities.home_blocks")
+# The same, shown above the work list (analytics: the dashboard, or a manager's own figures).
+HOME_TOP_BLOCKS: Hook[Callable[[Any], str]] = Hook("activities.home_top_blocks")
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
@@ -117,6 +119,7 @@ def worklist_context(request: AuthedRequest, *, now: dt.datetime | None = None) 
         "now": work.now,
         "zone": work.zone,
         "blocks": [html for block in HOME_BLOCKS if (html := block(request))],
+        "top_blocks": [html for block in HOME_TOP_BLOCKS if (html := block(request))],
     }
 
 

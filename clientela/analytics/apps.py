@@ -15,4 +15,9 @@ class AnalyticsConfig(AppConfig):
             reports,  # noqa: F401
         )
 
-        plans_views.register()  # this month's plan progress under the work list
+        # The dashboard: its tiles (`dashboard.DASHBOARD_TILES`), the blocks on the home and
+        # profile pages, the weekly digest's job and its API operations.
+        from clientela.analytics.dashboard_views import register_dashboard
+
+        register_dashboard()
+        plans_views.register()  # this month's plan progress under the work list, its tiles

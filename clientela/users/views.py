@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clientela.core.errors import BusinessError
 from clientela.core.forms import add_business_error
+from clientela.core.hooks import Hook
 from clientela.core.http import AuthedRequest
 from clientela.core.permissions import user_can
 from clientela.core.roles import Role
@@ -90,6 +92,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Cards the apps above add to a person's profile page (analytics: the weekly digest opt-in):
+# `fn(request) -> str`, rendered HTML, or "" when there is nothing to show.
+PROFILE_BLOCKS: Hook[Any] = Hook("users.profile_blocks")
+
+
+def _profile_blocks(request: AuthedRequest) -> list[str]:
+    return [html for block in PROFILE_BLOCKS if (html := block(request))]
+
+
 @login_required
 def profile(request: AuthedRequest) -> HttpResponse:
     # The form edits a copy: services compare against the stored record to audit what changed.
@@ -104,7 +115,11 @@ def profile(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Profile saved."))
             return redirect("users:profile")
     tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
-    return render(request, "users/profile.html", {"form": form, "token_form": token_form, "tokens": tokens})
+    return render(
+        request,
+        "users/profile.html",
+        {"form": form, "token_form": token_form, "tokens": tokens, "blocks": _profile_blocks(request)},
+    )
 
 
 @login_required
@@ -123,6 +138,7 @@ def token_create(request: AuthedRequest) -> HttpResponse:
             "token_form": TokenCreateForm(),
             "tokens": tokens,
             "new_token": raw,
+            "blocks": _profile_blocks(request),
         },
     )
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from clientela.activities.acknowledgement import ACKNOWLEDGEMENT_LETTER
 from clientela.activities.hooks import TASK_COMPLETED, TASK_OUTCOMES
 from clientela.activities.models import Task
-from clientela.activities.worklist_views import HOME_BLOCKS
+from clientela.activities.worklist_views import HOME_BLOCKS, HOME_TOP_BLOCKS
 from clientela.clients.hooks import client_handed_over, status_decisions, status_history
 from clientela.clients.selectors import HANDOVER_SUMMARY_PARTS
 from clientela.clients.status import LAST_CONTACT_SOURCES, STATUS_LIMITS
@@ -27,6 +27,7 @@ from clientela.leads.models import Lead, RefusalReason
 from clientela.leads.services.merge import lead_merge
 from clientela.leads.services.refuse import lead_postpone, lead_refuse
 from clientela.retention.hooks import CLIENT_LOST, DASHBOARD_TILES
+from clientela.users.views import PROFILE_BLOCKS
 
 
 def _lead(world, **fields) -> Lead:
@@ -81,7 +82,7 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
         lead_hooks.LEAD_CLOSED, lead_hooks.LEADS_MERGED, lead_hooks.LEAD_NEXT_STEP,
         lead_hooks.LEAD_CONVERTED, lead_hooks.CONVERSION_REASONS, DEAL_WON, OFFER_GUARD,
         TASK_OUTCOMES, TASK_COMPLETED, HOME_BLOCKS, HOME_BANNERS, STATUS_LIMITS, status_history,
-        status_decisions, CLIENT_LOST, DASHBOARD_TILES,
+        status_decisions, CLIENT_LOST, DASHBOARD_TILES, HOME_TOP_BLOCKS, PROFILE_BLOCKS,
     ]  # fmt: skip
     assert [hook.name for hook in hooks if len(hook) == 0] == []
     # Every sweep the product relies on is scheduled (a missing registration means the work
@@ -89,7 +90,7 @@ def test_every_hook_a_lower_app_calls_has_its_provider_registered():
     assert sorted(job.task.func.__name__ for job in PERIODIC_JOBS) == [
         "classify_clients_nightly", "notify_overdue_receivables", "plan_due_offers", "poll_mailbox",
         "raise_due_renewals", "rescore_open_leads", "return_postponed_leads", "send_due_surveys",
-        "send_notification_digests", "sweep_clocks", "sweep_greetings", "sweep_keep_alive",
-        "sweep_leak_alerts", "sweep_reminders", "sync_status_history",
+        "send_notification_digests", "sweep_clocks", "sweep_digests", "sweep_greetings",
+        "sweep_keep_alive", "sweep_leak_alerts", "sweep_reminders", "sync_status_history",
     ]  # fmt: skip
     assert len(DEMO_LOADERS) == 7

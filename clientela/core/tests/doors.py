@@ -207,6 +207,14 @@ DOORS: dict[str, Door] = {
     "PUT /api/v1/plans/sales": Door(HEADS, data={"team": "@team"}),
     "GET /api/v1/plans/forecasts": Door(WORKERS),
     "PUT /api/v1/plans/forecasts": Door(WORKERS, data={"client": "@client"}),
+    # The dashboard: tiles for heads, admins and marketers; the strip of a manager's own figures;
+    # the weekly digest's opt-in for heads. The API's dashboard answers each role its own kind.
+    "analytics:dashboard_tiles": Door(INTAKE),
+    "analytics:dashboard_strip": Door(OWNER),
+    "analytics:digest_toggle": Door(frozenset({Role.HEAD}), data={"on": "0", "next": "/"}),
+    "GET /api/v1/dashboard": Door(ALL),
+    "GET /api/v1/dashboard/digest": Door(frozenset({Role.HEAD})),
+    "PUT /api/v1/dashboard/digest": Door(frozenset({Role.HEAD}), data={"weekly": False}),
     "retention:alert_acknowledge": Door(HEADS, record="leak_alert", data={"next": "/"}),
     "retention:settings": Door(HEADS),
     "leads:assign": Door(HEADS, record="lead"),
