@@ -136,6 +136,11 @@ class Figure:
         """Each row's cells: text in the reader's locale, its link, and whether it is a number."""
         return [self._cells(row) for row in self.rows]
 
+    def marked_table(self) -> list[dict[str, Any]]:
+        """`table` with whether each row is highlighted (a row's `_mark`: worse than planned, a
+        bottleneck); the row should also say why in one of its columns."""
+        return [{"cells": self._cells(row), "mark": bool(row.get("_mark"))} for row in self.rows]
+
     def footer_cells(self) -> list[dict[str, Any]] | None:
         return self._cells(self.footer) if self.footer else None
 

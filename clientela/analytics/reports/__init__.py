@@ -1,3 +1,3 @@
 """The reports, one module each; importing this package registers them all (engine.REPORTS)."""
 
-from clientela.analytics.reports import activity  # noqa: F401
+from clientela.analytics.reports import activity, marketing  # noqa: F401
