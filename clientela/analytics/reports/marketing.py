@@ -28,7 +28,7 @@ index range on `created_at` from the first import's start, then the `import_job`
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Min, Q
@@ -321,12 +321,12 @@ def plan_against_actual(ctx: ReportContext) -> Figure:
             spend[part.channel] += part.amount
     rows = []
     for channel in sorted(target, key=lambda c: str(labels.get(c, c))):
-        planned = target[channel].quantize(Decimal("0.1"))
+        planned = int(target[channel].quantize(Decimal(1), rounding=ROUND_HALF_UP))
         actual = leads.get(channel, 0)
         money = budget.get(channel)
         acceptable = cents(money / target[channel]) if money is not None and target[channel] else None
         cpl = _cost(spend.get(channel), actual)
-        short = actual < target[channel]
+        short = actual < planned
         dear = cpl is not None and acceptable is not None and cpl > acceptable
         status = []
         if short:
@@ -338,10 +338,10 @@ def plan_against_actual(ctx: ReportContext) -> Figure:
                 "channel": labels.get(channel, channel),
                 "target": planned,
                 "leads": actual,
-                "done": percent(actual, target[channel]),
+                "done": percent(actual, planned),
                 "acceptable": acceptable,
                 "cpl": cpl,
-                "status": "; ".join(status) if status else _("On plan"),
+                "status": " · ".join(status) if status else _("On plan"),
                 "_mark": bool(status),
                 "_links": {"leads": ctx.link("leads:list", dates="created", source=channel)},
             }
@@ -351,7 +351,7 @@ def plan_against_actual(ctx: ReportContext) -> Figure:
         title=_("Marketing plan against actual"),
         columns=[
             Column("channel", _("Channel")),
-            Column("target", _("Target leads"), kind="decimal"),
+            Column("target", _("Target leads"), kind="int"),
             Column("leads", _("Leads"), kind="int"),
             Column("done", _("Of target"), kind="percent"),
             Column(
@@ -365,8 +365,8 @@ def plan_against_actual(ctx: ReportContext) -> Figure:
         rows=rows,
         chart=Chart(kind="bar", x="channel", series=["target", "leads"]) if rows else None,
         note=_(
-            "A month's plan counts for the days of the period in that month. Highlighted: below "
-            "the target or leads dearer than the acceptable cost."
+            "A month's plan counts for the days of the period in that month (targets rounded to "
+            "whole leads). Highlighted: below the target or leads dearer than the acceptable cost."
         ),
         empty=_("No marketing plan for this period yet."),
     )
@@ -450,7 +450,7 @@ def build(ctx: ReportContext) -> list[Figure]:
 REPORT = register(
     Report(
         key="marketing",
-        title=gettext_lazy("Marketing"),
+        title=gettext_lazy("Marketing report"),
         summary=gettext_lazy(
             "Leads, interests and clients per channel and campaign, cost per lead and per client "
             "from the campaign spend, the marketing plan against actual and the yield of each "

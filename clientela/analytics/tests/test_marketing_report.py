@@ -206,10 +206,10 @@ def test_plan_against_actual_highlights_what_is_worse(march):
     )
     rows = _rows(_figure(march.admin, "marketing-plan"), "channel")
     web, cold = rows["Web form"], rows["Cold call"]
-    assert (web["target"], web["leads"], str(web["done"])) == (D("5.0"), 4, "80.0")
+    assert (web["target"], web["leads"], str(web["done"])) == (5, 4, "80.0")
     assert web["acceptable"] == D("60.00") and web["cpl"] == D("65.00")
     assert web["_mark"] is True and "Below target" in web["status"] and "more than planned" in web["status"]
-    assert (cold["target"], cold["leads"], cold["cpl"], cold["_mark"]) == (D("2.0"), 2, D("155.00"), False)
+    assert (cold["target"], cold["leads"], cold["cpl"], cold["_mark"]) == (2, 2, D("155.00"), False)
     # the head of North sees North's plan only
     assert set(_rows(_figure(march.head_north, "marketing-plan"), "channel")) == {"Web form"}
 
@@ -236,7 +236,7 @@ def test_plan_across_a_month_boundary_is_prorated(world, settings):
     period = {"period": "custom", "from": "2026-03-16", "to": "2026-04-15"}
     web = _figure(world.admin, "marketing-plan", period).rows[0]
     # 16 March days of 31 (16 leads) + 15 April days of 30 (15 leads)
-    assert web["target"] == D("31.0") and web["leads"] == 1
+    assert web["target"] == 31 and web["leads"] == 1
     # (16 × 60 + 15 × 30) / 31 = 1410 / 31
     assert web["acceptable"] == D("45.48")
     assert web["cpl"] is None and web["_mark"] is True  # below target, no spend
