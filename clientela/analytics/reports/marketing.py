@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -380,16 +381,19 @@ def import_yield(ctx: ReportContext) -> Figure:
         ctx.in_period(ImportJob.objects.restrict(ctx.viewer), "created_at")
         .filter(kind=ImportKind.LEADS, dry_run=False)
         .filter(**({"team_id": ctx.filters.team} if ctx.filters.team else {}))
-        .only("id", "original_name", "created_at", "total_rows", "rejected_count", "status")
+        .only("id", "original_name", "created_at", "finished_at", "total_rows", "status")
         .order_by("-created_at", "-id")[:200]
     )
     counts: dict[int, dict[str, int]] = {}
     if jobs:
+        # A file's leads are created while it runs: the window of the imports bounds the leads
+        # read (the `created_at` index; `import_job` itself is not indexed).
         since = min(job.created_at for job in jobs)
+        until = max(job.finished_at or timezone.now() for job in jobs)
         counts = {
             row["import_job_id"]: row
             for row in ctx.leads()
-            .filter(created_at__gte=since, import_job_id__in=[job.pk for job in jobs])
+            .filter(created_at__gte=since, created_at__lte=until, import_job_id__in=[job.pk for job in jobs])
             .filter(merged_into__isnull=True)
             .order_by()
             .values("import_job_id")
