@@ -158,7 +158,7 @@ def per_channel(ctx: ReportContext) -> Figure:
             "_links": {
                 "leads": ctx.link("leads:list", dates="created", source=channel),
                 "clients": ctx.link("leads:list", dates="created", source=channel, status=CONVERTED),
-                "interests": ctx.link("leads:interests", source=channel),
+                "interests": ctx.link("leads:interests", dates="created", source=channel),
             },
         }
         if other is not None:
@@ -198,6 +198,7 @@ def per_channel(ctx: ReportContext) -> Figure:
                 "clients": ctx.link(
                     "leads:list", dates="created", source=ctx.filters.source, status=CONVERTED
                 ),
+                "interests": ctx.link("leads:interests", dates="created", source=ctx.filters.source),
             },
         }
         if other is not None:
@@ -265,6 +266,9 @@ def per_campaign(ctx: ReportContext) -> Figure:
                         campaign=name,
                         source=ctx.filters.source,
                         status=CONVERTED,
+                    ),
+                    "interests": ctx.link(
+                        "leads:interests", dates="created", campaign=name, source=ctx.filters.source
                     ),
                 },
             }

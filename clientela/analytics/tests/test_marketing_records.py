@@ -268,3 +268,26 @@ def test_lead_list_filters_the_report_links_to(world, client: Client, api_token)
     assert f'name="import_job" value="{job.pk}"' in body
     # a bad value is ignored, never a 500
     assert client.get("/leads/", {"import_job": "abc"}).status_code == 200
+
+
+def test_interest_list_narrows_to_a_reports_link(world, client: Client):
+    from clientela.leads.models import Interest
+
+    inside = Interest.objects.create(name="Inside", source="web_form", campaign="Spring", team=world.north)
+    outside = Interest.objects.create(name="Outside", source="web_form", campaign="spring", team=world.north)
+    Interest.objects.filter(pk=inside.pk).update(created_at=dt.datetime(2026, 3, 5, 9, tzinfo=dt.UTC))
+    Interest.objects.filter(pk=outside.pk).update(created_at=dt.datetime(2026, 4, 5, 9, tzinfo=dt.UTC))
+    login(client, world.head_north)
+    page = client.get(
+        "/interests/",
+        {
+            "campaign": "SPRING",
+            "created_from": "2026-03-01",
+            "created_to": "2026-03-31",
+            "team": world.north.pk,
+        },
+    )
+    body = page.content.decode()
+    assert page.status_code == 200 and "Inside" in body and "Outside" not in body
+    assert 'name="created_to" value="2026-03-31"' in body
+    assert client.get("/interests/", {"created_from": "not a day"}).status_code == 200

@@ -338,3 +338,34 @@ def test_bad_filters_are_field_errors(march, client: Client, api_token):
     login(client, march.marketer_north)
     page = client.get("/reports/marketing/", {"team": march.south.pk})
     assert page.status_code == 422 and "source=cold_call" not in page.content.decode()
+
+
+def test_interest_links_open_the_interests_counted(march, api_token):
+    headers = api_token(march.admin)
+    web = _rows(_figure(march.admin, "marketing-channels"), "channel")["Web form"]
+    params = {k: v[0] for k, v in parse_qs(urlparse(web["_links"]["interests"]).query).items()}
+    assert params["created_from"] == "2026-03-01"
+    assert Client().get("/api/v1/interests", params, headers=headers).json()["count"] == web["interests"] == 2
+    spring = _rows(_figure(march.admin, "marketing-campaigns"), "campaign")["Spring"]
+    params = {k: v[0] for k, v in parse_qs(urlparse(spring["_links"]["interests"]).query).items()}
+    assert Client().get("/api/v1/interests", params, headers=headers).json()["count"] == 1
+
+
+def test_spend_in_another_currency_is_converted_at_the_periods_last_day_rate(march):
+    from clientela.deals.models import ExchangeRate
+
+    ExchangeRate.objects.create(base="EUR", currency="USD", rate=D("0.5"), valid_from=dt.date(2026, 3, 31))
+    ExchangeRate.objects.create(base="EUR", currency="USD", rate=D("0.9"), valid_from=dt.date(2026, 4, 1))
+    figure = _figure(march.admin, "marketing-channels")
+    web = _rows(figure, "channel")["Web form"]
+    # 999 USD over March at 0.5 (the rate of 31 March, not the later one) = 499.50, plus 260
+    assert web["spend"] == D("759.50")
+    assert web["cpl"] == D("189.88")  # 759.50 / 4 = 189.875
+    assert "USD" not in str(figure.note)
+
+
+def test_comparison_with_the_previous_month(march):
+    figure = _figure(march.admin, "marketing-channels", {**MARCH, "compare": "previous"})
+    web = _rows(figure, "channel")["Web form"]
+    assert web["previous"] == 1  # the lead of 28 February
+    assert str(web["change"]) == "300.0"
