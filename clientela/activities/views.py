@@ -320,7 +320,17 @@ TASK_FILTERS = {
     ),
     "upcoming": lambda tasks, now, today_end: tasks.filter(done_at__isnull=True, due_at__gte=today_end),
     "done": lambda tasks, now, today_end: tasks.filter(done_at__isnull=False),
+    "all": lambda tasks, now, today_end: tasks,
 }
+
+
+def _due_day(request: AuthedRequest, name: str) -> str:
+    """A `due_from`/`due_to` day of the query (the reports' drill-down), or "" when absent or bad."""
+    value = request.GET.get(name, "")
+    try:
+        return dt.date.fromisoformat(value).isoformat() if value else ""
+    except ValueError:
+        return ""
 
 
 def task_list_queryset(request: AuthedRequest) -> tuple[QuerySet[Task], dict[str, Any]]:
@@ -346,9 +356,23 @@ def task_list_queryset(request: AuthedRequest) -> tuple[QuerySet[Task], dict[str
         days=1
     )
     tasks = TASK_FILTERS[status](tasks, now, today_end)
+    # Due between two days (the reader's days), from a report's drill-down link.
+    due_from, due_to = _due_day(request, "due_from"), _due_day(request, "due_to")
+    if due_from:
+        tasks = tasks.filter(due_at__date__gte=due_from)
+    if due_to:
+        tasks = tasks.filter(due_at__date__lte=due_to)
     order = ("-done_at",) if status == "done" else ("due_at", "-priority")
     tasks = tasks.select_related("assignee", "lead", "client", "contact", "deal").order_by(*order, "id")
-    filters = {"scope": scope, "status": status, "kind": kind, "assignee": assignee, "is_head": is_head}
+    filters = {
+        "scope": scope,
+        "status": status,
+        "kind": kind,
+        "assignee": assignee,
+        "is_head": is_head,
+        "due_from": due_from,
+        "due_to": due_to,
+    }
     return tasks, filters
 
 
@@ -369,6 +393,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
                 ("today", _("Today")),
                 ("upcoming", _("Upcoming")),
                 ("done", _("Done")),
+                ("all", _("All")),
             ],
             "kinds": TaskKind.choices,
             "assignees": assignees,

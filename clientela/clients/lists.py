@@ -206,7 +206,8 @@ CLIENTS = ListSpec(
             empty=_("HQ and branches"),
             apply=_structure,
         ),
-        DateRange("created", field="created_at", page=False),
+        # On the page too: the reports' drill-down links to the clients created between two days.
+        DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
         StatusHistory(),
         # Value classes, kept nightly by retention's classification (see `Client.abc_class`).
         Choice("abc", _("ABC class"), choices=ABC_CHOICES, empty=_("Any class"), apply=_abc),

@@ -186,6 +186,18 @@ class Client(BusinessModel):
     rfm_m = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True, editable=False)
     first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True, editable=False)
     second_purchase_at = models.DateTimeField(_("second purchase"), null=True, blank=True, editable=False)
+    # Won deals to date at the latest rates (amounts without a rate left out) and the last of them:
+    # what the passive list shows and sorts by (a passive client buys nothing until it is active
+    # again, so the nightly figure is the live one).
+    value_to_date = models.DecimalField(
+        _("value to date"),
+        max_digits=18,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
+    )
+    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True, editable=False)
 
     is_archived = models.BooleanField(_("archived"), default=False)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
@@ -229,13 +241,21 @@ class Client(BusinessModel):
             # Value filters and figures (ABC class, RFM grid, concentration, first purchases).
             models.Index(
                 fields=["abc_class"],
-                include=["team", "owner"],
+                include=["team", "owner", "revenue_12m"],
                 condition=Q(is_archived=False),
                 name="client_abc_idx",
             ),
+            # The passive list, most valuable first: walked in order, the status read from the
+            # index.
+            models.Index(
+                fields=["-value_to_date", "name", "id"],
+                include=["team", "owner", "last_contact_at", "created_at", "last_purchase_at"],
+                condition=Q(lost_at__isnull=True, is_archived=False),
+                name="client_value_to_date_idx",
+            ),
             models.Index(
                 fields=["rfm_r", "rfm_f"],
-                include=["team", "owner", "rfm_m", "revenue_12m"],
+                include=["team", "owner", "rfm_m", "revenue_12m", "is_archived"],
                 condition=Q(rfm_r__isnull=False),
                 name="client_rfm_idx",
             ),

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clientela.comms.first_contact import OUTCOME_LABELS, lead_first_response
 from clientela.core.listspec import (
     Choice,
     Column,
@@ -24,7 +25,10 @@ from clientela.core.listspec import (
     Team,
     Text,
 )
+from clientela.deals.choices import DealStatus
+from clientela.deals.models import Deal
 from clientela.leads.choices import OPEN_STATUSES, LeadStatus, Origin, Source, Temperature
+from clientela.leads.completeness import filter_completeness
 from clientela.leads.models import Lead
 from clientela.users.selectors import owner_choices, team_choices
 
@@ -61,6 +65,18 @@ def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     return leads.filter(status_changed_at__gte=since)
 
 
+def _first_sale(leads: QuerySet[Lead], value: str) -> QuerySet[Lead]:
+    """Converted leads whose client has a won deal (`yes`) or not yet (`no`)."""
+    won = Exists(Deal.objects.filter(client_id=OuterRef("client_id"), status=DealStatus.WON))
+    return leads.filter(won) if value == "yes" else leads.filter(client__isnull=False).exclude(won)
+
+
+LEAD_COMPLETENESS = [
+    ("below", _("Below the norm (under 3 fields)")),
+    ("normal", _("Within the norm (3 fields or more)")),
+    ("complete", _("Complete (5 fields or more)")),
+]
+
 LEADS = ListSpec(
     name="leads",
     model=Lead,
@@ -86,6 +102,32 @@ LEADS = ListSpec(
         # Capitals do not matter: "Spring" finds the leads of "spring" (as the reports count).
         Text("campaign", _("Campaign"), max_length=100, lookup="campaign__iexact"),
         DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
+        # Drill-down from the reports: converted between two days, how the first response went
+        # (`comms.first_contact`), card completeness against the 3–5-field norm.
+        DateRange(
+            "converted", field="converted_at", from_label=_("Converted from"), to_label=_("Converted to")
+        ),
+        Choice(
+            "first_response",
+            _("First response"),
+            choices=list(OUTCOME_LABELS.items()),
+            empty=_("Any first response"),
+            apply=lambda leads, outcome: leads.filter(lead_first_response(outcome)),
+        ),
+        Choice(
+            "first_sale",
+            _("Client's first sale"),
+            choices=[("yes", _("The client has bought")), ("no", _("The client has not bought yet"))],
+            empty=_("Any"),
+            apply=_first_sale,
+        ),
+        Choice(
+            "completeness",
+            _("Card completeness"),
+            choices=LEAD_COMPLETENESS,
+            empty=_("Any completeness"),
+            apply=filter_completeness,
+        ),
         # The leads one import created (the marketing report's yield of each imported list).
         Ref("import_job", _("Import"), lookup="import_job_id", page=True),
         # API only: merged leads are left out unless asked for

@@ -155,7 +155,16 @@ def report_span(spans: list[leak.Period]) -> leak.Period:
 
 
 def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, by: str = "") -> list[Figure]:
-    rows = leak.leak_trend(user, spans, query.filters)
+    breakdown_by = by or ("team" if len(team_choices(user)) > 1 and not query.filters.team else "")
+    if not breakdown_by and role_of(user) in (Role.HEAD, Role.ADMIN) and not query.filters.owner:
+        breakdown_by = "owner"
+    if breakdown_by:
+        # The trend and its breakdown from one pass over the history.
+        grouped = leak.leak_counts(user, spans, query.filters, by=breakdown_by, total=True)
+        whole = grouped.pop(leak.TOTAL)
+        rows = leak.leak_trend(user, spans, query.filters, counts=whole)
+    else:
+        rows = leak.leak_trend(user, spans, query.filters)
     threshold = _threshold(user, query.filters)
     open_alerts = list(
         alerts_visible_to(user).filter(acknowledged_at__isnull=True).select_related("team")[:10]
@@ -203,11 +212,10 @@ def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, 
         extra={"alerts": open_alerts},
     )
     figures = [trend]
-    breakdown_by = by or ("team" if len(team_choices(user)) > 1 and not query.filters.team else "")
-    if not breakdown_by and role_of(user) in (Role.HEAD, Role.ADMIN) and not query.filters.owner:
-        breakdown_by = "owner"
     if breakdown_by:
         span = report_span(spans)
+        index = spans.index(span)
+        per_group = {group: [counts[index]] for group, counts in grouped.items()}
         figures.append(
             Figure(
                 key="leak-by",
@@ -219,7 +227,7 @@ def leak_figures(user: Any, query: leak.LeakQuery, spans: list[leak.Period], *, 
                     Column("lost", _("Lost"), kind="int"),
                     Column("rate", _("Leak rate"), kind="percent"),
                 ],
-                rows=leak.leak_breakdown(user, span, query.filters, breakdown_by),
+                rows=leak.leak_breakdown(user, span, query.filters, breakdown_by, counts=per_group),
                 chart=Chart(kind="hbar", x="group", series=["rate"], threshold=threshold),
                 empty=_("No clients in this period."),
             )

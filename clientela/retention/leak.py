@@ -32,9 +32,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When, Window
-from django.db.models.functions import Lead
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -44,7 +42,8 @@ from django.utils.translation import gettext_lazy
 from clientela.clients.choices import ClientStatus, RevenueBand
 from clientela.clients.models import Client
 from clientela.core.errors import BusinessError
-from clientela.core.permissions import Action
+from clientela.core.permissions import role_of, visible_team_ids
+from clientela.core.roles import Role
 from clientela.retention.leak_models import LeakPeriod
 from clientela.retention.models import ChurnReason, ClientStatusChange
 
@@ -275,74 +274,94 @@ def _group_expression(by: str) -> Any:
 
 
 def _history(viewer: Any) -> Any:
+    """The history rows a viewer's figures count: the clients their people *held at that moment*
+    (each row keeps the holder — owner and team — of its moment): a manager's own, a head's teams'
+    (and their own), everyone's for an admin. This is the leak's attribution (a client lost while
+    North held it is North's loss even if South holds it now) and reads the holder from the
+    history index alone, without joining today's clients."""
+    rows = ClientStatusChange.objects.all()
     if viewer is SYSTEM:
-        return ClientStatusChange.objects.all()
-    return ClientStatusChange.objects.restrict(viewer, Action.VIEW)
+        return rows
+    role = role_of(viewer)
+    if role == Role.ADMIN:
+        return rows
+    if role == Role.MANAGER:
+        return rows.filter(owner_id=viewer.pk)
+    if role == Role.HEAD:
+        return rows.filter(Q(team_id__in=visible_team_ids(viewer) or set()) | Q(owner_id=viewer.pk))
+    return rows.none()
+
+
+TOTAL = object()  # the key of the whole (all groups together) in `leak_counts(…, total=True)`
 
 
 def leak_counts(
-    viewer: Any, spans: list[Period], filters: LeakFilters, *, by: str = ""
+    viewer: Any, spans: list[Period], filters: LeakFilters, *, by: str = "", total: bool = False
 ) -> dict[Any, list[tuple[int, int]]]:
-    """`{group: [(active at start, lost), …one per span]}` in one query (group "" without `by`)."""
+    """`{group: [(active at start, lost), …one per span]}` (group "" without `by`); with `total`,
+    also the whole under `TOTAL` (a trend and its breakdown from one pass over the history).
+
+    Two grouped queries, whatever the number of spans: the clients whose new/active status was
+    in force at each span's start (a row is in force from `at` until `next_at`), and the clients
+    lost inside each span. Team and manager are the holder's at that moment (the row's). A
+    client has one status in force at a moment, so the whole's actives are the groups' sum; its
+    losses are counted apart (a client lost twice in a period, once in each of two groups, is
+    one loss of the whole)."""
     if not spans:
         return {}
-    rows = (
-        _history(viewer)
-        .filter(filters.client_condition())
-        .filter(at__lt=max(span.end for span in spans))
-        .order_by()
-        .annotate(
-            r_client=F("client_id"),
-            r_at=F("at"),
-            r_status=F("to_status"),
-            r_owner=F("owner_id"),
-            r_team=F("team_id"),
-            r_group=_group_expression(by),
-            r_next=Window(Lead("at"), partition_by=[F("client_id")], order_by=[F("at").asc(), F("id").asc()]),
-        )
-        .values("r_client", "r_at", "r_status", "r_owner", "r_team", "r_group", "r_next")
-    )
-    connection = connections[rows.db]
-    try:
-        inner, inner_params = rows.query.get_compiler(using=rows.db).as_sql()
-    except EmptyResultSet:  # the viewer sees no client at all
-        return {}
-
-    def moment(value: dt.datetime) -> Any:
-        return connection.ops.adapt_datetimefield_value(value)
-
-    selects: list[str] = []
-    params: list[Any] = []
-    for span in spans:
-        start, end = moment(span.start), moment(span.end)
-        selects.append(
-            "SUM(CASE WHEN r_at < %s AND (r_next IS NULL OR r_next >= %s) AND r_status IN (%s, %s) "
-            "THEN 1 ELSE 0 END)"
-        )
-        params += [start, start, *ACTIVE_STATUSES]
-        selects.append(
-            "COUNT(DISTINCT CASE WHEN r_status = %s AND r_at >= %s AND r_at < %s THEN r_client END)"
-        )
-        params += [LOST, start, end]
-    where: list[str] = []
-    where_params: list[Any] = []
+    rows = _history(viewer).filter(filters.client_condition())
     if filters.team:
-        where.append("r_team = %s")
-        where_params.append(filters.team)
+        rows = rows.filter(team_id=filters.team)
     if filters.owner:
-        where.append("r_owner = %s")
-        where_params.append(filters.owner)
-    sql = (
-        f"SELECT r_group, {', '.join(selects)} FROM ({inner}) AS history"  # noqa: S608 (our own SQL)
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + " GROUP BY r_group"
+        rows = rows.filter(owner_id=filters.owner)
+    rows = rows.order_by().annotate(r_group=_group_expression(by))
+    starts = [span.start for span in spans]
+    in_force = rows.filter(to_status__in=ACTIVE_STATUSES, at__lt=max(starts)).filter(
+        Q(next_at__isnull=True) | Q(next_at__gte=min(starts))
+    )
+    active = in_force.values("r_group").annotate(
+        **{
+            f"s{i}": Count(
+                "client_id", filter=Q(at__lt=start) & (Q(next_at__isnull=True) | Q(next_at__gte=start))
+            )
+            for i, start in enumerate(starts)
+        }
+    )
+    losses = rows.filter(
+        to_status=LOST, at__gte=min(span.start for span in spans), at__lt=max(span.end for span in spans)
+    )
+    lost = losses.values("r_group").annotate(
+        **{
+            f"s{i}": Count("client_id", distinct=True, filter=Q(at__gte=span.start, at__lt=span.end))
+            for i, span in enumerate(spans)
+        }
     )
     result: dict[Any, list[tuple[int, int]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params, *where_params])
-        for row in cursor.fetchall():
-            values = [int(value or 0) for value in row[1:]]
-            result[row[0]] = [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+    try:
+        active_rows, lost_rows = list(active), list(lost)
+    except EmptyResultSet:  # the viewer sees no client at all
+        return {}
+    empty = [0] * len(spans)
+    counted: dict[Any, tuple[list[int], list[int]]] = {}
+    for row in active_rows:
+        counted.setdefault(row["r_group"], (list(empty), list(empty)))[0][:] = [
+            row[f"s{i}"] for i in range(len(spans))
+        ]
+    for row in lost_rows:
+        counted.setdefault(row["r_group"], (list(empty), list(empty)))[1][:] = [
+            row[f"s{i}"] for i in range(len(spans))
+        ]
+    for group, (actives, losts) in counted.items():
+        result[group] = list(zip(actives, losts, strict=True))
+    if total:
+        whole = losses.aggregate(
+            **{
+                f"s{i}": Count("client_id", distinct=True, filter=Q(at__gte=span.start, at__lt=span.end))
+                for i, span in enumerate(spans)
+            }
+        )
+        actives = [sum(counts[i][0] for counts in result.values()) for i in range(len(spans))]
+        result[TOTAL] = [(actives[i], whole[f"s{i}"] or 0) for i in range(len(spans))]
     return result
 
 
@@ -371,10 +390,13 @@ def _lost_link(span: Period, filters: LeakFilters, reason: str = "") -> str:
     )
 
 
-def leak_trend(viewer: Any, spans: list[Period], filters: LeakFilters) -> list[dict[str, Any]]:
+def leak_trend(
+    viewer: Any, spans: list[Period], filters: LeakFilters, *, counts: list[tuple[int, int]] | None = None
+) -> list[dict[str, Any]]:
     """One row per period: start, end, active at start, lost, rate (None without a base),
-    with `_links` to the clients behind each number."""
-    counts = leak_counts(viewer, spans, filters).get("", [(0, 0)] * len(spans))
+    with `_links` to the clients behind each number (`counts`: already counted, one per span)."""
+    if counts is None:
+        counts = leak_counts(viewer, spans, filters).get("", [(0, 0)] * len(spans))
     rows = []
     for span, (active, lost) in zip(spans, counts, strict=True):
         rows.append(
@@ -407,11 +429,20 @@ def _group_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
     return {key: str(key) for key in keys}
 
 
-def leak_breakdown(viewer: Any, span: Period, filters: LeakFilters, by: str) -> list[dict[str, Any]]:
-    """The period's leak per team, personal manager (of the moment) or segment, highest rate first."""
+def leak_breakdown(
+    viewer: Any,
+    span: Period,
+    filters: LeakFilters,
+    by: str,
+    *,
+    counts: dict[Any, list[tuple[int, int]]] | None = None,
+) -> list[dict[str, Any]]:
+    """The period's leak per team, personal manager (of the moment) or segment, highest rate first
+    (`counts`: already counted per group for this one span)."""
     if by not in BREAKDOWNS or (by == "abc" and not has_abc()):
         raise invalid({"by": _("Choose what to break the figures down by.")})
-    counts = leak_counts(viewer, [span], filters, by=by)
+    if counts is None:
+        counts = leak_counts(viewer, [span], filters, by=by)
     labels = _group_labels(by, counts)
     rows = []
     for key, [(active, lost)] in counts.items():

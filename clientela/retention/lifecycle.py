@@ -47,7 +47,7 @@ from clientela.core.permissions import Action, require, require_record
 from clientela.core.zones import local_date, zone_of
 from clientela.retention import hooks
 from clientela.retention.choices import ChangeKind
-from clientela.retention.models import ChurnReason, ClientStatusChange, RetentionSettings
+from clientela.retention.models import ChurnReason, ClientStatusChange, RetentionSettings, refresh_next_at
 
 NEW, ACTIVE, PASSIVE, LOST = (
     ClientStatus.NEW.value,
@@ -421,13 +421,18 @@ def sync_history(*, now: dt.datetime | None = None, client_ids: Iterable[int] | 
             ):
                 batch.append(found.row())
             if len(batch) >= INSERT_BATCH:
-                ClientStatusChange.objects.bulk_create(batch)
-                added += len(batch)
+                added += _insert(batch)
                 batch = []
         if batch:
-            ClientStatusChange.objects.bulk_create(batch)
-            added += len(batch)
+            added += _insert(batch)
     return added
+
+
+def _insert(batch: list[ClientStatusChange]) -> int:
+    """Add the sweep's rows and chain them to their clients' other rows (`next_at`)."""
+    ClientStatusChange.objects.bulk_create(batch)
+    refresh_next_at({row.client_id for row in batch})
+    return len(batch)
 
 
 # --- Decisions: lost and won back -----------------------------------------------------------------
@@ -500,6 +505,7 @@ def client_lose(
     ClientStatusChange.objects.filter(
         client=client, at__gt=moment, kind__in=[ChangeKind.TIME, ChangeKind.CONTACT]
     ).delete()
+    refresh_next_at([client.pk])
     before = ClientStatusChange.objects.filter(client=client, at__lte=moment).order_by("-at", "-id").first()
     client_mark_lost(by=by, client=client, reason=code, note=note, lost_at=moment)
     change = ClientStatusChange.objects.create(
@@ -605,7 +611,7 @@ def status_counts_at(
     key (0 when none)."""
     rows = _filtered(_last_rows_at(viewer, moment), team, owner)
     counts = dict.fromkeys(ClientStatus.values, 0)
-    for status, number in rows.values_list("to_status").annotate(n=Count("id")).order_by():
+    for status, number in rows.values_list("to_status").annotate(n=Count("*")).order_by():
         counts[status] = number
     return counts
 

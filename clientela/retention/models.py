@@ -7,9 +7,12 @@ transition with the moment it happened (also the ones that happen by the passing
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from clientela.clients.choices import ClientStatus
@@ -21,7 +24,12 @@ class ClientStatusChange(models.Model):
     """One transition of a client's status, at the moment it happened.
 
     `owner` and `team` are the client's at that moment (a manager's leak counts the clients they
-    had when they were lost). The first row of a client has an empty `from_status`."""
+    had when they were lost). The first row of a client has an empty `from_status`.
+
+    `next_at` is the moment of the client's next change (None: the status is in force now), so
+    "which status was in force at a moment" is a range test on one row instead of a window over
+    the whole history. It is kept by `refresh_next_at`, called by every write of the history:
+    `save()` here, and the set-based sweep after its bulk inserts and deletes."""
 
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="status_changes"
@@ -30,6 +38,7 @@ class ClientStatusChange(models.Model):
     to_status = models.CharField(_("to"), max_length=16, choices=ClientStatus.choices)
     kind = models.CharField(_("how"), max_length=16, choices=ChangeKind.choices)
     at = models.DateTimeField(_("when"))
+    next_at = models.DateTimeField(_("until"), null=True, blank=True, editable=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,13 +80,58 @@ class ClientStatusChange(models.Model):
         indexes = [
             models.Index(fields=["client", "at"], name="ret_change_client_at_idx"),
             models.Index(
-                fields=["to_status", "at"], include=["team", "owner"], name="ret_change_status_at_idx"
+                # The leak counts read status, moment, end and holder from the index alone.
+                fields=["to_status", "at"],
+                include=["team", "owner", "next_at", "client"],
+                name="ret_change_status_at_idx",
             ),
             models.Index(fields=["at"], name="ret_change_at_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status} @ {self.at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        refresh_next_at([self.client_id])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        client_id = self.client_id
+        result = super().delete(*args, **kwargs)
+        refresh_next_at([client_id])
+        return result
+
+
+NEXT_AT_CHUNK = 500
+
+
+def refresh_next_at(client_ids: Iterable[int] | None = None) -> int:
+    """Set each history row's `next_at` to the moment of the same client's next row (ordered by
+    moment, then id), for these clients (None: every client). One UPDATE per chunk of clients;
+    returns the rows changed."""
+    table = ClientStatusChange._meta.db_table
+    different = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    ordered = (
+        f"SELECT id, LEAD(at) OVER (PARTITION BY client_id ORDER BY at, id) AS following "  # noqa: S608
+        f"FROM {table}"
+    )
+    chunks: list[list[int] | None]
+    if client_ids is None:
+        chunks = [None]
+    else:
+        ids = sorted({int(pk) for pk in client_ids if pk is not None})
+        chunks = [ids[i : i + NEXT_AT_CHUNK] for i in range(0, len(ids), NEXT_AT_CHUNK)]
+    changed = 0
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            where = f" WHERE client_id IN ({', '.join(['%s'] * len(chunk))})" if chunk else ""
+            cursor.execute(
+                f"UPDATE {table} SET next_at = n.following FROM ({ordered}{where}) AS n "  # noqa: S608
+                f"WHERE {table}.id = n.id AND {table}.next_at {different} n.following",
+                chunk or [],
+            )
+            changed += max(cursor.rowcount, 0)
+    return changed
 
 
 class ChurnReason(models.Model):

@@ -2,8 +2,9 @@
 
 * **The passive list** (`PASSIVE`, a `core.listspec` ListSpec): working clients whose status is
   *passive* by `clients.status` (no purchase and no contact for the configured time), with their
-  value (won deals to date in the base currency, at today's rates), last purchase (the latest won
-  deal), last contact and personal manager; filters team, manager, industry, country, search.
+  value (won deals to date in the base currency, at the latest rates) and last purchase (the
+  latest won deal) as the nightly classification stored them (`retention.value`), last contact
+  and personal manager; filters team, manager, industry, country, search.
 * **`reactivation_tasks_create`** — one reactivation call task per chosen passive client, for its
   personal manager: one transaction, one bulk audit entry. Each task is a `Reactivation` row too,
   which the rate counts.
@@ -27,20 +28,16 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import (
     Case,
-    DateTimeField,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
+from django.db.models.functions import NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -63,9 +60,6 @@ from clientela.core.permissions import Action, can, role_of, user_can
 from clientela.core.roles import Role
 from clientela.core.texts import Message, define, stored
 from clientela.core.zones import zone_of
-from clientela.deals.choices import DealStatus
-from clientela.deals.models import Deal
-from clientela.deals.rates.selectors import base_currency, rates_on
 from clientela.retention.greetings_models import Reactivation
 from clientela.retention.models import RetentionPolicy
 from clientela.users.models import User
@@ -83,48 +77,19 @@ MONEY = DecimalField(max_digits=20, decimal_places=2)
 # --- The passive list ----------------------------------------------------------------------------
 
 
-def value_expression(*, rates: dict[str, Any] | None = None, base: str | None = None) -> Subquery:
-    """A client's won deals to date in the base currency (at the latest rates on or before today);
-    amounts in a currency without a rate are left out."""
-    base = base or base_currency()
-    rates = rates_on() if rates is None else rates
-    whens = [When(currency=base, then=F("amount"))]
-    whens += [
-        When(currency=code, then=ExpressionWrapper(F("amount") * Value(rate.rate), output_field=MONEY))
-        for code, rate in rates.items()
-        if code != base
-    ]
-    won = (
-        Deal.objects.filter(client=OuterRef("pk"), status=DealStatus.WON)
-        .order_by()
-        .values("client")
-        .annotate(total=Sum(Case(*whens, default=None, output_field=MONEY)))
-        .values("total")
-    )
-    return Subquery(won, output_field=MONEY)
-
-
-def _last_purchase() -> Subquery:
-    won = (
-        Deal.objects.filter(client=OuterRef("pk"), status=DealStatus.WON)
-        .order_by()
-        .values("client")
-        .annotate(last=Max("closed_at"))
-        .values("last")
-    )
-    return Subquery(won, output_field=DateTimeField())
-
-
 def passive_clients(clients: QuerySet[Client], *, now: dt.datetime | None = None) -> QuerySet[Client]:
     """The working clients among `clients` that are passive now."""
     return clients.filter(status_condition(ClientStatus.PASSIVE, now=now), is_archived=False)
 
 
 def _passive_rows(clients: QuerySet[Client], values: ListValues, viewer: Any) -> QuerySet[Client]:
+    # Value and last purchase as the nightly classification stored them (`retention.value`): a
+    # passive client has bought nothing since, and the list walks the value index in order
+    # instead of totalling every passive client's deals to sort them.
     return (
         passive_clients(clients)
         .select_related("owner", "team")
-        .annotate(value=value_expression(), last_purchase_at=_last_purchase())
+        .annotate(value=NullIf(F("value_to_date"), Value(0, output_field=MONEY)))
     )
 
 
@@ -140,8 +105,8 @@ PASSIVE = ListSpec(
         Text("country", gettext_lazy("Country"), max_length=60, clean=country_code),
     ],
     orderings={
-        "-value": (F("value").desc(nulls_last=True), "name", "id"),
-        "value": (F("value").asc(nulls_first=True), "name", "id"),
+        "-value": ("-value_to_date", "name", "id"),
+        "value": ("value_to_date", "name", "id"),
         "name": ("name", "id"),
         "-name": ("-name", "-id"),
         "last_contact": ("last_contact_at", "id"),

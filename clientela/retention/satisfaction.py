@@ -227,10 +227,10 @@ def satisfaction_figures(
         rows.annotate(bucket=PERIODS[period]("answered_at", tzinfo=zone))
         .values("bucket", "kind")
         .annotate(
-            n=Count("id"),
-            promoters=Count("id", filter=Q(score__gte=PROMOTER_MIN)),
-            detractors=Count("id", filter=Q(score__lte=DETRACTOR_MAX)),
-            satisfied=Count("id", filter=Q(score__gte=SATISFIED_MIN)),
+            n=Count("*"),
+            promoters=Count("score", filter=Q(score__gte=PROMOTER_MIN)),
+            detractors=Count("score", filter=Q(score__lte=DETRACTOR_MAX)),
+            satisfied=Count("score", filter=Q(score__gte=SATISFIED_MIN)),
             score_sum=Sum("score"),
             index_sum=Sum("index_value"),
         )

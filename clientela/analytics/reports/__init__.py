@@ -1,3 +1,9 @@
 """The reports, one module each; importing this package registers them all (engine.REPORTS)."""
 
-from clientela.analytics.reports import activity, marketing  # noqa: F401
+from clientela.analytics.reports import (
+    activity,  # noqa: F401
+    completeness,  # noqa: F401
+    marketing,  # noqa: F401
+    speed,  # noqa: F401
+    touches,  # noqa: F401
+)

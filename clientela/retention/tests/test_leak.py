@@ -147,6 +147,16 @@ def test_owner_at_the_moment_of_the_loss_counts_not_today_s(world):
     assert trend(world.admin, mara)[1] == (2, 2, Decimal("100.00"))
 
 
+def test_a_client_moved_to_another_team_stays_the_loss_of_the_team_that_held_it(world):
+    c = build(world)
+    # E was lost in October while the South held it; moved to the North afterwards, it is still
+    # the South's loss: the North head's figures do not change, the South manager keeps it.
+    Client.objects.filter(pk=c["E"].pk).update(team=world.north, owner=world.manager_north)
+    assert trend(world.head_north)[1] == (5, 3, Decimal("60.00"))
+    assert trend(world.manager_north)[1] == (2, 2, Decimal("100.00"))
+    assert trend(world.manager_south)[1] == (1, 1, Decimal("100.00"))
+
+
 def test_segments(world):
     build(world)
     logistics = leak.LeakFilters(industry="logistics")
@@ -255,3 +265,15 @@ def test_abc_segment_waits_for_the_abc_class(world):
         with pytest.raises(BusinessError) as error:
             leak.LeakFilters(abc="A").clean()
         assert "abc" in error.value.errors
+
+
+def test_the_whole_from_a_breakdown_equals_the_whole_counted_alone(world):
+    """The dashboard counts the trend and its breakdown in one pass: the whole it derives is the
+    same as the whole counted on its own — also for D, lost in October and back (one loss)."""
+    build(world)
+    spans = months(12)
+    for viewer in (world.admin, world.head_north, world.manager_north):
+        alone = leak.leak_counts(viewer, spans, leak.LeakFilters()).get("", [(0, 0)] * 12)
+        for by in ("team", "owner", "industry"):
+            grouped = leak.leak_counts(viewer, spans, leak.LeakFilters(), by=by, total=True)
+            assert grouped[leak.TOTAL] == alone, (viewer, by)

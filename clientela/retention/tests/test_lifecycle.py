@@ -113,12 +113,34 @@ def test_sync_is_a_few_queries_whatever_the_number_of_clients(world, django_asse
     lifecycle.settings_row()  # the settings row exists (made on first use)
     lifecycle.current_limits()  # the limits are read once per process, not per sweep
 
-    with django_assert_max_num_queries(6):
+    # … the candidates, the settings lock, the insert and chaining each row to the next (one
+    # UPDATE per batch, not per client)
+    with django_assert_max_num_queries(7):
         added = lifecycle.sync_history(now=day(400))
 
     assert added == 40 * 3
     with django_assert_max_num_queries(4):
         assert lifecycle.sync_history(now=day(400)) == 0
+
+
+def test_each_history_row_knows_when_the_next_one_began(world):
+    """`next_at` chains a client's rows in order of their moments, whichever order they were
+    written in; the last row has none (its status is in force now)."""
+    client = client_since(world.manager_north, created=T0, contact=day(10))
+    lifecycle.sync_history(now=day(400))  # new (0), active (90), passive (190)
+    rows = list(ClientStatusChange.objects.filter(client=client).order_by("at"))
+    assert [r.next_at for r in rows] == [rows[1].at, rows[2].at, None]
+    # a decision recorded between two rows (written last) slots into the chain
+    middle = ClientStatusChange.objects.create(
+        client=client, from_status="active", to_status="lost", kind="decision", at=day(150)
+    )
+    rows = list(ClientStatusChange.objects.filter(client=client).order_by("at"))
+    assert [r.pk for r in rows][2] == middle.pk
+    assert [r.next_at for r in rows] == [day(90), day(150), day(190), None]
+    middle.delete()
+    assert list(
+        ClientStatusChange.objects.filter(client=client).order_by("at").values_list("next_at", flat=True)
+    ) == [day(90), day(190), None]
 
 
 # --- reading the past --------------------------------------------------------------------------

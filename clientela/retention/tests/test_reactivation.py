@@ -18,6 +18,7 @@ from clientela.deals.models import Deal, ExchangeRate, Pipeline, Stage
 from clientela.deals.rates.selectors import base_currency
 from clientela.retention import reactivation
 from clientela.retention.greetings_models import Reactivation
+from clientela.retention.value import value_classify
 
 NOW = timezone.now()
 
@@ -92,6 +93,9 @@ def book(world):
     # 220 days ago: value 1,100.00, last purchase 220 days ago.
     _won(old, "1000.00", base, 250)
     _won(old, "500.00", other, 220)
+    # The nightly classification stores each client's value to date and last purchase, which the
+    # passive list shows and sorts by.
+    value_classify(by=None, today=NOW.date())
     return {
         "old": old,
         "nelu": nelu,

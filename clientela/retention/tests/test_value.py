@@ -134,6 +134,21 @@ def test_revenue_abc_and_rfm_match_the_hand_computation(book):
     assert c["Alfa"].first_purchase_at == at("2025-01-10")
     assert c["Alfa"].second_purchase_at == at("2026-06-01")
     assert c["Kappa"].second_purchase_at is None
+    # Value to date (the passive list's): won deals at the latest rates, whatever was received —
+    # Kappa 10,000 RON × 0.20, Alfa 900 + 600, Beta 5,000 RON × 0.20, Delta 400 (the lost deal's
+    # payment is no purchase), Eta 100 (700 USD has no rate); last purchase the latest won deal.
+    worth = {name: c[name].value_to_date for name in c}
+    assert worth == {
+        "Kappa": Decimal("2000.00"),
+        "Gamma": Decimal("0.00"),
+        "Alfa": Decimal("1500.00"),
+        "Beta": Decimal("1000.00"),
+        "Epsilon": Decimal("0.00"),
+        "Delta": Decimal("400.00"),
+        "Eta": Decimal("100.00"),
+    }
+    assert c["Alfa"].last_purchase_at == at("2026-06-01")
+    assert c["Gamma"].last_purchase_at is None
 
 
 def test_a_second_run_writes_only_what_changed(book):
