@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from clientela.activities.api import router as activities_router
 from clientela.analytics.api import router as analytics_router
+from clientela.analytics.marketing_api import router as marketing_router
 from clientela.clients.api import router as clients_router
 from clientela.comms.api import router as comms_router
 from clientela.core.api import api
@@ -26,6 +27,7 @@ api.add_router("/", comms_router)
 api.add_router("/", mail_router)
 api.add_router("/", retention_router)
 api.add_router("/", analytics_router)
+api.add_router("/", marketing_router)
 
 urlpatterns = [
     path("health", health, name="health"),

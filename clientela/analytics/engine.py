@@ -131,6 +131,8 @@ class Report:
     filters: frozenset[str] = frozenset(FILTER_NAMES)
     roles: frozenset[str] = ALL_ROLES
     money_only: bool = False  # about amounts only: not offered to people who see no money
+    # Pages beside the report (URL name, label), e.g. where its records are entered.
+    actions: tuple[tuple[str, Any], ...] = ()
 
     def allowed(self, user: Any) -> bool:
         role = role_of(user)

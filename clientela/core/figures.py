@@ -137,9 +137,15 @@ class Figure:
         return [self._cells(row) for row in self.rows]
 
     def table_rows(self) -> list[dict[str, Any]]:
-        """`table()` with each row's `_mark` (a row to highlight, e.g. below its plan: the text
-        says why and is shown beside the row)."""
-        return [{"cells": self._cells(row), "mark": row.get("_mark") or ""} for row in self.rows]
+        """`table()` with each row's `_mark`: a row to highlight (worse than planned, below the
+        norm, a bottleneck). `_mark` is True or a text saying why (shown beside the row); the row
+        should also say why in one of its columns, for the exports and the API."""
+        rows = []
+        for row in self.rows:
+            mark = row.get("_mark")
+            why = mark if isinstance(mark, str) else ""
+            rows.append({"cells": self._cells(row), "mark": bool(mark), "why": why})
+        return rows
 
     def footer_cells(self) -> list[dict[str, Any]] | None:
         return self._cells(self.footer) if self.footer else None

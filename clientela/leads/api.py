@@ -229,6 +229,10 @@ class InterestQuery(PageParams):
     q: str = ""
     source: str = ""
     upgraded: bool | None = None
+    campaign: str = Field("", max_length=100)
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    team: int | None = None
 
     @field_validator("source")
     @classmethod
@@ -239,7 +243,14 @@ class InterestQuery(PageParams):
 @router.get("/interests", response=Page[InterestOut], summary="Interests visible to you")
 def list_interests(request: HttpRequest, query: Query[InterestQuery]) -> dict[str, Any]:
     interests = selectors.interest_list(
-        viewer=request.user, q=query.q, source=query.source, upgraded=query.upgraded
+        viewer=request.user,
+        q=query.q,
+        source=query.source,
+        upgraded=query.upgraded,
+        campaign=query.campaign.strip(),
+        created_from=query.created_from,
+        created_to=query.created_to,
+        team=query.team,
     )
     return paginate(interests, query)
 

@@ -339,6 +339,11 @@ class InterestFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("no", _("Not yet a lead")), ("yes", _("Became a lead"))],
     )
+    # What a report's link narrows to (carried as hidden fields).
+    campaign = forms.CharField(label=_("Campaign"), required=False, max_length=100)
+    created_from = forms.DateField(label=_("Created from"), required=False)
+    created_to = forms.DateField(label=_("Created to"), required=False)
+    team = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class InterestUpgradeForm(forms.Form):

@@ -20,6 +20,7 @@ from clientela.core.listspec import (
     ListValues,
     Owner,
     Preset,
+    Ref,
     Search,
     Team,
     Text,
@@ -52,7 +53,11 @@ def _scope(viewer: Any, values: ListValues) -> QuerySet[Lead]:
 
 
 def _status(leads: QuerySet[Lead], status: str) -> QuerySet[Lead]:
-    return leads.filter(status__in=OPEN_STATUSES) if status == "open" else leads.filter(status=status)
+    if status == "open":
+        return leads.filter(status__in=OPEN_STATUSES)
+    if status == "qualified_up":
+        return leads.filter(status__in=(LeadStatus.QUALIFIED, LeadStatus.CONVERTED))
+    return leads.filter(status=status)
 
 
 def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
@@ -81,7 +86,11 @@ LEADS = ListSpec(
         Choice(
             "status",
             _("Status"),
-            choices=[("open", _("Open (not closed)")), *LeadStatus.choices],
+            choices=[
+                ("open", _("Open (not closed)")),
+                *LeadStatus.choices,
+                ("qualified_up", _("Qualified or converted")),
+            ],
             empty=_("Any status"),
             apply=_status,
         ),
@@ -90,7 +99,8 @@ LEADS = ListSpec(
         Choice("temperature", _("Temperature"), choices=Temperature.choices, empty=_("Any temperature")),
         Choice("source", _("Source"), choices=Source.choices, empty=_("Any source")),
         Choice("origin", _("Origin"), choices=Origin.choices, empty=_("Any origin")),
-        Text("campaign", _("Campaign"), max_length=100),
+        # Capitals do not matter: "Spring" finds the leads of "spring" (as the reports count).
+        Text("campaign", _("Campaign"), max_length=100, lookup="campaign__iexact"),
         DateRange("created", field="created_at", from_label=_("Created from"), to_label=_("Created to")),
         # Drill-down from the reports: converted between two days, how the first response went
         # (`comms.first_contact`), card completeness against the 3–5-field norm.
@@ -118,6 +128,8 @@ LEADS = ListSpec(
             empty=_("Any completeness"),
             apply=filter_completeness,
         ),
+        # The leads one import created (the marketing report's yield of each imported list).
+        Ref("import_job", _("Import"), lookup="import_job_id", page=True),
         # API only: merged leads are left out unless asked for
         Flag(
             "include_merged",

@@ -64,9 +64,27 @@ def fuzzy_candidates(*, viewer: Any, lead: Lead, limit: int = 5) -> list[Lead]:
 
 
 def interest_list(
-    *, viewer: Any, q: str = "", source: str = "", upgraded: bool | None = None
+    *,
+    viewer: Any,
+    q: str = "",
+    source: str = "",
+    upgraded: bool | None = None,
+    campaign: str = "",
+    created_from: Any = None,
+    created_to: Any = None,
+    team: int | None = None,
 ) -> QuerySet[Interest]:
+    """The interests `viewer` sees; `campaign` without regard to capitals, `created_from` /
+    `created_to` whole days in the viewer's zone (the reports' links carry them)."""
     interests = Interest.objects.visible_to(viewer).select_related("team", "upgraded_to")
+    if team:
+        interests = interests.filter(team_id=team)
+    if campaign:
+        interests = interests.filter(campaign__iexact=campaign)
+    if created_from:
+        interests = interests.filter(created_at__date__gte=created_from)
+    if created_to:
+        interests = interests.filter(created_at__date__lte=created_to)
     if q:
         term = q.strip()
         interests = interests.filter(

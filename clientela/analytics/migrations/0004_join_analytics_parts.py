@@ -6,6 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("analytics", "0001_plans"),
+        ("analytics", "0002_marketing"),
         ("analytics", "0003_digest"),
     ]
 

@@ -4,6 +4,7 @@ from clientela.analytics.reports import (
     activity,  # noqa: F401
     completeness,  # noqa: F401
     forecast,  # noqa: F401
+    marketing,  # noqa: F401
     sales_plan,  # noqa: F401
     speed,  # noqa: F401
     touches,  # noqa: F401

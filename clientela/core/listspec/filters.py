@@ -312,12 +312,23 @@ class Team(Choice):
 
 @dataclass
 class Ref(Filter):
-    """A related record's id, in the API only (a client, a stage, a head office)."""
+    """A related record's id, in the API only (a client, a stage, a head office) — or on the
+    page too (`page=True`: a hidden field, e.g. a report's link to the leads of one import)."""
 
     page: bool = False
 
     def value_defaults(self) -> dict[str, Any]:
         return {self.name: None}
+
+    def form_fields(self) -> dict[str, forms.Field]:
+        return {
+            self.name: forms.IntegerField(
+                label=self.label, required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+            )
+        }
+
+    def from_form(self, cleaned: dict[str, Any], viewer: Any) -> dict[str, Any]:
+        return {self.name: cleaned.get(self.name) or None}
 
     def api_fields(self) -> dict[str, tuple[Any, Any]]:
         return {self.name: (int | None, None)}

@@ -252,7 +252,39 @@ def make_records(world: World) -> dict[str, tuple[Any, Any]]:
     records: dict[str, tuple[Any, Any]] = {kind: (north[kind], south[kind]) for kind in north}
     records.update({kind: (value, None) for kind, value in _shared().items()})
     records.update(_loyalty_records(records))
+    records.update(_marketing_records(world))
     return records
+
+
+def _marketing_records(world: World) -> dict[str, tuple[Any, Any]]:
+    """Analytics' marketing spend and plans: one of each team."""
+    from clientela.analytics.marketing_models import CampaignSpend, MarketingPlan
+
+    made: dict[str, list[Any]] = {"campaign_spend": [], "marketing_plan": []}
+    for n, team in enumerate((world.north, world.south), start=1):
+        made["campaign_spend"].append(
+            CampaignSpend.objects.create(
+                campaign=f"{team.name} {SOUTH_MARK if n == 2 else ''}".strip(),
+                channel="web_form",
+                first_day=dt.date(2030, 1, 1),
+                last_day=dt.date(2030, 1, 31),
+                amount=100,
+                currency="EUR",
+                team=team,
+            )
+        )
+        made["marketing_plan"].append(
+            MarketingPlan.objects.create(
+                month=dt.date(2030, 1, 1),
+                channel="web_form",
+                team=team,
+                target_leads=10,
+                acceptable_cpl=20,
+                currency="EUR",
+                note=SOUTH_MARK if n == 2 else "",
+            )
+        )
+    return {kind: (pair[0], pair[1]) for kind, pair in made.items()}
 
 
 def _loyalty_records(records: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:

@@ -188,6 +188,8 @@ PARAM_KINDS = {
     "reason_id": "loyalty_reason",
     "kind_id": "benefit_kind",
     "reason_code": "churn_reason_code",
+    "spend_id": "campaign_spend",
+    "marketing_plan_id": "marketing_plan",
 }
 # Parameters that are not records: the activity panel's kind, and tokens no one has (a door
 # answering a wrong token is what a public door must do safely).

@@ -41,7 +41,14 @@ def interest_list(request: AuthedRequest) -> HttpResponse:
     data = form.cleaned_data
     upgraded = {"yes": True, "no": False}.get(data.get("upgraded") or "")
     interests = selectors.interest_list(
-        viewer=user, q=data.get("q") or "", source=data.get("source") or "", upgraded=upgraded
+        viewer=user,
+        q=data.get("q") or "",
+        source=data.get("source") or "",
+        upgraded=upgraded,
+        campaign=(data.get("campaign") or "").strip(),
+        created_from=data.get("created_from"),
+        created_to=data.get("created_to"),
+        team=data.get("team"),
     )
     rows, pager = paginate_bounded(interests, request)
     labels = dict(Source.choices)
@@ -55,7 +62,10 @@ def interest_list(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "counts": counts,
         "total": sum(row["count"] for row in counts),
-        "filtering": any(data.get(key) for key in ("q", "source", "upgraded")),
+        "filtering": any(
+            data.get(key)
+            for key in ("q", "source", "upgraded", "campaign", "created_from", "created_to", "team")
+        ),
         "can_upgrade": user_can(user, "work_records"),
         "source": data.get("source") or "",
     }
