@@ -10,13 +10,17 @@
 
 `--only load` (into the database `crm_scale.py --only activities,retention` loaded; refuses to
 run twice: it says so and skips): `leads.csv` → `leads.Lead` with `COPY` in one transaction (the
-table's secondary indexes dropped for the copy and rebuilt from their own definitions after it),
-every row with a person to reach a lead (the ~0.5 % rows without one become interests), filled
+secondary indexes of the lead, interest and clock tables dropped for the copy and rebuilt from
+their own definitions after it, once the deferred foreign-key checks have run),
+every row with a person to reach a lead (the ~0.5 % rows without one become interests; the
+generator's ~4 % near-duplicates, which the product's import would merge, are leads too), filled
 as the services would (search keys with the services' functions, columns a row does not give
 get the model field's default) plus deterministic choices (`random.Random(14)`):
 
 * team and owner round robin over the bench teams' managers, ~4 % left in the team queue;
-* status mix new / in work / qualified / converted (~8 %) / refused / postponed, with
+* status mix in work / qualified / converted (~8 %) / refused / postponed, and new (untouched)
+  only among the leads of the file's last 30 days (the file ends about a year before today: a
+  year-old backlog of untouched leads would make every open clock a year old), with
   `status_changed_at`, refusal reasons, postponement dates, the qualification checklist, and
   `qualified_at` where the model has that column (leads 0010);
 * converted leads: the client of their owner's team created nearest to the conversion, and the
@@ -24,7 +28,8 @@ get the model field's default) plus deterministic choices (`random.Random(14)`):
 * a first-response clock (`comms.ResponseClock`) for every assigned lead: started when the lead
   came, deadlines in the team's business time (`comms.business_hours`, the team's calendar and
   policy), stopped after a sampled number of business minutes (most within the hour, some late
-  and escalated), still running (breached) for the leads nobody touched;
+  and escalated), still running (breached) for the leads nobody touched; unassigned leads
+  (team queue) get none;
 * ~100,000 interests: one for every tenth lead (40 % of them upgraded to that lead), plus the
   rows without a person.
 
@@ -83,15 +88,19 @@ INDUSTRIES = [
     "telecom",
     "agriculture",
 ]
-# Status shares of an assigned lead, in percent (unassigned leads stay new or are refused).
+# Status shares of an assigned lead someone has worked, in percent.
 STATUS_MIX = [
-    ("new", 10),
-    ("in_work", 22),
+    ("in_work", 20),
     ("qualified", 12),
     ("converted", 8),
-    ("refused", 33),
-    ("postponed", 15),
+    ("refused", 42),
+    ("postponed", 18),
 ]
+# Nobody has touched a lead yet (status new, first-response clock running) only among the leads
+# of the data's last RECENT_DAYS days: an open clock's time left is counted in business time
+# from its start, so a backlog of year-old open clocks would be a different benchmark.
+RECENT_DAYS = 30
+RECENT_NEW = 0.10
 # Business minutes to the first answer: (share %, low, high).
 ANSWER_MINUTES = [(45, 1, 30), (25, 31, 60), (15, 61, 120), (10, 121, 480), (5, 481, 2400)]
 QUALIFIED = {"need": True, "budget": True, "authority": True, "timing": True}
@@ -283,6 +292,19 @@ def team_clients() -> dict[int, tuple[list[dt.datetime], list[int]]]:
     return {team: ([c for c, _ in items], [pk for _, pk in items]) for team, items in by_team.items()}
 
 
+def latest_created(path: Path) -> dt.datetime:
+    """The latest `created_at` of the file (ISO text sorts as time)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        column = next(reader).index("created_at")
+        latest = max(row[column] for row in reader)
+    moment = aware(latest)
+    assert moment is not None
+    return moment
+
+
 def load_leads(data: Path) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -305,6 +327,7 @@ def load_leads(data: Path) -> dict[str, Any]:
             f"{source} is missing: python ../shared/bench/gen_data.py --out {data} --leads 1000000"
         )
 
+    recent_from = latest_created(source) - dt.timedelta(days=RECENT_DAYS)
     fields = {f.attname for f in Lead._meta.concrete_fields}
     has_qualified_at = "qualified_at" in fields
     state = "exists: filled" if has_qualified_at else "does not exist (leads 0010 not here)"
@@ -355,7 +378,8 @@ def load_leads(data: Path) -> dict[str, Any]:
         lead_batch, interest_batch, clock_batch = [], [], []
 
     started_all = time.perf_counter()
-    with transaction.atomic(), IndexesDropped(Lead._meta.db_table) as dropped:
+    dropped = [IndexesDropped(model._meta.db_table) for model in (Lead, Interest, ResponseClock)]
+    with transaction.atomic(), dropped[0], dropped[1], dropped[2]:
         tick = time.perf_counter()
         for row in rows(source):
             counts["rows"] += 1
@@ -393,11 +417,13 @@ def load_leads(data: Path) -> dict[str, Any]:
             owner = managers[n % len(managers)]
             team_id = owner.team_id
             owner_id = None if unassigned else owner.pk
-            status = (
-                ("new" if rng.random() < 0.7 else "refused")
-                if unassigned
-                else weighted(rng, STATUS_MIX, 1)[0]
-            )
+            recent = created >= recent_from
+            if unassigned:
+                status = "new" if recent else "refused"
+            elif recent and rng.random() < RECENT_NEW:
+                status = "new"
+            else:
+                status = weighted(rng, STATUS_MIX, 1)[0]
             lead: dict[str, Any] = {
                 "id": lead_id,
                 "external_id": row["external_id"],
@@ -513,9 +539,12 @@ def load_leads(data: Path) -> dict[str, Any]:
                 python_seconds += time.perf_counter() - tick
                 flush()
                 tick = time.perf_counter()
-                if counts["leads"] % 200_000 < BATCH:
+                if counts["leads"] % 100_000 < BATCH:
                     rate = counts["leads"] / (time.perf_counter() - started_all)
-                    say(f"  {counts['leads']} leads ({rate:.0f}/s)")
+                    say(
+                        f"  {counts['leads']} leads ({rate:.0f}/s; python {python_seconds:.0f} s,"
+                        f" copy {copy_seconds:.0f} s)"
+                    )
         python_seconds += time.perf_counter() - tick
         flush(final=True)
         copied = time.perf_counter() - started_all
@@ -523,12 +552,12 @@ def load_leads(data: Path) -> dict[str, Any]:
     timings["rows_and_copy"] = copied
     timings["python_rows"] = python_seconds
     timings["copy"] = copy_seconds
-    timings["foreign_key_checks"] = dropped.constraint_seconds
-    timings["index_rebuild"] = dropped.rebuild_seconds
+    timings["foreign_key_checks"] = sum(d.constraint_seconds for d in dropped)
+    timings["index_rebuild"] = sum(d.rebuild_seconds for d in dropped)
     timings["leads_transaction"] = time.perf_counter() - started_all
     say(
         f"{counts['leads']} leads, {counts['interests']} interests, {counts['clocks']} clocks in "
-        f"{timings['leads_transaction']:.0f} s (indexes {dropped.rebuild_seconds:.0f} s): "
+        f"{timings['leads_transaction']:.0f} s (indexes {timings['index_rebuild']:.0f} s): "
         f"{counts['leads'] / timings['leads_transaction']:.0f} leads/s"
     )
     reset_sequences([Lead, Interest, ResponseClock])
