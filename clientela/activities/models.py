@@ -107,6 +107,18 @@ class Activity(BusinessModel):
             models.Index(fields=["client", "direction", "-occurred_at"], name="activity_client_touch_idx"),
             # A manager's own activity (load, reports).
             models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
+            # Reports over a period (who did what, per kind and outcome): the admin's range and a
+            # head's teams', counted from the index alone.
+            models.Index(
+                fields=["occurred_at"],
+                include=["owner", "team", "kind", "outcome"],
+                name="activity_occurred_idx",
+            ),
+            models.Index(
+                fields=["team", "occurred_at"],
+                include=["owner", "kind", "outcome"],
+                name="activity_team_occurred_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -43,7 +43,7 @@ def per_person(ctx: ReportContext) -> Figure:
         ctx.in_period(ctx.activities(), "occurred_at")
         .order_by()
         .values("owner_id", "kind")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     for row in counts:
         target = rows_by_owner[row["owner_id"]]
@@ -57,7 +57,7 @@ def per_person(ctx: ReportContext) -> Figure:
             other.in_period(other.activities(), "occurred_at")
             .order_by()
             .values("owner_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         ):
             previous[row["owner_id"]] = row["n"]
     names = _person_names({pk for pk in rows_by_owner if pk is not None})
@@ -110,7 +110,7 @@ def outcomes(ctx: ReportContext) -> Figure:
         .exclude(outcome="")
         .order_by()
         .values("kind", "outcome")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     kinds = dict(ActivityKind.choices)
     labels = dict(Outcome.choices)

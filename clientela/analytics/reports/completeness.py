@@ -136,7 +136,7 @@ def leads_per_manager(ctx: ReportContext) -> Figure:
         .order_by()
         .values("owner_id")
         .annotate(
-            cards=Count("id"),
+            cards=Count("*"),
             normal=Count("id", filter=Q(filled_fields__gte=NORM_MIN)),
             complete=Count("id", filter=Q(filled_fields__gte=NORM_TARGET)),
             average=Avg(F("filled_fields")),
@@ -167,7 +167,7 @@ def clients_per_manager(ctx: ReportContext, policy: ClientPolicy) -> Figure:
         .order_by()
         .values("owner_id")
         .annotate(
-            cards=Count("id"),
+            cards=Count("*"),
             normal=Count("id", filter=completeness_condition(CompletenessLevel.NORMAL, policy=policy)),
             complete=Count("id", filter=completeness_condition(CompletenessLevel.COMPLETE, policy=policy)),
             average=Avg("completeness_filled"),

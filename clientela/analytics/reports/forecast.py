@@ -60,7 +60,7 @@ def weighted_pipeline(ctx: ReportContext) -> Figure:
         .annotate(m=TruncMonth("expected_close_date"))
         .order_by()
         .values("pipeline_id", "stage_id", "m", "currency")
-        .annotate(amount=Sum("amount"), n=Count("id"))
+        .annotate(amount=Sum("amount"), n=Count("*"))
     )
     probability = _stages()
 
@@ -152,7 +152,7 @@ def _closed(ctx: ReportContext) -> list[dict[str, Any]]:
         ctx.in_period(ctx.deals().filter(status__in=("won", "lost")), "closed_at")
         .order_by()
         .values("pipeline_id", "status", "lost_reason_id", "currency")
-        .annotate(amount=Sum("amount"), n=Count("id"))
+        .annotate(amount=Sum("amount"), n=Count("*"))
     )
 
 

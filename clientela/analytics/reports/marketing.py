@@ -83,7 +83,7 @@ def _leads(ctx: ReportContext) -> Any:
 
 def _counts() -> dict[str, Any]:
     return {
-        "n": Count("id"),
+        "n": Count("*"),
         "clients": Count("id", filter=Q(status=CONVERTED)),
     }
 
@@ -127,7 +127,7 @@ def per_channel(ctx: ReportContext) -> Figure:
         for row in ctx.in_period(ctx.interests(), "created_at")
         .order_by()
         .values("source")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     parts = _spend(ctx)
     spend: dict[str, Decimal] = defaultdict(Decimal)
@@ -139,7 +139,7 @@ def per_channel(ctx: ReportContext) -> Figure:
     if other is not None:
         previous = {
             row["source"]: row["n"]
-            for row in _leads(other).order_by().values("source").annotate(n=Count("id"))
+            for row in _leads(other).order_by().values("source").annotate(n=Count("*"))
         }
     channels = sorted(set(leads) | set(interests) | set(spend), key=lambda c: str(labels.get(c, c)))
     rows = []
@@ -232,7 +232,7 @@ def per_campaign(ctx: ReportContext) -> Figure:
         .annotate(key=Lower("campaign"))
         .order_by()
         .values("key")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     parts = [part for part in _spend(ctx) if part.campaign_key]
     spend: dict[str, Decimal] = defaultdict(Decimal)
@@ -318,7 +318,7 @@ def plan_against_actual(ctx: ReportContext) -> Figure:
         .filter(source__in=list(target))
         .order_by()
         .values("source")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     spend: dict[str, Decimal] = defaultdict(Decimal)
     for part in _spend(ctx):
@@ -402,7 +402,7 @@ def import_yield(ctx: ReportContext) -> Figure:
             .order_by()
             .values("import_job_id")
             .annotate(
-                n=Count("id"),
+                n=Count("*"),
                 qualified=Count("id", filter=Q(status__in=QUALIFIED_UP)),
                 clients=Count("id", filter=Q(status=CONVERTED)),
             )

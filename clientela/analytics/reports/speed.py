@@ -149,7 +149,7 @@ def _counts(queryset: QuerySet[Any], group: str, cache: dict[str, Any]) -> dict[
         conditions = outcome_conditions()
         measures = {name: Count("id", filter=conditions[name]) for name in COUNTED}
         cache["speed-counts"] = list(
-            queryset.order_by().values("owner_id", "team_id").annotate(total=Count("id"), **measures)
+            queryset.order_by().values("owner_id", "team_id").annotate(total=Count("*"), **measures)
         )
     result: dict[Any, dict[str, int]] = {}
     for row in cache["speed-counts"]:
@@ -389,7 +389,7 @@ def tasks(ctx: ReportContext) -> Figure:
         .order_by()
         .values("assignee_id")
         .annotate(
-            due=Count("id"),
+            due=Count("*"),
             on_time=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at"))),
             late=Count("id", filter=Q(done_at__gt=F("due_at"))),
             overdue=Count("id", filter=Q(done_at__isnull=True, due_at__lt=now)),
@@ -404,7 +404,7 @@ def tasks(ctx: ReportContext) -> Figure:
         scoped.filter(done_at__isnull=True, due_at__lt=now)
         .order_by()
         .values("assignee_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     ):
         by_person[row["assignee_id"]]["overdue_now"] = row["n"]
     names = _names(User, by_person)

@@ -72,14 +72,14 @@ def workload(ctx: ReportContext) -> Figure:
         .filter(owner_id__in=ids, status__in=OPEN_STATUSES, merged_into__isnull=True)
         .order_by()
         .values_list("owner_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     clients = dict(
         ctx.clients()
         .filter(status_condition(ClientStatus.ACTIVE), owner_id__in=ids, is_archived=False)
         .order_by()
         .values_list("owner_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     activity: dict[tuple[int, str], int] = {}
     for owner_id, kind, n in (
@@ -87,7 +87,7 @@ def workload(ctx: ReportContext) -> Figure:
         .filter(owner_id__in=ids, kind__in=(ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL))
         .order_by()
         .values_list("owner_id", "kind")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     ):
         activity[(owner_id, kind)] = n
     plans = activity_plans(ctx.viewer)
