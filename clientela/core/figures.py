@@ -43,6 +43,9 @@ from clientela.core.exports import csv_response, xlsx_response
 KINDS = ("text", "int", "decimal", "percent", "money", "date")
 CHART_KINDS = ("line", "bar", "stacked", "hbar", "doughnut", "none")
 EXPORT_FORMATS = ("csv", "xlsx")
+# A row may be highlighted (`row["_mark"]`): a bottleneck "danger", a watch "warning", a good
+# one "success"; the page tints it, the API gives it as `_mark`, exports leave it out.
+MARKS = ("danger", "warning", "success")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,12 @@ class Figure:
         """Each row's cells: text in the reader's locale, its link, and whether it is a number."""
         return [self._cells(row) for row in self.rows]
 
+    def marked_table(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Each row's highlight (a row's `_mark`: one of `MARKS`, else "") and its cells."""
+        return [
+            (row.get("_mark") if row.get("_mark") in MARKS else "", self._cells(row)) for row in self.rows
+        ]
+
     def footer_cells(self) -> list[dict[str, Any]] | None:
         return self._cells(self.footer) if self.footer else None
 
@@ -214,7 +223,13 @@ class Figure:
                 {"key": c.key, "label": str(c.label), "kind": c.kind, "currency": c.currency}
                 for c in self.columns
             ],
-            "rows": [{c.key: _json(row.get(c.key)) for c in self.columns} for row in self.rows],
+            "rows": [
+                {
+                    **{c.key: _json(row.get(c.key)) for c in self.columns},
+                    **({"_mark": row["_mark"]} if row.get("_mark") in MARKS else {}),
+                }
+                for row in self.rows
+            ],
             "footer": {c.key: _json(self.footer.get(c.key)) for c in self.columns} if self.footer else None,
         }
 

@@ -339,6 +339,9 @@ class InterestFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("no", _("Not yet a lead")), ("yes", _("Became a lead"))],
     )
+    # The records behind a report's number (the lifecycle funnel links here with the period).
+    created_from = forms.DateField(label=_("Created from"), required=False)
+    created_to = forms.DateField(label=_("Created to"), required=False)
 
 
 class InterestUpgradeForm(forms.Form):

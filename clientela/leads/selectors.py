@@ -64,7 +64,13 @@ def fuzzy_candidates(*, viewer: Any, lead: Lead, limit: int = 5) -> list[Lead]:
 
 
 def interest_list(
-    *, viewer: Any, q: str = "", source: str = "", upgraded: bool | None = None
+    *,
+    viewer: Any,
+    q: str = "",
+    source: str = "",
+    upgraded: bool | None = None,
+    created_from: Any = None,
+    created_to: Any = None,
 ) -> QuerySet[Interest]:
     interests = Interest.objects.visible_to(viewer).select_related("team", "upgraded_to")
     if q:
@@ -79,6 +85,10 @@ def interest_list(
         interests = interests.filter(source=source)
     if upgraded is not None:
         interests = interests.filter(upgraded_to__isnull=not upgraded)
+    if created_from:  # the reader's days, like the lists' date filters
+        interests = interests.filter(created_at__date__gte=created_from)
+    if created_to:
+        interests = interests.filter(created_at__date__lte=created_to)
     return interests.order_by("-created_at", "-id")
 
 

@@ -41,7 +41,12 @@ def interest_list(request: AuthedRequest) -> HttpResponse:
     data = form.cleaned_data
     upgraded = {"yes": True, "no": False}.get(data.get("upgraded") or "")
     interests = selectors.interest_list(
-        viewer=user, q=data.get("q") or "", source=data.get("source") or "", upgraded=upgraded
+        viewer=user,
+        q=data.get("q") or "",
+        source=data.get("source") or "",
+        upgraded=upgraded,
+        created_from=data.get("created_from"),
+        created_to=data.get("created_to"),
     )
     rows, pager = paginate_bounded(interests, request)
     labels = dict(Source.choices)
@@ -55,7 +60,7 @@ def interest_list(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "counts": counts,
         "total": sum(row["count"] for row in counts),
-        "filtering": any(data.get(key) for key in ("q", "source", "upgraded")),
+        "filtering": any(data.get(key) for key in ("q", "source", "upgraded", "created_from", "created_to")),
         "can_upgrade": user_can(user, "work_records"),
         "source": data.get("source") or "",
     }
