@@ -40,18 +40,15 @@ def cohort(ctx: ReportContext) -> Any:
 
 def lead_counts(ctx: ReportContext, dimension: str | None) -> dict[Any, dict[str, int]]:
     """Leads, qualified and clients of the period's cohort, per `dimension` value (or one row)."""
-    fields = [dimension] if dimension else []
-    rows = (
-        cohort(ctx)
-        .order_by()
-        .values(*fields)
-        .annotate(
-            leads=Count("id"),
-            qualified=Count("id", filter=Q(qualified_at__isnull=False)),
-            clients=Count("id", filter=Q(converted_at__isnull=False)),
-        )
-    )
-    return {row[dimension] if dimension else None: row for row in rows}
+    measures = {
+        "leads": Count("id"),
+        "qualified": Count("id", filter=Q(qualified_at__isnull=False)),
+        "clients": Count("id", filter=Q(converted_at__isnull=False)),
+    }
+    leads = cohort(ctx).order_by()
+    if dimension is None:
+        return {None: leads.aggregate(**measures)}
+    return {row[dimension]: row for row in leads.values(dimension).annotate(**measures)}
 
 
 # Filters an interest has no field for: with one of them set, no interest is counted.
@@ -61,14 +58,11 @@ NOT_ON_INTERESTS = ("temperature", "region", "industry")
 def interest_counts(ctx: ReportContext, dimension: str | None) -> dict[Any, dict[str, int]]:
     if any(getattr(ctx.filters, name) for name in NOT_ON_INTERESTS):
         return {}
-    fields = [dimension] if dimension else []
-    rows = (
-        ctx.in_period(ctx.interests(), "created_at")
-        .order_by()
-        .values(*fields)
-        .annotate(interests=Count("id"), upgraded=Count("id", filter=Q(upgraded_to__isnull=False)))
-    )
-    return {row[dimension] if dimension else None: row for row in rows}
+    measures = {"interests": Count("id"), "upgraded": Count("id", filter=Q(upgraded_to__isnull=False))}
+    interests = ctx.in_period(ctx.interests(), "created_at").order_by()
+    if dimension is None:
+        return {None: interests.aggregate(**measures)}
+    return {row[dimension]: row for row in interests.values(dimension).annotate(**measures)}
 
 
 def _counts(ctx: ReportContext, dimension: str | None) -> dict[Any, dict[str, int]]:
