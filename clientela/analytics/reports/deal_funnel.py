@@ -152,6 +152,8 @@ def stages_figure(ctx: ReportContext, pipeline: Pipeline, stages: list[Stage]) -
                 conversions[stage.pk] = value
     marked = bottlenecks(conversions)
     lost_stage = next((s for s in stages if s.is_lost), None)
+    other = ctx.comparison()
+    previous = stage_counts(other, pipeline) if other is not None else None
     rows = []
     for stage in stages:
         row = counts.get(stage.pk) or {"entered": 0, "advanced": 0, "lost": 0}
@@ -166,6 +168,10 @@ def stages_figure(ctx: ReportContext, pipeline: Pipeline, stages: list[Stage]) -
             "median_days": None if closed else _days(medians.get(stage.pk)),
             "bottleneck": _("Bottleneck") if stage.pk in marked else "",
         }
+        if previous is not None:
+            before = previous.get(stage.pk) or {"entered": 0, "advanced": 0}
+            values["previous"] = before["entered"]
+            values["previous_conversion"] = None if closed else percent(before["advanced"], before["entered"])
         if stage.pk in marked:
             values["_mark"] = "danger"
         if links_ok:
@@ -193,8 +199,16 @@ def stages_figure(ctx: ReportContext, pipeline: Pipeline, stages: list[Stage]) -
             Column("lost_share", _("Lost here, share"), kind="percent"),
             Column("median_days", _("Median days in stage"), kind="decimal"),
             Column("bottleneck", _("Bottleneck")),
+            *(
+                [
+                    Column("previous", _("Entered, previous period"), kind="int"),
+                    Column("previous_conversion", _("Conversion, previous period"), kind="percent"),
+                ]
+                if previous is not None
+                else []
+            ),
         ],
-        rows=rows if any(r["entered"] for r in rows) else [],
+        rows=rows if any(r["entered"] or r.get("previous") for r in rows) else [],
         chart=Chart(kind="bar", x="stage", series=["entered", "advanced"]),
         note=note,
     )

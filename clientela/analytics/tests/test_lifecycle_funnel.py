@@ -136,7 +136,9 @@ def test_the_migration_backfills_from_the_timeline(march):
     migration = importlib.import_module("clientela.leads.migrations.0010_lead_qualified_at")
     # L2's status line into "qualified" at a known moment; L3 converted without such a line.
     moment = dt.datetime(2026, 3, 11, 8, tzinfo=UTC)
-    LeadEvent.objects.filter(lead=leads["L2"], kind=LeadEventKind.STATUS, data__new="qualified").update(at=moment)
+    LeadEvent.objects.filter(lead=leads["L2"], kind=LeadEventKind.STATUS, data__new="qualified").update(
+        at=moment
+    )
     LeadEvent.objects.filter(lead=leads["L3"]).delete()
     Lead.objects.update(qualified_at=None)
     migration.backfill(apps, None)
@@ -189,7 +191,11 @@ def test_per_source_and_origin(march):
     result = run(REPORTS["lifecycle-funnel"], march.head_north, MARCH)
     by_source = {str(row["source"]): row for row in result.figures[1].rows}
     assert (by_source["Web form"]["interests"], by_source["Web form"]["upgraded"]) == (2, 1)
-    assert (by_source["Web form"]["leads"], by_source["Web form"]["qualified"], by_source["Web form"]["clients"]) == (
+    assert (
+        by_source["Web form"]["leads"],
+        by_source["Web form"]["qualified"],
+        by_source["Web form"]["clients"],
+    ) == (
         3,
         2,
         1,
@@ -232,12 +238,16 @@ def test_links_open_the_same_records(march, client: Client):
 
 
 def test_api_and_bad_filters(march, api_token):
-    response = Client().get("/api/v1/reports/lifecycle-funnel", MARCH, headers=api_token(march.marketer_north))
+    response = Client().get(
+        "/api/v1/reports/lifecycle-funnel", MARCH, headers=api_token(march.marketer_north)
+    )
     assert response.status_code == 200
     rows = response.json()["figures"][0]["rows"]
     assert [row["count"] for row in rows] == [2, 6, 4, 2]
     bad = Client().get(
-        "/api/v1/reports/lifecycle-funnel", {"source": "pigeon", "origin": "x"}, headers=api_token(march.admin)
+        "/api/v1/reports/lifecycle-funnel",
+        {"source": "pigeon", "origin": "x"},
+        headers=api_token(march.admin),
     )
     assert bad.status_code == 422 and {"source", "origin"} <= set(bad.json()["errors"])
     with pytest.raises(BusinessError):
