@@ -142,7 +142,7 @@ class Figure:
     def marked_table(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Each row's highlight (a row's `_mark`: one of `MARKS`, else "") and its cells."""
         return [
-            (row.get("_mark") if row.get("_mark") in MARKS else "", self._cells(row)) for row in self.rows
+            (str(row["_mark"]) if row.get("_mark") in MARKS else "", self._cells(row)) for row in self.rows
         ]
 
     def footer_cells(self) -> list[dict[str, Any]] | None:

@@ -154,7 +154,7 @@ def overall(ctx: ReportContext) -> Figure:
 def breakdown(ctx: ReportContext, dimension: str) -> Figure:
     labels = dict(Source.choices if dimension == "source" else Origin.choices)
     counts = _counts(ctx, dimension)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value, values in counts.items():
         label = labels.get(value, value) if value else _("Not set")
         links: dict[str, str] = {}
