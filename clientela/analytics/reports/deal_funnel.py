@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from clientela.analytics.engine import ALL_ROLES, Report, ReportContext, percent, register
 from clientela.core.figures import Chart, Column, Figure
-from clientela.deals.defaults import LOST_REASON_LABELS
+from clientela.deals.defaults import LOST_REASON_LABELS, seeded_text
 from clientela.deals.models import DealObjection, DealStageChange, LostReason, Pipeline, Stage
 
 # The corporate practice (SPEC §9): of 100 % first calls, 40 % meetings and 20 % decisions.
@@ -315,7 +315,7 @@ def objections_figure(ctx: ReportContext, pipeline: Pipeline) -> Figure:
     deals = ctx.deals(skip=("pipeline",)).order_by().values("pk")
     raised = ctx.in_period(DealObjection.objects.filter(stage__pipeline=pipeline, deal__in=deals), "at")
     rows = [
-        {"objection": row["objection__text"], "stage": "", "stage_id": row["stage"], "times": row["n"]}
+        {"objection": seeded_text(row["objection__text"]), "stage": "", "stage_id": row["stage"], "times": row["n"]}
         for row in raised.order_by().values("objection__text", "stage").annotate(n=Count("id"))
     ]
     stages = {s.pk: s.label for s in Stage.objects.filter(pk__in={r["stage_id"] for r in rows})}
