@@ -32,8 +32,9 @@ from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.analytics.engine import ALL_ROLES, Report, ReportContext, percent, register
+from clientela.analytics.engine import ALL_ROLES, TARGETS, Report, ReportContext, percent, register
 from clientela.core.figures import Chart, Column, Figure
+from clientela.core.roles import Role
 from clientela.deals.defaults import LOST_REASON_LABELS, seeded_text
 from clientela.deals.models import DealObjection, DealStageChange, LostReason, Pipeline, Stage
 
@@ -61,9 +62,14 @@ def pipeline_of(ctx: ReportContext) -> Pipeline | None:
 
 
 def stage_changes(ctx: ReportContext, pipeline: Pipeline) -> Any:
-    """The pipeline's moves of the viewer's deals (the deals' other filters applied)."""
-    deals = ctx.deals(skip=("pipeline",)).order_by().values("pk")
-    return DealStageChange.objects.filter(pipeline=pipeline, deal__in=deals)
+    """The pipeline's moves of the viewer's deals (the deals' other filters applied). An admin
+    without filters sees every deal: the moves are read by (pipeline, at) alone, without
+    asking the deals table which deals they are."""
+    changes = DealStageChange.objects.filter(pipeline=pipeline)
+    narrowed = any(getattr(ctx.filters, name) for name in TARGETS["deal"].lookups if name != "pipeline")
+    if ctx.role == Role.ADMIN and not narrowed:
+        return changes
+    return changes.filter(deal__in=ctx.deals(skip=("pipeline",)).order_by().values("pk"))
 
 
 def _after() -> Q:
@@ -315,7 +321,12 @@ def objections_figure(ctx: ReportContext, pipeline: Pipeline) -> Figure:
     deals = ctx.deals(skip=("pipeline",)).order_by().values("pk")
     raised = ctx.in_period(DealObjection.objects.filter(stage__pipeline=pipeline, deal__in=deals), "at")
     rows = [
-        {"objection": seeded_text(row["objection__text"]), "stage": "", "stage_id": row["stage"], "times": row["n"]}
+        {
+            "objection": seeded_text(row["objection__text"]),
+            "stage": "",
+            "stage_id": row["stage"],
+            "times": row["n"],
+        }
         for row in raised.order_by().values("objection__text", "stage").annotate(n=Count("id"))
     ]
     stages = {s.pk: s.label for s in Stage.objects.filter(pk__in={r["stage_id"] for r in rows})}

@@ -224,3 +224,25 @@ def test_pipeline_filter_and_bad_filters(march, client, api_token):
     assert response.status_code == 422 and "pipeline" in response.json()["errors"]
     login(client, march.head_north)
     assert client.get("/reports/deal-funnel/", {"pipeline": "nope"}).status_code == 422
+
+
+def test_an_admin_narrowed_to_a_team_counts_that_team(march):
+    rows = _stages(march.admin, {**MARCH, "team": march.north.pk})
+    assert rows["First contact"]["entered"] == 5 and rows["Needs identified"]["entered"] == 3
+
+
+def test_objections_raised_in_the_period(march):
+    from clientela.deals.models import Deal, DealObjection, Objection
+
+    objection = Objection.objects.create(text="It is too expensive.", answer="Offer a pilot.")
+    north_deal = Deal.objects.get(title="Nord SRL", status="won")
+    south_deal = Deal.objects.get(title="Dél Kft")
+    for deal, day in ((north_deal, 5), (north_deal, 6), (south_deal, 8), (north_deal, 28)):
+        DealObjection.objects.create(
+            deal=deal,
+            objection=objection,
+            stage=stage("needs_identified"),
+            at=at(day, month=3 if day < 28 else 2),
+        )
+    rows = run(REPORTS["deal-funnel"], march.head_north, MARCH).figures[3].rows
+    assert [(r["stage"], r["times"]) for r in rows] == [("Needs identified", 2)]  # not the South's
