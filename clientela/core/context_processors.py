@@ -27,13 +27,10 @@ NAVIGATION: list[tuple[str, Any, str, str | None]] = [
     ("clients:contacts", _("Contacts"), "ti-users", "work_records"),
     ("deals:board", _("Deals"), "ti-layout-kanban", "work_records"),
     ("deals:receivables", _("Receivables"), "ti-cash", "view_deal_amounts"),
-    # Stage conversion and time in stage, over the deals the person sees (managers: their own);
-    # not for marketers, who do not see the sales figures.
     ("retention:dashboard", _("Retention"), "ti-heart-handshake", "work_records"),
     ("retention:renewals", _("Renewals"), "ti-refresh", "work_records"),
     ("analytics:index", _("Reports"), "ti-chart-bar", None),
     ("analytics:plans", _("Plans"), "ti-target-arrow", "view_deal_amounts"),
-    ("deals:stats", _("Analytics"), "ti-chart-funnel", "view_deal_amounts"),
     ("imports:list", _("Imports"), "ti-file-import", "manage_intake"),
 ]
 SETTINGS_NAVIGATION: list[tuple[str, Any, str, str | None]] = [

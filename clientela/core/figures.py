@@ -43,6 +43,9 @@ from clientela.core.exports import csv_response, xlsx_response
 KINDS = ("text", "int", "decimal", "percent", "money", "date")
 CHART_KINDS = ("line", "bar", "stacked", "hbar", "doughnut", "none")
 EXPORT_FORMATS = ("csv", "xlsx")
+# A row may be highlighted (`row["_mark"]`): a bottleneck "danger", a watch "warning", a good
+# one "success"; the page tints it, the API gives it as `_mark`, exports leave it out.
+MARKS = ("danger", "warning", "success")
 
 
 @dataclass(frozen=True)
@@ -138,13 +141,15 @@ class Figure:
 
     def table_rows(self) -> list[dict[str, Any]]:
         """`table()` with each row's `_mark`: a row to highlight (worse than planned, below the
-        norm, a bottleneck). `_mark` is True or a text saying why (shown beside the row); the row
-        should also say why in one of its columns, for the exports and the API."""
+        norm, a bottleneck). `_mark` is one of `MARKS` (the highlight's colour), True, or a text
+        saying why (shown beside the row; highlighted as a warning); the row should also say why
+        in one of its columns, for the exports and the API."""
         rows = []
         for row in self.rows:
             mark = row.get("_mark")
-            why = mark if isinstance(mark, str) else ""
-            rows.append({"cells": self._cells(row), "mark": bool(mark), "why": why})
+            level = mark if mark in MARKS else ("warning" if mark else "")
+            why = mark if isinstance(mark, str) and mark not in MARKS else ""
+            rows.append({"cells": self._cells(row), "mark": level, "why": why})
         return rows
 
     def footer_cells(self) -> list[dict[str, Any]] | None:
@@ -225,7 +230,13 @@ class Figure:
                 {"key": c.key, "label": str(c.label), "kind": c.kind, "currency": c.currency}
                 for c in self.columns
             ],
-            "rows": [{c.key: _json(row.get(c.key)) for c in self.columns} for row in self.rows],
+            "rows": [
+                {
+                    **{c.key: _json(row.get(c.key)) for c in self.columns},
+                    **({"_mark": row["_mark"]} if row.get("_mark") in MARKS else {}),
+                }
+                for row in self.rows
+            ],
             "footer": {c.key: _json(self.footer.get(c.key)) for c in self.columns} if self.footer else None,
         }
 

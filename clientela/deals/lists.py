@@ -3,9 +3,11 @@ filters, `GET /deals` and `deal_list` all read `DEALS`."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,7 @@ from clientela.core.listspec import (
     Choice,
     Column,
     DateRange,
+    Filter,
     Flag,
     ListSpec,
     ListValues,
@@ -59,6 +62,83 @@ class Attention(Choice):
         return queryset
 
 
+@dataclass
+class RecordId(Filter):
+    """A record's id on the page and in the API, without a picker (the board reads no choices
+    for it): the report links set it (a lost reason, a stage), the filter bar keeps it."""
+
+    def value_defaults(self) -> dict[str, Any]:
+        return {self.name: None}
+
+    def form_fields(self) -> dict[str, Any]:
+        from django import forms
+
+        return {self.name: forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)}
+
+    def from_form(self, cleaned: dict[str, Any], viewer: Any) -> dict[str, Any]:
+        return {self.name: cleaned.get(self.name) or None}
+
+    def api_fields(self) -> dict[str, tuple[Any, Any]]:
+        return {self.name: (int | None, None)}
+
+
+@dataclass
+class EnteredStage(RecordId):
+    """The deals that entered a stage (`entered_stage`, a stage id) between two days
+    (`entered_from` / `entered_to`, the reader's days), optionally coming from another one
+    (`left_stage`: "lost at that stage"): the records behind the deal funnel's numbers, read
+    from the stage history. The dates alone: deals that entered any stage then."""
+
+    def value_defaults(self) -> dict[str, Any]:
+        return {self.name: None, "left_stage": None, "entered_from": None, "entered_to": None}
+
+    def form_fields(self) -> dict[str, Any]:
+        from django import forms
+
+        from clientela.core.listspec.filters import DateInput
+
+        return {
+            **super().form_fields(),
+            "left_stage": forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput),
+            "entered_from": forms.DateField(required=False, widget=DateInput),
+            "entered_to": forms.DateField(required=False, widget=DateInput),
+        }
+
+    def from_form(self, cleaned: dict[str, Any], viewer: Any) -> dict[str, Any]:
+        return {
+            **super().from_form(cleaned, viewer),
+            "left_stage": cleaned.get("left_stage") or None,
+            "entered_from": cleaned.get("entered_from"),
+            "entered_to": cleaned.get("entered_to"),
+        }
+
+    def api_fields(self) -> dict[str, tuple[Any, Any]]:
+        return {
+            **super().api_fields(),
+            "left_stage": (int | None, None),
+            "entered_from": (dt.date | None, None),
+            "entered_to": (dt.date | None, None),
+        }
+
+    def narrow(self, queryset: QuerySet[Any], values: ListValues) -> QuerySet[Any]:
+        from clientela.deals.models import DealStageChange
+
+        stage, first, last = values.entered_stage, values.entered_from, values.entered_to
+        left = values.left_stage
+        if not (stage or left or first or last):
+            return queryset
+        changes = DealStageChange.objects.filter(deal=OuterRef("pk"))
+        if stage:
+            changes = changes.filter(to_stage_id=stage)
+        if left:
+            changes = changes.filter(from_stage_id=left)
+        if first:
+            changes = changes.filter(at__date__gte=first)
+        if last:
+            changes = changes.filter(at__date__lte=last)
+        return queryset.filter(Exists(changes))
+
+
 def _rows(deals: QuerySet[Deal], values: ListValues, viewer: Any) -> QuerySet[Deal]:
     if values.overdue_receivables:
         deals = _overdue_receivables(deals, True)
@@ -99,8 +179,10 @@ DEALS = ListSpec(
             api=False,
         ),
         DateRange("created", field="created_at", page=False, api=False),
-        # Deals won or lost between two days (the reports' drill-down: won/lost in a period).
+        # The records behind the reports' numbers (shown on the page when a link sets them).
         DateRange("closed", field="closed_at", from_label=_("Closed from"), to_label=_("Closed to")),
+        RecordId("lost_reason", _("Lost reason"), lookup="lost_reason_id"),
+        EnteredStage("entered_stage", _("Entered stage")),
     ],
     orderings={
         "-created": ("-created_at", "-id"),

@@ -152,8 +152,9 @@ def test_head_sees_the_team_work_list_grouped_with_readable_counters(app_server,
     page.goto("/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screens(page, "team work list on a phone")
-    # Analytics is in the menu; the favicon answers.
-    assert page.locator("aside a[href='/deals/analytics/']").count() == 1
+    # The reports (the deal funnel among them) are in the menu; the favicon answers.
+    assert page.locator("aside a[href='/reports/']").count() == 1
+    assert page.locator("aside a[href='/deals/analytics/']").count() == 0
     icon = page.locator("link[rel=icon]").get_attribute("href")
     with urllib.request.urlopen(app_server.url + icon, timeout=5) as response:  # noqa: S310 (loopback)
         assert response.status == 200
@@ -167,6 +168,7 @@ def test_head_sees_the_team_work_list_grouped_with_readable_counters(app_server,
 def test_marketer_has_no_analytics_in_the_menu(browser_page, screens):
     page = browser_page("maria")
     assert page.locator("aside a[href='/deals/analytics/']").count() == 0
+    assert page.locator("aside a[href='/reports/']").count() == 1
     page = browser_page("admin", viewport=PHONE)
     page.goto("/leads/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

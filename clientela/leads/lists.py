@@ -60,6 +60,35 @@ def _status(leads: QuerySet[Lead], status: str) -> QuerySet[Lead]:
     return leads.filter(status=status)
 
 
+def _qualified(leads: QuerySet[Lead], value: str) -> QuerySet[Lead]:
+    return leads.filter(qualified_at__isnull=value == "no")
+
+
+def won_deals_of(lead: Any) -> QuerySet[Any]:
+    """The won deals that are the sale of `lead` (a lead, or `OuterRef("pk")` in a subquery):
+    started from it, or won with the client it became since its conversion (a known client's
+    earlier deals are not this lead's sale). The conversion report and the `sold` filter read
+    this one rule."""
+    from django.db.models import OuterRef
+
+    from clientela.deals.choices import DealStatus
+    from clientela.deals.models import Deal
+
+    sale = Q(source_lead=lead)
+    if isinstance(lead, OuterRef):
+        sale |= Q(client=OuterRef("client_id"), created_at__gte=OuterRef("converted_at"))
+    elif lead.client_id and lead.converted_at:
+        sale |= Q(client=lead.client_id, created_at__gte=lead.converted_at)
+    return Deal.objects.filter(sale, status=DealStatus.WON)
+
+
+def _sold(leads: QuerySet[Lead], value: str) -> QuerySet[Lead]:
+    from django.db.models import Exists, OuterRef
+
+    sold = Exists(won_deals_of(OuterRef("pk")))
+    return leads.filter(sold) if value == "yes" else leads.exclude(sold)
+
+
 def _refused_recently(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     since = timezone.now() - dt.timedelta(days=30)
     return leads.filter(status_changed_at__gte=since)
@@ -130,6 +159,24 @@ LEADS = ListSpec(
         ),
         # The leads one import created (the marketing report's yield of each imported list).
         Ref("import_job", _("Import"), lookup="import_job_id", page=True),
+        # The records behind the reports' numbers (shown on the page when a link sets them).
+        Text("country", _("Country"), max_length=2, clean=str.upper),
+        Text("region", _("Region"), lookup="region__iexact", max_length=100),
+        Text("industry", _("Industry"), lookup="industry__iexact", max_length=60),
+        Choice(
+            "qualified",
+            _("Qualified"),
+            choices=[("yes", _("Was qualified")), ("no", _("Never qualified"))],
+            empty=_("Qualified or not"),
+            apply=_qualified,
+        ),
+        Choice(
+            "sold",
+            _("Sale"),
+            choices=[("yes", _("Has a won deal")), ("no", _("No won deal yet"))],
+            empty=_("With or without a sale"),
+            apply=_sold,
+        ),
         # API only: merged leads are left out unless asked for
         Flag(
             "include_merged",

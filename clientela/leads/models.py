@@ -167,6 +167,11 @@ class Lead(BusinessModel, ContactPointsMixin):
     # Why, as a message (core.texts) shown in the reader's language; the column keeps a typed reason.
     assignment_message = models.JSONField(null=True, blank=True, editable=False)
 
+    # The first moment the lead was qualified (kept when it later goes back to work or is
+    # refused); a lead converted without passing through "qualified" gets its conversion time.
+    # Set by `set_status`, the one way a lead's status changes. Not indexed: the funnels count
+    # it within the leads created in a period (created_at), never filter by it alone.
+    qualified_at = models.DateTimeField(_("qualified at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

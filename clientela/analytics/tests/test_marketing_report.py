@@ -312,7 +312,7 @@ def test_highlighted_rows_on_the_page(march, client: Client):
     )
     login(client, march.head_north)
     body = client.get("/reports/marketing/", MARCH).content.decode()
-    assert 'class="table-warning" data-mark="1"' in body
+    assert 'class="table-warning" data-mark="warning"' in body
 
 
 def test_manager_is_refused(march, client: Client, api_token):

@@ -12,10 +12,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -30,8 +30,6 @@ from clientela.deals import selectors
 from clientela.deals.board import selectors as board_selectors
 from clientela.deals.board import services
 from clientela.deals.board.cards import CardStyle, attach_html, render_cards
-from clientela.deals.choices import DealStatus
-from clientela.deals.defaults import LOST_REASON_LABELS
 from clientela.deals.forms import (
     MoveForm,
     ObjectionRecordForm,
@@ -294,32 +292,11 @@ def objection_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pipeline_stats(request: AuthedRequest) -> HttpResponse:
-    """Stage conversion and time in stage for a pipeline, and how often objections come up."""
-    user = request.user
-    pipelines = list(selectors.pipelines(active_only=False))
-    if not pipelines:
-        raise Http404
+    """The pipeline analytics moved to the reports (the deal funnel, `/reports/deal-funnel/`):
+    old links and bookmarks land there, on the same pipeline. (Deals sit below the reports'
+    app, so the report is named by its path, not imported.)"""
+    target = get_script_prefix() + "reports/deal-funnel/"
     wanted = request.GET.get("pipeline", "")
-    pipeline = next((p for p in pipelines if str(p.pk) == wanted), pipelines[0])
-    stats = board_selectors.stage_statistics(viewer=user, pipeline=pipeline)
-    for row in stats:
-        row["avg_days"] = round(row["avg_seconds"] / 86400, 1) if row["avg_seconds"] is not None else None
-    lost = (
-        selectors.deals_visible_to(user)
-        .filter(pipeline=pipeline, status=DealStatus.LOST)
-        .order_by()
-        .values("lost_reason__code", "lost_reason__name")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
-    context = {
-        "pipeline": pipeline,
-        "pipelines": pipelines,
-        "stats": stats,
-        "objections": board_selectors.objection_counts(viewer=user, pipeline=pipeline),
-        "lost": [
-            (str(LOST_REASON_LABELS.get(row["lost_reason__code"], row["lost_reason__name"] or "—")), row["n"])
-            for row in lost
-        ],
-    }
-    return render(request, "deals/stats.html", context)
+    if wanted.isdigit():
+        target += "?" + QueryDict.fromkeys(["pipeline"], wanted).urlencode()
+    return redirect(target)

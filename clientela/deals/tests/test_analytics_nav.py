@@ -1,5 +1,5 @@
-"""The pipeline analytics are in the menu for the people who see sales figures, not only behind a
-button on the board."""
+"""The pipeline analytics are the deal funnel report now: the menu has the Reports entry (no
+separate "Analytics" one), the old address and the board's button lead to the report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from clientela.conftest import login
 
 pytestmark = pytest.mark.django_db
 
-LINK = 'href="/deals/analytics/"'
+OLD = 'href="/deals/analytics/"'
+REPORTS = 'href="/reports/"'
 
 
 def menu(client) -> str:
@@ -17,14 +18,29 @@ def menu(client) -> str:
     return page.split('id="sidebar-menu"', 1)[1].split("</aside>", 1)[0]
 
 
-@pytest.mark.parametrize("who", ["admin", "head_north", "manager_north"])
-def test_analytics_is_in_the_menu_of_those_who_see_sales_figures(client, world, who):
-    assert LINK in menu(login(client, getattr(world, who)))
-    assert client.get("/deals/analytics/").status_code == 200
+@pytest.mark.parametrize("who", ["admin", "head_north", "manager_north", "marketer_north"])
+def test_reports_replace_the_analytics_entry_in_the_menu(client, world, who):
+    shown = menu(login(client, getattr(world, who)))
+    assert REPORTS in shown and OLD not in shown
 
 
-def test_marketers_have_no_analytics_in_the_menu(client, world):
-    assert LINK not in menu(login(client, world.marketer_north))
+def test_the_old_address_leads_to_the_deal_funnel_on_the_same_pipeline(client, world):
+    from clientela.deals.models import Pipeline
+
+    login(client, world.head_north)
+    pipeline = Pipeline.objects.order_by("id").last()
+    response = client.get("/deals/analytics/", {"pipeline": pipeline.pk})
+    assert response.status_code == 302
+    assert response["Location"] == f"/reports/deal-funnel/?pipeline={pipeline.pk}"
+    assert client.get("/deals/analytics/", {"pipeline": "x<"})["Location"] == "/reports/deal-funnel/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and pipeline.label in page.content.decode()
+
+
+def test_the_boards_button_opens_the_report(client, world):
+    login(client, world.manager_north)
+    board = client.get("/deals/board/").content.decode()
+    assert 'href="/reports/deal-funnel/?pipeline=' in board
 
 
 def test_the_page_has_a_favicon(client, world):

@@ -495,12 +495,14 @@ def test_receivables_page(client, world, make_deal, clients):
     assert client.get(reverse("deals:receivables")).status_code == 403
 
 
-def test_analytics_page(client, world, make_deal):
+def test_analytics_page_is_the_deal_funnel_report(client, world, make_deal):
     deal = make_deal()
     board_services.deal_move(by=world.manager_north, deal=deal, stage=stage("needs_identified"))
     login(client, world.head_north)
-    page = text_of(client.get(reverse("deals:stats") + f"?pipeline={pipeline().pk}"))
-    assert "Needs identified" in page and "100%" in page
+    response = client.get(reverse("deals:stats") + f"?pipeline={pipeline().pk}", follow=True)
+    assert response.redirect_chain[0][0] == f"/reports/deal-funnel/?pipeline={pipeline().pk}"
+    page = text_of(response)
+    assert "Needs identified" in page and "100.0 %" in page
 
 
 def test_client_card_section(world, make_deal, clients):

@@ -101,6 +101,8 @@ def refresh_derived(lead: Lead) -> None:
 
 
 LEAD_LOCKED = gettext_lazy("You cannot change this lead.")
+# A lead in one of these statuses has been qualified (`Lead.qualified_at`).
+QUALIFIED_STATUSES = (LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
 
 
 def require_open(lead: Lead) -> None:
@@ -124,9 +126,13 @@ def set_status(
     lead.status = status
     lead.status_changed_at = timezone.now()
     lead.updated_by = by if getattr(by, "is_authenticated", False) else None
-    lead.save(
-        update_fields=["status", "status_changed_at", "updated_by", "updated_at", *data.pop("_fields", [])]
-    )
+    fields = ["status", "status_changed_at", "updated_by", "updated_at", *data.pop("_fields", [])]
+    if status in QUALIFIED_STATUSES and lead.qualified_at is None:
+        # The first time it is qualified (a conversion counts: the client was worth it).
+        converted = status == LeadStatus.CONVERTED and lead.converted_at
+        lead.qualified_at = lead.converted_at if converted else lead.status_changed_at
+        fields.append("qualified_at")
+    lead.save(update_fields=fields)
     audit_event(actor=by, instance=lead, event=f"status_{status}", changes={"status": [old, status]})
     if old == LeadStatus.NEW and status != LeadStatus.NEW:
         # Someone worked the lead: its first-response clock stops. (When call and e-mail logging

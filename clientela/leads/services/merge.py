@@ -59,6 +59,9 @@ def lead_merge(*, by: User, target: Lead, other: Lead) -> Lead:
     target.consent = target.consent or other.consent
     for name, value in filled.items():
         setattr(target, name, value)
+    # The person was qualified once one of the two was (the timelines join too).
+    if other.qualified_at and (target.qualified_at is None or other.qualified_at < target.qualified_at):
+        target.qualified_at = other.qualified_at
     refresh_derived(target)
     target.save()
     LeadEvent.objects.filter(lead=other).update(lead=target)
