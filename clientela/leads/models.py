@@ -287,6 +287,14 @@ class Lead(BusinessModel, ContactPointsMixin):
                 name="lead_status_created_idx",
                 condition=Q(merged_into__isnull=True),
             ),
+            # The converted leads of a period (conversion, touches before the first sale): only
+            # the ~8 % converted leads carry an entry, so imports of new leads pay nothing.
+            models.Index(
+                fields=["converted_at"],
+                include=["owner", "team", "client"],
+                name="lead_converted_idx",
+                condition=Q(converted_at__isnull=False),
+            ),
             models.Index(
                 fields=["referred_by_client"],
                 name="lead_referred_by_idx",
