@@ -38,6 +38,8 @@ from clientela.core.permissions import Action, role_of, user_can
 from clientela.core.roles import Role
 
 ALL_ROLES = frozenset({Role.ADMIN, Role.HEAD, Role.MANAGER, Role.MARKETER})
+# The filters of a report about leads: every one but the pipeline (a lead has none).
+LEAD_FILTERS = frozenset(FILTER_NAMES) - {"pipeline"}
 SALES_ROLES = frozenset({Role.ADMIN, Role.HEAD, Role.MANAGER})
 
 

@@ -25,7 +25,15 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.analytics.engine import ALL_ROLES, Report, ReportContext, change, percent, register
+from clientela.analytics.engine import (
+    ALL_ROLES,
+    LEAD_FILTERS,
+    Report,
+    ReportContext,
+    change,
+    percent,
+    register,
+)
 from clientela.analytics.reports.lifecycle_funnel import cohort, lead_link
 from clientela.core.figures import Chart, Column, Figure
 from clientela.core.permissions import Action
@@ -222,19 +230,7 @@ REPORT = register(
         icon="ti-arrows-right",
         section="sales",
         position=30,
-        filters=frozenset(
-            {
-                "team",
-                "manager",
-                "source",
-                "origin",
-                "campaign",
-                "temperature",
-                "country",
-                "region",
-                "industry",
-            }
-        ),
+        filters=LEAD_FILTERS,
         roles=ALL_ROLES,
     )
 )

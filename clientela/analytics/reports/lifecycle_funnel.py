@@ -21,15 +21,20 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clientela.analytics.engine import ALL_ROLES, Report, ReportContext, change, percent, register
-from clientela.analytics.filters import FILTER_NAMES
+from clientela.analytics.engine import (
+    ALL_ROLES,
+    LEAD_FILTERS,
+    Report,
+    ReportContext,
+    change,
+    percent,
+    register,
+)
 from clientela.core.figures import Chart, Column, Figure
 from clientela.leads.choices import Origin, Source
 
 STEPS = ("interests", "upgraded", "leads", "qualified", "clients")
 # The report's filters the lead list understands (carried by every link to it).
-# The report filters that mean something for leads (every one but the pipeline).
-LEAD_FILTERS = frozenset(FILTER_NAMES) - {"pipeline"}
 LEAD_LIST_FILTERS = ("source", "origin", "campaign", "temperature", "country", "region", "industry")
 
 
@@ -225,19 +230,7 @@ REPORT = register(
         icon="ti-filter",
         section="sales",
         position=10,
-        filters=frozenset(
-            {
-                "team",
-                "manager",
-                "source",
-                "origin",
-                "campaign",
-                "temperature",
-                "country",
-                "region",
-                "industry",
-            }
-        ),
+        filters=LEAD_FILTERS,
         roles=ALL_ROLES,
     )
 )

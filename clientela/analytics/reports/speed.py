@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from clientela.analytics.engine import (
     ALL_ROLES,
+    LEAD_FILTERS,
     TARGETS,
     Report,
     ReportContext,
@@ -76,7 +77,7 @@ CLOCK_TARGET = TARGETS.setdefault(
         },
     ),
 )
-LEAD_FILTERS = ("source", "origin", "campaign", "temperature")  # the lead list has these
+CARRIED = ("source", "origin", "campaign", "temperature")  # the lead list has these
 BUCKETS = ("under_15", "from_15_to_60", "from_1_to_2h", "from_2_to_8h", "over_8h")
 COUNTED = (
     "answered",
@@ -194,7 +195,7 @@ def _names(model: Any, ids: Iterable[Any]) -> dict[int, str]:
 def lead_link(ctx: ReportContext, **params: Any) -> str:
     """The lead list behind a number: leads created in the period (their clock started with
     them), with the report's lead filters."""
-    carried = {name: getattr(ctx.filters, name) for name in LEAD_FILTERS}
+    carried = {name: getattr(ctx.filters, name) for name in CARRIED}
     return ctx.link("leads:list", dates="created", **{**carried, **params})
 
 
@@ -474,19 +475,7 @@ REPORT = register(
         icon="ti-stopwatch",
         section="sales",
         position=50,
-        filters=frozenset(
-            {
-                "team",
-                "manager",
-                "source",
-                "origin",
-                "campaign",
-                "temperature",
-                "country",
-                "region",
-                "industry",
-            }
-        ),
+        filters=LEAD_FILTERS,
         roles=ALL_ROLES,
     )
 )
