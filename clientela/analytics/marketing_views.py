@@ -5,6 +5,7 @@ who may do it, writes and audits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -192,13 +193,12 @@ def spend_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def spend_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request)
     spend = get_visible_or_404(marketing.visible_spend(request.user), request.user, pk=pk)
-    name = str(spend)
-    try:
-        marketing.campaign_spend_delete(by=request.user, spend=spend)
-    except PermissionDeniedError as exc:
-        raise PermissionDenied(exc.message) from exc
-    messages.success(request, _("Spend “%(name)s” deleted.") % {"name": name})
-    return redirect("analytics:marketing_spend")
+    return _delete(
+        request,
+        spend,
+        lambda: marketing.campaign_spend_delete(by=request.user, spend=spend),
+        _("Spend “%(name)s” deleted."),
+    )
 
 
 @login_required
@@ -238,10 +238,20 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def plan_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request)
     plan = get_visible_or_404(marketing.visible_plans(request.user), request.user, pk=pk)
-    name = str(plan)
+    return _delete(
+        request,
+        plan,
+        lambda: marketing.marketing_plan_delete(by=request.user, plan=plan),
+        _("Plan “%(name)s” deleted."),
+    )
+
+
+def _delete(request: AuthedRequest, record: Any, delete: Callable[[], Any], done: str) -> HttpResponse:
+    """Delete a spend or plan row (its service checks the permission), say so, back to the page."""
+    name = str(record)
     try:
-        marketing.marketing_plan_delete(by=request.user, plan=plan)
+        delete()
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from exc
-    messages.success(request, _("Plan “%(name)s” deleted.") % {"name": name})
+    messages.success(request, done % {"name": name})
     return redirect("analytics:marketing_spend")

@@ -88,6 +88,16 @@ def _ref(obj: Any) -> dict[str, Any] | None:
     return {"id": obj.pk, "name": str(obj)} if obj is not None else None
 
 
+def _in_months(records: Any, query: MonthQuery) -> Any:
+    """`records` (plans or forecasts) of the months asked for (422 for a month badly written)."""
+    first, last = _months(query)
+    if first:
+        records = records.filter(month__gte=first)
+    if last:
+        records = records.filter(month__lte=last)
+    return records
+
+
 def _months(query: MonthQuery) -> tuple[dt.date | None, dt.date | None]:
     result: list[dt.date | None] = []
     errors: dict[str, list[str]] = {}
@@ -167,12 +177,7 @@ def activity_plan_put(request: HttpRequest, payload: ActivityPlanIn) -> dict[str
 @router.get("/plans/sales", response=list[SalesPlanOut], summary="Monthly sales plans (top-down)")
 def sales_plan_list(request: HttpRequest, query: Query[MonthQuery]) -> list[dict[str, Any]]:
     require(request.user, "work_records")
-    first, last = _months(query)
-    found = plans.sales_plans(request.user)
-    if first:
-        found = found.filter(month__gte=first)
-    if last:
-        found = found.filter(month__lte=last)
+    found = _in_months(plans.sales_plans(request.user), query)
     return [_sales_out(plan) for plan in found.order_by("month", "team__name", "manager_id")[:1000]]
 
 
@@ -192,12 +197,7 @@ def sales_plan_put(request: HttpRequest, payload: SalesPlanIn) -> dict[str, Any]
 @router.get("/plans/forecasts", response=list[ForecastOut], summary="Client forecasts (bottom-up)")
 def forecast_list(request: HttpRequest, query: Query[MonthQuery]) -> list[dict[str, Any]]:
     require(request.user, "work_records")
-    first, last = _months(query)
-    found = plans.client_forecasts(request.user)
-    if first:
-        found = found.filter(month__gte=first)
-    if last:
-        found = found.filter(month__lte=last)
+    found = _in_months(plans.client_forecasts(request.user), query)
     return [_forecast_out(f) for f in found.order_by("month", "client__name", "id")[:5000]]
 
 
